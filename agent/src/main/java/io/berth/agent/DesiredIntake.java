@@ -1,0 +1,106 @@
+package io.berth.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.reconcile.Reconciler;
+import io.berth.reconcile.StatusReporter;
+import io.berth.spec.DocumentParser;
+import io.berth.spec.ParsedDocument;
+import io.berth.spec.RevisionGate;
+import io.berth.spec.SpecError;
+import io.berth.store.StateStore;
+import java.io.IOException;
+import java.util.List;
+import org.tinylog.Logger;
+
+/**
+ * Takes desired documents from any source (MQTT, the state dir at start), applies the revision
+ * rules, stores what is accepted before anything changes, and hands it to the reconciler.
+ * Runs on the reconcile thread.
+ */
+final class DesiredIntake {
+    private final StateStore store;
+    private final Reconciler reconciler;
+    private final StatusReporter reporter;
+    private long acceptedRevision;
+    private JsonNode acceptedDocument;
+
+    DesiredIntake(StateStore store, Reconciler reconciler, StatusReporter reporter) {
+        this.store = store;
+        this.reconciler = reconciler;
+        this.reporter = reporter;
+    }
+
+    /** Loads the last accepted document from the state dir and reconciles it, with or without a broker. */
+    void restore() {
+        byte[] saved;
+        try {
+            saved = store.loadDesired().orElse(null);
+        } catch (IOException e) {
+            Logger.error("cannot read the last accepted document from {}: {}; waiting for a new one",
+                    store.dir(), e.getMessage());
+            return;
+        }
+        if (saved == null) {
+            Logger.info("no accepted document in {} yet; waiting for one on MQTT", store.dir());
+            reconciler.requestPass();
+            return;
+        }
+        ParsedDocument parsed = DocumentParser.parseJson(saved);
+        if (parsed instanceof ParsedDocument.Valid valid) {
+            acceptedRevision = valid.state().revision();
+            acceptedDocument = valid.document();
+            Logger.info("restored revision {} from {}", acceptedRevision, store.dir());
+            reconciler.setDesired(valid.state());
+        } else {
+            Logger.error("the stored document in {} is not valid any more ({}); waiting for a new one",
+                    store.dir(), ((ParsedDocument.Invalid) parsed).summary());
+            reconciler.requestPass();
+        }
+    }
+
+    /** A document as received; an empty payload (a cleared retained message) changes nothing. */
+    void receive(byte[] payload, String source) {
+        if (payload.length == 0) {
+            Logger.info("empty desired document from {} (a cleared retained message): nothing changes", source);
+            return;
+        }
+        ParsedDocument parsed = DocumentParser.parseJson(payload);
+        if (parsed instanceof ParsedDocument.Invalid invalid) {
+            reject(invalid.revision(), "the document is not valid: " + invalid.summary(), invalid.errors(), source);
+            return;
+        }
+        ParsedDocument.Valid valid = (ParsedDocument.Valid) parsed;
+        long revision = valid.state().revision();
+        RevisionGate.Decision decision = RevisionGate.decide(acceptedRevision, acceptedDocument, revision,
+                valid.document());
+        switch (decision.verdict()) {
+            case UNCHANGED -> Logger.debug("revision {} from {} is already applied: nothing to do", revision, source);
+            case REJECT -> reject(revision, decision.reason(), List.of(new SpecError("revision", decision.reason())),
+                    source);
+            case ACCEPT -> {
+                try {
+                    store.saveDesired(payload);
+                } catch (IOException e) {
+                    reject(revision, "cannot store the document in " + store.dir() + " (" + e.getMessage()
+                            + "); nothing was changed: free space or fix permissions, then publish again",
+                            List.of(), source);
+                    return;
+                }
+                acceptedRevision = revision;
+                acceptedDocument = valid.document();
+                Logger.info("accepted revision {} from {} ({} services)", revision, source,
+                        valid.state().services().size());
+                reporter.clearRejected();
+                reporter.event(revision, "accepted", null, "accepted revision " + revision + " from " + source);
+                reconciler.setDesired(valid.state());
+            }
+        }
+    }
+
+    private void reject(Long revision, String reason, List<SpecError> errors, String source) {
+        Logger.warn("rejected a desired document from {}{}: {}", source,
+                revision == null ? "" : " (revision " + revision + ")", reason);
+        errors.forEach(e -> Logger.warn("  {}", e));
+        reconciler.reject(revision, reason, errors);
+    }
+}

@@ -1,0 +1,48 @@
+package io.berth.engine;
+
+import io.berth.model.ObservedState;
+import io.berth.model.RegistryAuth;
+import io.berth.model.ServiceSpec;
+import io.berth.model.VolumeSpec;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/** The container engine, as the agent needs it. One implementation per engine API; no other code talks to it. */
+public interface Engine extends AutoCloseable {
+
+    /**
+     * Every managed container and every container whose name is in {@code containerNames};
+     * every managed volume and every volume named in {@code volumeNames}; the local id of each
+     * image in {@code images} that is present.
+     */
+    ObservedState observe(Set<String> images, Set<String> containerNames, Set<String> volumeNames)
+            throws EngineException;
+
+    void pull(String image, RegistryAuth auth) throws EngineException;
+
+    void createVolume(VolumeSpec volume, Map<String, String> labels) throws EngineException;
+
+    /** Creates the container for a service and returns its id. */
+    String createContainer(ServiceSpec spec, Map<String, String> labels) throws EngineException;
+
+    void start(String containerId) throws EngineException;
+
+    void stop(String containerId, Duration grace) throws EngineException;
+
+    /** Removes a container (stopped or not); never its volumes. Missing is not an error. */
+    void remove(String containerId) throws EngineException;
+
+    EngineInfo info() throws EngineException;
+
+    /**
+     * Follows the engine's event stream for managed containers; {@code onEvent} gets the
+     * action ({@code die}, {@code start}, {@code health_status: healthy} …). When the stream
+     * breaks, {@code onBroken} is called once and the caller decides when to watch again.
+     */
+    AutoCloseable watch(Consumer<EngineEvent> onEvent, Consumer<Throwable> onBroken);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,347 @@
+package io.berth.engine.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.InspectVolumeResponse;
+import com.github.dockerjava.api.command.PullImageResultCallback;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.DockerClientException;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.AuthConfig;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Event;
+import com.github.dockerjava.api.model.EventType;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.InternetProtocol;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.Version;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import io.berth.engine.Engine;
+import io.berth.engine.EngineEvent;
+import io.berth.engine.EngineException;
+import io.berth.engine.EngineInfo;
+import io.berth.model.ImageRef;
+import io.berth.model.Labels;
+import io.berth.model.Mount;
+import io.berth.model.ObservedContainer;
+import io.berth.model.ObservedState;
+import io.berth.model.ObservedVolume;
+import io.berth.model.PortBinding;
+import io.berth.model.RegistryAuth;
+import io.berth.model.ServiceSpec;
+import io.berth.model.VolumeSpec;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.tinylog.Logger;
+
+/** The Docker Engine API through docker-java: the only class that knows docker-java. */
+public final class DockerEngine implements Engine {
+
+    private static final Duration PULL_TIMEOUT = Duration.ofMinutes(30);
+
+    private final DockerClient client;
+    private final String host;
+
+    public DockerEngine(String dockerHost) {
+        this.host = dockerHost;
+        // The API version is left unset on purpose: docker-java does not negotiate, and the
+        // engine then answers in its own version (1.41 for dockerd 20.10).
+        DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
+                .withDockerHost(dockerHost)
+                .withDockerTlsVerify(false)
+                .build();
+        ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
+                .dockerHost(URI.create(dockerHost))
+                .maxConnections(8)
+                .connectionTimeout(Duration.ofSeconds(5))
+                .build();
+        this.client = DockerClientImpl.getInstance(config, http);
+    }
+
+    @Override
+    public ObservedState observe(Set<String> images, Set<String> containerNames, Set<String> volumeNames)
+            throws EngineException {
+        return call("list containers, volumes and images", () -> {
+            List<ObservedContainer> containers = new ArrayList<>();
+            for (Container c : client.listContainersCmd().withShowAll(true).exec()) {
+                Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
+                String name = c.getNames() == null || c.getNames().length == 0 ? c.getId()
+                        : c.getNames()[0].substring(1);
+                boolean managed = "true".equals(labels.get(Labels.MANAGED));
+                if (managed || containerNames.contains(name)) {
+                    ObservedContainer observed = inspect(c.getId(), name, managed, labels);
+                    if (observed != null) {
+                        containers.add(observed);
+                    }
+                }
+            }
+            Map<String, ObservedVolume> volumes = new LinkedHashMap<>();
+            List<InspectVolumeResponse> all = client.listVolumesCmd().exec().getVolumes();
+            for (InspectVolumeResponse v : all == null ? List.<InspectVolumeResponse>of() : all) {
+                Map<String, String> labels = v.getLabels() == null ? Map.of() : v.getLabels();
+                boolean managed = "true".equals(labels.get(Labels.MANAGED));
+                if (managed || volumeNames.contains(v.getName())) {
+                    volumes.put(v.getName(), new ObservedVolume(v.getName(), managed, labels.get(Labels.SERVICE)));
+                }
+            }
+            Map<String, String> imageIds = new HashMap<>();
+            for (String image : images) {
+                try {
+                    imageIds.put(image, client.inspectImageCmd(image).exec().getId());
+                } catch (NotFoundException absent) {
+                    // not pulled yet
+                }
+            }
+            return new ObservedState(containers, volumes, imageIds);
+        });
+    }
+
+    private ObservedContainer inspect(String id, String name, boolean managed, Map<String, String> labels) {
+        InspectContainerResponse r;
+        try {
+            r = client.inspectContainerCmd(id).exec();
+        } catch (NotFoundException gone) {
+            return null; // removed between list and inspect
+        }
+        InspectContainerResponse.ContainerState s = r.getState();
+        String health = s.getHealth() == null || s.getHealth().getStatus() == null ? "none" : s.getHealth().getStatus();
+        Integer exitCode = "created".equals(s.getStatus()) || Boolean.TRUE.equals(s.getRunning()) ? null : s.getExitCode();
+        long revision = parseLong(labels.get(Labels.REVISION));
+        return new ObservedContainer(id, name, managed, labels.get(Labels.SERVICE), labels.get(Labels.HASH), revision,
+                s.getStatus(), health, exitCode, startedAt(s.getStartedAt()),
+                r.getRestartCount() == null ? 0 : r.getRestartCount(), r.getConfig().getImage(), r.getImageId(),
+                Boolean.TRUE.equals(s.getOOMKilled()));
+    }
+
+    private static String startedAt(String value) {
+        return value == null || value.startsWith("0001-") ? null : value;
+    }
+
+    private static long parseLong(String value) {
+        try {
+            return value == null ? 0 : Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public void pull(String image, RegistryAuth auth) throws EngineException {
+        String what = "pull " + image;
+        call(what, () -> {
+            var cmd = client.pullImageCmd(ImageRef.repositoryOf(image)).withTag(ImageRef.tagOf(image));
+            if (auth != null) {
+                cmd.withAuthConfig(new AuthConfig()
+                        .withRegistryAddress(auth.registry())
+                        .withUsername(auth.username())
+                        .withPassword(auth.password().reveal()));
+            }
+            try {
+                boolean done = cmd.exec(new PullImageResultCallback())
+                        .awaitCompletion(PULL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                if (!done) {
+                    throw new EngineException(what + " did not finish within " + PULL_TIMEOUT.toMinutes()
+                            + " minutes; it will be tried again", false, null);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EngineException(what + " was interrupted", false, e);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void createVolume(VolumeSpec volume, Map<String, String> labels) throws EngineException {
+        call("create volume " + volume.name(), () -> {
+            Map<String, String> all = new HashMap<>(volume.labels());
+            all.putAll(labels);
+            var cmd = client.createVolumeCmd().withName(volume.name()).withLabels(all);
+            if (volume.driver() != null) {
+                cmd.withDriver(volume.driver());
+            }
+            if (!volume.driverOpts().isEmpty()) {
+                cmd.withDriverOpts(volume.driverOpts());
+            }
+            cmd.exec();
+            return null;
+        });
+    }
+
+    @Override
+    public String createContainer(ServiceSpec spec, Map<String, String> labels) throws EngineException {
+        return call("create container " + spec.containerName() + " for service " + spec.name(), () -> {
+            Ports bindings = new Ports();
+            List<ExposedPort> exposed = new ArrayList<>();
+            for (PortBinding p : spec.ports()) {
+                ExposedPort port = new ExposedPort(p.containerPort(), InternetProtocol.parse(p.protocol()));
+                exposed.add(port);
+                bindings.bind(port, new Ports.Binding(p.hostIp().isEmpty() ? null : p.hostIp(),
+                        p.hostPort() == 0 ? null : String.valueOf(p.hostPort())));
+            }
+            List<Bind> binds = spec.mounts().stream().map(Mount::bindSpec).map(Bind::parse).toList();
+            HostConfig hostConfig = HostConfig.newHostConfig()
+                    .withPortBindings(bindings)
+                    .withBinds(binds)
+                    .withRestartPolicy(com.github.dockerjava.api.model.RestartPolicy.parse(spec.restart().toString()));
+            CreateContainerCmd cmd = client.createContainerCmd(spec.image())
+                    .withName(spec.containerName())
+                    .withLabels(labels)
+                    .withEnv(spec.environment().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
+                    .withExposedPorts(exposed)
+                    .withHostConfig(hostConfig);
+            if (spec.command() != null) {
+                cmd.withCmd(spec.command());
+            }
+            if (spec.entrypoint() != null) {
+                cmd.withEntrypoint(spec.entrypoint());
+            }
+            return cmd.exec().getId();
+        });
+    }
+
+    @Override
+    public void start(String containerId) throws EngineException {
+        call("start container " + shortId(containerId), () -> {
+            try {
+                client.startContainerCmd(containerId).exec();
+            } catch (NotModifiedException alreadyRunning) {
+                // fine: it runs
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void stop(String containerId, Duration grace) throws EngineException {
+        call("stop container " + shortId(containerId), () -> {
+            try {
+                client.stopContainerCmd(containerId).withTimeout((int) grace.toSeconds()).exec();
+            } catch (NotModifiedException | NotFoundException alreadyStopped) {
+                // fine: it does not run
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void remove(String containerId) throws EngineException {
+        call("remove container " + shortId(containerId), () -> {
+            try {
+                client.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(false).exec();
+            } catch (NotFoundException gone) {
+                // fine: it is gone
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public EngineInfo info() throws EngineException {
+        return call("read the engine version", () -> {
+            Version v = client.versionCmd().exec();
+            String arch = client.infoCmd().exec().getArchitecture();
+            return new EngineInfo(v.getVersion(), v.getApiVersion(), arch);
+        });
+    }
+
+    @Override
+    public AutoCloseable watch(Consumer<EngineEvent> onEvent, Consumer<Throwable> onBroken) {
+        ResultCallback.Adapter<Event> callback = new ResultCallback.Adapter<>() {
+            @Override
+            public void onNext(Event event) {
+                var actor = event.getActor();
+                Map<String, String> attributes = actor == null || actor.getAttributes() == null
+                        ? Map.of() : actor.getAttributes();
+                onEvent.accept(new EngineEvent(event.getId(), attributes.get(Labels.SERVICE), event.getAction()));
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                onBroken.accept(error);
+            }
+
+            @Override
+            public void onComplete() {
+                onBroken.accept(new IOException("the engine closed its event stream"));
+            }
+        };
+        return client.eventsCmd()
+                .withEventTypeFilter(EventType.CONTAINER)
+                .withLabelFilter(Map.of(Labels.MANAGED, "true"))
+                .exec(callback);
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.close();
+        } catch (IOException e) {
+            Logger.debug(e, "closing the engine client");
+        }
+    }
+
+    private interface EngineCall<T> {
+        T run() throws EngineException;
+    }
+
+    /** Runs one engine call and turns docker-java's exceptions into messages a user can act on. */
+    private <T> T call(String what, EngineCall<T> body) throws EngineException {
+        try {
+            return body.run();
+        } catch (NotFoundException e) {
+            throw new EngineException(what + " failed: " + clean(e), true, e);
+        } catch (ConflictException e) {
+            throw new EngineException(what + " failed: " + clean(e), false, e);
+        } catch (DockerException | DockerClientException e) {
+            boolean terminal = e instanceof DockerException d && d.getHttpStatus() == 400;
+            throw new EngineException(what + " failed: " + clean(e), terminal, e);
+        } catch (RuntimeException e) {
+            // transport failures: the engine is down or restarting
+            throw new EngineException(what + " failed: cannot reach the engine at " + host + " (" + rootMessage(e)
+                    + "); is dockerd running? Berth retries on its own", false, e);
+        }
+    }
+
+    private static String clean(RuntimeException e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        // docker-java prefixes "Status 404: " and wraps the engine's JSON {"message":"…"}
+        int at = message.indexOf("{\"message\":\"");
+        if (at >= 0) {
+            String inner = message.substring(at + 12);
+            int end = inner.lastIndexOf("\"}");
+            message = end >= 0 ? inner.substring(0, end) : inner;
+        }
+        return message.strip();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+
+    private static String shortId(String id) {
+        return id.length() > 12 ? id.substring(0, 12) : id;
+    }
+}

@@ -1,0 +1,298 @@
+package io.berth.link;
+
+import io.berth.support.Backoff;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttActionListener;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.tinylog.Logger;
+
+/**
+ * The agent's one MQTT 5 connection (Paho): connects and reconnects with jittered backoff,
+ * announces online/offline, hands desired documents to a listener, and publishes reports
+ * (retained: the latest is kept and sent on reconnect) and events (a bounded queue while away).
+ * The only class that knows Paho.
+ */
+public final class MqttLink implements AutoCloseable {
+
+    /** What the link hands to the rest of the agent. Called on Paho's thread: return quickly. */
+    public interface Listener {
+        void onDesired(byte[] payload);
+    }
+
+    public record Settings(String url, String username, char[] password, Duration sessionExpiry) {}
+
+    private static final int EVENT_QUEUE_LIMIT = 500;
+    private static final Duration RECONNECT_BASE = Duration.ofSeconds(1);
+    private static final Duration RECONNECT_CAP = Duration.ofSeconds(60);
+
+    private final Settings settings;
+    private final Topics topics;
+    private final Listener listener;
+    private final ScheduledExecutorService scheduler;
+    private final Clock clock;
+    private final RandomGenerator random = RandomGenerator.getDefault();
+    private final Map<String, byte[]> unsentRetained = new ConcurrentHashMap<>();
+    private final Deque<byte[]> unsentEvents = new ArrayDeque<>();
+    private final AtomicLong droppedEvents = new AtomicLong();
+    private final MqttAsyncClient client;
+    private volatile boolean closing;
+    private volatile String status = "not connected yet";
+    private final AtomicInteger failures = new AtomicInteger();
+
+    public MqttLink(Settings settings, Topics topics, Listener listener, ScheduledExecutorService scheduler,
+                    Clock clock) throws MqttException {
+        this.settings = settings;
+        this.topics = topics;
+        this.listener = listener;
+        this.scheduler = scheduler;
+        this.clock = clock;
+        // Memory persistence: in-flight QoS 1 messages are not worth a write to flash.
+        this.client = new MqttAsyncClient(settings.url(), topics.deviceId(), new MemoryPersistence());
+        this.client.setCallback(new Callback());
+    }
+
+    public void start() {
+        connect();
+    }
+
+    public boolean connected() {
+        return client.isConnected();
+    }
+
+    /** A line for status output: connected, or why not. */
+    public String status() {
+        return status;
+    }
+
+    /** Publishes a retained document; the latest one per topic is (re)sent once connected. */
+    public void publishRetained(String topic, byte[] payload) {
+        unsentRetained.put(topic, payload);
+        if (client.isConnected()) {
+            sendRetained(topic, payload);
+        }
+    }
+
+    /** Publishes one event (QoS 1, not retained); kept in a bounded queue while the broker is away. */
+    public void publishEvent(byte[] payload) {
+        synchronized (unsentEvents) {
+            if (unsentEvents.size() >= EVENT_QUEUE_LIMIT) {
+                unsentEvents.removeFirst();
+                droppedEvents.incrementAndGet();
+            }
+            unsentEvents.addLast(payload);
+        }
+        if (client.isConnected()) {
+            flushEvents();
+        }
+    }
+
+    /** Events dropped since start because the queue was full while offline. */
+    public long droppedEvents() {
+        return droppedEvents.get();
+    }
+
+    private void connect() {
+        if (closing) {
+            return;
+        }
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setCleanStart(false);
+        options.setSessionExpiryInterval(settings.sessionExpiry().toSeconds());
+        options.setAutomaticReconnect(false); // our own backoff has jitter; Paho's has none
+        options.setKeepAliveInterval(30);
+        options.setConnectionTimeout(10);
+        options.setWill(topics.online(), will());
+        if (settings.username() != null) {
+            options.setUserName(settings.username());
+        }
+        if (settings.password() != null) {
+            options.setPassword(new String(settings.password()).getBytes(StandardCharsets.UTF_8));
+        }
+        try {
+            client.connect(options, null, new MqttActionListener() {
+                @Override
+                public void onSuccess(IMqttToken token) {
+                    // connectComplete does the rest
+                }
+
+                @Override
+                public void onFailure(IMqttToken token, Throwable error) {
+                    connectionFailed("cannot connect to " + settings.url() + ": " + describe(error));
+                }
+            });
+        } catch (MqttException e) {
+            connectionFailed("cannot connect to " + settings.url() + ": " + describe(e));
+        }
+    }
+
+    private void connectionFailed(String why) {
+        if (closing) {
+            return;
+        }
+        int failed = failures.incrementAndGet();
+        Duration delay = Backoff.delay(failed, RECONNECT_BASE, RECONNECT_CAP, random);
+        status = why + "; retrying in " + delay.toMillis() / 1000.0 + " s";
+        if (failed == 1 || failed % 10 == 0) {
+            Logger.warn("MQTT: {} (attempt {})", status, failed);
+        } else {
+            Logger.debug("MQTT: {}", status);
+        }
+        scheduler.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private MqttMessage will() {
+        MqttMessage will = new MqttMessage("{\"online\":false}".getBytes(StandardCharsets.UTF_8), 1, true,
+                new MqttProperties());
+        return will;
+    }
+
+    private void sendRetained(String topic, byte[] payload) {
+        try {
+            client.publish(topic, payload, 1, true, null, new MqttActionListener() {
+                @Override
+                public void onSuccess(IMqttToken token) {
+                    unsentRetained.remove(topic, payload);
+                }
+
+                @Override
+                public void onFailure(IMqttToken token, Throwable error) {
+                    Logger.debug("MQTT: publish to {} failed: {}", topic, describe(error));
+                }
+            });
+        } catch (MqttException e) {
+            Logger.debug("MQTT: publish to {} deferred: {}", topic, describe(e));
+        }
+    }
+
+    private void flushEvents() {
+        while (client.isConnected()) {
+            byte[] next;
+            synchronized (unsentEvents) {
+                next = unsentEvents.peekFirst();
+            }
+            if (next == null) {
+                return;
+            }
+            try {
+                client.publish(topics.events(), next, 1, false);
+            } catch (MqttException e) {
+                // in-flight window full or connection lost: the rest goes on the next delivery or connect
+                return;
+            }
+            synchronized (unsentEvents) {
+                if (unsentEvents.peekFirst() == next) {
+                    unsentEvents.removeFirst();
+                }
+            }
+        }
+    }
+
+    private final class Callback implements MqttCallback {
+        @Override
+        public void connectComplete(boolean reconnect, String serverURI) {
+            failures.set(0);
+            status = "connected to " + serverURI;
+            Logger.info("MQTT: connected to {}", serverURI);
+            try {
+                client.subscribe(topics.desired(), 1);
+            } catch (MqttException e) {
+                Logger.error("MQTT: cannot subscribe to {}: {}", topics.desired(), describe(e));
+            }
+            String online = "{\"online\":true,\"since\":\"" + Instant.now(clock) + "\"}";
+            sendRetained(topics.online(), online.getBytes(StandardCharsets.UTF_8));
+            unsentRetained.forEach(MqttLink.this::sendRetained);
+            flushEvents();
+        }
+
+        @Override
+        public void disconnected(MqttDisconnectResponse response) {
+            if (closing) {
+                return;
+            }
+            String why = response.getException() != null ? describe(response.getException())
+                    : response.getReasonString() != null ? response.getReasonString()
+                    : "reason code " + response.getReturnCode();
+            Logger.warn("MQTT: connection to {} lost: {}", settings.url(), why);
+            connectionFailed("connection lost: " + why);
+        }
+
+        @Override
+        public void mqttErrorOccurred(MqttException exception) {
+            Logger.warn("MQTT: {}", describe(exception));
+        }
+
+        @Override
+        public void messageArrived(String topic, MqttMessage message) {
+            try {
+                if (topic.equals(topics.desired())) {
+                    listener.onDesired(message.getPayload());
+                }
+            } catch (RuntimeException e) {
+                // an exception here would make Paho drop the connection
+                Logger.error(e, "MQTT: handling a message on {} failed", topic);
+            }
+        }
+
+        @Override
+        public void deliveryComplete(IMqttToken token) {
+            scheduler.execute(MqttLink.this::flushEvents);
+        }
+
+        @Override
+        public void authPacketArrived(int reasonCode, MqttProperties properties) {
+            // no enhanced authentication
+        }
+    }
+
+    /** Announces offline, disconnects and releases the client. */
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            if (client.isConnected()) {
+                client.publish(topics.online(), "{\"online\":false}".getBytes(StandardCharsets.UTF_8), 1, true)
+                        .waitForCompletion(2000);
+                client.disconnect(1000).waitForCompletion(2000);
+            }
+        } catch (MqttException e) {
+            Logger.debug("MQTT: disconnect: {}", describe(e));
+        }
+        try {
+            client.close(true);
+        } catch (MqttException e) {
+            Logger.debug("MQTT: close: {}", describe(e));
+        }
+    }
+
+    static String describe(Throwable error) {
+        if (error == null) {
+            return "unknown error";
+        }
+        String message = error.getMessage();
+        Throwable cause = error.getCause();
+        if (cause != null && cause != error && cause.getMessage() != null) {
+            message = (message == null ? "" : message + ": ") + cause.getMessage();
+        }
+        return message == null ? error.getClass().getSimpleName() : message;
+    }
+}

@@ -1,0 +1,25 @@
+package io.berth.link;
+
+/** The MQTT topics of one device (PROTOCOL.md §2). */
+public record Topics(String prefix, String deviceId) {
+
+    private String base() {
+        return prefix + "/" + deviceId + "/";
+    }
+
+    public String desired() {
+        return base() + "desired";
+    }
+
+    public String reported() {
+        return base() + "reported";
+    }
+
+    public String online() {
+        return base() + "online";
+    }
+
+    public String events() {
+        return base() + "events";
+    }
+}

@@ -1,0 +1,21 @@
+package io.berth.model;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the engine holds that matters to the plan: every managed container plus any container
+ * whose name a service wants, every volume a service or the document names plus managed ones,
+ * and the local image ids of the images the desired state uses (absent = not pulled).
+ */
+public record ObservedState(List<ObservedContainer> containers, Map<String, ObservedVolume> volumes,
+                            Map<String, String> images) {
+
+    public ObservedState {
+        containers = List.copyOf(containers);
+        volumes = Map.copyOf(volumes);
+        images = Map.copyOf(images);
+    }
+
+    public static final ObservedState NOTHING = new ObservedState(List.of(), Map.of(), Map.of());
+}

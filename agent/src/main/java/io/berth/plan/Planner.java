@@ -1,0 +1,167 @@
+package io.berth.plan;
+
+import io.berth.model.DesiredState;
+import io.berth.model.Mount;
+import io.berth.model.ObservedContainer;
+import io.berth.model.ObservedState;
+import io.berth.model.ObservedVolume;
+import io.berth.model.RunState;
+import io.berth.model.ServiceSpec;
+import io.berth.model.VolumeSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Computes the next batch of steps from the desired and the observed state. Pure: no I/O, no
+ * clock, no logging. Each call looks at everything; the caller runs the steps, observes again
+ * and asks again, until the plan is settled.
+ */
+public final class Planner {
+
+    public static final Duration STOP_GRACE = Duration.ofSeconds(10);
+
+    private Planner() {}
+
+    public static Plan nextSteps(DesiredState desired, ObservedState observed, PlanContext context) {
+        List<Step> steps = new ArrayList<>();
+        Map<String, String> blocked = new TreeMap<>();
+        boolean waiting = false;
+
+        Set<String> volumesNotReady = new TreeSet<>();
+        Map<String, String> volumeProblems = new TreeMap<>();
+        for (VolumeSpec volume : desired.volumes().values()) {
+            ObservedVolume present = observed.volumes().get(volume.name());
+            if (present == null) {
+                volumesNotReady.add(volume.name());
+                if (context.backingOff("volume:" + volume.name())) {
+                    waiting = true;
+                } else {
+                    steps.add(new Step.CreateVolume(volume, firstUser(desired, volume.name())));
+                }
+            } else if (!present.managed()) {
+                volumeProblems.put(volume.name(), "volume '" + volume.name() + "' already exists and was not "
+                        + "created by Berth; Berth will not use it: rename the volume in the document, or remove "
+                        + "the existing one if its data is not needed");
+            }
+        }
+
+        Map<String, List<ObservedContainer>> managedByService = new LinkedHashMap<>();
+        Map<String, ObservedContainer> byName = new LinkedHashMap<>();
+        for (ObservedContainer container : observed.containers()) {
+            byName.put(container.name(), container);
+            if (container.managed()) {
+                managedByService.computeIfAbsent(container.service(), k -> new ArrayList<>()).add(container);
+            }
+        }
+
+        // Containers of services that left the document go first, so their names are free.
+        managedByService.forEach((service, containers) -> {
+            if (!desired.services().containsKey(service)) {
+                containers.forEach(c -> steps.add(remove(service, c)));
+            }
+        });
+
+        for (ServiceSpec spec : desired.services().values()) {
+            String service = spec.name();
+            List<ObservedContainer> mine = managedByService.getOrDefault(service, List.of());
+            ObservedContainer current = null;
+            for (ObservedContainer c : mine) {
+                if (c.name().equals(spec.containerName())) {
+                    current = c;
+                } else {
+                    steps.add(remove(service, c)); // a stray: an older name or a leftover
+                }
+            }
+            ObservedContainer holder = byName.get(spec.containerName());
+            if (holder != null && !holder.managed()) {
+                blocked.put(service, "a container named '" + spec.containerName() + "' exists and is not managed "
+                        + "by Berth; Berth will not touch it: remove or rename it (docker rm/rename), or set "
+                        + "container_name for this service");
+                continue;
+            }
+            String volumeProblem = spec.mounts().stream()
+                    .filter(m -> m.type() == Mount.Type.VOLUME)
+                    .map(m -> volumeProblems.get(m.source()))
+                    .filter(p -> p != null)
+                    .findFirst().orElse(null);
+            if (volumeProblem != null) {
+                blocked.put(service, volumeProblem);
+                continue;
+            }
+            if (context.backingOff(service)) {
+                waiting = true;
+                continue;
+            }
+            boolean imagePresent = observed.images().containsKey(spec.image());
+            if (current == null) {
+                if (holder != null) {
+                    waiting = true; // the name is held by a managed container being removed in this batch
+                } else if (!imagePresent) {
+                    steps.add(new Step.PullImage(service, spec.image(), desired.authFor(spec.image())));
+                } else if (spec.mounts().stream().noneMatch(m -> m.type() == Mount.Type.VOLUME
+                        && volumesNotReady.contains(m.source()))) {
+                    steps.add(new Step.CreateContainer(spec, desired.revision()));
+                } // else: its volume is created in this batch, or waits for a retry
+                continue;
+            }
+            if (!spec.hash().equals(current.specHash())) {
+                // download-then-kill: the old container keeps running until the new image is here
+                steps.add(imagePresent
+                        ? remove(service, current)
+                        : new Step.PullImage(service, spec.image(), desired.authFor(spec.image())));
+                continue;
+            }
+            if (spec.state() == RunState.RUNNING && shouldStart(spec, current)) {
+                steps.add(new Step.StartContainer(service, current.id()));
+            } else if (spec.state() == RunState.STOPPED && current.isRunning()) {
+                steps.add(new Step.StopContainer(service, current.id(), STOP_GRACE));
+            }
+        }
+        return new Plan(steps, blocked, waiting);
+    }
+
+    /**
+     * A container that never ran is started. One that exited is started again only where its
+     * restart policy says it should keep running (the engine did not, e.g. after a manual stop);
+     * with {@code no} or {@code on-failure} an exit is the service's own business.
+     */
+    private static boolean shouldStart(ServiceSpec spec, ObservedContainer current) {
+        return switch (current.status()) {
+            case "created" -> true;
+            case "exited", "dead" -> spec.restart().keepsRunning();
+            default -> false;
+        };
+    }
+
+    private static String firstUser(DesiredState desired, String volume) {
+        return desired.services().values().stream()
+                .filter(s -> s.mounts().stream().anyMatch(m -> m.type() == Mount.Type.VOLUME && m.source().equals(volume)))
+                .map(ServiceSpec::name).findFirst().orElse("");
+    }
+
+    private static Step remove(String service, ObservedContainer container) {
+        return new Step.RemoveContainer(service, container.id(), container.name(), STOP_GRACE);
+    }
+
+    /** Whether a service runs as desired, judged from what is observed. */
+    public static boolean satisfied(ServiceSpec spec, ObservedContainer current) {
+        if (current == null || !spec.hash().equals(current.specHash())) {
+            return false;
+        }
+        if (spec.state() == RunState.STOPPED) {
+            return !current.isRunning();
+        }
+        if ("running".equals(current.status())) {
+            return !"unhealthy".equals(current.health());
+        }
+        // a one-shot service that finished cleanly and is not meant to be restarted
+        return "exited".equals(current.status()) && !spec.restart().keepsRunning()
+                && Integer.valueOf(0).equals(current.exitCode());
+    }
+}

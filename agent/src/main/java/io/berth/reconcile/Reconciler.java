@@ -1,0 +1,281 @@
+package io.berth.reconcile;
+
+import io.berth.engine.Engine;
+import io.berth.engine.EngineException;
+import io.berth.engine.EngineInfo;
+import io.berth.model.DesiredState;
+import io.berth.model.ObservedState;
+import io.berth.model.ServiceSpec;
+import io.berth.plan.Plan;
+import io.berth.plan.PlanContext;
+import io.berth.plan.Planner;
+import io.berth.plan.Step;
+import io.berth.spec.SpecError;
+import io.berth.support.Backoff;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.random.RandomGenerator;
+import org.tinylog.Logger;
+
+/**
+ * The level-based loop: observe, plan, apply the next batch, observe again, until the plan is
+ * settled. Runs on one thread of its own; every field below is touched only there.
+ */
+public final class Reconciler implements AutoCloseable {
+
+    private static final int MAX_BATCHES_PER_PASS = 50;
+    private static final Duration RETRY_BASE = Duration.ofSeconds(2);
+    private static final Duration RETRY_CAP = Duration.ofMinutes(5);
+
+    private final Engine engine;
+    private final Clock clock;
+    private final ScheduledExecutorService timer;
+    private final StatusReporter reporter;
+    private final StepExecutor executor;
+    private final ExecutorService worker;
+    private final RandomGenerator random = RandomGenerator.getDefault();
+    private final AtomicBoolean passQueued = new AtomicBoolean();
+
+    private DesiredState desired;
+    private long appliedRevision;
+    private final Map<String, Failure> failures = new HashMap<>();
+    private String engineProblem;
+    private int engineFailures;
+    private EngineInfo engineInfo;
+    private boolean convergedAnnounced;
+
+    /** A step that failed for a service (or {@code volume:NAME}): why, how often, and when to try again. */
+    record Failure(String message, int count, Instant notBefore) {}
+
+    public Reconciler(Engine engine, Clock clock, ScheduledExecutorService timer, StatusReporter reporter) {
+        this.engine = engine;
+        this.clock = clock;
+        this.timer = timer;
+        this.reporter = reporter;
+        this.executor = new StepExecutor(engine);
+        this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(64), r -> {
+            Thread t = new Thread(r, "berth-reconcile");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Runs a task on the reconcile thread (documents, commands): one thread, so no locks. */
+    public void submit(Runnable task) {
+        worker.execute(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                Logger.error(e, "unexpected failure on the reconcile thread");
+            }
+        });
+    }
+
+    /** Asks for a pass; requests made while one is queued are folded into it. */
+    public void requestPass() {
+        if (passQueued.compareAndSet(false, true)) {
+            submit(() -> {
+                passQueued.set(false);
+                pass();
+            });
+        }
+    }
+
+    /** A newly accepted desired state (call on the reconcile thread, e.g. from {@link #submit}). */
+    public void setDesired(DesiredState state) {
+        this.desired = state;
+        failures.clear();
+        convergedAnnounced = false;
+        pass();
+    }
+
+    /** Records a rejected document for the report (call on the reconcile thread). */
+    public void reject(Long revision, String reason, List<SpecError> errors) {
+        reporter.rejected(revision, reason, errors);
+    }
+
+    public void setAppliedRevision(long revision) {
+        this.appliedRevision = revision;
+    }
+
+    private void pass() {
+        if (engineInfo == null) {
+            try {
+                engineInfo = engine.info();
+            } catch (EngineException e) {
+                engineUnreachable(e);
+                return;
+            }
+        }
+        if (desired == null) {
+            observeAndReport(DesiredState.EMPTY);
+            return;
+        }
+        DesiredState target = desired;
+        Set<String> pulling = new HashSet<>();
+        for (int batch = 0; batch < MAX_BATCHES_PER_PASS; batch++) {
+            ObservedState observed;
+            try {
+                observed = observe(target);
+            } catch (EngineException e) {
+                engineUnreachable(e);
+                return;
+            }
+            Plan plan = Planner.nextSteps(target, observed, new PlanContext(clock.instant(), notBefore()));
+            if (plan.steps().isEmpty()) {
+                finish(target, observed, plan);
+                return;
+            }
+            pulling.clear();
+            plan.steps().stream().filter(s -> s instanceof Step.PullImage).forEach(s -> pulling.add(s.service()));
+            reporter.publish(snapshot(target, observed, plan.blocked(), pulling, "applying"));
+            boolean anyFailed = false;
+            for (Step step : plan.steps()) {
+                anyFailed |= !apply(target, step);
+            }
+            if (anyFailed) {
+                // the failed ones back off; look again when the earliest retry is due
+                scheduleRetry();
+                try {
+                    ObservedState after = observe(target);
+                    reporter.publish(snapshot(target, after, plan.blocked(), Set.of(), phaseFor(target, after, plan)));
+                } catch (EngineException e) {
+                    engineUnreachable(e);
+                }
+                return;
+            }
+        }
+        Logger.warn("reconciliation did not settle after {} batches; trying again shortly", MAX_BATCHES_PER_PASS);
+        timer.schedule(this::requestPass, 5, TimeUnit.SECONDS);
+    }
+
+    private boolean apply(DesiredState target, Step step) {
+        String key = failureKey(step);
+        try {
+            StepExecutor.Outcome outcome = executor.execute(step);
+            failures.remove(key);
+            reporter.event(target.revision(), outcome.eventType(), step.service(), outcome.message());
+            return true;
+        } catch (EngineException e) {
+            Failure previous = failures.get(key);
+            int count = previous == null ? 1 : previous.count() + 1;
+            Duration delay = Backoff.delay(count, RETRY_BASE, RETRY_CAP, random);
+            failures.put(key, new Failure(e.getMessage(), count, clock.instant().plus(delay)));
+            Logger.warn("{} (attempt {}, next try in {} s)", e.getMessage(), count, delay.toSeconds());
+            reporter.event(target.revision(), "failed", step.service(), e.getMessage());
+            return false;
+        }
+    }
+
+    private void finish(DesiredState target, ObservedState observed, Plan plan) {
+        engineProblem = null;
+        engineFailures = 0;
+        if (plan.settled()) {
+            appliedRevision = target.revision();
+        } else {
+            scheduleRetry();
+        }
+        String phase = phaseFor(target, observed, plan);
+        reporter.publish(snapshot(target, observed, plan.blocked(), Set.of(), phase));
+        if ("converged".equals(phase) && !convergedAnnounced) {
+            convergedAnnounced = true;
+            Logger.info("converged on revision {}", target.revision());
+            reporter.event(target.revision(), "converged", null, "revision " + target.revision() + " converged");
+        } else if (!"converged".equals(phase)) {
+            convergedAnnounced = false;
+        }
+    }
+
+    private StatusReporter.Snapshot snapshot(DesiredState target, ObservedState observed, Map<String, String> blocked,
+                                             Set<String> pulling, String phase) {
+        return new StatusReporter.Snapshot(target, appliedRevision, null, engineInfo, blocked, failureMessages(),
+                observed, pulling, phase);
+    }
+
+    private String phaseFor(DesiredState target, ObservedState observed, Plan plan) {
+        if (!plan.settled()) {
+            return failures.isEmpty() ? "applying" : "degraded";
+        }
+        boolean all = plan.blocked().isEmpty() && target.services().values().stream()
+                .allMatch(spec -> Planner.satisfied(spec, StatusReporter.containerOf(spec, observed)));
+        return all ? "converged" : "degraded";
+    }
+
+    private void observeAndReport(DesiredState target) {
+        try {
+            ObservedState observed = observe(target);
+            engineProblem = null;
+            reporter.publish(snapshot(null, observed, Map.of(), Set.of(), "converged"));
+        } catch (EngineException e) {
+            engineUnreachable(e);
+        }
+    }
+
+    private ObservedState observe(DesiredState target) throws EngineException {
+        Set<String> images = new HashSet<>();
+        Set<String> names = new HashSet<>();
+        for (ServiceSpec spec : target.services().values()) {
+            images.add(spec.image());
+            names.add(spec.containerName());
+        }
+        return engine.observe(images, names, target.volumes().keySet());
+    }
+
+    private void engineUnreachable(EngineException e) {
+        engineFailures++;
+        engineInfo = null;
+        Duration delay = Backoff.delay(engineFailures, Duration.ofSeconds(1), Duration.ofSeconds(30), random);
+        if (!e.getMessage().equals(engineProblem)) {
+            Logger.error("{}", e.getMessage());
+        }
+        engineProblem = e.getMessage();
+        reporter.publish(new StatusReporter.Snapshot(desired, appliedRevision, engineProblem, null, Map.of(),
+                failureMessages(), null, Set.of(), "failed"));
+        timer.schedule(this::requestPass, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void scheduleRetry() {
+        Instant now = clock.instant();
+        failures.values().stream().map(Failure::notBefore).filter(now::isBefore).min(Instant::compareTo)
+                .ifPresent(at -> timer.schedule(this::requestPass, Duration.between(now, at).toMillis() + 10,
+                        TimeUnit.MILLISECONDS));
+    }
+
+    private Map<String, Instant> notBefore() {
+        Map<String, Instant> table = new HashMap<>();
+        failures.forEach((key, f) -> table.put(key, f.notBefore()));
+        return table;
+    }
+
+    private Map<String, String> failureMessages() {
+        Map<String, String> messages = new HashMap<>();
+        failures.forEach((key, f) -> messages.put(key, f.message()));
+        return messages;
+    }
+
+    private static String failureKey(Step step) {
+        return step instanceof Step.CreateVolume create ? "volume:" + create.volume().name() : step.service();
+    }
+
+    @Override
+    public void close() {
+        worker.shutdownNow();
+        try {
+            worker.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,280 @@
+package io.berth.reconcile;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.engine.EngineInfo;
+import io.berth.model.DesiredState;
+import io.berth.model.ObservedContainer;
+import io.berth.model.ObservedState;
+import io.berth.model.ObservedVolume;
+import io.berth.model.RunState;
+import io.berth.model.ServiceSpec;
+import io.berth.spec.SpecError;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.tinylog.Logger;
+
+/**
+ * Renders the reported-state document (PROTOCOL.md §4) and events (§5), and publishes the
+ * report only when something a user would care about changed, at most once per
+ * {@code minInterval} (always the latest), and at least once per {@code heartbeat}.
+ */
+public final class StatusReporter {
+
+    /** Where reports and events go (the MQTT link, in the agent). */
+    public interface Sink {
+        void publishReport(byte[] json);
+
+        void publishEvent(byte[] json);
+    }
+
+    /** Everything the report says, as the reconciler last saw it. {@code observed} null: unknown (engine away). */
+    public record Snapshot(DesiredState desired, long appliedRevision, String engineProblem, EngineInfo engine,
+                           Map<String, String> blocked, Map<String, String> failures, ObservedState observed,
+                           Set<String> pulling, String phase) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String deviceId;
+    private final ObjectNode agentInfo;
+    private final Clock clock;
+    private final ScheduledExecutorService timer;
+    private final Sink sink;
+    private final Duration minInterval;
+    private final HostFacts host;
+
+    private Snapshot last = new Snapshot(null, 0, null, null, Map.of(), Map.of(), null, Set.of(), "starting");
+    private ObservedState lastObserved;
+    private ObjectNode rejected;
+    private ObjectNode current;
+    private ObjectNode lastSent;
+    private Instant lastSentAt = Instant.EPOCH;
+    private ScheduledFuture<?> pendingFlush;
+
+    public StatusReporter(String deviceId, String version, String profile, Clock clock, ScheduledExecutorService timer,
+                          Sink sink, Duration minInterval, Duration heartbeat, HostFacts host) {
+        this.deviceId = deviceId;
+        this.clock = clock;
+        this.timer = timer;
+        this.sink = sink;
+        this.minInterval = minInterval;
+        this.host = host;
+        this.agentInfo = JSON.createObjectNode()
+                .put("version", version)
+                .put("profile", profile)
+                .put("startedAt", clock.instant().toString());
+        this.current = render(last);
+        timer.scheduleAtFixedRate(this::heartbeat, heartbeat.toMillis(), heartbeat.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public synchronized void publish(Snapshot snapshot) {
+        if (snapshot.observed() != null) {
+            lastObserved = snapshot.observed();
+        }
+        last = snapshot;
+        current = render(snapshot);
+        if (!current.equals(lastSent)) {
+            scheduleFlush();
+        }
+    }
+
+    /** Records a rejected document and republishes. */
+    public synchronized void rejected(Long revision, String reason, List<SpecError> errors) {
+        ObjectNode node = JSON.createObjectNode();
+        if (revision == null) {
+            node.putNull("revision");
+        } else {
+            node.put("revision", revision);
+        }
+        node.put("reason", reason);
+        ArrayNode list = node.putArray("errors");
+        errors.forEach(e -> list.addObject().put("path", e.path()).put("message", e.message()));
+        rejected = node;
+        event(revision == null ? 0 : revision, "rejected", null, reason);
+        publish(last);
+    }
+
+    /** Clears the last rejection (a newer document was accepted). */
+    public synchronized void clearRejected() {
+        rejected = null;
+    }
+
+    /** The latest report, as it would be published now. */
+    public synchronized ObjectNode latest() {
+        ObjectNode copy = current.deepCopy();
+        stamp(copy);
+        return copy;
+    }
+
+    public void event(long revision, String type, String service, String message) {
+        ObjectNode event = JSON.createObjectNode()
+                .put("time", clock.instant().toString())
+                .put("revision", revision)
+                .put("type", type);
+        if (service != null) {
+            event.put("service", service);
+        }
+        event.put("message", message);
+        sink.publishEvent(bytes(event));
+    }
+
+    private void scheduleFlush() {
+        if (pendingFlush != null && !pendingFlush.isDone()) {
+            return;
+        }
+        long wait = Math.max(0, Duration.between(clock.instant(), lastSentAt.plus(minInterval)).toMillis());
+        pendingFlush = timer.schedule(this::flush, wait, TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void flush() {
+        if (current.equals(lastSent)) {
+            return;
+        }
+        send();
+    }
+
+    private synchronized void heartbeat() {
+        send();
+    }
+
+    private void send() {
+        ObjectNode doc = current.deepCopy();
+        stamp(doc);
+        lastSent = current;
+        lastSentAt = clock.instant();
+        try {
+            sink.publishReport(bytes(doc));
+        } catch (RuntimeException e) {
+            Logger.warn(e, "publishing the report failed");
+        }
+    }
+
+    /** Adds what changes all the time and is not worth a publish of its own. */
+    private void stamp(ObjectNode doc) {
+        doc.put("time", clock.instant().toString());
+        doc.set("host", host.read());
+    }
+
+    private ObjectNode render(Snapshot s) {
+        ObjectNode doc = JSON.createObjectNode();
+        doc.put("device", deviceId);
+        doc.put("phase", s.phase());
+        ObjectNode revision = doc.putObject("revision");
+        if (s.desired() == null || s.desired().revision() == 0) {
+            revision.putNull("desired");
+        } else {
+            revision.put("desired", s.desired().revision());
+        }
+        if (s.appliedRevision() == 0) {
+            revision.putNull("applied");
+        } else {
+            revision.put("applied", s.appliedRevision());
+        }
+        doc.set("rejected", rejected);
+        ObservedState observed = s.observed() != null ? s.observed() : lastObserved;
+        ObjectNode services = doc.putObject("services");
+        ObjectNode volumes = doc.putObject("volumes");
+        Set<String> orphans = new TreeSet<>();
+        if (observed != null) {
+            observed.volumes().values().stream().filter(ObservedVolume::managed)
+                    .forEach(v -> orphans.add(v.name()));
+        }
+        if (s.desired() != null) {
+            for (ServiceSpec spec : s.desired().services().values()) {
+                services.set(spec.name(), renderService(spec, s, observed));
+            }
+            s.desired().volumes().keySet().forEach(name -> {
+                orphans.remove(name);
+                ObservedVolume v = observed == null ? null : observed.volumes().get(name);
+                ObjectNode vol = volumes.putObject(name);
+                vol.put("state", v == null ? "missing" : v.managed() ? "present" : "conflict");
+                String failure = s.failures().get("volume:" + name);
+                if (failure != null) {
+                    vol.put("error", failure);
+                } else if (v != null && !v.managed()) {
+                    vol.put("error", "a volume of this name exists and was not created by Berth");
+                }
+            });
+        }
+        ArrayNode orphanList = doc.putObject("orphans").putArray("volumes");
+        orphans.forEach(orphanList::add);
+        doc.set("agent", agentInfo);
+        ObjectNode engine = doc.putObject("engine");
+        if (s.engine() != null) {
+            engine.put("version", s.engine().version()).put("apiVersion", s.engine().apiVersion())
+                    .put("arch", s.engine().arch());
+        }
+        if (s.engineProblem() != null) {
+            engine.put("error", s.engineProblem());
+        }
+        return doc;
+    }
+
+    private ObjectNode renderService(ServiceSpec spec, Snapshot s, ObservedState observed) {
+        ObjectNode node = JSON.createObjectNode();
+        ObservedContainer c = observed == null ? null : containerOf(spec, observed);
+        String blocked = s.blocked().get(spec.name());
+        String failure = s.failures().get(spec.name());
+        String state;
+        if (blocked != null) {
+            state = "failed";
+        } else if (s.pulling().contains(spec.name()) && (c == null || !c.isRunning())) {
+            state = "pulling";
+        } else if (c == null) {
+            state = failure != null ? "failed" : "missing";
+        } else {
+            state = switch (c.status()) {
+                case "created" -> "created";
+                case "running", "paused" -> "running";
+                case "restarting" -> "restarting";
+                default -> spec.state() == RunState.STOPPED ? "stopped" : "exited";
+            };
+        }
+        node.put("state", state);
+        node.put("health", c == null ? "none" : c.health());
+        node.put("image", spec.image());
+        String imageId = c != null ? c.imageId() : observed == null ? null : observed.images().get(spec.image());
+        node.put("imageId", imageId);
+        node.put("container", c == null ? null : StepExecutor.shortId(c.id()));
+        node.put("startedAt", c == null ? null : c.startedAt());
+        node.put("restarts", c == null ? 0 : c.restartCount());
+        if (c == null || c.exitCode() == null) {
+            node.putNull("exitCode");
+        } else {
+            node.put("exitCode", c.exitCode());
+        }
+        if (c != null && c.oomKilled()) {
+            node.put("oom", true);
+        }
+        node.put("error", blocked != null ? blocked : failure);
+        return node;
+    }
+
+    /** The managed container that stands for a service: the one with its container name, else any of its own. */
+    static ObservedContainer containerOf(ServiceSpec spec, ObservedState observed) {
+        ObservedContainer any = null;
+        for (ObservedContainer c : observed.containers()) {
+            if (c.managed() && spec.name().equals(c.service())) {
+                if (c.name().equals(spec.containerName())) {
+                    return c;
+                }
+                any = c;
+            }
+        }
+        return any;
+    }
+
+    private static byte[] bytes(ObjectNode node) {
+        return node.toString().getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,67 @@
+package io.berth.reconcile;
+
+import io.berth.engine.Engine;
+import io.berth.engine.EngineException;
+import io.berth.model.Labels;
+import io.berth.model.ServiceSpec;
+import io.berth.plan.Step;
+import java.util.Map;
+import org.tinylog.Logger;
+
+/** Applies one step through the engine. The one place that knows how each step is done. */
+final class StepExecutor {
+
+    /** What an executed step tells the rest of the agent (an event type and a message). */
+    record Outcome(String eventType, String message) {}
+
+    private final Engine engine;
+
+    StepExecutor(Engine engine) {
+        this.engine = engine;
+    }
+
+    Outcome execute(Step step) throws EngineException {
+        // Java 17 has no pattern switch: an instanceof chain over the sealed Step, ending in an error.
+        if (step instanceof Step.PullImage pull) {
+            Logger.info("pulling {} for service {}", pull.image(), pull.service());
+            engine.pull(pull.image(), pull.auth());
+            return new Outcome("pulled", "pulled " + pull.image());
+        }
+        if (step instanceof Step.CreateVolume create) {
+            Logger.info("creating volume {}", create.volume().name());
+            engine.createVolume(create.volume(), Map.of(Labels.MANAGED, "true", Labels.SERVICE, create.service()));
+            return new Outcome("created", "created volume " + create.volume().name());
+        }
+        if (step instanceof Step.CreateContainer create) {
+            ServiceSpec spec = create.spec();
+            Logger.info("creating container {} for service {}", spec.containerName(), spec.describe());
+            String id = engine.createContainer(spec, Map.of(
+                    Labels.MANAGED, "true",
+                    Labels.SERVICE, spec.name(),
+                    Labels.HASH, spec.hash(),
+                    Labels.REVISION, Long.toString(create.revision())));
+            return new Outcome("created", "created container " + spec.containerName() + " (" + shortId(id) + ")");
+        }
+        if (step instanceof Step.StartContainer start) {
+            Logger.info("starting container {} of service {}", shortId(start.containerId()), start.service());
+            engine.start(start.containerId());
+            return new Outcome("started", "started container " + shortId(start.containerId()));
+        }
+        if (step instanceof Step.StopContainer stop) {
+            Logger.info("stopping container {} of service {}", shortId(stop.containerId()), stop.service());
+            engine.stop(stop.containerId(), stop.grace());
+            return new Outcome("stopped", "stopped container " + shortId(stop.containerId()));
+        }
+        if (step instanceof Step.RemoveContainer remove) {
+            Logger.info("removing container {} of service {}", remove.containerName(), remove.service());
+            engine.stop(remove.containerId(), remove.grace());
+            engine.remove(remove.containerId());
+            return new Outcome("removed", "removed container " + remove.containerName());
+        }
+        throw new IllegalStateException("no executor for step " + step);
+    }
+
+    static String shortId(String id) {
+        return id != null && id.length() > 12 ? id.substring(0, 12) : id;
+    }
+}

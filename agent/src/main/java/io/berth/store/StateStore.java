@@ -1,0 +1,50 @@
+package io.berth.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+
+/**
+ * The agent's state dir: the last accepted desired document ({@code desired.json}, mode 0600
+ * since it may hold registry credentials) and the agent's own records.
+ */
+public final class StateStore {
+    private static final String DESIRED = "desired.json";
+
+    private final Path dir;
+
+    public StateStore(Path dir) {
+        this.dir = dir;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Creates the state dir (mode 0700) if missing; fails with a clear message if it cannot be written. */
+    public void prepare() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        }
+        if (!Files.isWritable(dir)) {
+            throw new IOException("the state dir " + dir + " is not writable by this user");
+        }
+    }
+
+    public Optional<byte[]> loadDesired() throws IOException {
+        try {
+            return Optional.of(Files.readAllBytes(dir.resolve(DESIRED)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Stores the accepted document before anything changes; a no-op when it is already there. */
+    public void saveDesired(byte[] document) throws IOException {
+        AtomicFiles.write(dir.resolve(DESIRED), document);
+    }
+}
