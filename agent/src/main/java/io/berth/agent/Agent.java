@@ -4,6 +4,7 @@ import io.berth.config.AgentConfig;
 import io.berth.engine.Engine;
 import io.berth.engine.docker.DockerEngine;
 import io.berth.link.MqttLink;
+import io.berth.model.Labels;
 import io.berth.link.Topics;
 import io.berth.reconcile.HostFacts;
 import io.berth.reconcile.Reconciler;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.paho.mqttv5.common.MqttException;
 import org.tinylog.Logger;
 
 /** The daemon: wires the engine, the MQTT link, the store and the reconcile loop, and runs them. */
@@ -47,17 +47,13 @@ public final class Agent implements AutoCloseable {
         this.timer.setRemoveOnCancelPolicy(true);
         this.store = new StateStore(config.stateDir());
         store.prepare();
-        this.engine = new DockerEngine(config.dockerHost());
+        this.engine = new DockerEngine(config.dockerHost(), Labels.ownership(config.deviceId()));
         Topics topics = new Topics(config.topicPrefix(), config.deviceId());
         MqttLink.Settings settings = new MqttLink.Settings(config.mqttUrl(), config.mqttUsername(),
                 config.mqttPassword() == null ? null : config.mqttPassword().reveal().toCharArray(),
                 Duration.ofHours(24));
-        try {
-            // the listener reads the fields below only once the link is started
-            this.link = new MqttLink(settings, topics, this::onDesired, timer, clock);
-        } catch (MqttException e) {
-            throw new IOException("cannot set up the MQTT client for " + config.mqttUrl() + ": " + e.getMessage(), e);
-        }
+        // the listener reads the fields below only once the link is started
+        this.link = new MqttLink(settings, topics, this::onDesired, timer, clock);
         StatusReporter.Sink sink = new StatusReporter.Sink() {
             @Override
             public void publishReport(byte[] json) {
@@ -71,7 +67,7 @@ public final class Agent implements AutoCloseable {
         };
         this.reporter = new StatusReporter(config.deviceId(), Version.current(), config.profile().name(), clock, timer,
                 sink, config.reportMinInterval(), config.reportHeartbeat(), new HostFacts(config.stateDir()));
-        this.reconciler = new Reconciler(engine, clock, timer, reporter);
+        this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter);
         this.intake = new DesiredIntake(store, reconciler, reporter);
     }
 

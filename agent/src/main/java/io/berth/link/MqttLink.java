@@ -1,6 +1,7 @@
 package io.berth.link;
 
 import io.berth.support.Backoff;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -60,14 +61,18 @@ public final class MqttLink implements AutoCloseable {
     private final AtomicInteger failures = new AtomicInteger();
 
     public MqttLink(Settings settings, Topics topics, Listener listener, ScheduledExecutorService scheduler,
-                    Clock clock) throws MqttException {
+                    Clock clock) throws IOException {
         this.settings = settings;
         this.topics = topics;
         this.listener = listener;
         this.scheduler = scheduler;
         this.clock = clock;
         // Memory persistence: in-flight QoS 1 messages are not worth a write to flash.
-        this.client = new MqttAsyncClient(settings.url(), topics.deviceId(), new MemoryPersistence());
+        try {
+            this.client = new MqttAsyncClient(settings.url(), topics.deviceId(), new MemoryPersistence());
+        } catch (MqttException | IllegalArgumentException e) {
+            throw new IOException("cannot set up the MQTT client for " + settings.url() + ": " + describe(e), e);
+        }
         this.client.setCallback(new Callback());
     }
 

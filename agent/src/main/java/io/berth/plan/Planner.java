@@ -56,7 +56,9 @@ public final class Planner {
         for (ObservedContainer container : observed.containers()) {
             byName.put(container.name(), container);
             if (container.managed()) {
-                managedByService.computeIfAbsent(container.service(), k -> new ArrayList<>()).add(container);
+                // a managed container without a service label (hand-made): "" is never a service, so it is removed
+                String service = container.service() == null ? "" : container.service();
+                managedByService.computeIfAbsent(service, k -> new ArrayList<>()).add(container);
             }
         }
 

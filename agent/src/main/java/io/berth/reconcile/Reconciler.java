@@ -59,12 +59,14 @@ public final class Reconciler implements AutoCloseable {
     /** A step that failed for a service (or {@code volume:NAME}): why, how often, and when to try again. */
     record Failure(String message, int count, Instant notBefore) {}
 
-    public Reconciler(Engine engine, Clock clock, ScheduledExecutorService timer, StatusReporter reporter) {
+    /** @param ownership the labels that mark what this agent creates ({@code Labels.ownership}) */
+    public Reconciler(Engine engine, Map<String, String> ownership, Clock clock, ScheduledExecutorService timer,
+                      StatusReporter reporter) {
         this.engine = engine;
         this.clock = clock;
         this.timer = timer;
         this.reporter = reporter;
-        this.executor = new StepExecutor(engine);
+        this.executor = new StepExecutor(engine, ownership);
         this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(64), r -> {
             Thread t = new Thread(r, "berth-reconcile");
             t.setDaemon(true);

@@ -5,6 +5,7 @@ import io.berth.engine.EngineException;
 import io.berth.model.Labels;
 import io.berth.model.ServiceSpec;
 import io.berth.plan.Step;
+import java.util.HashMap;
 import java.util.Map;
 import org.tinylog.Logger;
 
@@ -15,9 +16,19 @@ final class StepExecutor {
     record Outcome(String eventType, String message) {}
 
     private final Engine engine;
+    private final Map<String, String> ownership;
 
-    StepExecutor(Engine engine) {
+    StepExecutor(Engine engine, Map<String, String> ownership) {
         this.engine = engine;
+        this.ownership = ownership;
+    }
+
+    private Map<String, String> labels(String... pairs) {
+        Map<String, String> labels = new HashMap<>(ownership);
+        for (int i = 0; i < pairs.length; i += 2) {
+            labels.put(pairs[i], pairs[i + 1]);
+        }
+        return labels;
     }
 
     Outcome execute(Step step) throws EngineException {
@@ -29,14 +40,13 @@ final class StepExecutor {
         }
         if (step instanceof Step.CreateVolume create) {
             Logger.info("creating volume {}", create.volume().name());
-            engine.createVolume(create.volume(), Map.of(Labels.MANAGED, "true", Labels.SERVICE, create.service()));
+            engine.createVolume(create.volume(), labels(Labels.SERVICE, create.service()));
             return new Outcome("created", "created volume " + create.volume().name());
         }
         if (step instanceof Step.CreateContainer create) {
             ServiceSpec spec = create.spec();
             Logger.info("creating container {} for service {}", spec.containerName(), spec.describe());
-            String id = engine.createContainer(spec, Map.of(
-                    Labels.MANAGED, "true",
+            String id = engine.createContainer(spec, labels(
                     Labels.SERVICE, spec.name(),
                     Labels.HASH, spec.hash(),
                     Labels.REVISION, Long.toString(create.revision())));

@@ -36,7 +36,9 @@ public final class DocumentParser {
 
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
     private static final Pattern PORT_SPEC = Pattern.compile(
-            "^(?:(?<ip>\\[[0-9a-fA-F:.]+]|[0-9.]+):)?(?:(?<host>\\d*(?:-\\d+)?):)?(?<container>\\d+(?:-\\d+)?)(?:/(?<proto>\\w+))?$");
+            "^(?:(?<ip>\\[[0-9a-fA-F:.]+]|\\d{1,3}(?:\\.\\d{1,3}){3}):)?(?:(?<host>\\d*(?:-\\d+)?):)?(?<container>\\d+(?:-\\d+)?)(?:/(?<proto>\\w+))?$");
+
+    private static final Pattern DUPLICATE_KEY = Pattern.compile("^Duplicate field '([^']*)'");
 
     /** Compose service keys this version does not map yet: rejected with a pointer, not as unknown. */
     private static final Set<String> COMPOSE_KEYS_NOT_YET = Set.of(
@@ -66,10 +68,14 @@ public final class DocumentParser {
         try {
             tree = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            String why = e.getOriginalMessage();
+            // Jackson's own message quotes the offending token, which may be a password: give only where
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr();
+            Matcher duplicate = DUPLICATE_KEY.matcher(String.valueOf(e.getOriginalMessage()));
+            String why = duplicate.find() ? "the key '" + duplicate.group(1) + "' appears twice in one map"
+                    : "a syntax error";
             return new ParsedDocument.Invalid(null, List.of(new SpecError("",
-                    "not valid JSON (" + why + " at line " + e.getLocation().getLineNr() + ", column "
-                            + e.getLocation().getColumnNr() + "); publish a JSON object")));
+                    "not valid JSON: " + why + where + "; publish one JSON object")));
         } catch (IOException e) {
             return new ParsedDocument.Invalid(null, List.of(new SpecError("", "unreadable: " + e.getMessage())));
         }
@@ -206,7 +212,8 @@ public final class DocumentParser {
             String path = "registries." + e.getKey();
             JsonNode creds = e.getValue();
             if (!creds.isObject()) {
-                error(path, "must be {\"username\": …, \"password\": …}, found " + describe(creds));
+                // name the type only: the value may be a password
+                error(path, "must be {\"username\": …, \"password\": …}, found " + typeOf(creds));
                 return;
             }
             String username = null;
@@ -544,8 +551,12 @@ public final class DocumentParser {
         services.forEach((name, spec) -> {
             String other = owners.putIfAbsent(spec.containerName(), name);
             if (other != null) {
-                error("services." + name + ".container_name", "container name '" + spec.containerName()
-                        + "' is already used by service '" + other + "': each container needs its own name");
+                // blame the service that chose the name with container_name
+                boolean thisOneChose = !spec.containerName().equals(name);
+                String culprit = thisOneChose ? name : other;
+                String victim = thisOneChose ? other : name;
+                error("services." + culprit + ".container_name", "container name '" + spec.containerName()
+                        + "' is already used by service '" + victim + "': each container needs its own name");
             }
         });
     }
@@ -588,6 +599,11 @@ public final class DocumentParser {
 
     private void error(String path, String message) {
         errors.add(new SpecError(path, message));
+    }
+
+    private static String typeOf(JsonNode node) {
+        return node == null ? "nothing" : node.isObject() ? "a map" : node.isArray() ? "a list"
+                : node.isTextual() ? "a string" : node.isNull() ? "null" : "a " + node.getNodeType().name().toLowerCase();
     }
 
     static String describe(JsonNode node) {

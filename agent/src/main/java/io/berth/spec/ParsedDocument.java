@@ -9,6 +9,11 @@ public sealed interface ParsedDocument {
 
     /** @param document the document as received, for revision comparisons and the state dir */
     record Valid(DesiredState state, JsonNode document) implements ParsedDocument {
+        /** The raw document may hold registry passwords: print only the parsed state, whose secrets print as ***. */
+        @Override
+        public String toString() {
+            return "Valid[" + state + "]";
+        }
     }
 
     /** @param revision the document's revision where one could be read, else null */

@@ -99,6 +99,7 @@ class ReconcileIT {
         // §8: labels on what the agent created, the container named after the service
         assertEquals("true", DockerCli.inspect(web, "{{index .Config.Labels \"berth.managed\"}}"));
         assertEquals(web, DockerCli.inspect(web, "{{index .Config.Labels \"berth.service\"}}"));
+        assertEquals(device.id, DockerCli.inspect(web, "{{index .Config.Labels \"berth.device\"}}"));
         assertEquals("1", DockerCli.inspect(web, "{{index .Config.Labels \"berth.revision\"}}"));
         assertEquals(64, DockerCli.inspect(web, "{{index .Config.Labels \"berth.hash\"}}").length());
         assertEquals("true", DockerCli.inspect(data, "{{index .Labels \"berth.managed\"}}"));
@@ -271,6 +272,24 @@ class ReconcileIT {
         assertEquals(squatterId, DockerCli.inspect(web, "{{.Id}}"), "the unmanaged container is untouched");
         assertEquals("true", DockerCli.inspect(web, "{{.State.Running}}"));
         assertEquals("", DockerCli.inspect(web, "{{index .Config.Labels \"berth.managed\"}}"));
+    }
+
+    @Test
+    void anotherDevicesContainerWithTheSameNameIsNotTouched() throws Exception {
+        String web = device.container("web");
+        String data = device.volume("data");
+        String foreignId = DockerCli.ok("run", "-d", "--name", web, "--label", "berth.managed=true",
+                "--label", "berth.device=other-" + device.id, "--label", "berth.service=" + web, IMAGE_V1,
+                "sleep", "3600");
+        TestBroker broker = device.broker();
+        device.startAgent();
+        broker.publishDesired(webDocument(1, web, data, IMAGE_V1, TestDevice.freePort()));
+
+        JsonNode reported = broker.awaitReported("a report naming the clash",
+                r -> !r.path("services").path(web).path("error").isNull(), CONVERGE);
+        assertEquals("failed", reported.path("services").path(web).path("state").asText());
+        Thread.sleep(1000);
+        assertEquals(foreignId, DockerCli.inspect(web, "{{.Id}}"), "another agent's container is untouched");
     }
 
     @Test

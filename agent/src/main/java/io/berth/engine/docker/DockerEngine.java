@@ -59,9 +59,12 @@ public final class DockerEngine implements Engine {
 
     private final DockerClient client;
     private final String host;
+    private final Map<String, String> ownership;
 
-    public DockerEngine(String dockerHost) {
+    /** @param ownership the labels that mark what this agent created ({@link Labels#ownership}) */
+    public DockerEngine(String dockerHost, Map<String, String> ownership) {
         this.host = dockerHost;
+        this.ownership = Map.copyOf(ownership);
         // The API version is left unset on purpose: docker-java does not negotiate, and the
         // engine then answers in its own version (1.41 for dockerd 20.10).
         DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
@@ -85,7 +88,7 @@ public final class DockerEngine implements Engine {
                 Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
                 String name = c.getNames() == null || c.getNames().length == 0 ? c.getId()
                         : c.getNames()[0].substring(1);
-                boolean managed = "true".equals(labels.get(Labels.MANAGED));
+                boolean managed = Labels.owned(labels, ownership);
                 if (managed || containerNames.contains(name)) {
                     ObservedContainer observed = inspect(c.getId(), name, managed, labels);
                     if (observed != null) {
@@ -97,7 +100,7 @@ public final class DockerEngine implements Engine {
             List<InspectVolumeResponse> all = client.listVolumesCmd().exec().getVolumes();
             for (InspectVolumeResponse v : all == null ? List.<InspectVolumeResponse>of() : all) {
                 Map<String, String> labels = v.getLabels() == null ? Map.of() : v.getLabels();
-                boolean managed = "true".equals(labels.get(Labels.MANAGED));
+                boolean managed = Labels.owned(labels, ownership);
                 if (managed || volumeNames.contains(v.getName())) {
                     volumes.put(v.getName(), new ObservedVolume(v.getName(), managed, labels.get(Labels.SERVICE)));
                 }
@@ -286,7 +289,7 @@ public final class DockerEngine implements Engine {
         };
         return client.eventsCmd()
                 .withEventTypeFilter(EventType.CONTAINER)
-                .withLabelFilter(Map.of(Labels.MANAGED, "true"))
+                .withLabelFilter(ownership)
                 .exec(callback);
     }
 

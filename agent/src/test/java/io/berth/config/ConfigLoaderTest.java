@@ -1,0 +1,299 @@
+package io.berth.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** PROTOCOL.md §1: a YAML or JSON config file, every key also from the environment, which wins. */
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private static final Map<String, String> DEVICE = Map.of("BERTH_DEVICE_ID", "pi-0042");
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({
+            "deviceId,                 BERTH_DEVICE_ID",
+            "mqtt.url,                 BERTH_MQTT_URL",
+            "mqtt.username,            BERTH_MQTT_USERNAME",
+            "mqtt.password,            BERTH_MQTT_PASSWORD",
+            "stateDir,                 BERTH_STATE_DIR",
+            "docker.host,              BERTH_DOCKER_HOST",
+            "profile,                  BERTH_PROFILE",
+            "socket,                   BERTH_SOCKET",
+            "topicPrefix,              BERTH_TOPIC_PREFIX",
+            "report.minInterval,       BERTH_REPORT_MIN_INTERVAL",
+            "report.heartbeat,         BERTH_REPORT_HEARTBEAT",
+            "reconcile.resyncInterval, BERTH_RECONCILE_RESYNC_INTERVAL"})
+    void envName(String key, String env) {
+        assertEquals(env, ConfigLoader.envName(key));
+        assertTrue(ConfigLoader.KEYS.containsKey(key), key + " is a known key");
+    }
+
+    @Test
+    void everyKnownKeyHasItsOwnEnvironmentVariable() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String key : ConfigLoader.KEYS.keySet()) {
+            String env = ConfigLoader.envName(key);
+            assertTrue(env.matches("BERTH_[A-Z0-9]+(_[A-Z0-9]+)*"), key + " -> " + env);
+            assertTrue(names.add(env), "two keys share " + env);
+        }
+    }
+
+    @Test
+    void defaultsWithOnlyTheDeviceId() throws ConfigException {
+        AgentConfig config = ConfigLoader.load(null, DEVICE);
+        assertEquals("pi-0042", config.deviceId());
+        assertEquals("tcp://127.0.0.1:1883", config.mqttUrl());
+        assertNull(config.mqttUsername());
+        assertNull(config.mqttPassword());
+        assertEquals(Path.of("/var/lib/berth"), config.stateDir());
+        assertEquals("unix:///var/run/docker.sock", config.dockerHost());
+        assertEquals(Path.of("/run/berth/berth.sock"), config.socket());
+        assertEquals("berth", config.topicPrefix());
+        assertEquals("generic", config.profile().name());
+        assertEquals(Duration.ofSeconds(1), config.reportMinInterval());
+        assertEquals(Duration.ofMinutes(5), config.reportHeartbeat());
+        assertEquals(Duration.ofSeconds(60), config.resyncInterval());
+    }
+
+    @Test
+    void theEnvironmentWinsOverTheFile() throws Exception {
+        Path file = write("berth.yaml", """
+                deviceId: from-file
+                mqtt:
+                  url: tcp://file:1883
+                topicPrefix: fleet
+                report:
+                  minInterval: 2s
+                """);
+        AgentConfig config = ConfigLoader.load(file, Map.of("BERTH_DEVICE_ID", "from-env",
+                "BERTH_REPORT_MIN_INTERVAL", "250ms"));
+        assertEquals("from-env", config.deviceId());
+        assertEquals(Duration.ofMillis(250), config.reportMinInterval());
+        assertEquals("tcp://file:1883", config.mqttUrl(), "the file wins over the default");
+        assertEquals("fleet", config.topicPrefix());
+    }
+
+    @Test
+    void anEmptyEnvironmentVariableDoesNotOverride() throws Exception {
+        Path file = write("berth.yaml", "deviceId: from-file\n");
+        assertEquals("from-file", ConfigLoader.load(file, Map.of("BERTH_DEVICE_ID", "")).deviceId());
+    }
+
+    @Test
+    void nestedAndDottedKeysMeanTheSame() throws Exception {
+        Path nested = write("nested.yaml", """
+                deviceId: dev-1
+                mqtt:
+                  url: ssl://broker.example.com:8883
+                  username: agent
+                  password: s3cret
+                docker:
+                  host: unix:///run/podman/podman.sock
+                report:
+                  minInterval: 500ms
+                  heartbeat: 1m30s
+                reconcile:
+                  resyncInterval: 2m
+                """);
+        Path dotted = write("dotted.yaml", """
+                deviceId: dev-1
+                mqtt.url: ssl://broker.example.com:8883
+                mqtt.username: agent
+                mqtt.password: s3cret
+                docker.host: unix:///run/podman/podman.sock
+                report.minInterval: 500ms
+                report.heartbeat: 1m30s
+                reconcile.resyncInterval: 2m
+                """);
+        AgentConfig a = ConfigLoader.load(nested, Map.of());
+        AgentConfig b = ConfigLoader.load(dotted, Map.of());
+        assertEquals(a, b);
+        assertEquals("ssl://broker.example.com:8883", a.mqttUrl());
+        assertEquals("agent", a.mqttUsername());
+        assertEquals("s3cret", a.mqttPassword().reveal());
+        assertEquals("unix:///run/podman/podman.sock", a.dockerHost());
+        assertEquals(Duration.ofMillis(500), a.reportMinInterval());
+        assertEquals(Duration.ofSeconds(90), a.reportHeartbeat());
+        assertEquals(Duration.ofMinutes(2), a.resyncInterval());
+    }
+
+    @Test
+    void jsonConfigFiles() throws Exception {
+        Path file = write("berth.json", """
+                {"deviceId": "dev-2", "stateDir": "/data/berth", "socket": "/tmp/b.sock", "mqtt": {"url": "tcp://b:1"}}""");
+        AgentConfig config = ConfigLoader.load(file, Map.of());
+        assertEquals(Path.of("/data/berth"), config.stateDir());
+        assertEquals(Path.of("/tmp/b.sock"), config.socket());
+        assertEquals("tcp://b:1", config.mqttUrl());
+    }
+
+    @Test
+    void theMqttPasswordNeverPrints() throws Exception {
+        AgentConfig config = ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_PASSWORD",
+                "hunter2-S3cr3t"));
+        assertEquals("hunter2-S3cr3t", config.mqttPassword().reveal());
+        assertFalse(config.toString().contains("hunter2"), config::toString);
+    }
+
+    @Test
+    void aMissingDeviceIdNamesTheVariable() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of()));
+        assertTrue(e.getMessage().contains("BERTH_DEVICE_ID"), e.getMessage());
+        assertTrue(e.getMessage().contains("deviceId"), e.getMessage());
+    }
+
+    @Test
+    void aMissingDeviceIdInAFileNamesTheFile() throws IOException {
+        Path file = write("berth.yaml", "topicPrefix: fleet\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Map.of()));
+        assertTrue(e.getMessage().contains("BERTH_DEVICE_ID"), e.getMessage());
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+    }
+
+    @Test
+    void aDeviceIdThatCannotBeATopicLevelIsRefused() {
+        for (String id : new String[] {"pi/0042", "pi#1", "pi+1", "pi 1", "-pi"}) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", id)), id);
+            assertTrue(e.getMessage().contains(id), e.getMessage());
+        }
+    }
+
+    @Test
+    void aMissingConfigFile() {
+        Path file = dir.resolve("nope.yaml");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, DEVICE));
+        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("no such file"),
+                e.getMessage());
+    }
+
+    @Test
+    void anUnreadableConfigFile() throws IOException {
+        assumeFalse("root".equals(System.getProperty("user.name")), "root reads any file");
+        Path file = write("berth.yaml", "deviceId: x\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("---------"));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, DEVICE));
+        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("permission denied"),
+                e.getMessage());
+    }
+
+    @Test
+    void aDirectoryIsNotAConfigFile() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir, DEVICE));
+        assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+    }
+
+    @Test
+    void aConfigFileThatIsNotYaml() throws IOException {
+        Path file = write("berth.yaml", "deviceId: [unclosed\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, DEVICE));
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+    }
+
+    @Test
+    void aConfigFileThatIsNotAMap() throws IOException {
+        Path file = write("berth.yaml", "- deviceId\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, DEVICE));
+        assertTrue(e.getMessage().contains("map"), e.getMessage());
+    }
+
+    @Test
+    void anEmptyConfigFileMeansDefaults() throws Exception {
+        Path file = write("berth.yaml", "");
+        assertEquals("pi-0042", ConfigLoader.load(file, DEVICE).deviceId());
+    }
+
+    @Test
+    void unknownKeysInTheFileAreListed() throws IOException {
+        Path file = write("berth.yaml", """
+                deviceId: x
+                mqtt:
+                  url: tcp://b:1883
+                  port: 1883
+                topicprefix: berth
+                """);
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, DEVICE));
+        assertTrue(e.getMessage().contains("mqtt.port"), e.getMessage());
+        assertTrue(e.getMessage().contains("topicprefix"), e.getMessage());
+        assertTrue(e.getMessage().contains("topicPrefix"), "the known keys are listed: " + e.getMessage());
+        String unknownPart = e.getMessage().substring(0, e.getMessage().lastIndexOf("known keys"));
+        assertFalse(unknownPart.contains("mqtt.url"), "a known key is not reported as unknown: " + e.getMessage());
+    }
+
+    @Test
+    void anUnknownProfileListsTheKnownOnes() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d", "BERTH_PROFILE", "toaster")));
+        assertTrue(e.getMessage().contains("'toaster'"), e.getMessage());
+        assertTrue(e.getMessage().contains("generic"), e.getMessage());
+        assertTrue(DeviceProfile.known().contains("generic"));
+    }
+
+    @Test
+    void theProfileComesFromTheFileToo() throws IOException {
+        Path file = write("berth.yaml", "deviceId: d\nprofile: toaster\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Map.of()));
+        assertTrue(e.getMessage().contains("'toaster'"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"soon", "0s", "5 s", "1m30", "-1s", "1.5"})
+    void aBadDurationNamesTheKeyAndTheValue(String text) {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+                Map.of("BERTH_DEVICE_ID", "d", "BERTH_REPORT_HEARTBEAT", text)));
+        assertTrue(e.getMessage().contains("report.heartbeat"), e.getMessage());
+        assertTrue(e.getMessage().contains("'" + text + "'"), e.getMessage());
+    }
+
+    @Test
+    void aBareNumberIsSeconds() throws ConfigException {
+        assertEquals(Duration.ofSeconds(10), ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d",
+                "BERTH_REPORT_HEARTBEAT", "10")).reportHeartbeat());
+    }
+
+    @Test
+    void aBadMqttUrl() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+                Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_URL", "mqtt://broker:1883")));
+        assertTrue(e.getMessage().contains("mqtt://broker:1883") && e.getMessage().contains("tcp://"),
+                e.getMessage());
+    }
+
+    @Test
+    void aBadTopicPrefix() {
+        for (String prefix : new String[] {"a/#", "+", "/berth", "berth/", "my fleet"}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+                    Map.of("BERTH_DEVICE_ID", "d", "BERTH_TOPIC_PREFIX", prefix)), prefix);
+            assertTrue(e.getMessage().contains(prefix), e.getMessage());
+        }
+    }
+
+    @Test
+    void aMultiLevelTopicPrefixIsFine() throws ConfigException {
+        assertEquals("acme/berth", ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d",
+                "BERTH_TOPIC_PREFIX", "acme/berth")).topicPrefix());
+    }
+
+    private Path write(String name, String content) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, content);
+        return file;
+    }
+}

@@ -1,0 +1,662 @@
+package io.berth.plan;
+
+import static io.berth.spec.SpecFixtures.desired;
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.berth.model.DesiredState;
+import io.berth.model.ObservedContainer;
+import io.berth.model.ObservedState;
+import io.berth.model.ObservedVolume;
+import io.berth.model.RegistryAuth;
+import io.berth.model.Secret;
+import io.berth.model.ServiceSpec;
+import io.berth.plan.Step.CreateContainer;
+import io.berth.plan.Step.CreateVolume;
+import io.berth.plan.Step.PullImage;
+import io.berth.plan.Step.RemoveContainer;
+import io.berth.plan.Step.StartContainer;
+import io.berth.plan.Step.StopContainer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Table fixtures over {@code Planner.nextSteps(desired, observed, context)}: hand-built observed
+ * states, desired states parsed from documents. No daemon, no clock, no sleeping.
+ */
+class PlannerTest {
+
+    static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
+    static final PlanContext NO_BACKOFF = new PlanContext(NOW, Map.of());
+    static final String IMAGE = "127.0.0.1:5000/demo/busybox:1";
+    static final String IMAGE_2 = "127.0.0.1:5000/demo/busybox:2";
+
+    /** The demo: one service with a named volume, restarted unless stopped. */
+    static final DesiredState DEMO = desired("""
+            {"revision": 7,
+             "services": {"web": {"image": "%s", "command": ["httpd", "-f", "-p", "80"],
+                                  "ports": ["127.0.0.1:18080:80"], "volumes": ["web-data:/data"],
+                                  "restart": "unless-stopped"}},
+             "volumes": {"web-data": {}},
+             "registries": {"127.0.0.1:5000": {"username": "u", "password": "p"}}}""".formatted(IMAGE));
+    static final ServiceSpec WEB = DEMO.services().get("web");
+    /** Revision 8: the same service on a new image. */
+    static final DesiredState DEMO_V2 = desired("""
+            {"revision": 8,
+             "services": {"web": {"image": "%s", "command": ["httpd", "-f", "-p", "80"],
+                                  "ports": ["127.0.0.1:18080:80"], "volumes": ["web-data:/data"],
+                                  "restart": "unless-stopped"}},
+             "volumes": {"web-data": {}}}""".formatted(IMAGE_2));
+    static final DesiredState NOTHING_DESIRED = desired("{\"revision\": 9, \"services\": {}}");
+
+    // ---- observed-state builders ---------------------------------------------------------------
+
+    static ObservedContainer managed(String id, String name, ServiceSpec spec, String status) {
+        return managed(id, name, spec.name(), spec.hash(), status, null);
+    }
+
+    static ObservedContainer managed(String id, String name, String service, String hash, String status,
+                                     Integer exitCode) {
+        return new ObservedContainer(id, name, true, service, hash, 7, status, "none", exitCode,
+                "2026-11-22T09:00:00Z", 0, IMAGE, "sha256:aaaa", false);
+    }
+
+    static ObservedContainer exited(ServiceSpec spec, int exitCode) {
+        return managed("c-" + spec.name(), spec.containerName(), spec.name(), spec.hash(), "exited", exitCode);
+    }
+
+    static ObservedContainer unmanaged(String id, String name, String status) {
+        return new ObservedContainer(id, name, false, null, null, 0, status, "none", null, null, 0, "nginx",
+                "sha256:bbbb", false);
+    }
+
+    static ObservedVolume managedVolume(String name) {
+        return new ObservedVolume(name, true, "web");
+    }
+
+    static ObservedVolume unmanagedVolume(String name) {
+        return new ObservedVolume(name, false, null);
+    }
+
+    /** Observed state from containers, volumes and image references (each present image gets a fake id). */
+    static ObservedState observed(List<ObservedContainer> containers, List<ObservedVolume> volumes,
+                                  String... images) {
+        Map<String, ObservedVolume> vols = new LinkedHashMap<>();
+        volumes.forEach(v -> vols.put(v.name(), v));
+        Map<String, String> imgs = new LinkedHashMap<>();
+        Arrays.stream(images).forEach(i -> imgs.put(i, "sha256:" + Integer.toHexString(i.hashCode())));
+        return new ObservedState(containers, vols, imgs);
+    }
+
+    static Plan plan(DesiredState desired, ObservedState observed) {
+        return Planner.nextSteps(desired, observed, NO_BACKOFF);
+    }
+
+    static RemoveContainer removal(ObservedContainer c, String service) {
+        return new RemoveContainer(service, c.id(), c.name(), Planner.STOP_GRACE);
+    }
+
+    // ---- fixtures ------------------------------------------------------------------------------
+
+    @Nested
+    class FromAnEmptyEngine {
+
+        @Test
+        void imageAbsentCreatesTheVolumeAndPulls() {
+            Plan plan = plan(DEMO, ObservedState.NOTHING);
+            RegistryAuth auth = new RegistryAuth("127.0.0.1:5000", "u", new Secret("p"));
+            assertEquals(List.of(
+                    new CreateVolume(DEMO.volumes().get("web-data"), "web"),
+                    new PullImage("web", IMAGE, auth)), plan.steps());
+            assertEquals(Map.of(), plan.blocked());
+            assertFalse(plan.waiting());
+            assertFalse(plan.settled());
+        }
+
+        @Test
+        void imagePresentButVolumeAbsentCreatesTheVolumeFirst() {
+            Plan plan = plan(DEMO, observed(List.of(), List.of(), IMAGE));
+            assertEquals(List.of(new CreateVolume(DEMO.volumes().get("web-data"), "web")), plan.steps(),
+                    "the container waits until its volume exists");
+        }
+
+        @Test
+        void imageAndVolumePresentCreatesTheContainer() {
+            Plan plan = plan(DEMO, observed(List.of(), List.of(managedVolume("web-data")), IMAGE));
+            assertEquals(List.of(new CreateContainer(WEB, 7)), plan.steps());
+            assertFalse(plan.settled());
+        }
+
+        @Test
+        void aServiceWithoutVolumesIsCreatedAtOnce() {
+            DesiredState d = desired("{\"revision\": 2, \"services\": {\"a\": {\"image\": \"busybox\"}}}");
+            assertEquals(List.of(new CreateContainer(d.services().get("a"), 2)),
+                    plan(d, observed(List.of(), List.of(), "busybox")).steps());
+        }
+
+        @Test
+        void aVolumeNoServiceMountsIsStillCreated() {
+            DesiredState d = desired("{\"revision\": 2, \"services\": {}, \"volumes\": {\"spare\": {}}}");
+            assertEquals(List.of(new CreateVolume(d.volumes().get("spare"), "")),
+                    plan(d, ObservedState.NOTHING).steps());
+        }
+
+        @Test
+        void independentServicesProceedTogether() {
+            DesiredState d = desired("""
+                    {"revision": 3, "services": {"a": {"image": "busybox"}, "b": {"image": "alpine"},
+                                                 "c": {"image": "busybox"}}}""");
+            Plan plan = plan(d, observed(List.of(), List.of(), "busybox"));
+            assertEquals(List.of(
+                    new CreateContainer(d.services().get("a"), 3),
+                    new PullImage("b", "alpine", null),
+                    new CreateContainer(d.services().get("c"), 3)), plan.steps());
+        }
+
+        @Test
+        void emptyDesiredOnAnEmptyEngineIsSettled() {
+            Plan plan = plan(NOTHING_DESIRED, ObservedState.NOTHING);
+            assertTrue(plan.settled());
+            assertTrue(plan.steps().isEmpty());
+        }
+    }
+
+    @Nested
+    class WithTheServiceInPlace {
+        final ObservedVolume volume = managedVolume("web-data");
+
+        @Test
+        void createdButNotStartedIsStarted() {
+            ObservedContainer c = managed("c1", "web", WEB, "created");
+            assertEquals(List.of(new StartContainer("web", "c1")),
+                    plan(DEMO, observed(List.of(c), List.of(volume), IMAGE)).steps());
+        }
+
+        @Test
+        void runningWithTheSameHashNeedsNothing() {
+            ObservedContainer c = managed("c1", "web", WEB, "running");
+            Plan plan = plan(DEMO, observed(List.of(c), List.of(volume), IMAGE));
+            assertEquals(List.of(), plan.steps());
+            assertEquals(Map.of(), plan.blocked());
+            assertTrue(plan.settled());
+        }
+
+        @Test
+        void runningWithTheSameHashNeedsNothingEvenIfTheImageIsNotListed() {
+            // the image was pulled under the old revision and is not re-checked while the hash holds
+            ObservedContainer c = managed("c1", "web", WEB, "running");
+            assertTrue(plan(DEMO, observed(List.of(c), List.of(volume))).settled());
+        }
+
+        @Test
+        void newImageAbsentPullsWhileTheOldContainerKeepsRunning() {
+            ObservedContainer old = managed("c1", "web", WEB, "running");
+            Plan plan = plan(DEMO_V2, observed(List.of(old), List.of(volume), IMAGE));
+            assertEquals(List.of(new PullImage("web", IMAGE_2, null)), plan.steps(), "download-then-kill");
+        }
+
+        @Test
+        void newImagePresentRemovesTheOldContainerThenCreatesTheNewOne() {
+            ObservedContainer old = managed("c1", "web", WEB, "running");
+            Plan first = plan(DEMO_V2, observed(List.of(old), List.of(volume), IMAGE, IMAGE_2));
+            assertEquals(List.of(removal(old, "web")), first.steps());
+
+            Plan second = plan(DEMO_V2, observed(List.of(), List.of(volume), IMAGE, IMAGE_2));
+            assertEquals(List.of(new CreateContainer(DEMO_V2.services().get("web"), 8)), second.steps());
+        }
+
+        @Test
+        void aConfigChangeWithTheSameImageReplacesTheContainer() {
+            DesiredState changed = desired("""
+                    {"revision": 8, "services": {"web": {"image": "%s", "command": ["httpd", "-f", "-p", "81"],
+                     "ports": ["127.0.0.1:18080:80"], "volumes": ["web-data:/data"], "restart": "unless-stopped"}},
+                     "volumes": {"web-data": {}}}""".formatted(IMAGE));
+            ObservedContainer old = managed("c1", "web", WEB, "running");
+            assertEquals(List.of(removal(old, "web")),
+                    plan(changed, observed(List.of(old), List.of(volume), IMAGE)).steps());
+        }
+
+        @Test
+        void aServiceThatLeftTheDocumentIsRemovedButItsVolumeStays() {
+            ObservedContainer c = managed("c1", "web", WEB, "running");
+            Plan plan = plan(NOTHING_DESIRED, observed(List.of(c), List.of(volume), IMAGE));
+            assertEquals(List.of(removal(c, "web")), plan.steps());
+        }
+
+        @Test
+        void everyContainerOfARemovedServiceIsRemoved() {
+            ObservedContainer a = managed("c1", "web", WEB, "running");
+            ObservedContainer b = managed("c2", "web-old", WEB, "exited");
+            Plan plan = plan(NOTHING_DESIRED, observed(List.of(a, b), List.of()));
+            assertEquals(List.of(removal(a, "web"), removal(b, "web")), plan.steps());
+        }
+
+        @Test
+        void aStrayManagedContainerOfTheServiceIsRemoved() {
+            DesiredState renamed = desired("""
+                    {"revision": 8, "services": {"web": {"image": "busybox", "container_name": "web-1"}}}""");
+            ServiceSpec spec = renamed.services().get("web");
+            ObservedContainer current = managed("c1", "web-1", spec, "running");
+            ObservedContainer stray = managed("c0", "web", "web", "0ld", "exited", 0);
+            Plan plan = plan(renamed, observed(List.of(stray, current), List.of(), "busybox"));
+            assertEquals(List.of(removal(stray, "web")), plan.steps());
+        }
+
+        @Test
+        void aStrayIsRemovedWhileTheRenamedContainerIsCreated() {
+            DesiredState renamed = desired("""
+                    {"revision": 8, "services": {"web": {"image": "busybox", "container_name": "web-1"}}}""");
+            ObservedContainer stray = managed("c0", "web", "web", "0ld", "running", null);
+            Plan plan = plan(renamed, observed(List.of(stray), List.of(), "busybox"));
+            assertEquals(List.of(removal(stray, "web"), new CreateContainer(renamed.services().get("web"), 8)),
+                    plan.steps());
+        }
+
+        @Test
+        void aNameHeldByAnotherServicesManagedContainerWaitsForItsRemoval() {
+            // service "old" (container "web") left the document; the new service "web" wants the name
+            ObservedContainer old = managed("c0", "web", "old", "0ld", "running", null);
+            DesiredState d = desired("{\"revision\": 8, \"services\": {\"web\": {\"image\": \"busybox\"}}}");
+            Plan first = plan(d, observed(List.of(old), List.of(), "busybox"));
+            assertEquals(List.of(removal(old, "old")), first.steps());
+            assertTrue(first.waiting());
+
+            Plan second = plan(d, observed(List.of(), List.of(), "busybox"));
+            assertEquals(List.of(new CreateContainer(d.services().get("web"), 8)), second.steps());
+        }
+
+        @Test
+        void pullsCarryTheRegistryCredentials() {
+            ObservedContainer old = managed("c1", "web", DEMO_V2.services().get("web"), "running");
+            DesiredState withAuth = desired("""
+                    {"revision": 9, "services": {"web": {"image": "%s"}},
+                     "registries": {"127.0.0.1:5000": {"username": "u", "password": "p"}}}""".formatted(IMAGE_2));
+            PullImage pull = (PullImage) plan(withAuth, observed(List.of(old), List.of())).steps().get(0);
+            assertEquals(new RegistryAuth("127.0.0.1:5000", "u", new Secret("p")), pull.auth());
+        }
+    }
+
+    @Nested
+    class RunStateAndRestartPolicy {
+
+        @Test
+        void stoppedStopsARunningContainer() {
+            DesiredState d = desired("""
+                    {"revision": 2, "services": {"web": {"image": "busybox", "state": "stopped"}}}""");
+            ServiceSpec spec = d.services().get("web");
+            ObservedContainer c = managed("c1", "web", spec, "running");
+            assertEquals(List.of(new StopContainer("web", "c1", Planner.STOP_GRACE)),
+                    plan(d, observed(List.of(c), List.of(), "busybox")).steps());
+        }
+
+        @Test
+        void stoppingDoesNotRecreate() {
+            // the hash ignores state: a container created while running is only stopped
+            DesiredState running = desired("{\"revision\": 2, \"services\": {\"web\": {\"image\": \"busybox\"}}}");
+            DesiredState stopped = desired("""
+                    {"revision": 3, "services": {"web": {"image": "busybox", "state": "stopped"}}}""");
+            ObservedContainer c = managed("c1", "web", running.services().get("web"), "running");
+            assertEquals(List.of(new StopContainer("web", "c1", Planner.STOP_GRACE)),
+                    plan(stopped, observed(List.of(c), List.of(), "busybox")).steps());
+        }
+
+        @ParameterizedTest(name = "stopped service, container {0}")
+        @CsvSource({"exited", "created", "dead"})
+        void stoppedLeavesAContainerThatDoesNotRun(String status) {
+            DesiredState d = desired("""
+                    {"revision": 2, "services": {"web": {"image": "busybox", "state": "stopped",
+                     "restart": "always"}}}""");
+            ObservedContainer c = managed("c1", "web", d.services().get("web"), status);
+            Plan plan = plan(d, observed(List.of(c), List.of(), "busybox"));
+            assertTrue(plan.settled(), plan::toString);
+        }
+
+        @ParameterizedTest(name = "exited container, restart {0} -> start: {1}")
+        @CsvSource({
+                "no,             false",
+                "on-failure,     false",
+                "on-failure:3,   false",
+                "always,         true",
+                "unless-stopped, true"})
+        void anExitedContainerIsStartedOnlyWhereItsRestartPolicyKeepsItRunning(String restart, boolean start) {
+            DesiredState d = desired("""
+                    {"revision": 2, "services": {"web": {"image": "busybox", "restart": "%s"}}}""".formatted(restart));
+            ObservedContainer c = exited(d.services().get("web"), 137);
+            Plan plan = plan(d, observed(List.of(c), List.of(), "busybox"));
+            assertEquals(start ? List.of(new StartContainer("web", c.id())) : List.of(), plan.steps());
+        }
+
+        @ParameterizedTest(name = "container {0}")
+        @CsvSource({"running", "restarting", "paused", "removing"})
+        void nothingIsStartedThatIsAlreadyRunningOrGoing(String status) {
+            ObservedContainer c = managed("c1", "web", WEB, status);
+            Plan plan = plan(DEMO, observed(List.of(c), List.of(managedVolume("web-data")), IMAGE));
+            assertEquals(List.of(), plan.steps());
+        }
+    }
+
+    @Nested
+    class ThingsBerthDoesNotOwn {
+
+        @Test
+        void anUnmanagedContainerWithTheServicesNameBlocksTheService() {
+            ObservedContainer theirs = unmanaged("u1", "web", "running");
+            Plan plan = plan(DEMO, observed(List.of(theirs), List.of(managedVolume("web-data")), IMAGE));
+            assertEquals(List.of(), plan.steps());
+            assertEquals(List.of("web"), List.copyOf(plan.blocked().keySet()));
+            String why = plan.blocked().get("web");
+            assertTrue(why.contains("'web'") && why.contains("not managed"), why);
+            assertTrue(plan.settled(), "blocked is not waiting: nothing will change until someone acts");
+        }
+
+        @Test
+        void theBlockedServiceDoesNotHoldUpTheOthers() {
+            DesiredState d = desired("""
+                    {"revision": 2, "services": {"web": {"image": "busybox"}, "api": {"image": "busybox"}}}""");
+            Plan plan = plan(d, observed(List.of(unmanaged("u1", "web", "exited")), List.of(), "busybox"));
+            assertEquals(List.of(new CreateContainer(d.services().get("api"), 2)), plan.steps());
+            assertEquals(List.of("web"), List.copyOf(plan.blocked().keySet()));
+        }
+
+        @ParameterizedTest
+        @MethodSource("io.berth.plan.PlannerTest#documents")
+        void anUnmanagedContainerIsNeverInAnyStep(DesiredState desired) {
+            for (String status : List.of("created", "running", "exited", "dead", "paused")) {
+                for (String name : List.of("web", "api", "other")) {
+                    ObservedContainer theirs = unmanaged("u-" + name, name, status);
+                    ObservedContainer ours = managed("m1", "web-old", "web", "0ld", "exited", 1);
+                    for (List<ObservedContainer> containers : List.of(List.of(theirs), List.of(theirs, ours))) {
+                        for (ObservedState observed : List.of(
+                                observed(containers, List.of(), IMAGE, IMAGE_2, "busybox"),
+                                observed(containers, List.of(managedVolume("web-data")), IMAGE, IMAGE_2, "busybox"),
+                                observed(containers, List.of()))) {
+                            Plan plan = plan(desired, observed);
+                            for (Step step : plan.steps()) {
+                                assertFalse(touches(step, theirs), () -> "step " + step + " touches the unmanaged "
+                                        + theirs + "\n desired " + desired + "\n observed " + observed);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        @Test
+        void anUnmanagedVolumeBlocksTheServicesMountingItAndIsNotCreated() {
+            DesiredState d = desired("""
+                    {"revision": 2, "services": {"web": {"image": "busybox", "volumes": ["data:/data"]},
+                                                 "worker": {"image": "busybox", "volumes": ["data:/in:ro"]},
+                                                 "api": {"image": "busybox"}},
+                     "volumes": {"data": {}}}""");
+            Plan plan = plan(d, observed(List.of(), List.of(unmanagedVolume("data")), "busybox"));
+            assertEquals(List.of(new CreateContainer(d.services().get("api"), 2)), plan.steps(),
+                    "no CreateVolume, and only the service that does not mount it proceeds");
+            assertEquals(List.of("web", "worker"), List.copyOf(new java.util.TreeSet<>(plan.blocked().keySet())));
+            plan.blocked().values().forEach(why ->
+                    assertTrue(why.contains("'data'") && why.contains("not created by Berth"), why));
+        }
+
+        @Test
+        void anUnmanagedVolumeNoServiceMountsBlocksNothing() {
+            DesiredState d = desired("""
+                    {"revision": 2, "services": {"api": {"image": "busybox"}}, "volumes": {"spare": {}}}""");
+            Plan plan = plan(d, observed(List.of(), List.of(unmanagedVolume("spare")), "busybox"));
+            assertEquals(List.of(new CreateContainer(d.services().get("api"), 2)), plan.steps());
+            assertEquals(Map.of(), plan.blocked());
+        }
+
+        @Test
+        void aManagedContainerWithoutAServiceLabelDoesNotBreakThePlanner() {
+            ObservedContainer odd = managed("x1", "odd", null, null, "running", null);
+            Plan plan = plan(DEMO, observed(List.of(odd), List.of(managedVolume("web-data")), IMAGE));
+            assertTrue(plan.steps().stream().noneMatch(s -> s instanceof CreateContainer c
+                    && !c.spec().name().equals("web")));
+        }
+    }
+
+    @Nested
+    class Backoff {
+
+        @Test
+        void aServiceBackingOffGetsNoStepAndThePlanWaits() {
+            PlanContext ctx = new PlanContext(NOW, Map.of("web", NOW.plusSeconds(30)));
+            Plan plan = Planner.nextSteps(DEMO, observed(List.of(), List.of(managedVolume("web-data"))), ctx);
+            assertEquals(List.of(), plan.steps());
+            assertTrue(plan.waiting());
+            assertFalse(plan.settled());
+        }
+
+        @Test
+        void aBackoffInThePastOrEndingNowIsOver() {
+            ObservedState o = observed(List.of(), List.of(managedVolume("web-data")));
+            for (Instant until : List.of(NOW.minusSeconds(1), NOW)) {
+                Plan plan = Planner.nextSteps(DEMO, o, new PlanContext(NOW, Map.of("web", until)));
+                assertEquals(1, plan.steps().size(), plan::toString);
+                assertFalse(plan.waiting());
+            }
+        }
+
+        @Test
+        void onlyTheServiceBackingOffWaits() {
+            DesiredState d = desired("""
+                    {"revision": 3, "services": {"a": {"image": "busybox"}, "b": {"image": "busybox"}}}""");
+            PlanContext ctx = new PlanContext(NOW, Map.of("a", NOW.plus(Duration.ofMinutes(5))));
+            Plan plan = Planner.nextSteps(d, observed(List.of(), List.of(), "busybox"), ctx);
+            assertEquals(List.of(new CreateContainer(d.services().get("b"), 3)), plan.steps());
+            assertTrue(plan.waiting());
+        }
+
+        @Test
+        void aVolumeBackingOffIsNotCreatedAndItsServiceWaits() {
+            PlanContext ctx = new PlanContext(NOW, Map.of("volume:web-data", NOW.plusSeconds(10)));
+            Plan plan = Planner.nextSteps(DEMO, observed(List.of(), List.of(), IMAGE), ctx);
+            assertEquals(List.of(), plan.steps());
+            assertTrue(plan.waiting());
+        }
+
+        @Test
+        void backoffDoesNotHideABlock() {
+            PlanContext ctx = new PlanContext(NOW, Map.of("web", NOW.plusSeconds(30)));
+            Plan plan = Planner.nextSteps(DEMO, observed(List.of(unmanaged("u1", "web", "running")),
+                    List.of(managedVolume("web-data")), IMAGE), ctx);
+            assertTrue(plan.blocked().containsKey("web"));
+        }
+    }
+
+    /** Runs the planner against a toy engine until settled: each batch is the next step of a real road. */
+    @Nested
+    class Convergence {
+
+        @ParameterizedTest(name = "{0}")
+        @MethodSource("io.berth.plan.PlannerTest#starts")
+        void convergesAndEndsSatisfied(String name, DesiredState desired, ObservedState start, int maxPasses,
+                                       List<Class<? extends Step>> expectedKinds) {
+            ToyEngine engine = new ToyEngine(start);
+            List<Class<? extends Step>> kinds = new ArrayList<>();
+            for (int pass = 0; ; pass++) {
+                Plan plan = plan(desired, engine.state());
+                if (plan.settled()) {
+                    break;
+                }
+                if (pass >= maxPasses) {
+                    fail(name + ": not settled after " + maxPasses + " passes; last plan " + plan);
+                }
+                plan.steps().forEach(s -> kinds.add(s.getClass()));
+                plan.steps().forEach(engine::apply);
+            }
+            assertEquals(expectedKinds, kinds, name);
+            for (ServiceSpec spec : desired.services().values()) {
+                ObservedContainer c = engine.container(spec.containerName());
+                assertTrue(Planner.satisfied(spec, c), () -> name + ": " + spec.name() + " not satisfied: " + c);
+            }
+            assertEquals(desired.services().size(), engine.state().containers().size(),
+                    "only the desired containers are left");
+        }
+    }
+
+    static Stream<DesiredState> documents() {
+        return Stream.of(DEMO, DEMO_V2, NOTHING_DESIRED,
+                desired("{\"revision\": 2, \"services\": {\"web\": {\"image\": \"busybox\", \"state\": \"stopped\"}}}"),
+                desired("{\"revision\": 2, \"services\": {\"web\": {\"image\": \"busybox\", \"restart\": \"always\"}}}"),
+                desired("{\"revision\": 2, \"services\": {\"api\": {\"image\": \"busybox\", \"container_name\": \"web\"}}}"),
+                desired("{\"revision\": 2, \"services\": {\"api\": {\"image\": \"busybox\"}}}"));
+    }
+
+    static Stream<org.junit.jupiter.params.provider.Arguments> starts() {
+        ObservedContainer old = managed("c1", "web", WEB, "running");
+        return Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of("empty engine", DEMO, ObservedState.NOTHING, 4,
+                        List.of(CreateVolume.class, PullImage.class, CreateContainer.class, StartContainer.class)),
+                org.junit.jupiter.params.provider.Arguments.of("new image", DEMO_V2,
+                        observed(List.of(old), List.of(managedVolume("web-data")), IMAGE), 4,
+                        List.of(PullImage.class, RemoveContainer.class, CreateContainer.class,
+                                StartContainer.class)),
+                org.junit.jupiter.params.provider.Arguments.of("already there", DEMO,
+                        observed(List.of(old), List.of(managedVolume("web-data")), IMAGE), 0, List.of()),
+                org.junit.jupiter.params.provider.Arguments.of("service removed", NOTHING_DESIRED,
+                        observed(List.of(old), List.of(managedVolume("web-data")), IMAGE), 1,
+                        List.of(RemoveContainer.class)));
+    }
+
+    // ---- Planner.satisfied ---------------------------------------------------------------------
+
+    @Nested
+    class Satisfied {
+        final ServiceSpec stopped = desired("""
+                {"revision": 1, "services": {"web": {"image": "busybox", "state": "stopped"}}}""")
+                .services().get("web");
+        final ServiceSpec oneShot = desired("""
+                {"revision": 1, "services": {"web": {"image": "busybox", "restart": "no"}}}""")
+                .services().get("web");
+
+        @Test
+        void noContainerOrAnotherHashIsNotSatisfied() {
+            assertFalse(Planner.satisfied(WEB, null));
+            assertFalse(Planner.satisfied(WEB, managed("c1", "web", "web", "0ld", "running", null)));
+        }
+
+        @Test
+        void runningAndNotUnhealthyIsSatisfied() {
+            assertTrue(Planner.satisfied(WEB, managed("c1", "web", WEB, "running")));
+            assertTrue(Planner.satisfied(WEB, withHealth(managed("c1", "web", WEB, "running"), "healthy")));
+            assertTrue(Planner.satisfied(WEB, withHealth(managed("c1", "web", WEB, "running"), "starting")));
+            assertFalse(Planner.satisfied(WEB, withHealth(managed("c1", "web", WEB, "running"), "unhealthy")));
+        }
+
+        @Test
+        void createdOrRestartingIsNotYetSatisfied() {
+            assertFalse(Planner.satisfied(WEB, managed("c1", "web", WEB, "created")));
+            assertFalse(Planner.satisfied(WEB, managed("c1", "web", WEB, "restarting")));
+            assertFalse(Planner.satisfied(WEB, exited(WEB, 0)), "unless-stopped must run");
+        }
+
+        @Test
+        void stoppedIsSatisfiedByAnyContainerThatDoesNotRun() {
+            assertTrue(Planner.satisfied(stopped, exited(stopped, 0)));
+            assertTrue(Planner.satisfied(stopped, exited(stopped, 1)));
+            assertTrue(Planner.satisfied(stopped, managed("c1", "web", stopped, "created")));
+            assertFalse(Planner.satisfied(stopped, managed("c1", "web", stopped, "running")));
+            assertFalse(Planner.satisfied(stopped, managed("c1", "web", stopped, "paused")));
+        }
+
+        @Test
+        void aOneShotThatExitedCleanlyIsSatisfied() {
+            assertTrue(Planner.satisfied(oneShot, exited(oneShot, 0)));
+            assertFalse(Planner.satisfied(oneShot, exited(oneShot, 2)));
+            assertFalse(Planner.satisfied(oneShot, managed("c1", "web", oneShot.name(), oneShot.hash(), "exited",
+                    null)));
+        }
+
+        private ObservedContainer withHealth(ObservedContainer c, String health) {
+            return new ObservedContainer(c.id(), c.name(), c.managed(), c.service(), c.specHash(), c.revision(),
+                    c.status(), health, c.exitCode(), c.startedAt(), c.restartCount(), c.image(), c.imageId(),
+                    c.oomKilled());
+        }
+    }
+
+    @Test
+    void thePlanIsAValue() {
+        Plan plan = plan(DEMO, ObservedState.NOTHING);
+        assertEquals(plan, plan(DEMO, ObservedState.NOTHING), "same inputs, same plan");
+        org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class,
+                () -> plan.steps().add(new StartContainer("x", "y")));
+        assertAll(plan.steps().stream().map(s -> () -> assertEquals("web", s.service())));
+    }
+
+    static boolean touches(Step step, ObservedContainer container) {
+        if (step instanceof StartContainer s) {
+            return s.containerId().equals(container.id());
+        }
+        if (step instanceof StopContainer s) {
+            return s.containerId().equals(container.id());
+        }
+        if (step instanceof RemoveContainer s) {
+            return s.containerId().equals(container.id()) || s.containerName().equals(container.name());
+        }
+        return false;
+    }
+
+    /** A toy engine that applies steps to an observed state, for the convergence fixtures. */
+    static final class ToyEngine {
+        private final Map<String, ObservedContainer> containers = new LinkedHashMap<>();
+        private final Map<String, ObservedVolume> volumes = new LinkedHashMap<>();
+        private final Map<String, String> images = new LinkedHashMap<>();
+        private int ids;
+
+        ToyEngine(ObservedState start) {
+            start.containers().forEach(c -> containers.put(c.name(), c));
+            volumes.putAll(start.volumes());
+            images.putAll(start.images());
+        }
+
+        ObservedState state() {
+            return new ObservedState(List.copyOf(containers.values()), volumes, images);
+        }
+
+        ObservedContainer container(String name) {
+            return containers.get(name);
+        }
+
+        void apply(Step step) {
+            if (step instanceof PullImage s) {
+                images.put(s.image(), "sha256:" + s.image().hashCode());
+            } else if (step instanceof CreateVolume s) {
+                volumes.put(s.volume().name(), new ObservedVolume(s.volume().name(), true, s.service()));
+            } else if (step instanceof CreateContainer s) {
+                assertFalse(containers.containsKey(s.spec().containerName()), "name taken: " + s);
+                containers.put(s.spec().containerName(), managed("t" + ++ids, s.spec().containerName(), s.spec(),
+                        "created"));
+            } else if (step instanceof StartContainer s) {
+                update(s.containerId(), "running");
+            } else if (step instanceof StopContainer s) {
+                update(s.containerId(), "exited");
+            } else if (step instanceof RemoveContainer s) {
+                containers.values().removeIf(c -> c.id().equals(s.containerId()));
+            } else {
+                fail("the toy engine does not know " + step);
+            }
+        }
+
+        private void update(String id, String status) {
+            containers.replaceAll((name, c) -> !c.id().equals(id) ? c : new ObservedContainer(c.id(), c.name(),
+                    c.managed(), c.service(), c.specHash(), c.revision(), status, c.health(),
+                    status.equals("exited") ? Integer.valueOf(0) : null, c.startedAt(), c.restartCount(), c.image(),
+                    c.imageId(), c.oomKilled()));
+        }
+    }
+}
