@@ -5,6 +5,7 @@ import io.berth.engine.Engine;
 import io.berth.engine.docker.DockerEngine;
 import io.berth.link.MqttLink;
 import io.berth.model.Labels;
+import io.berth.link.TlsFiles;
 import io.berth.link.Topics;
 import io.berth.reconcile.HostFacts;
 import io.berth.reconcile.Reconciler;
@@ -51,6 +52,7 @@ public final class Agent implements AutoCloseable {
         Topics topics = new Topics(config.topicPrefix(), config.deviceId());
         MqttLink.Settings settings = new MqttLink.Settings(config.mqttUrl(), config.mqttUsername(),
                 config.mqttPassword() == null ? null : config.mqttPassword().reveal().toCharArray(),
+                new TlsFiles.Settings(config.mqttCaFile(), config.mqttCertFile(), config.mqttKeyFile()),
                 Duration.ofHours(24));
         // the listener reads the fields below only once the link is started
         this.link = new MqttLink(settings, topics, this::onDesired, timer, clock);
@@ -106,6 +108,11 @@ public final class Agent implements AutoCloseable {
             Logger.debug("cannot watch engine events ({}); trying again in 5 s", e.toString());
             timer.schedule(this::watchEngine, 5, TimeUnit.SECONDS);
         }
+    }
+
+    /** The MQTT connection: connected, or why not. */
+    public String linkStatus() {
+        return link.status();
     }
 
     /** The reported document as it would be published now. */

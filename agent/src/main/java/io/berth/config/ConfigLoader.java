@@ -30,6 +30,9 @@ public final class ConfigLoader {
         KEYS.put("mqtt.url", "tcp://127.0.0.1:1883");
         KEYS.put("mqtt.username", null);
         KEYS.put("mqtt.password", null);
+        KEYS.put("mqtt.tls.caFile", null);
+        KEYS.put("mqtt.tls.certFile", null);
+        KEYS.put("mqtt.tls.keyFile", null);
         KEYS.put("stateDir", "/var/lib/berth");
         KEYS.put("docker.host", "unix:///var/run/docker.sock");
         KEYS.put("profile", DeviceProfile.DEFAULT);
@@ -77,6 +80,9 @@ public final class ConfigLoader {
         String password = pick("mqtt.password", fromFile, env, profileDefaults);
         return new AgentConfig(deviceId, mqttUrl, pick("mqtt.username", fromFile, env, profileDefaults),
                 password == null ? null : new Secret(password),
+                path("mqtt.tls.caFile", fromFile, env, profileDefaults),
+                path("mqtt.tls.certFile", fromFile, env, profileDefaults),
+                path("mqtt.tls.keyFile", fromFile, env, profileDefaults),
                 Path.of(pick("stateDir", fromFile, env, profileDefaults)),
                 pick("docker.host", fromFile, env, profileDefaults), profile,
                 Path.of(pick("socket", fromFile, env, profileDefaults)), prefix,
@@ -95,6 +101,12 @@ public final class ConfigLoader {
             return file.get(key);
         }
         return profile.getOrDefault(key, KEYS.get(key));
+    }
+
+    private static Path path(String key, Map<String, String> file, Map<String, String> env,
+                             Map<String, String> profile) {
+        String text = pick(key, file, env, profile);
+        return text == null || text.isBlank() ? null : Path.of(text);
     }
 
     private static Duration duration(String key, Map<String, String> file, Map<String, String> env,

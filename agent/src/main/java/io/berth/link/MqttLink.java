@@ -40,7 +40,9 @@ public final class MqttLink implements AutoCloseable {
         void onDesired(byte[] payload);
     }
 
-    public record Settings(String url, String username, char[] password, Duration sessionExpiry) {}
+    /** @param tls CA, client certificate and key for {@code ssl://} URLs; unused for {@code tcp://} */
+    public record Settings(String url, String username, char[] password, TlsFiles.Settings tls,
+                           Duration sessionExpiry) {}
 
     private static final int EVENT_QUEUE_LIMIT = 500;
     private static final Duration RECONNECT_BASE = Duration.ofSeconds(1);
@@ -57,7 +59,7 @@ public final class MqttLink implements AutoCloseable {
     private final AtomicLong droppedEvents = new AtomicLong();
     private final MqttAsyncClient client;
     private volatile boolean closing;
-    private volatile String status = "not connected yet";
+    private volatile String status = "connecting (first attempt)";
     private final AtomicInteger failures = new AtomicInteger();
 
     public MqttLink(Settings settings, Topics topics, Listener listener, ScheduledExecutorService scheduler,
@@ -133,6 +135,16 @@ public final class MqttLink implements AutoCloseable {
         if (settings.password() != null) {
             options.setPassword(new String(settings.password()).getBytes(StandardCharsets.UTF_8));
         }
+        if (settings.url().startsWith("ssl://")) {
+            try {
+                // built on every attempt, so fixed files are picked up without a restart
+                options.setSocketFactory(TlsFiles.context(settings.tls()).getSocketFactory());
+                options.setHttpsHostnameVerificationEnabled(true);
+            } catch (TlsFiles.TlsSetupException e) {
+                connectionFailed(e.getMessage());
+                return;
+            }
+        }
         try {
             client.connect(options, null, new MqttActionListener() {
                 @Override
@@ -142,11 +154,11 @@ public final class MqttLink implements AutoCloseable {
 
                 @Override
                 public void onFailure(IMqttToken token, Throwable error) {
-                    connectionFailed("cannot connect to " + settings.url() + ": " + describe(error));
+                    connectionFailed("cannot connect to " + settings.url() + ": " + explain(error));
                 }
             });
         } catch (MqttException e) {
-            connectionFailed("cannot connect to " + settings.url() + ": " + describe(e));
+            connectionFailed("cannot connect to " + settings.url() + ": " + explain(e));
         }
     }
 
@@ -156,7 +168,7 @@ public final class MqttLink implements AutoCloseable {
         }
         int failed = failures.incrementAndGet();
         Duration delay = Backoff.delay(failed, RECONNECT_BASE, RECONNECT_CAP, random);
-        status = why + "; retrying in " + delay.toMillis() / 1000.0 + " s";
+        status = "not connected: " + why + "; retrying in " + delay.toMillis() / 1000.0 + " s";
         if (failed == 1 || failed % 10 == 0) {
             Logger.warn("MQTT: {} (attempt {})", status, failed);
         } else {
@@ -234,7 +246,7 @@ public final class MqttLink implements AutoCloseable {
             if (closing) {
                 return;
             }
-            String why = response.getException() != null ? describe(response.getException())
+            String why = response.getException() != null ? explain(response.getException())
                     : response.getReasonString() != null ? response.getReasonString()
                     : "reason code " + response.getReturnCode();
             Logger.warn("MQTT: connection to {} lost: {}", settings.url(), why);
@@ -287,6 +299,70 @@ public final class MqttLink implements AutoCloseable {
         } catch (MqttException e) {
             Logger.debug("MQTT: close: {}", describe(e));
         }
+    }
+
+    /** Says why a connection failed in terms of what the user set: the URL, the TLS files, the login. */
+    String explain(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (t instanceof javax.net.ssl.SSLException) {
+                if (m.contains("PKIX path") || m.contains("certification path")) {
+                    return "the broker's certificate is not trusted: no CA in " + caName()
+                            + " signed it; set mqtt.tls.caFile to the CA that issued the broker's certificate";
+                }
+                if (m.contains("subject alternative") || m.contains("No name matching")) {
+                    return "the broker's certificate does not name the host in " + settings.url()
+                            + "; use the host name or address it was issued for";
+                }
+                if (m.contains("certificate_expired")) {
+                    return "the broker refused our client certificate: it has expired; renew mqtt.tls.certFile";
+                }
+                if (m.contains("bad_certificate") || m.contains("certificate_unknown") || m.contains("unknown_ca")
+                        || m.contains("certificate_required") || m.contains("decrypt_error")) {
+                    return "the broker refused our client certificate (" + m + "): use a certificate "
+                            + "(mqtt.tls.certFile/keyFile) issued by the CA the broker trusts";
+                }
+                return "the TLS handshake with " + settings.url() + " failed: " + m;
+            }
+            if (t instanceof java.net.ConnectException) {
+                return "nothing accepts connections at " + settings.url() + " (" + m + "): is the broker running, "
+                        + "and are host and port right?";
+            }
+            boolean clientCertificate = settings.tls() != null && settings.tls().certFile() != null;
+            if (clientCertificate && t instanceof java.io.IOException
+                    && (m.contains("Broken pipe") || m.contains("Connection reset") || m.contains("closed"))) {
+                // with TLS 1.3 the broker's refusal of a client certificate arrives as a closed connection
+                return "the broker closed the connection right after the TLS handshake (" + m + "): it most likely "
+                        + "refused our client certificate " + settings.tls().certFile() + "; use one issued by the "
+                        + "CA the broker trusts";
+            }
+            if (t instanceof java.net.UnknownHostException) {
+                return "the broker's host in " + settings.url() + " is unknown: check the name and DNS";
+            }
+        }
+        if (error instanceof MqttException mqtt) {
+            switch (mqtt.getReasonCode()) {
+                case 134:
+                case 4:
+                case 135:
+                case 5:
+                    // Mosquitto answers a wrong password with 'not authorized' (135) in MQTT 5
+                    return "the broker refused the login (" + (mqtt.getReasonCode() == 134 || mqtt.getReasonCode() == 4
+                            ? "bad user name or password" : "not authorized") + "): check the user name or password "
+                            + "(mqtt.username, mqtt.password), or the client certificate the broker maps to a user";
+                case 133:
+                case 2:
+                    return "the broker refused the client id '" + topics.deviceId() + "'";
+                default:
+                    break;
+            }
+        }
+        return describe(error);
+    }
+
+    private String caName() {
+        return settings.tls() != null && settings.tls().caFile() != null ? "mqtt.tls.caFile "
+                + settings.tls().caFile() : "the system's trust store";
     }
 
     static String describe(Throwable error) {

@@ -22,6 +22,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class TestDevice implements AutoCloseable {
     final String id;
+    private final String prefixOverride;
     final Path stateDir;
     final List<String> containers = new ArrayList<>();
     final List<String> volumes = new ArrayList<>();
@@ -29,8 +30,15 @@ final class TestDevice implements AutoCloseable {
     private TestBroker broker;
 
     TestDevice() throws IOException {
-        id = "it" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        stateDir = Files.createTempDirectory("berth-" + id);
+        this(null);
+    }
+
+    /** A device with a given id (ACL tests need the broker's user names); the topic prefix stays unique. */
+    TestDevice(String fixedId) throws IOException {
+        String unique = "it" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        id = fixedId == null ? unique : fixedId;
+        prefixOverride = fixedId == null ? null : "berth-" + unique;
+        stateDir = Files.createTempDirectory("berth-" + unique);
     }
 
     /** A name unique to this test, recorded for removal at close. */
@@ -47,7 +55,7 @@ final class TestDevice implements AutoCloseable {
     }
 
     String prefix() {
-        return "berth-" + id;
+        return prefixOverride != null ? prefixOverride : "berth-" + id;
     }
 
     TestBroker broker() throws Exception {
@@ -58,6 +66,10 @@ final class TestDevice implements AutoCloseable {
     }
 
     AgentConfig config(String mqttUrl) throws Exception {
+        return config(mqttUrl, Map.of());
+    }
+
+    AgentConfig config(String mqttUrl, Map<String, String> extraEnv) throws Exception {
         Map<String, String> env = new HashMap<>();
         env.put("BERTH_DEVICE_ID", id);
         env.put("BERTH_TOPIC_PREFIX", prefix());
@@ -65,6 +77,7 @@ final class TestDevice implements AutoCloseable {
         env.put("BERTH_STATE_DIR", stateDir.toString());
         env.put("BERTH_SOCKET", stateDir.resolve("berth.sock").toString());
         env.put("BERTH_REPORT_MIN_INTERVAL", "200ms");
+        env.putAll(extraEnv);
         return ConfigLoader.load(null, env);
     }
 
@@ -73,8 +86,12 @@ final class TestDevice implements AutoCloseable {
     }
 
     Agent startAgent(String mqttUrl) throws Exception {
+        return startAgent(mqttUrl, Map.of());
+    }
+
+    Agent startAgent(String mqttUrl, Map<String, String> extraEnv) throws Exception {
         stopAgent();
-        agent = new Agent(config(mqttUrl), Clock.systemUTC());
+        agent = new Agent(config(mqttUrl, extraEnv), Clock.systemUTC());
         agent.start();
         return agent;
     }
