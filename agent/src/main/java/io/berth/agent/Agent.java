@@ -2,8 +2,11 @@ package io.berth.agent;
 
 import io.berth.config.AgentConfig;
 import io.berth.engine.Engine;
+import io.berth.engine.EngineException;
+import io.berth.engine.LogStreams;
 import io.berth.engine.docker.DockerEngine;
 import io.berth.link.MqttLink;
+import io.berth.logs.LogForwarder;
 import io.berth.model.Labels;
 import io.berth.link.TlsFiles;
 import io.berth.link.Topics;
@@ -35,6 +38,8 @@ public final class Agent implements AutoCloseable {
     private final StatusReporter reporter;
     private final Reconciler reconciler;
     private final DesiredIntake intake;
+    private final LogForwarder logs;
+    private LogStreams logStreams;
     private volatile AutoCloseable engineWatch;
     private volatile boolean closed;
 
@@ -71,6 +76,10 @@ public final class Agent implements AutoCloseable {
                 sink, config.reportMinInterval(), config.reportHeartbeat(), new HostFacts(config.stateDir()));
         this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter);
         this.intake = new DesiredIntake(store, reconciler, reporter);
+        int logQos = config.logs().qos();
+        this.logs = new LogForwarder(config.logs(),
+                (service, batch) -> link.tryPublish(topics.logs(service), batch, logQos), clock, timer, config.stateDir());
+        reconciler.onObserved(logs::track);
     }
 
     private void onDesired(byte[] payload) {
@@ -82,6 +91,12 @@ public final class Agent implements AutoCloseable {
         Logger.info("Berth {} starting: device {}, profile {}, state dir {}, engine {}, broker {}", Version.current(),
                 config.deviceId(), config.profile().name(), config.stateDir(), config.dockerHost(), config.mqttUrl());
         link.start();
+        try {
+            logStreams = engine.openLogStreams(logs);
+            logs.attach(logStreams);
+        } catch (EngineException e) {
+            Logger.warn("container logs are not forwarded: {}", e.getMessage());
+        }
         reconciler.submit(intake::restore);
         watchEngine();
         long resync = config.resyncInterval().toMillis();
@@ -110,6 +125,11 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** Log forwarding counters. */
+    public LogForwarder.Stats logStats() {
+        return logs.stats();
+    }
+
     /** The MQTT connection: connected, or why not. */
     public String linkStatus() {
         return link.status();
@@ -128,8 +148,12 @@ public final class Agent implements AutoCloseable {
         }
         closed = true;
         Logger.info("Berth stopping; containers keep running");
-        link.close();
         reconciler.close();
+        if (logStreams != null) {
+            logStreams.close();
+        }
+        logs.close(); // the last lines go out before the link closes
+        link.close();
         AutoCloseable watch = engineWatch;
         if (watch != null) {
             try {

@@ -41,6 +41,13 @@ public final class ConfigLoader {
         KEYS.put("report.minInterval", "1s");
         KEYS.put("report.heartbeat", "5m");
         KEYS.put("reconcile.resyncInterval", "60s");
+        KEYS.put("logs.batchLines", "200");
+        KEYS.put("logs.batchBytes", "32768");
+        KEYS.put("logs.lineBytes", "4096");
+        KEYS.put("logs.bufferBytes", "1048576");
+        KEYS.put("logs.linesPerSecond", "1000");
+        KEYS.put("logs.bytesPerSecond", "262144");
+        KEYS.put("logs.qos", "0");
     }
 
     private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
@@ -88,7 +95,15 @@ public final class ConfigLoader {
                 Path.of(pick("socket", fromFile, env, profileDefaults)), prefix,
                 duration("report.minInterval", fromFile, env, profileDefaults),
                 duration("report.heartbeat", fromFile, env, profileDefaults),
-                duration("reconcile.resyncInterval", fromFile, env, profileDefaults));
+                duration("reconcile.resyncInterval", fromFile, env, profileDefaults),
+                new LogSettings(
+                        (int) number("logs.batchLines", 1, 10_000, fromFile, env, profileDefaults),
+                        (int) number("logs.batchBytes", 256, 256 * 1024, fromFile, env, profileDefaults),
+                        (int) number("logs.lineBytes", 80, 64 * 1024, fromFile, env, profileDefaults),
+                        number("logs.bufferBytes", 4096, 1L << 30, fromFile, env, profileDefaults),
+                        (int) number("logs.linesPerSecond", 1, 1_000_000, fromFile, env, profileDefaults),
+                        number("logs.bytesPerSecond", 1024, 1L << 30, fromFile, env, profileDefaults),
+                        (int) number("logs.qos", 0, 1, fromFile, env, profileDefaults)));
     }
 
     private static String pick(String key, Map<String, String> file, Map<String, String> env,
@@ -101,6 +116,21 @@ public final class ConfigLoader {
             return file.get(key);
         }
         return profile.getOrDefault(key, KEYS.get(key));
+    }
+
+    private static long number(String key, long min, long max, Map<String, String> file, Map<String, String> env,
+                               Map<String, String> profile) throws ConfigException {
+        String text = pick(key, file, env, profile);
+        try {
+            long value = Long.parseLong(text.strip());
+            if (value >= min && value <= max) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw new ConfigException(key + " '" + text + "' must be a whole number from " + min + " to " + max
+                + " (set it in the config file or " + envName(key) + ")");
     }
 
     private static Path path(String key, Map<String, String> file, Map<String, String> env,

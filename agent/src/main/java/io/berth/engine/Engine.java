@@ -36,6 +36,9 @@ public interface Engine extends AutoCloseable {
 
     EngineInfo info() throws EngineException;
 
+    /** Opens the follower of container logs; one per agent. */
+    LogStreams openLogStreams(LogStreams.Sink sink) throws EngineException;
+
     /**
      * Follows the engine's event stream for managed containers; {@code onEvent} gets the
      * action ({@code die}, {@code start}, {@code health_status: healthy} …). When the stream

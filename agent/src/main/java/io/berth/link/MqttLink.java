@@ -59,6 +59,7 @@ public final class MqttLink implements AutoCloseable {
     private final AtomicLong droppedEvents = new AtomicLong();
     private final MqttAsyncClient client;
     private volatile boolean closing;
+    private volatile long lastPublishWarning = System.nanoTime() - 120_000_000_000L;
     private volatile String status = "connecting (first attempt)";
     private final AtomicInteger failures = new AtomicInteger();
 
@@ -110,6 +111,28 @@ public final class MqttLink implements AutoCloseable {
         }
         if (client.isConnected()) {
             flushEvents();
+        }
+    }
+
+    /**
+     * Publishes now if connected (logs: the caller keeps what could not be sent in its own
+     * bounded buffer). Returns false, sending nothing, while the broker is away.
+     */
+    public boolean tryPublish(String topic, byte[] payload, int qos) {
+        if (!client.isConnected()) {
+            return false;
+        }
+        try {
+            client.publish(topic, payload, qos, false);
+            return true;
+        } catch (MqttException e) {
+            long now = System.nanoTime();
+            if (now - lastPublishWarning > 60_000_000_000L) { // at most once a minute
+                lastPublishWarning = now;
+                Logger.warn("MQTT: publish to {} not possible now: {} (code {}); kept for later", topic, describe(e),
+                        e.getReasonCode());
+            }
+            return false;
         }
     }
 

@@ -22,4 +22,8 @@ public record Topics(String prefix, String deviceId) {
     public String events() {
         return base() + "events";
     }
+
+    public String logs(String service) {
+        return base() + "logs/" + service;
+    }
 }

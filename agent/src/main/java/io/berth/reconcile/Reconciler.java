@@ -4,6 +4,7 @@ import io.berth.engine.Engine;
 import io.berth.engine.EngineException;
 import io.berth.engine.EngineInfo;
 import io.berth.model.DesiredState;
+import io.berth.model.ObservedContainer;
 import io.berth.model.ObservedState;
 import io.berth.model.ServiceSpec;
 import io.berth.plan.Plan;
@@ -26,6 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.tinylog.Logger;
 
@@ -55,6 +57,7 @@ public final class Reconciler implements AutoCloseable {
     private int engineFailures;
     private EngineInfo engineInfo;
     private boolean convergedAnnounced;
+    private volatile Consumer<List<ObservedContainer>> observedListener = c -> { };
 
     /** A step that failed for a service (or {@code volume:NAME}): why, how often, and when to try again. */
     record Failure(String message, int count, Instant notBefore) {}
@@ -108,8 +111,9 @@ public final class Reconciler implements AutoCloseable {
         reporter.rejected(revision, reason, errors);
     }
 
-    public void setAppliedRevision(long revision) {
-        this.appliedRevision = revision;
+    /** Called on the reconcile thread with the agent's containers after every observation (log following). */
+    public void onObserved(Consumer<List<ObservedContainer>> listener) {
+        this.observedListener = listener;
     }
 
     private void pass() {
@@ -232,7 +236,13 @@ public final class Reconciler implements AutoCloseable {
             images.add(spec.image());
             names.add(spec.containerName());
         }
-        return engine.observe(images, names, target.volumes().keySet());
+        ObservedState observed = engine.observe(images, names, target.volumes().keySet());
+        try {
+            observedListener.accept(observed.containers());
+        } catch (RuntimeException e) {
+            Logger.warn(e, "an observer of the engine state failed");
+        }
+        return observed;
     }
 
     private void engineUnreachable(EngineException e) {

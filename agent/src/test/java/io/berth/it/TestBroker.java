@@ -27,6 +27,7 @@ final class TestBroker implements AutoCloseable {
     private final MqttClient client;
     private final Map<String, byte[]> latest = new ConcurrentHashMap<>();
     final List<JsonNode> events = new CopyOnWriteArrayList<>();
+    final List<JsonNode> logs = new CopyOnWriteArrayList<>();
 
     TestBroker(String prefix, String device) throws MqttException {
         this.prefix = prefix;
@@ -48,6 +49,8 @@ final class TestBroker implements AutoCloseable {
                 latest.put(topic, message.getPayload());
                 if (topic.equals(topic("events"))) {
                     events.add(JSON.readTree(message.getPayload()));
+                } else if (topic.startsWith(topic("logs/"))) {
+                    logs.add(JSON.readTree(message.getPayload()));
                 }
             }
 

@@ -29,6 +29,7 @@ import io.berth.engine.Engine;
 import io.berth.engine.EngineEvent;
 import io.berth.engine.EngineException;
 import io.berth.engine.EngineInfo;
+import io.berth.engine.LogStreams;
 import io.berth.model.ImageRef;
 import io.berth.model.Labels;
 import io.berth.model.Mount;
@@ -264,6 +265,15 @@ public final class DockerEngine implements Engine {
             String arch = client.infoCmd().exec().getArchitecture();
             return new EngineInfo(v.getVersion(), v.getApiVersion(), arch);
         });
+    }
+
+    @Override
+    public LogStreams openLogStreams(LogStreams.Sink sink) throws EngineException {
+        try {
+            return new DockerLogStreams(host, sink);
+        } catch (IOException e) {
+            throw new EngineException("cannot follow container logs: " + e.getMessage(), true, e);
+        }
     }
 
     @Override

@@ -1,0 +1,322 @@
+package io.berth.logs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.config.LogSettings;
+import io.berth.engine.LogStreams;
+import io.berth.model.ObservedContainer;
+import io.berth.store.AtomicFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.tinylog.Logger;
+
+/**
+ * Forwards container output to {@code {p}/{d}/logs/{service}} (PROTOCOL.md §6): lines from the
+ * engine's single log reader go into one bounded buffer, leave it in batches bounded in lines
+ * and bytes (at least once a second while lines flow), and stay while the broker is away.
+ * Every line is either published or counted: the buffer drops its oldest when full, the
+ * device-wide rate limit drops what exceeds it, and the next batch of the service carries the
+ * count in {@code dropped}. Positions (the last line published per container) survive a
+ * restart in the state dir, so following resumes without duplicates or gaps.
+ */
+public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
+
+    /** Publishes one batch; false when the broker is away (the batch stays buffered). */
+    public interface Publisher {
+        boolean publish(String service, byte[] batch);
+    }
+
+    /** Counters since start, for status and benchmarks. */
+    public record Stats(long received, long published, long dropped, long buffered, int following) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String POSITIONS = "log-positions.json";
+
+    private record Pending(String service, String container, Instant time, String stream, String line, int bytes) {}
+
+    private final LogSettings limits;
+    private final Publisher publisher;
+    private final Clock clock;
+    private final ScheduledExecutorService timer;
+    private final Path stateDir;
+    private LogStreams streams;
+
+    // guarded by this
+    private final Deque<Pending> buffer = new ArrayDeque<>();
+    private long bufferedBytes;
+    private final Map<String, Long> droppedByService = new TreeMap<>();
+    private final Map<String, Instant> received = new HashMap<>();
+    /** Per followed container: lines at or before this were forwarded already (the stream resumed there). */
+    private final Map<String, Instant> resumeAfter = new HashMap<>();
+    private final Map<String, Instant> published = new HashMap<>();
+    private final Set<String> followed = new HashSet<>();
+    private final Set<String> refused = new HashSet<>();
+    private ScheduledFuture<?> flushDue;
+    private boolean positionsDirty;
+    private long tokensLines;
+    private long tokensBytes;
+    private long refilledAtNanos;
+    private long statReceived;
+    private long statPublished;
+    private long statDropped;
+
+    public LogForwarder(LogSettings limits, Publisher publisher, Clock clock, ScheduledExecutorService timer,
+                        Path stateDir) {
+        this.limits = limits;
+        this.publisher = publisher;
+        this.clock = clock;
+        this.timer = timer;
+        this.stateDir = stateDir;
+        this.tokensLines = limits.linesPerSecond();
+        this.tokensBytes = limits.bytesPerSecond();
+        this.refilledAtNanos = System.nanoTime();
+        loadPositions();
+        timer.scheduleWithFixedDelay(this::savePositions, 30, 30, TimeUnit.SECONDS);
+    }
+
+    /** The engine's follower this forwarder reads from (opened by the caller with this forwarder as sink). */
+    public synchronized void attach(LogStreams logStreams) {
+        this.streams = logStreams;
+    }
+
+    /**
+     * Follows every running container of the agent that is not followed yet, from where
+     * forwarding stopped (or from its start); forgets the positions of containers that are gone.
+     */
+    public void track(Collection<ObservedContainer> containers) {
+        List<Runnable> follow = new ArrayList<>();
+        synchronized (this) {
+            if (streams == null) {
+                return;
+            }
+            Set<String> present = new HashSet<>();
+            for (ObservedContainer c : containers) {
+                if (!c.managed()) {
+                    continue;
+                }
+                present.add(c.id());
+                boolean running = "running".equals(c.status()) || "paused".equals(c.status());
+                if (running && !followed.contains(c.id()) && !refused.contains(c.id())) {
+                    followed.add(c.id());
+                    Instant since = received.getOrDefault(c.id(), published.get(c.id()));
+                    if (since == null) {
+                        // from the very start: the engine stamps the first lines before the container's StartedAt
+                        since = Instant.EPOCH;
+                    } else {
+                        resumeAfter.put(c.id(), since);
+                    }
+                    Instant from = since;
+                    String service = c.service();
+                    follow.add(() -> streams.follow(c.id(), service, from));
+                }
+            }
+            positionsDirty |= published.keySet().retainAll(present);
+            received.keySet().retainAll(present);
+            resumeAfter.keySet().retainAll(present);
+            refused.retainAll(present);
+        }
+        follow.forEach(Runnable::run);
+    }
+
+    @Override
+    public void line(String containerId, String service, Instant time, String stream, String line) {
+        boolean flushNow;
+        synchronized (this) {
+            Instant resumedAt = resumeAfter.get(containerId);
+            if (resumedAt != null) {
+                if (!time.isAfter(resumedAt)) {
+                    return; // forwarded already: the stream resumed from the last position
+                }
+                resumeAfter.remove(containerId);
+            }
+            received.put(containerId, time);
+            statReceived++;
+            String text = line;
+            int bytes = text.length();
+            if (bytes > limits.lineBytes()) {
+                text = text.substring(0, limits.lineBytes()) + "…[+" + (bytes - limits.lineBytes()) + " chars]";
+                bytes = text.length();
+            }
+            if (!takeTokens(bytes)) {
+                drop(service, 1);
+                return;
+            }
+            buffer.addLast(new Pending(service, containerId, time, stream, text, bytes));
+            bufferedBytes += bytes;
+            while (bufferedBytes > limits.bufferBytes() && !buffer.isEmpty()) {
+                Pending oldest = buffer.removeFirst();
+                bufferedBytes -= oldest.bytes();
+                drop(oldest.service(), 1);
+            }
+            flushNow = buffer.size() >= limits.batchLines() || bufferedBytes >= limits.batchBytes();
+            if (!flushNow && (flushDue == null || flushDue.isDone())) {
+                flushDue = timer.schedule(this::flush, 1, TimeUnit.SECONDS);
+            }
+        }
+        if (flushNow) {
+            flush();
+        }
+    }
+
+    private void drop(String service, long lines) {
+        droppedByService.merge(service, lines, Long::sum);
+        statDropped += lines;
+    }
+
+    /** Device-wide token bucket: refilled continuously up to one second's worth. */
+    private boolean takeTokens(int bytes) {
+        long now = System.nanoTime();
+        long elapsed = now - refilledAtNanos;
+        if (elapsed > 0) {
+            tokensLines = Math.min(limits.linesPerSecond(), tokensLines + elapsed * limits.linesPerSecond() / 1_000_000_000L);
+            tokensBytes = Math.min(limits.bytesPerSecond(), tokensBytes + elapsed * limits.bytesPerSecond() / 1_000_000_000L);
+            refilledAtNanos = now;
+        }
+        if (tokensLines < 1 || tokensBytes < bytes) {
+            return false;
+        }
+        tokensLines--;
+        tokensBytes -= bytes;
+        return true;
+    }
+
+    /** Publishes what is buffered, batch by batch, until the buffer is empty or the broker is away. */
+    public synchronized void flush() {
+        while (!buffer.isEmpty()) {
+            Pending first = buffer.peekFirst();
+            List<Pending> batch = new ArrayList<>();
+            int bytes = 0;
+            for (Pending p : buffer) {
+                if (!p.service().equals(first.service()) || !p.container().equals(first.container())) {
+                    break; // batches hold one container's lines, in order
+                }
+                if (!batch.isEmpty() && (batch.size() >= limits.batchLines() || bytes + p.bytes() > limits.batchBytes())) {
+                    break;
+                }
+                batch.add(p);
+                bytes += p.bytes();
+            }
+            long dropped = droppedByService.getOrDefault(first.service(), 0L);
+            if (!publisher.publish(first.service(), render(first.service(), first.container(), batch, dropped))) {
+                retryLater();
+                return;
+            }
+            droppedByService.remove(first.service());
+            for (int i = 0; i < batch.size(); i++) {
+                Pending sent = buffer.removeFirst();
+                bufferedBytes -= sent.bytes();
+            }
+            statPublished += batch.size();
+            published.put(first.container(), batch.get(batch.size() - 1).time());
+            positionsDirty = true;
+        }
+        // counts for services that have no line waiting still go out, in a batch of no lines
+        for (Iterator<Map.Entry<String, Long>> it = droppedByService.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Long> e = it.next();
+            if (!publisher.publish(e.getKey(), render(e.getKey(), null, List.of(), e.getValue()))) {
+                retryLater();
+                return;
+            }
+            it.remove();
+        }
+    }
+
+    private void retryLater() {
+        if (flushDue == null || flushDue.isDone()) {
+            flushDue = timer.schedule(this::flush, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    private static byte[] render(String service, String container, List<Pending> lines, long dropped) {
+        ObjectNode batch = JSON.createObjectNode();
+        batch.put("service", service);
+        if (container == null) {
+            batch.putNull("container");
+        } else {
+            batch.put("container", container.length() > 12 ? container.substring(0, 12) : container);
+        }
+        ArrayNode array = batch.putArray("lines");
+        for (Pending p : lines) {
+            array.addObject().put("t", p.time().toString()).put("stream", p.stream()).put("line", p.line());
+        }
+        batch.put("dropped", dropped);
+        return batch.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public synchronized void ended(String containerId, String reason) {
+        followed.remove(containerId);
+        Logger.debug("log stream of {} ended: {}", containerId, reason);
+    }
+
+    @Override
+    public synchronized void refused(String containerId, String reason) {
+        followed.remove(containerId);
+        if (refused.add(containerId)) {
+            Logger.info("logs of container {} are not forwarded: {}", containerId.substring(0, Math.min(12,
+                    containerId.length())), reason);
+        }
+    }
+
+    public synchronized Stats stats() {
+        return new Stats(statReceived, statPublished, statDropped, buffer.size(), streams == null ? 0 : streams.following());
+    }
+
+    private void loadPositions() {
+        try {
+            JsonNode node = JSON.readTree(Files.readAllBytes(stateDir.resolve(POSITIONS)));
+            node.fields().forEachRemaining(e -> published.put(e.getKey(), Instant.parse(e.getValue().asText())));
+        } catch (NoSuchFileException e) {
+            // first start
+        } catch (IOException | RuntimeException e) {
+            Logger.warn("cannot read {}: {}; log forwarding starts from each container's start",
+                    stateDir.resolve(POSITIONS), e.getMessage());
+        }
+    }
+
+    /** Written only when a position moved, at most every 30 s, and at close: flash is not worn by logs. */
+    private void savePositions() {
+        byte[] content;
+        synchronized (this) {
+            if (!positionsDirty) {
+                return;
+            }
+            ObjectNode node = JSON.createObjectNode();
+            new TreeMap<>(published).forEach((id, t) -> node.put(id, t.toString()));
+            content = node.toString().getBytes(StandardCharsets.UTF_8);
+            positionsDirty = false;
+        }
+        try {
+            AtomicFiles.write(stateDir.resolve(POSITIONS), content);
+        } catch (IOException e) {
+            Logger.warn("cannot save log positions in {}: {}", stateDir, e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        flush();
+        savePositions();
+    }
+}
