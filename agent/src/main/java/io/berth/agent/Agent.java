@@ -30,6 +30,8 @@ public final class Agent implements AutoCloseable {
     private static final Set<String> QUIET_ACTIONS = Set.of("create", "attach", "resize", "top", "export",
             "commit", "copy", "archive-path", "extract-to-dir", "mount", "unmount");
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private final AgentConfig config;
     private final ScheduledThreadPoolExecutor timer;
     private final Engine engine;
@@ -80,6 +82,11 @@ public final class Agent implements AutoCloseable {
         this.logs = new LogForwarder(config.logs(),
                 (service, batch) -> link.tryPublish(topics.logs(service), batch, logQos), clock, timer, config.stateDir());
         reconciler.onObserved(logs::track);
+        link.serveCommands(new RemoteCommands()
+                .register("reconcile", body -> {
+                    reconciler.requestPass();
+                    return JSON.createObjectNode().put("requested", true);
+                }));
     }
 
     private void onDesired(byte[] payload) {

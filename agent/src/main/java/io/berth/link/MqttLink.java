@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttActionListener;
@@ -41,6 +42,14 @@ public final class MqttLink implements AutoCloseable {
     }
 
     /** @param tls CA, client certificate and key for {@code ssl://} URLs; unused for {@code tcp://} */
+    /**
+     * Answers remote commands ({@code {p}/{d}/cmd/{verb}}, PROTOCOL.md §7). {@code reply} takes the
+     * JSON answer; it may be called later, from any thread, exactly once.
+     */
+    public interface CommandHandler {
+        void onCommand(String verb, byte[] body, Consumer<byte[]> reply);
+    }
+
     public record Settings(String url, String username, char[] password, TlsFiles.Settings tls,
                            Duration sessionExpiry) {}
 
@@ -59,6 +68,7 @@ public final class MqttLink implements AutoCloseable {
     private final AtomicLong droppedEvents = new AtomicLong();
     private final MqttAsyncClient client;
     private volatile boolean closing;
+    private volatile CommandHandler commands;
     private volatile long lastPublishWarning = System.nanoTime() - 120_000_000_000L;
     private volatile String status = "connecting (first attempt)";
     private final AtomicInteger failures = new AtomicInteger();
@@ -77,6 +87,11 @@ public final class MqttLink implements AutoCloseable {
             throw new IOException("cannot set up the MQTT client for " + settings.url() + ": " + describe(e), e);
         }
         this.client.setCallback(new Callback());
+    }
+
+    /** Serves remote commands; set before {@link #start()}. */
+    public void serveCommands(CommandHandler handler) {
+        this.commands = handler;
     }
 
     public void start() {
@@ -255,6 +270,9 @@ public final class MqttLink implements AutoCloseable {
             Logger.info("MQTT: connected to {}", serverURI);
             try {
                 client.subscribe(topics.desired(), 1);
+                if (commands != null) {
+                    client.subscribe(topics.commands(), 1);
+                }
             } catch (MqttException e) {
                 Logger.error("MQTT: cannot subscribe to {}: {}", topics.desired(), describe(e));
             }
@@ -286,6 +304,8 @@ public final class MqttLink implements AutoCloseable {
             try {
                 if (topic.equals(topics.desired())) {
                     listener.onDesired(message.getPayload());
+                } else if (topic.startsWith(topics.commandPrefix()) && commands != null) {
+                    command(topic.substring(topics.commandPrefix().length()), message);
                 }
             } catch (RuntimeException e) {
                 // an exception here would make Paho drop the connection
@@ -302,6 +322,32 @@ public final class MqttLink implements AutoCloseable {
         public void authPacketArrived(int reasonCode, MqttProperties properties) {
             // no enhanced authentication
         }
+    }
+
+    private void command(String verb, MqttMessage message) {
+        MqttProperties properties = message.getProperties();
+        String responseTopic = properties == null ? null : properties.getResponseTopic();
+        byte[] correlation = properties == null ? null : properties.getCorrelationData();
+        if (responseTopic == null || responseTopic.isEmpty()) {
+            Logger.warn("MQTT: command '{}' has no response topic (MQTT 5 request/response is needed to answer it); "
+                    + "it is carried out, the answer is not sent", verb);
+        }
+        commands.onCommand(verb, message.getPayload(), answer -> {
+            if (responseTopic == null || responseTopic.isEmpty()) {
+                return;
+            }
+            MqttProperties replyProperties = new MqttProperties();
+            if (correlation != null) {
+                replyProperties.setCorrelationData(correlation);
+            }
+            replyProperties.setContentType("application/json");
+            MqttMessage reply = new MqttMessage(answer, 1, false, replyProperties);
+            try {
+                client.publish(responseTopic, reply);
+            } catch (MqttException e) {
+                Logger.warn("MQTT: cannot answer command '{}' on {}: {}", verb, responseTopic, describe(e));
+            }
+        });
     }
 
     /** Announces offline, disconnects and releases the client. */

@@ -23,6 +23,15 @@ public record Topics(String prefix, String deviceId) {
         return base() + "events";
     }
 
+    /** The filter for every command: {@code {p}/{d}/cmd/+}. */
+    public String commands() {
+        return base() + "cmd/+";
+    }
+
+    public String commandPrefix() {
+        return base() + "cmd/";
+    }
+
     public String logs(String service) {
         return base() + "logs/" + service;
     }

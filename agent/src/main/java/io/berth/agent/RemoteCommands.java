@@ -1,0 +1,99 @@
+package io.berth.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.link.MqttLink;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.tinylog.Logger;
+
+/**
+ * Remote commands (PROTOCOL.md §7): {@code {p}/{d}/cmd/{verb}} with a JSON body, answered with
+ * {@code {"ok":…,"result":…,"error":…}}. Unknown verbs and malformed bodies get {@code ok:false}
+ * with the reason.
+ */
+final class RemoteCommands implements MqttLink.CommandHandler {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_BODY = 64 * 1024;
+
+    /** One verb: takes the body, returns the result or throws {@link CommandFailed} with the reason. */
+    interface Verb {
+        JsonNode run(JsonNode body) throws CommandFailed;
+    }
+
+    static final class CommandFailed extends Exception {
+        CommandFailed(String message) {
+            super(message);
+        }
+    }
+
+    private final Map<String, Verb> verbs = new TreeMap<>();
+
+    RemoteCommands register(String name, Verb verb) {
+        verbs.put(name, verb);
+        return this;
+    }
+
+    @Override
+    public void onCommand(String verb, byte[] body, Consumer<byte[]> reply) {
+        reply.accept(answer(verb, body));
+    }
+
+    byte[] answer(String name, byte[] body) {
+        ObjectNode answer = JSON.createObjectNode();
+        Verb verb = verbs.get(name);
+        try {
+            if (verb == null) {
+                throw new CommandFailed("unknown command '" + name + "': use one of " + String.join(", ", verbs.keySet()));
+            }
+            JsonNode request = parse(body);
+            JsonNode result = verb.run(request);
+            answer.put("ok", true);
+            answer.set("result", result);
+            answer.putNull("error");
+            Logger.info("remote command '{}' done", name);
+        } catch (CommandFailed e) {
+            answer.put("ok", false);
+            answer.putNull("result");
+            answer.put("error", e.getMessage());
+            Logger.info("remote command '{}' refused: {}", name, e.getMessage());
+        } catch (RuntimeException e) {
+            answer.put("ok", false);
+            answer.putNull("result");
+            answer.put("error", "the agent failed to carry out '" + name + "': " + e);
+            Logger.error(e, "remote command '{}' failed", name);
+        }
+        return answer.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static JsonNode parse(byte[] body) throws CommandFailed {
+        if (body == null || body.length == 0) {
+            return JSON.createObjectNode();
+        }
+        if (body.length > MAX_BODY) {
+            throw new CommandFailed("the body is " + body.length + " bytes; commands take at most " + MAX_BODY);
+        }
+        try {
+            JsonNode node = JSON.readTree(body);
+            if (node == null || !node.isObject()) {
+                throw new CommandFailed("the body must be a JSON object, e.g. {\"service\": \"web\"}");
+            }
+            return node;
+        } catch (IOException e) {
+            throw new CommandFailed("the body is not valid JSON: send a JSON object, e.g. {}");
+        }
+    }
+
+    /** The text field {@code name} of a request, or a failure that names it. */
+    static String requireText(JsonNode body, String name) throws CommandFailed {
+        JsonNode value = body.get(name);
+        if (value == null || !value.isTextual() || value.asText().isBlank()) {
+            throw new CommandFailed("'" + name + "' is missing: send {\"" + name + "\": \"…\"}");
+        }
+        return value.asText();
+    }
+}
