@@ -75,7 +75,8 @@ public final class Agent implements AutoCloseable {
             }
         };
         this.reporter = new StatusReporter(config.deviceId(), Version.current(), config.profile().name(), clock, timer,
-                sink, config.reportMinInterval(), config.reportHeartbeat(), new HostFacts(config.stateDir()));
+                sink, config.reportMinInterval(), config.reportHeartbeat(), new HostFacts(config.stateDir(),
+                        config.reportMemChangeBytes(), config.reportDiskChangeBytes()));
         this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter);
         this.intake = new DesiredIntake(store, reconciler, reporter);
         int logQos = config.logs().qos();

@@ -40,6 +40,8 @@ public final class ConfigLoader {
         KEYS.put("topicPrefix", "berth");
         KEYS.put("report.minInterval", "1s");
         KEYS.put("report.heartbeat", "5m");
+        KEYS.put("report.memChangeBytes", "67108864");
+        KEYS.put("report.diskChangeBytes", "268435456");
         KEYS.put("reconcile.resyncInterval", "60s");
         KEYS.put("logs.batchLines", "200");
         KEYS.put("logs.batchBytes", "32768");
@@ -95,6 +97,8 @@ public final class ConfigLoader {
                 Path.of(pick("socket", fromFile, env, profileDefaults)), prefix,
                 duration("report.minInterval", fromFile, env, profileDefaults),
                 duration("report.heartbeat", fromFile, env, profileDefaults),
+                number("report.memChangeBytes", 0, Long.MAX_VALUE, fromFile, env, profileDefaults),
+                number("report.diskChangeBytes", 0, Long.MAX_VALUE, fromFile, env, profileDefaults),
                 duration("reconcile.resyncInterval", fromFile, env, profileDefaults),
                 new LogSettings(
                         (int) number("logs.batchLines", 1, 10_000, fromFile, env, profileDefaults),

@@ -54,6 +54,8 @@ public final class MqttLink implements AutoCloseable {
                            Duration sessionExpiry) {}
 
     private static final int EVENT_QUEUE_LIMIT = 500;
+    private static final com.fasterxml.jackson.databind.ObjectMapper EVENT_JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
     private static final Duration RECONNECT_BASE = Duration.ofSeconds(1);
     private static final Duration RECONNECT_CAP = Duration.ofSeconds(60);
 
@@ -151,7 +153,7 @@ public final class MqttLink implements AutoCloseable {
         }
     }
 
-    /** Events dropped since start because the queue was full while offline. */
+    /** Events dropped because the queue was full while offline, not yet announced. */
     public long droppedEvents() {
         return droppedEvents.get();
     }
@@ -239,26 +241,33 @@ public final class MqttLink implements AutoCloseable {
         }
     }
 
+    /** Sends queued events in order; one flusher at a time, so none goes out twice. */
     private void flushEvents() {
-        while (client.isConnected()) {
-            byte[] next;
-            synchronized (unsentEvents) {
-                next = unsentEvents.peekFirst();
-            }
-            if (next == null) {
-                return;
-            }
-            try {
-                client.publish(topics.events(), next, 1, false);
-            } catch (MqttException e) {
-                // in-flight window full or connection lost: the rest goes on the next delivery or connect
-                return;
-            }
-            synchronized (unsentEvents) {
-                if (unsentEvents.peekFirst() == next) {
-                    unsentEvents.removeFirst();
+        synchronized (unsentEvents) {
+            while (client.isConnected() && !unsentEvents.isEmpty()) {
+                long dropped = droppedEvents.get();
+                byte[] next = dropped > 0 ? withDropped(unsentEvents.peekFirst(), dropped) : unsentEvents.peekFirst();
+                try {
+                    client.publish(topics.events(), next, 1, false);
+                } catch (MqttException e) {
+                    // in-flight window full or connection lost: the rest goes on the next delivery or connect
+                    return;
                 }
+                unsentEvents.removeFirst();
+                droppedEvents.addAndGet(-dropped);
             }
+        }
+    }
+
+    /** The first event after an overflow says how many were dropped before it: {@code "dropped": N}. */
+    private static byte[] withDropped(byte[] event, long dropped) {
+        try {
+            com.fasterxml.jackson.databind.node.ObjectNode node =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) EVENT_JSON.readTree(event);
+            node.put("dropped", dropped);
+            return EVENT_JSON.writeValueAsBytes(node);
+        } catch (IOException | ClassCastException e) {
+            return event;
         }
     }
 

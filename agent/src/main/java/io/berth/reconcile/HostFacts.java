@@ -11,9 +11,27 @@ import java.util.List;
 public final class HostFacts {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path disk;
+    private final long memChange;
+    private final long diskChange;
 
-    public HostFacts(Path disk) {
+    /**
+     * @param memChange  a change of available memory smaller than this does not call for a report
+     * @param diskChange the same for free disk
+     */
+    public HostFacts(Path disk, long memChange, long diskChange) {
         this.disk = disk;
+        this.memChange = memChange;
+        this.diskChange = diskChange;
+    }
+
+    /** Whether the figures moved enough since {@code before} to be worth a report of their own. */
+    boolean changedEnough(ObjectNode before, ObjectNode now) {
+        if (before == null) {
+            return true;
+        }
+        return Math.abs(before.path("memAvailableBytes").asLong() - now.path("memAvailableBytes").asLong()) >= memChange
+                || Math.abs(before.path("diskFreeBytes").asLong() - now.path("diskFreeBytes").asLong()) >= diskChange
+                || before.path("memTotalBytes").asLong() != now.path("memTotalBytes").asLong();
     }
 
     ObjectNode read() {

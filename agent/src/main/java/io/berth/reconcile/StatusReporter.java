@@ -58,6 +58,7 @@ public final class StatusReporter {
     private ObjectNode rejected;
     private ObjectNode current;
     private ObjectNode lastSent;
+    private ObjectNode lastSentHost;
     private Instant lastSentAt = Instant.EPOCH;
     private ScheduledFuture<?> pendingFlush;
 
@@ -83,7 +84,7 @@ public final class StatusReporter {
         }
         last = snapshot;
         current = render(snapshot);
-        if (!current.equals(lastSent)) {
+        if (!current.equals(lastSent) || host.changedEnough(lastSentHost, host.read())) {
             scheduleFlush();
         }
     }
@@ -137,7 +138,7 @@ public final class StatusReporter {
     }
 
     private synchronized void flush() {
-        if (current.equals(lastSent)) {
+        if (current.equals(lastSent) && !host.changedEnough(lastSentHost, host.read())) {
             return;
         }
         send();
@@ -151,6 +152,7 @@ public final class StatusReporter {
         ObjectNode doc = current.deepCopy();
         stamp(doc);
         lastSent = current;
+        lastSentHost = (ObjectNode) doc.get("host");
         lastSentAt = clock.instant();
         try {
             sink.publishReport(bytes(doc));

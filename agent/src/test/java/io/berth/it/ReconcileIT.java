@@ -293,6 +293,25 @@ class ReconcileIT {
     }
 
     @Test
+    void rapidChangesAreCoalescedAndAnIdleDevicePublishesNothing() throws Exception {
+        TestBroker broker = device.broker();
+        device.startAgent(TestBroker.URL, java.util.Map.of("BERTH_REPORT_MIN_INTERVAL", "1s"));
+        broker.awaitReported("the first report", r -> true, CONVERGE);
+        int before = broker.count("reported");
+        for (int revision = 1; revision <= 20; revision++) {
+            broker.publishDesired("{\"revision\": " + revision + ", \"services\": {}}");
+        }
+        broker.awaitReported("revision 20", r -> TestBroker.converged(r, 20), CONVERGE);
+        int published = broker.count("reported") - before;
+        assertTrue(published <= 6, "20 revisions in a burst gave " + published + " reports, expected a handful");
+        Thread.sleep(3000);
+        int idle = broker.count("reported") - before - published;
+        assertEquals(0, idle, "nothing changed, nothing published");
+        assertTrue(broker.events.stream().filter(e -> "accepted".equals(e.path("type").asText())).count() == 20,
+                "every accepted revision is an event: " + broker.events);
+    }
+
+    @Test
     void anEmptyRetainedDocumentChangesNothing() throws Exception {
         String web = device.container("web");
         String data = device.volume("data");

@@ -28,6 +28,7 @@ final class TestBroker implements AutoCloseable {
     private final Map<String, byte[]> latest = new ConcurrentHashMap<>();
     final List<JsonNode> events = new CopyOnWriteArrayList<>();
     final List<JsonNode> logs = new CopyOnWriteArrayList<>();
+    final Map<String, java.util.concurrent.atomic.AtomicInteger> counts = new ConcurrentHashMap<>();
 
     TestBroker(String prefix, String device) throws MqttException {
         this.prefix = prefix;
@@ -47,6 +48,7 @@ final class TestBroker implements AutoCloseable {
             @Override
             public void messageArrived(String topic, MqttMessage message) throws IOException {
                 latest.put(topic, message.getPayload());
+                counts.computeIfAbsent(topic, t -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
                 if (topic.equals(topic("events"))) {
                     events.add(JSON.readTree(message.getPayload()));
                 } else if (topic.startsWith(topic("logs/"))) {
@@ -66,6 +68,12 @@ final class TestBroker implements AutoCloseable {
         // subscribe again now that the callback is set, so retained messages reach it
         client.unsubscribe(topic("#"));
         client.subscribe(topic("#"), 1);
+    }
+
+    /** How many messages arrived on {@code {p}/{d}/suffix}. */
+    int count(String suffix) {
+        var count = counts.get(topic(suffix));
+        return count == null ? 0 : count.get();
     }
 
     String topic(String suffix) {
