@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.tinylog.Logger;
 
@@ -72,7 +71,7 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     private final Map<String, Instant> published = new HashMap<>();
     private final Set<String> followed = new HashSet<>();
     private final Set<String> refused = new HashSet<>();
-    private ScheduledFuture<?> flushDue;
+    private boolean flushScheduled;
     private boolean positionsDirty;
     private long tokensLines;
     private long tokensBytes;
@@ -170,8 +169,8 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
                 drop(oldest.service(), 1);
             }
             flushNow = buffer.size() >= limits.batchLines() || bufferedBytes >= limits.batchBytes();
-            if (!flushNow && (flushDue == null || flushDue.isDone())) {
-                flushDue = timer.schedule(this::flush, 1, TimeUnit.SECONDS);
+            if (!flushNow) {
+                flushSoon();
             }
         }
         if (flushNow) {
@@ -203,6 +202,7 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
 
     /** Publishes what is buffered, batch by batch, until the buffer is empty or the broker is away. */
     public synchronized void flush() {
+        flushScheduled = false;
         while (!buffer.isEmpty()) {
             Pending first = buffer.peekFirst();
             List<Pending> batch = new ArrayList<>();
@@ -219,7 +219,7 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
             }
             long dropped = droppedByService.getOrDefault(first.service(), 0L);
             if (!publisher.publish(first.service(), render(first.service(), first.container(), batch, dropped))) {
-                retryLater();
+                flushSoon();
                 return;
             }
             droppedByService.remove(first.service());
@@ -235,16 +235,18 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
         for (Iterator<Map.Entry<String, Long>> it = droppedByService.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, Long> e = it.next();
             if (!publisher.publish(e.getKey(), render(e.getKey(), null, List.of(), e.getValue()))) {
-                retryLater();
+                flushSoon();
                 return;
             }
             it.remove();
         }
     }
 
-    private void retryLater() {
-        if (flushDue == null || flushDue.isDone()) {
-            flushDue = timer.schedule(this::flush, 1, TimeUnit.SECONDS);
+    /** Within a second, once: also from inside a flush that could not finish (the broker is away). */
+    private void flushSoon() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            timer.schedule(this::flush, 1, TimeUnit.SECONDS);
         }
     }
 

@@ -114,7 +114,11 @@ class LogForwardingIT {
             Await.until("the first lines", () -> !lines(broker, svc, "stdout").isEmpty(), Duration.ofSeconds(60),
                     () -> "none yet");
             proxy.cut();
-            Thread.sleep(3000);
+            // the container finishes printing while the broker is away: nothing new arrives to
+            // wake the forwarder, it must retry on its own
+            Await.until("the container to finish printing", () -> DockerCli.ok("logs", "--tail", "1", svc)
+                    .contains("n 1999"), Duration.ofSeconds(60), () -> "still printing");
+            Thread.sleep(2000);
             proxy.open();
             Await.until("all 2000 lines delivered or counted",
                     () -> lines(broker, svc, "stdout").size() + dropped(broker) >= 2000, Duration.ofSeconds(90),
