@@ -16,12 +16,15 @@ import io.berth.support.Backoff;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -47,6 +50,8 @@ public final class Reconciler implements AutoCloseable {
     private final StatusReporter reporter;
     private final StepExecutor executor;
     private final ExecutorService worker;
+    /** Runs the steps of one batch in parallel: at most 4 threads, none while idle. */
+    private final ThreadPoolExecutor stepPool;
     private final RandomGenerator random = RandomGenerator.getDefault();
     private final AtomicBoolean passQueued = new AtomicBoolean();
 
@@ -70,6 +75,12 @@ public final class Reconciler implements AutoCloseable {
         this.timer = timer;
         this.reporter = reporter;
         this.executor = new StepExecutor(engine, ownership);
+        this.stepPool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "berth-step");
+            t.setDaemon(true);
+            return t;
+        });
+        this.stepPool.allowCoreThreadTimeOut(true);
         this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(64), r -> {
             Thread t = new Thread(r, "berth-reconcile");
             t.setDaemon(true);
@@ -148,8 +159,8 @@ public final class Reconciler implements AutoCloseable {
             plan.steps().stream().filter(s -> s instanceof Step.PullImage).forEach(s -> pulling.add(s.service()));
             reporter.publish(snapshot(target, observed, plan.blocked(), pulling, "applying"));
             boolean anyFailed = false;
-            for (Step step : plan.steps()) {
-                anyFailed |= !apply(target, step);
+            for (StepResult result : runAll(plan.steps())) {
+                anyFailed |= !record(target, result);
             }
             if (anyFailed) {
                 // the failed ones back off; look again when the earliest retry is due
@@ -167,22 +178,60 @@ public final class Reconciler implements AutoCloseable {
         timer.schedule(this::requestPass, 5, TimeUnit.SECONDS);
     }
 
-    private boolean apply(DesiredState target, Step step) {
-        String key = failureKey(step);
-        try {
-            StepExecutor.Outcome outcome = executor.execute(step);
-            failures.remove(key);
-            reporter.event(target.revision(), outcome.eventType(), step.service(), outcome.message());
-            return true;
-        } catch (EngineException e) {
-            Failure previous = failures.get(key);
-            int count = previous == null ? 1 : previous.count() + 1;
-            Duration delay = Backoff.delay(count, RETRY_BASE, RETRY_CAP, random);
-            failures.put(key, new Failure(e.getMessage(), count, clock.instant().plus(delay)));
-            Logger.warn("{} (attempt {}, next try in {} s)", e.getMessage(), count, delay.toSeconds());
-            reporter.event(target.revision(), "failed", step.service(), e.getMessage());
-            return false;
+    /** What became of one step: its outcome, or the engine's refusal. */
+    private record StepResult(Step step, StepExecutor.Outcome outcome, EngineException error) {}
+
+    /**
+     * Runs one batch. The planner only puts independent steps in a batch, so they run in
+     * parallel on a small bounded pool (the engine does the waiting: pulls, starts); results are
+     * recorded here, on the reconcile thread, in the plan's order.
+     */
+    private List<StepResult> runAll(List<Step> steps) {
+        if (steps.size() == 1) {
+            return List.of(runOne(steps.get(0)));
         }
+        List<Future<StepResult>> running = new ArrayList<>();
+        for (Step step : steps) {
+            running.add(stepPool.submit(() -> runOne(step)));
+        }
+        List<StepResult> results = new ArrayList<>();
+        for (Future<StepResult> future : running) {
+            try {
+                results.add(future.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("a step failed unexpectedly", e.getCause());
+            }
+        }
+        return results;
+    }
+
+    private StepResult runOne(Step step) {
+        try {
+            return new StepResult(step, executor.execute(step), null);
+        } catch (EngineException e) {
+            return new StepResult(step, null, e);
+        }
+    }
+
+    private boolean record(DesiredState target, StepResult result) {
+        Step step = result.step();
+        String key = failureKey(step);
+        if (result.error() == null) {
+            failures.remove(key);
+            reporter.event(target.revision(), result.outcome().eventType(), step.service(), result.outcome().message());
+            return true;
+        }
+        EngineException e = result.error();
+        Failure previous = failures.get(key);
+        int count = previous == null ? 1 : previous.count() + 1;
+        Duration delay = Backoff.delay(count, RETRY_BASE, RETRY_CAP, random);
+        failures.put(key, new Failure(e.getMessage(), count, clock.instant().plus(delay)));
+        Logger.warn("{} (attempt {}, next try in {} s)", e.getMessage(), count, delay.toSeconds());
+        reporter.event(target.revision(), "failed", step.service(), e.getMessage());
+        return false;
     }
 
     private void finish(DesiredState target, ObservedState observed, Plan plan) {
@@ -284,6 +333,7 @@ public final class Reconciler implements AutoCloseable {
     @Override
     public void close() {
         worker.shutdownNow();
+        stepPool.shutdownNow();
         try {
             worker.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
