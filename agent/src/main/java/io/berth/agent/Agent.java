@@ -67,7 +67,8 @@ public final class Agent implements AutoCloseable {
         };
         this.reporter = new StatusReporter(config.deviceId(), Version.current(), config.profile().name(), clock, timer,
                 sink, config.reportMinInterval(), config.reportHeartbeat(), new HostFacts(config.stateDir()));
-        this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter);
+        this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter,
+                config.dataRoot());
         this.intake = new DesiredIntake(store, reconciler, reporter);
     }
 

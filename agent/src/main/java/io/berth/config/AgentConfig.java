@@ -7,5 +7,20 @@ import java.time.Duration;
 /** The agent's settings after the profile, the config file and the environment were merged. */
 public record AgentConfig(String deviceId, String mqttUrl, String mqttUsername, Secret mqttPassword,
                           Path stateDir, String dockerHost, DeviceProfile profile, Path socket, String topicPrefix,
-                          Duration reportMinInterval, Duration reportHeartbeat, Duration resyncInterval) {
+                          Duration reportMinInterval, Duration reportHeartbeat, Duration resyncInterval,
+                          Path dataRoot) {
+
+    /** Without {@code dataRoot}: it defaults to {@code {stateDir}/data}. */
+    public AgentConfig(String deviceId, String mqttUrl, String mqttUsername, Secret mqttPassword,
+                       Path stateDir, String dockerHost, DeviceProfile profile, Path socket, String topicPrefix,
+                       Duration reportMinInterval, Duration reportHeartbeat, Duration resyncInterval) {
+        this(deviceId, mqttUrl, mqttUsername, mqttPassword, stateDir, dockerHost, profile, socket, topicPrefix,
+                reportMinInterval, reportHeartbeat, resyncInterval, null);
+    }
+
+    public AgentConfig {
+        if (dataRoot == null && stateDir != null) {
+            dataRoot = stateDir.resolve("data");
+        }
+    }
 }

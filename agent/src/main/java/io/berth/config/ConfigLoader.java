@@ -38,6 +38,7 @@ public final class ConfigLoader {
         KEYS.put("report.minInterval", "1s");
         KEYS.put("report.heartbeat", "5m");
         KEYS.put("reconcile.resyncInterval", "60s");
+        KEYS.put("dataRoot", null); // default {stateDir}/data
     }
 
     private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
@@ -82,7 +83,8 @@ public final class ConfigLoader {
                 Path.of(pick("socket", fromFile, env, profileDefaults)), prefix,
                 duration("report.minInterval", fromFile, env, profileDefaults),
                 duration("report.heartbeat", fromFile, env, profileDefaults),
-                duration("reconcile.resyncInterval", fromFile, env, profileDefaults));
+                duration("reconcile.resyncInterval", fromFile, env, profileDefaults),
+                dataRoot(pick("dataRoot", fromFile, env, profileDefaults)));
     }
 
     private static String pick(String key, Map<String, String> file, Map<String, String> env,
@@ -105,6 +107,16 @@ public final class ConfigLoader {
             throw new ConfigException(key + " '" + text + "' is not a duration: write it like 500ms, 10s, 5m or 1m30s");
         }
         return d;
+    }
+
+    private static Path dataRoot(String value) throws ConfigException {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        if (!Path.of(value).isAbsolute()) {
+            throw new ConfigException("dataRoot '" + value + "' must be an absolute path");
+        }
+        return Path.of(value);
     }
 
     private static Map<String, String> readFile(Path file) throws ConfigException {

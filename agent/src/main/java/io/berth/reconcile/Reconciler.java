@@ -59,14 +59,17 @@ public final class Reconciler implements AutoCloseable {
     /** A step that failed for a service (or {@code volume:NAME}): why, how often, and when to try again. */
     record Failure(String message, int count, Instant notBefore) {}
 
-    /** @param ownership the labels that mark what this agent creates ({@code Labels.ownership}) */
+    /**
+     * @param ownership the labels that mark what this agent creates ({@code Labels.ownership})
+     * @param dataRoot  where relative bind paths ({@code ./config}) live
+     */
     public Reconciler(Engine engine, Map<String, String> ownership, Clock clock, ScheduledExecutorService timer,
-                      StatusReporter reporter) {
+                      StatusReporter reporter, java.nio.file.Path dataRoot) {
         this.engine = engine;
         this.clock = clock;
         this.timer = timer;
         this.reporter = reporter;
-        this.executor = new StepExecutor(engine, ownership);
+        this.executor = new StepExecutor(engine, ownership, dataRoot);
         this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(64), r -> {
             Thread t = new Thread(r, "berth-reconcile");
             t.setDaemon(true);
@@ -268,6 +271,12 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private static String failureKey(Step step) {
+        if (step instanceof Step.CreateNetwork create) {
+            return "network:" + create.network().name();
+        }
+        if (step instanceof Step.RemoveNetwork remove) {
+            return "network:" + remove.name();
+        }
         return step instanceof Step.CreateVolume create ? "volume:" + create.volume().name() : step.service();
     }
 

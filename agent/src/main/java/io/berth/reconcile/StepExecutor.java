@@ -5,6 +5,7 @@ import io.berth.engine.EngineException;
 import io.berth.model.Labels;
 import io.berth.model.ServiceSpec;
 import io.berth.plan.Step;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.tinylog.Logger;
@@ -18,9 +19,12 @@ final class StepExecutor {
     private final Engine engine;
     private final Map<String, String> ownership;
 
-    StepExecutor(Engine engine, Map<String, String> ownership) {
+    private final DataPaths dataPaths;
+
+    StepExecutor(Engine engine, Map<String, String> ownership, Path dataRoot) {
         this.engine = engine;
         this.ownership = ownership;
+        this.dataPaths = new DataPaths(dataRoot);
     }
 
     private Map<String, String> labels(String... pairs) {
@@ -43,8 +47,18 @@ final class StepExecutor {
             engine.createVolume(create.volume(), labels(Labels.SERVICE, create.service()));
             return new Outcome("created", "created volume " + create.volume().name());
         }
+        if (step instanceof Step.CreateNetwork create) {
+            Logger.info("creating network {}", create.network().name());
+            engine.createNetwork(create.network(), labels());
+            return new Outcome("created", "created network " + create.network().name());
+        }
+        if (step instanceof Step.RemoveNetwork remove) {
+            Logger.info("removing network {}", remove.name());
+            engine.removeNetwork(remove.name());
+            return new Outcome("removed", "removed network " + remove.name());
+        }
         if (step instanceof Step.CreateContainer create) {
-            ServiceSpec spec = create.spec();
+            ServiceSpec spec = dataPaths.resolve(create.spec());
             Logger.info("creating container {} for service {}", spec.containerName(), spec.describe());
             String id = engine.createContainer(spec, labels(
                     Labels.SERVICE, spec.name(),
