@@ -58,9 +58,10 @@ final class StepExecutor {
             return new Outcome("removed", "removed network " + remove.name());
         }
         if (step instanceof Step.CreateContainer create) {
-            ServiceSpec spec = dataPaths.resolve(create.spec());
+            ServiceSpec spec = create.spec();
             Logger.info("creating container {} for service {}", spec.containerName(), spec.describe());
-            String id = engine.createContainer(spec, labels(
+            // the hash is the desired spec's, whose relative binds stay relative
+            String id = engine.createContainer(dataPaths.resolve(spec), labels(
                     Labels.SERVICE, spec.name(),
                     Labels.HASH, spec.hash(),
                     Labels.REVISION, Long.toString(create.revision())));

@@ -193,7 +193,7 @@ public final class DocumentParser {
                 containers.put(e.getKey(), given != null && given.isTextual() ? given.asText() : e.getKey());
             });
             servicesNode.fields().forEachRemaining(e -> {
-                ServiceSpec spec = readService(e.getKey(), e.getValue(), volumes.keySet());
+                ServiceSpec spec = readService(e.getKey(), e.getValue(), volumeNames.keySet());
                 if (spec != null) {
                     services.put(e.getKey(), spec);
                 }
@@ -339,7 +339,8 @@ public final class DocumentParser {
                 error(path, "an external volume is not created by Berth: remove driver and driver_opts");
             }
             volumeNames.put(e.getKey(), engineName);
-            out.put(e.getKey(), new VolumeSpec(engineName, driver, driverOpts, labels, external));
+            // keyed by the engine's name, as reports and the planner know volumes
+            out.put(engineName, new VolumeSpec(engineName, driver, driverOpts, labels, external));
         });
     }
 

@@ -25,6 +25,7 @@ final class TestDevice implements AutoCloseable {
     final Path stateDir;
     final List<String> containers = new ArrayList<>();
     final List<String> volumes = new ArrayList<>();
+    final List<String> networks = new ArrayList<>();
     private Agent agent;
     private TestBroker broker;
 
@@ -43,6 +44,12 @@ final class TestDevice implements AutoCloseable {
     String volume(String base) {
         String name = base + "-" + id;
         volumes.add(name);
+        return name;
+    }
+
+    String network(String base) {
+        String name = base + "-" + id;
+        networks.add(name);
         return name;
     }
 
@@ -100,6 +107,7 @@ final class TestDevice implements AutoCloseable {
         }
         containers.forEach(DockerCli::removeContainer);
         volumes.forEach(DockerCli::removeVolume);
+        networks.forEach(DockerCli::removeNetwork);
         try (var files = Files.walk(stateDir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
