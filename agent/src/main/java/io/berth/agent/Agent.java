@@ -69,7 +69,7 @@ public final class Agent implements AutoCloseable {
                 sink, config.reportMinInterval(), config.reportHeartbeat(), new HostFacts(config.stateDir()));
         this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter,
                 config.dataRoot());
-        this.intake = new DesiredIntake(store, reconciler, reporter);
+        this.intake = new DesiredIntake(store, reconciler, reporter, config.policy(), config.trustedKeys());
     }
 
     private void onDesired(byte[] payload) {

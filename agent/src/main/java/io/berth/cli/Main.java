@@ -29,6 +29,8 @@ public final class Main {
             Commands:
               agent [--config FILE]   run the agent (the daemon)
               validate FILE           check a desired document (JSON or YAML) and list every error
+              keygen [--out FILE]     make an Ed25519 key pair for signing desired documents
+              sign --key FILE DOC     print DOC signed with the key
               version                 print Berth's version
 
             Configuration comes from the config file and the environment (which wins):
@@ -54,6 +56,8 @@ public final class Main {
         return switch (args[0]) {
             case "agent" -> agent(args, env, err);
             case "validate" -> ValidateCommand.run(args, env, out, err);
+            case "keygen" -> SigningCommands.keygen(args, out, err);
+            case "sign" -> SigningCommands.sign(args, env, out, err);
             case "version", "--version" -> {
                 out.println("berth " + Version.current());
                 yield OK;

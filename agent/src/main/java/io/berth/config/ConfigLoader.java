@@ -3,7 +3,9 @@ package io.berth.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.model.Durations;
 import io.berth.model.Secret;
+import io.berth.spec.DevicePolicy;
 import io.berth.spec.DocumentReader;
+import io.berth.spec.Signatures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +41,13 @@ public final class ConfigLoader {
         KEYS.put("report.heartbeat", "5m");
         KEYS.put("reconcile.resyncInterval", "60s");
         KEYS.put("dataRoot", null); // default {stateDir}/data
+        KEYS.put("policy.privileged", "true");
+        KEYS.put("policy.hostNetwork", "true");
+        KEYS.put("policy.devices", "true");
+        KEYS.put("policy.capAdd", "true");
+        KEYS.put("policy.bindPaths", ""); // comma-separated host path prefixes; empty = any
+        KEYS.put("policy.registries", ""); // comma-separated registry hosts; empty = any
+        KEYS.put("trustedKeys", ""); // comma-separated KEY_ID=BASE64 Ed25519 public keys; empty = unsigned allowed
     }
 
     private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
@@ -84,7 +93,8 @@ public final class ConfigLoader {
                 duration("report.minInterval", fromFile, env, profileDefaults),
                 duration("report.heartbeat", fromFile, env, profileDefaults),
                 duration("reconcile.resyncInterval", fromFile, env, profileDefaults),
-                dataRoot(pick("dataRoot", fromFile, env, profileDefaults)));
+                dataRoot(pick("dataRoot", fromFile, env, profileDefaults)),
+                policy(fromFile, env, profileDefaults), trustedKeys(pick("trustedKeys", fromFile, env, profileDefaults)));
     }
 
     private static String pick(String key, Map<String, String> file, Map<String, String> env,
@@ -107,6 +117,35 @@ public final class ConfigLoader {
             throw new ConfigException(key + " '" + text + "' is not a duration: write it like 500ms, 10s, 5m or 1m30s");
         }
         return d;
+    }
+
+    private static DevicePolicy policy(Map<String, String> file, Map<String, String> env,
+                                       Map<String, String> profile) throws ConfigException {
+        return new DevicePolicy(flag("policy.privileged", file, env, profile), flag("policy.hostNetwork", file, env,
+                profile), flag("policy.devices", file, env, profile), flag("policy.capAdd", file, env, profile),
+                list(pick("policy.bindPaths", file, env, profile)), list(pick("policy.registries", file, env, profile)));
+    }
+
+    private static boolean flag(String key, Map<String, String> file, Map<String, String> env,
+                                Map<String, String> profile) throws ConfigException {
+        String value = pick(key, file, env, profile);
+        if (!"true".equals(value) && !"false".equals(value)) {
+            throw new ConfigException(key + " '" + value + "' must be true or false");
+        }
+        return Boolean.parseBoolean(value);
+    }
+
+    private static List<String> list(String value) {
+        return value == null || value.isBlank() ? List.of()
+                : java.util.Arrays.stream(value.split(",")).map(String::strip).filter(v -> !v.isEmpty()).toList();
+    }
+
+    private static Map<String, java.security.PublicKey> trustedKeys(String value) throws ConfigException {
+        try {
+            return Signatures.parseTrustedKeys(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     private static Path dataRoot(String value) throws ConfigException {

@@ -171,8 +171,17 @@ public final class DocumentParser {
                 case "volumes" -> readVolumes(value, volumes);
                 case "networks" -> readNetworks(value, networks);
                 case "registries" -> readRegistries(value, registries);
-                case "update", "signature" -> error(key, "'" + key
-                        + "' is not supported by this version of Berth yet: remove it");
+                case "update" -> error(key, "'" + key + "' is not supported by this version of Berth yet: remove it");
+                case "signature" -> {
+                    // checked against the device's trusted keys by Signatures.verify; here only its shape
+                    if (!value.isObject() || !value.path("alg").isTextual() || !value.path("keyId").isTextual()
+                            || !value.path("value").isTextual() || value.size() != 3) {
+                        error(key, "must be {\"alg\": \"Ed25519\", \"keyId\": …, \"value\": base64}, as berth sign "
+                                + "writes it");
+                    } else if (!Signatures.ALG.equals(value.get("alg").asText())) {
+                        error(key + ".alg", "'" + value.get("alg").asText() + "' is not taken: Berth verifies Ed25519");
+                    }
+                }
                 default -> {
                     if (TOP_LEVEL_NEVER.containsKey(key)) {
                         error(key, "Berth does not take '" + key + "': " + TOP_LEVEL_NEVER.get(key));
