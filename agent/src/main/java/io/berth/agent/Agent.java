@@ -6,6 +6,7 @@ import io.berth.engine.docker.DockerEngine;
 import io.berth.link.MqttLink;
 import io.berth.model.Labels;
 import io.berth.link.Topics;
+import io.berth.reconcile.ContainerDefaults;
 import io.berth.reconcile.HostFacts;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.StatusReporter;
@@ -68,7 +69,7 @@ public final class Agent implements AutoCloseable {
         this.reporter = new StatusReporter(config.deviceId(), Version.current(), config.profile().name(), clock, timer,
                 sink, config.reportMinInterval(), config.reportHeartbeat(), new HostFacts(config.stateDir()));
         this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter,
-                config.dataRoot());
+                new ContainerDefaults(config.dataRoot(), config.defaultLogging()));
         this.intake = new DesiredIntake(store, reconciler, reporter, config.policy(), config.trustedKeys());
     }
 

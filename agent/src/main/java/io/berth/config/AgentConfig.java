@@ -1,6 +1,7 @@
 package io.berth.config;
 
 import io.berth.model.Secret;
+import io.berth.model.ServiceOptions;
 import io.berth.spec.DevicePolicy;
 import java.security.PublicKey;
 import java.util.Map;
@@ -11,14 +12,15 @@ import java.time.Duration;
 public record AgentConfig(String deviceId, String mqttUrl, String mqttUsername, Secret mqttPassword,
                           Path stateDir, String dockerHost, DeviceProfile profile, Path socket, String topicPrefix,
                           Duration reportMinInterval, Duration reportHeartbeat, Duration resyncInterval,
-                          Path dataRoot, DevicePolicy policy, Map<String, PublicKey> trustedKeys) {
+                          Path dataRoot, DevicePolicy policy, Map<String, PublicKey> trustedKeys,
+                          ServiceOptions.Logging defaultLogging) {
 
     /** Without {@code dataRoot}: it defaults to {@code {stateDir}/data}. */
     public AgentConfig(String deviceId, String mqttUrl, String mqttUsername, Secret mqttPassword,
                        Path stateDir, String dockerHost, DeviceProfile profile, Path socket, String topicPrefix,
                        Duration reportMinInterval, Duration reportHeartbeat, Duration resyncInterval) {
         this(deviceId, mqttUrl, mqttUsername, mqttPassword, stateDir, dockerHost, profile, socket, topicPrefix,
-                reportMinInterval, reportHeartbeat, resyncInterval, null, null, null);
+                reportMinInterval, reportHeartbeat, resyncInterval, null, null, null, null);
     }
 
     public AgentConfig {

@@ -3,6 +3,7 @@ package io.berth.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.model.Durations;
 import io.berth.model.Secret;
+import io.berth.model.ServiceOptions;
 import io.berth.spec.DevicePolicy;
 import io.berth.spec.DocumentReader;
 import io.berth.spec.Signatures;
@@ -47,6 +48,8 @@ public final class ConfigLoader {
         KEYS.put("policy.capAdd", "true");
         KEYS.put("policy.bindPaths", ""); // comma-separated host path prefixes; empty = any
         KEYS.put("policy.registries", ""); // comma-separated registry hosts; empty = any
+        KEYS.put("logging.maxSize", "10m"); // json-file max-size for services without 'logging'; empty = none
+        KEYS.put("logging.maxFile", "3");
         KEYS.put("trustedKeys", ""); // comma-separated KEY_ID=BASE64 Ed25519 public keys; empty = unsigned allowed
     }
 
@@ -94,7 +97,9 @@ public final class ConfigLoader {
                 duration("report.heartbeat", fromFile, env, profileDefaults),
                 duration("reconcile.resyncInterval", fromFile, env, profileDefaults),
                 dataRoot(pick("dataRoot", fromFile, env, profileDefaults)),
-                policy(fromFile, env, profileDefaults), trustedKeys(pick("trustedKeys", fromFile, env, profileDefaults)));
+                policy(fromFile, env, profileDefaults), trustedKeys(pick("trustedKeys", fromFile, env, profileDefaults)),
+                logging(pick("logging.maxSize", fromFile, env, profileDefaults),
+                        pick("logging.maxFile", fromFile, env, profileDefaults)));
     }
 
     private static String pick(String key, Map<String, String> file, Map<String, String> env,
@@ -133,6 +138,21 @@ public final class ConfigLoader {
             throw new ConfigException(key + " '" + value + "' must be true or false");
         }
         return Boolean.parseBoolean(value);
+    }
+
+    private static ServiceOptions.Logging logging(String maxSize, String maxFile) throws ConfigException {
+        if (maxSize == null || maxSize.isBlank()) {
+            return null;
+        }
+        if (!maxSize.matches("\\d+[kmg]?")) {
+            throw new ConfigException("logging.maxSize '" + maxSize + "' must be a size such as 10m (the engine's "
+                    + "json-file max-size), or empty for no limit");
+        }
+        if (maxFile == null || !maxFile.matches("[1-9]\\d{0,2}")) {
+            throw new ConfigException("logging.maxFile '" + maxFile + "' must be a number of files from 1 to 999");
+        }
+        return new ServiceOptions.Logging("json-file", new java.util.TreeMap<>(Map.of("max-size", maxSize,
+                "max-file", maxFile)));
     }
 
     private static List<String> list(String value) {

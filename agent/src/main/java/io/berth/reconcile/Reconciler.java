@@ -61,15 +61,15 @@ public final class Reconciler implements AutoCloseable {
 
     /**
      * @param ownership the labels that mark what this agent creates ({@code Labels.ownership})
-     * @param dataRoot  where relative bind paths ({@code ./config}) live
+     * @param defaults  the data root of relative binds and the default log limits
      */
     public Reconciler(Engine engine, Map<String, String> ownership, Clock clock, ScheduledExecutorService timer,
-                      StatusReporter reporter, java.nio.file.Path dataRoot) {
+                      StatusReporter reporter, ContainerDefaults defaults) {
         this.engine = engine;
         this.clock = clock;
         this.timer = timer;
         this.reporter = reporter;
-        this.executor = new StepExecutor(engine, ownership, dataRoot);
+        this.executor = new StepExecutor(engine, ownership, defaults);
         this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(64), r -> {
             Thread t = new Thread(r, "berth-reconcile");
             t.setDaemon(true);

@@ -5,7 +5,6 @@ import io.berth.engine.EngineException;
 import io.berth.model.Labels;
 import io.berth.model.ServiceSpec;
 import io.berth.plan.Step;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.tinylog.Logger;
@@ -19,12 +18,12 @@ final class StepExecutor {
     private final Engine engine;
     private final Map<String, String> ownership;
 
-    private final DataPaths dataPaths;
+    private final ContainerDefaults defaults;
 
-    StepExecutor(Engine engine, Map<String, String> ownership, Path dataRoot) {
+    StepExecutor(Engine engine, Map<String, String> ownership, ContainerDefaults defaults) {
         this.engine = engine;
         this.ownership = ownership;
-        this.dataPaths = new DataPaths(dataRoot);
+        this.defaults = defaults;
     }
 
     private Map<String, String> labels(String... pairs) {
@@ -61,7 +60,7 @@ final class StepExecutor {
             ServiceSpec spec = create.spec();
             Logger.info("creating container {} for service {}", spec.containerName(), spec.describe());
             // the hash is the desired spec's, whose relative binds stay relative
-            String id = engine.createContainer(dataPaths.resolve(spec), labels(
+            String id = engine.createContainer(defaults.apply(spec), labels(
                     Labels.SERVICE, spec.name(),
                     Labels.HASH, spec.hash(),
                     Labels.REVISION, Long.toString(create.revision())));

@@ -139,6 +139,9 @@ class ServiceKeysIT {
         String ipcMode = inspect(side, "{{.HostConfig.IpcMode}}");
         assertTrue(ipcMode.equals("container:" + webId) || ipcMode.equals("container:" + web), ipcMode);
         assertEquals("[" + web + ":ro]", inspect(side, "{{.HostConfig.VolumesFrom}}"));
+        // no 'logging' in the document: the profile's limits, so SD cards do not fill
+        assertEquals("json-file map[max-file:3 max-size:10m]", inspect(side, "{{.HostConfig.LogConfig.Type}} "
+                + "{{.HostConfig.LogConfig.Config}}"));
         assertEquals(String.valueOf(1L << 30) + " 1000000000", inspect(side, "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}"));
 
         assertEquals("true", inspect(net, "{{index .Labels \"berth.managed\"}}"));

@@ -26,6 +26,8 @@ final class TestDevice implements AutoCloseable {
     final List<String> containers = new ArrayList<>();
     final List<String> volumes = new ArrayList<>();
     final List<String> networks = new ArrayList<>();
+    /** More environment for the agent's config (policy keys, trusted keys…). */
+    final Map<String, String> env = new HashMap<>();
     private Agent agent;
     private TestBroker broker;
 
@@ -72,6 +74,7 @@ final class TestDevice implements AutoCloseable {
         env.put("BERTH_STATE_DIR", stateDir.toString());
         env.put("BERTH_SOCKET", stateDir.resolve("berth.sock").toString());
         env.put("BERTH_REPORT_MIN_INTERVAL", "200ms");
+        env.putAll(this.env);
         return ConfigLoader.load(null, env);
     }
 
