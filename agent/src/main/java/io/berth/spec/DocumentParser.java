@@ -615,7 +615,9 @@ public final class DocumentParser {
         if (image == null) {
             return null;
         }
-        if (image.isBlank() || image.chars().anyMatch(Character::isWhitespace)) {
+        if (image.isBlank() || image.chars().anyMatch(Character::isWhitespace) || image.endsWith(":")
+                || image.endsWith("/") || image.endsWith("@") || image.startsWith("/") || image.contains("//")
+                || image.startsWith(":")) {
             error(path, "'" + image + "' is not an image reference: name it as registry/repository:tag");
             return null;
         }
