@@ -16,6 +16,9 @@ final class Values {
             "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP",
             "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "POLL", "PWR", "SYS", "IOT");
 
+    /** The longest duration a long of nanoseconds holds, in whole seconds (about 292 years). */
+    private static final long MAX_SECONDS = Long.MAX_VALUE / 1_000_000_000L;
+
     private Values() {}
 
     /** Bytes from {@code 1g}, {@code 1024m}, {@code 512k}, {@code 100b}, {@code 1gb}, or a plain number. Binary units, as Compose. */
@@ -47,13 +50,13 @@ final class Values {
     /** Nanoseconds from {@code 1m30s}, {@code 500ms}, {@code 2h}; a bare number is seconds. Never negative. */
     static Long durationNanos(JsonNode node) {
         if (node.isIntegralNumber() && node.canConvertToLong() && node.asLong() >= 0) {
-            return Duration.ofSeconds(node.asLong()).toNanos();
+            return node.asLong() > MAX_SECONDS ? null : Duration.ofSeconds(node.asLong()).toNanos();
         }
         if (!node.isTextual()) {
             return null;
         }
         String text = node.asText().strip();
-        if (text.matches("\\d{1,12}")) {
+        if (text.matches("\\d{1,9}")) {
             return Duration.ofSeconds(Long.parseLong(text)).toNanos();
         }
         Matcher m = DURATION_PART.matcher(text);
