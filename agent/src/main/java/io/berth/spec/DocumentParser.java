@@ -158,7 +158,7 @@ public final class DocumentParser {
             switch (key) {
                 case "revision", "services" -> { }
                 case "version" -> {
-                    if (!value.isValueNode()) {
+                    if (!value.isTextual() && !value.isNumber()) {
                         error(key, "must be a string (it is obsolete and ignored), found " + describe(value));
                     }
                 }
