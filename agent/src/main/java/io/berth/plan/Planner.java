@@ -160,14 +160,14 @@ public final class Planner {
             if (!spec.hash().equals(current.specHash())) {
                 // download-then-kill: the old container keeps running until the new image is here
                 steps.add(imagePresent
-                        ? remove(service, current)
+                        ? new Step.RemoveContainer(service, current.id(), current.name(), grace(spec))
                         : new Step.PullImage(service, spec.image(), desired.authFor(spec.image())));
                 continue;
             }
             if (spec.state() == RunState.RUNNING && shouldStart(spec, current)) {
                 steps.add(new Step.StartContainer(service, current.id()));
             } else if (spec.state() == RunState.STOPPED && current.isRunning()) {
-                steps.add(new Step.StopContainer(service, current.id(), STOP_GRACE));
+                steps.add(new Step.StopContainer(service, current.id(), grace(spec)));
             }
         }
         return new Plan(steps, blocked, waiting);
@@ -190,6 +190,12 @@ public final class Planner {
         return desired.services().values().stream()
                 .filter(s -> s.mounts().stream().anyMatch(m -> m.type() == Mount.Type.VOLUME && m.source().equals(volume)))
                 .map(ServiceSpec::name).findFirst().orElse("");
+    }
+
+    /** The service's stop_grace_period, else the default: the engine's stop call overrides the container's own. */
+    private static Duration grace(ServiceSpec spec) {
+        Long nanos = spec.options().stopGraceNanos();
+        return nanos == null ? STOP_GRACE : Duration.ofNanos(nanos);
     }
 
     private static Step remove(String service, ObservedContainer container) {

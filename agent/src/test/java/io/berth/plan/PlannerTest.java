@@ -305,6 +305,16 @@ class PlannerTest {
         }
 
         @Test
+        void theServicesStopGracePeriodIsTheStopsGrace() {
+            DesiredState d = desired("""
+                    {"revision": 2, "services": {"web": {"image": "busybox", "state": "stopped",
+                     "stop_grace_period": "1m30s"}}}""");
+            ObservedContainer c = managed("c1", "web", d.services().get("web"), "running");
+            assertEquals(List.of(new StopContainer("web", "c1", Duration.ofSeconds(90))),
+                    plan(d, observed(List.of(c), List.of(), "busybox")).steps());
+        }
+
+        @Test
         void stoppingDoesNotRecreate() {
             // the hash ignores state: a container created while running is only stopped
             DesiredState running = desired("{\"revision\": 2, \"services\": {\"web\": {\"image\": \"busybox\"}}}");
