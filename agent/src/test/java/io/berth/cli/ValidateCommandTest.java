@@ -80,6 +80,7 @@ class ValidateCommandTest {
         assertEquals("""
                 services.web.image: warning: the variable NOT_SET is not set: it defaults to a blank string
                 services.web.env_file: cannot read %s: no such file (set required: false if it is optional)
+                services.web.image: 'busybox:' is not an image reference: name it as registry/repository:tag
                 services.web.restart: 'sometimes' is not a restart policy: use no, always, on-failure, on-failure:N or unless-stopped
                 services.web.ports[1]: port 99999 is out of range: ports are 1 to 65535
                 """.formatted(dir.resolve("missing.env")), out);
