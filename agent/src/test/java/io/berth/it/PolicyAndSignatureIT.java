@@ -67,6 +67,31 @@ class PolicyAndSignatureIT {
         assertEquals("true", DockerCli.inspect(web, "{{.State.Running}}"));
     }
 
+    @Test
+    void nullArraysAndMegabytesOfGarbageAreRejectedAndTheAgentKeepsRunning() throws Exception {
+        String web = device.container("web");
+        TestBroker broker = device.broker();
+        device.startAgent();
+        broker.publishDesired("null");
+        broker.awaitReported("the rejection of null", r -> r.path("rejected").toString().contains("must be a JSON "
+                + "object, found null"), ReconcileIT.CONVERGE);
+        broker.publishDesired("[{\"revision\": 1}]");
+        broker.awaitReported("the rejection of an array", r -> r.path("rejected").toString().contains("found a list"),
+                ReconcileIT.CONVERGE);
+        byte[] garbage = new byte[3 << 20];
+        new java.util.Random(5).nextBytes(garbage);
+        broker.publishDesired(garbage);
+        broker.awaitReported("the rejection of 3 MiB of garbage",
+                r -> r.path("rejected").toString().contains("the limit is 1048576"), ReconcileIT.CONVERGE);
+
+        broker.publishDesired("""
+                {"revision": 1, "services": {"web": {"image": "%s", "container_name": "%s",
+                  "command": ["sleep", "3600"]}}}""".formatted(ReconcileIT.IMAGE_V1, web));
+        JsonNode reported = broker.awaitReported("converged after the garbage", r -> TestBroker.converged(r, 1),
+                ReconcileIT.CONVERGE);
+        assertTrue(reported.path("rejected").isNull(), reported.toString());
+    }
+
     private static List<String> paths(JsonNode reported) {
         List<String> paths = new ArrayList<>();
         reported.path("rejected").path("errors").forEach(e -> paths.add(e.path("path").asText()));
