@@ -10,6 +10,7 @@ import io.berth.logs.LogForwarder;
 import io.berth.model.Labels;
 import io.berth.link.TlsFiles;
 import io.berth.link.Topics;
+import io.berth.reconcile.ContainerDefaults;
 import io.berth.reconcile.HostFacts;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.StatusReporter;
@@ -77,8 +78,9 @@ public final class Agent implements AutoCloseable {
         this.reporter = new StatusReporter(config.deviceId(), Version.current(), config.profile().name(), clock, timer,
                 sink, config.reportMinInterval(), config.reportHeartbeat(), new HostFacts(config.stateDir(),
                         config.reportMemChangeBytes(), config.reportDiskChangeBytes()));
-        this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter);
-        this.intake = new DesiredIntake(store, reconciler, reporter);
+        this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter,
+                new ContainerDefaults(config.dataRoot(), config.defaultLogging()));
+        this.intake = new DesiredIntake(store, reconciler, reporter, config.policy(), config.trustedKeys());
         int logQos = config.logs().qos();
         this.logs = new LogForwarder(config.logs(),
                 (service, batch) -> link.tryPublish(topics.logs(service), batch, logQos), clock, timer, config.stateDir());

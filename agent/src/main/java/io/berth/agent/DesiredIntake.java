@@ -3,7 +3,11 @@ package io.berth.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.StatusReporter;
+import io.berth.spec.DevicePolicy;
 import io.berth.spec.DocumentParser;
+import io.berth.spec.Signatures;
+import java.security.PublicKey;
+import java.util.Map;
 import io.berth.spec.ParsedDocument;
 import io.berth.spec.RevisionGate;
 import io.berth.spec.SpecError;
@@ -24,10 +28,21 @@ final class DesiredIntake {
     private long acceptedRevision;
     private JsonNode acceptedDocument;
 
+    private final DevicePolicy policy;
+    private final Map<String, PublicKey> trustedKeys;
+
     DesiredIntake(StateStore store, Reconciler reconciler, StatusReporter reporter) {
+        this(store, reconciler, reporter, DevicePolicy.PERMISSIVE, Map.of());
+    }
+
+    /** @param trustedKeys where not empty, only documents signed by one of them are accepted */
+    DesiredIntake(StateStore store, Reconciler reconciler, StatusReporter reporter, DevicePolicy policy,
+                  Map<String, PublicKey> trustedKeys) {
         this.store = store;
         this.reconciler = reconciler;
         this.reporter = reporter;
+        this.policy = policy;
+        this.trustedKeys = Map.copyOf(trustedKeys);
     }
 
     /** Loads the last accepted document from the state dir and reconciles it, with or without a broker. */
@@ -71,6 +86,13 @@ final class DesiredIntake {
         }
         ParsedDocument.Valid valid = (ParsedDocument.Valid) parsed;
         long revision = valid.state().revision();
+        List<SpecError> refused = new java.util.ArrayList<>(Signatures.verify(valid.document(), trustedKeys));
+        refused.addAll(policy.check(valid.state()));
+        if (!refused.isEmpty()) {
+            reject(revision, "refused by this device: " + refused.get(0)
+                    + (refused.size() > 1 ? " (and " + (refused.size() - 1) + " more)" : ""), refused, source);
+            return;
+        }
         RevisionGate.Decision decision = RevisionGate.decide(acceptedRevision, acceptedDocument, revision,
                 valid.document());
         switch (decision.verdict()) {

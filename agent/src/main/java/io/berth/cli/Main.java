@@ -1,18 +1,12 @@
 package io.berth.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.agent.Agent;
 import io.berth.config.AgentConfig;
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigLoader;
-import io.berth.spec.DocumentParser;
-import io.berth.spec.DocumentReader;
-import io.berth.spec.ParsedDocument;
-import io.berth.spec.SpecError;
 import io.berth.support.Version;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -35,6 +29,8 @@ public final class Main {
             Commands:
               agent [--config FILE]   run the agent (the daemon)
               validate FILE           check a desired document (JSON or YAML) and list every error
+              keygen [--out FILE]     make an Ed25519 key pair for signing desired documents
+              sign --key FILE DOC     print DOC signed with the key
               version                 print Berth's version
 
             Configuration comes from the config file and the environment (which wins):
@@ -59,7 +55,9 @@ public final class Main {
         }
         return switch (args[0]) {
             case "agent" -> agent(args, env, err);
-            case "validate" -> validate(args, out, err);
+            case "validate" -> ValidateCommand.run(args, env, out, err);
+            case "keygen" -> SigningCommands.keygen(args, out, err);
+            case "sign" -> SigningCommands.sign(args, env, out, err);
             case "version", "--version" -> {
                 out.println("berth " + Version.current());
                 yield OK;
@@ -112,42 +110,6 @@ public final class Main {
         }
         agent.close();
         Logger.info("Berth stopped");
-        return OK;
-    }
-
-    private static int validate(String[] args, PrintStream out, PrintStream err) {
-        if (args.length != 2) {
-            err.println("Usage: berth validate FILE");
-            return USAGE;
-        }
-        Path file = Path.of(args[1]);
-        if (!Files.isReadable(file)) {
-            err.println("berth validate: cannot read " + file);
-            return USAGE;
-        }
-        JsonNode tree;
-        try {
-            tree = DocumentReader.readFile(file);
-        } catch (IOException e) {
-            err.println("berth validate: " + e.getMessage());
-            return FAILED;
-        }
-        if (tree != null && tree.isObject() && !tree.has("revision")) {
-            // a plain Compose file has no revision; validate does not require one
-            ((com.fasterxml.jackson.databind.node.ObjectNode) tree).put("revision", 1);
-        }
-        ParsedDocument parsed = DocumentParser.parse(tree == null ? com.fasterxml.jackson.databind.node.NullNode.instance
-                : tree);
-        if (parsed instanceof ParsedDocument.Invalid invalid) {
-            err.println(file + ": " + invalid.errors().size() + (invalid.errors().size() == 1 ? " error" : " errors"));
-            for (SpecError e : invalid.errors()) {
-                err.println("  " + e);
-            }
-            return FAILED;
-        }
-        ParsedDocument.Valid valid = (ParsedDocument.Valid) parsed;
-        out.println(file + ": valid (" + valid.state().services().size() + " services, "
-                + valid.state().volumes().size() + " volumes)");
         return OK;
     }
 }

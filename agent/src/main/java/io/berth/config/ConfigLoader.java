@@ -3,7 +3,10 @@ package io.berth.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.model.Durations;
 import io.berth.model.Secret;
+import io.berth.model.ServiceOptions;
+import io.berth.spec.DevicePolicy;
 import io.berth.spec.DocumentReader;
+import io.berth.spec.Signatures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,6 +53,16 @@ public final class ConfigLoader {
         KEYS.put("logs.linesPerSecond", "1000");
         KEYS.put("logs.bytesPerSecond", "262144");
         KEYS.put("logs.qos", "0");
+        KEYS.put("dataRoot", null); // default {stateDir}/data
+        KEYS.put("policy.privileged", "true");
+        KEYS.put("policy.hostNetwork", "true");
+        KEYS.put("policy.devices", "true");
+        KEYS.put("policy.capAdd", "true");
+        KEYS.put("policy.bindPaths", ""); // comma-separated host path prefixes; empty = any
+        KEYS.put("policy.registries", ""); // comma-separated registry hosts; empty = any
+        KEYS.put("logging.maxSize", "10m"); // json-file max-size for services without 'logging'; empty = none
+        KEYS.put("logging.maxFile", "3");
+        KEYS.put("trustedKeys", ""); // comma-separated KEY_ID=BASE64 Ed25519 public keys; empty = unsigned allowed
     }
 
     private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
@@ -107,7 +120,11 @@ public final class ConfigLoader {
                         number("logs.bufferBytes", 4096, 1L << 30, fromFile, env, profileDefaults),
                         (int) number("logs.linesPerSecond", 1, 1_000_000, fromFile, env, profileDefaults),
                         number("logs.bytesPerSecond", 1024, 1L << 30, fromFile, env, profileDefaults),
-                        (int) number("logs.qos", 0, 1, fromFile, env, profileDefaults)));
+                        (int) number("logs.qos", 0, 1, fromFile, env, profileDefaults)),
+                dataRoot(pick("dataRoot", fromFile, env, profileDefaults)),
+                policy(fromFile, env, profileDefaults), trustedKeys(pick("trustedKeys", fromFile, env, profileDefaults)),
+                logging(pick("logging.maxSize", fromFile, env, profileDefaults),
+                        pick("logging.maxFile", fromFile, env, profileDefaults)));
     }
 
     private static String pick(String key, Map<String, String> file, Map<String, String> env,
@@ -151,6 +168,60 @@ public final class ConfigLoader {
             throw new ConfigException(key + " '" + text + "' is not a duration: write it like 500ms, 10s, 5m or 1m30s");
         }
         return d;
+    }
+
+    private static DevicePolicy policy(Map<String, String> file, Map<String, String> env,
+                                       Map<String, String> profile) throws ConfigException {
+        return new DevicePolicy(flag("policy.privileged", file, env, profile), flag("policy.hostNetwork", file, env,
+                profile), flag("policy.devices", file, env, profile), flag("policy.capAdd", file, env, profile),
+                list(pick("policy.bindPaths", file, env, profile)), list(pick("policy.registries", file, env, profile)));
+    }
+
+    private static boolean flag(String key, Map<String, String> file, Map<String, String> env,
+                                Map<String, String> profile) throws ConfigException {
+        String value = pick(key, file, env, profile);
+        if (!"true".equals(value) && !"false".equals(value)) {
+            throw new ConfigException(key + " '" + value + "' must be true or false");
+        }
+        return Boolean.parseBoolean(value);
+    }
+
+    private static ServiceOptions.Logging logging(String maxSize, String maxFile) throws ConfigException {
+        if (maxSize == null || maxSize.isBlank()) {
+            return null;
+        }
+        if (!maxSize.matches("\\d+[kmg]?")) {
+            throw new ConfigException("logging.maxSize '" + maxSize + "' must be a size such as 10m (the engine's "
+                    + "json-file max-size), or empty for no limit");
+        }
+        if (maxFile == null || !maxFile.matches("[1-9]\\d{0,2}")) {
+            throw new ConfigException("logging.maxFile '" + maxFile + "' must be a number of files from 1 to 999");
+        }
+        return new ServiceOptions.Logging("json-file", new java.util.TreeMap<>(Map.of("max-size", maxSize,
+                "max-file", maxFile)));
+    }
+
+    private static List<String> list(String value) {
+        return value == null || value.isBlank() ? List.of()
+                : java.util.Arrays.stream(value.split(",")).map(String::strip).filter(v -> !v.isEmpty()).toList();
+    }
+
+    private static Map<String, java.security.PublicKey> trustedKeys(String value) throws ConfigException {
+        try {
+            return Signatures.parseTrustedKeys(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+    }
+
+    private static Path dataRoot(String value) throws ConfigException {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        if (!Path.of(value).isAbsolute()) {
+            throw new ConfigException("dataRoot '" + value + "' must be an absolute path");
+        }
+        return Path.of(value);
     }
 
     private static Map<String, String> readFile(Path file) throws ConfigException {

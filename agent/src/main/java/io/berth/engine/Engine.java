@@ -1,5 +1,6 @@
 package io.berth.engine;
 
+import io.berth.model.NetworkSpec;
 import io.berth.model.ObservedState;
 import io.berth.model.RegistryAuth;
 import io.berth.model.ServiceSpec;
@@ -23,6 +24,12 @@ public interface Engine extends AutoCloseable {
     void pull(String image, RegistryAuth auth) throws EngineException;
 
     void createVolume(VolumeSpec volume, Map<String, String> labels) throws EngineException;
+
+    /** Creates a network with its options and these (ownership) labels. */
+    void createNetwork(NetworkSpec network, Map<String, String> labels) throws EngineException;
+
+    /** Removes a network by name. Missing is not an error. */
+    void removeNetwork(String name) throws EngineException;
 
     /** Creates the container for a service and returns its id. */
     String createContainer(ServiceSpec spec, Map<String, String> labels) throws EngineException;

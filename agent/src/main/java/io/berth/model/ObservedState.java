@@ -9,12 +9,18 @@ import java.util.Map;
  * and the local image ids of the images the desired state uses (absent = not pulled).
  */
 public record ObservedState(List<ObservedContainer> containers, Map<String, ObservedVolume> volumes,
-                            Map<String, String> images) {
+                            Map<String, String> images, Map<String, ObservedNetwork> networks) {
 
     public ObservedState {
         containers = List.copyOf(containers);
         volumes = Map.copyOf(volumes);
         images = Map.copyOf(images);
+        networks = networks == null ? Map.of() : Map.copyOf(networks);
+    }
+
+    public ObservedState(List<ObservedContainer> containers, Map<String, ObservedVolume> volumes,
+                         Map<String, String> images) {
+        this(containers, volumes, images, Map.of());
     }
 
     public static final ObservedState NOTHING = new ObservedState(List.of(), Map.of(), Map.of());

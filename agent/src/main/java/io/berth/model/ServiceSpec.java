@@ -22,11 +22,19 @@ import java.util.TreeMap;
  * @param command       null when the image's default applies
  * @param entrypoint    null when the image's default applies
  * @param state         Berth's {@code state}; not part of the hash, so stopping never recreates
+ * @param options       every other Compose key, normalized; {@link ServiceOptions#NONE} when none is set
  */
 public record ServiceSpec(String name, String containerName, String image, List<String> command,
                           List<String> entrypoint, SortedMap<String, String> environment,
                           List<PortBinding> ports, List<Mount> mounts, RestartPolicy restart,
-                          RunState state) {
+                          RunState state, ServiceOptions options) {
+
+    public ServiceSpec(String name, String containerName, String image, List<String> command,
+                       List<String> entrypoint, SortedMap<String, String> environment,
+                       List<PortBinding> ports, List<Mount> mounts, RestartPolicy restart, RunState state) {
+        this(name, containerName, image, command, entrypoint, environment, ports, mounts, restart, state,
+                ServiceOptions.NONE);
+    }
 
     private static final ObjectMapper CANONICAL = new ObjectMapper()
             .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
@@ -37,6 +45,7 @@ public record ServiceSpec(String name, String containerName, String image, List<
         environment = Immutables.sortedMap(environment);
         ports = List.copyOf(ports);
         mounts = List.copyOf(mounts);
+        options = options == null ? ServiceOptions.NONE : options;
     }
 
     /** The sha256 of the canonical spec, as stored in the {@code berth.hash} label. */
@@ -51,6 +60,11 @@ public record ServiceSpec(String name, String containerName, String image, List<
         canonical.put("mounts", mounts.stream()
                 .map(m -> m.type() + " " + m.bindSpec()).sorted().toList());
         canonical.put("restart", restart.toString());
+        // only what is set, so a spec without the newer keys keeps the hash it always had
+        Object extra = ServiceOptions.prune(CANONICAL.convertValue(options, Map.class));
+        if (extra != null) {
+            canonical.put("options", extra);
+        }
         try {
             byte[] json = CANONICAL.writeValueAsBytes(canonical);
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json));
@@ -61,7 +75,12 @@ public record ServiceSpec(String name, String containerName, String image, List<
 
     public ServiceSpec withState(RunState newState) {
         return new ServiceSpec(name, containerName, image, command, entrypoint, environment, ports, mounts,
-                restart, newState);
+                restart, newState, options);
+    }
+
+    public ServiceSpec withMounts(List<Mount> newMounts) {
+        return new ServiceSpec(name, containerName, image, command, entrypoint, environment, ports, newMounts,
+                restart, state, options);
     }
 
     /** Short form of the canonical spec in text, for logs; carries no secrets (environment values hidden). */

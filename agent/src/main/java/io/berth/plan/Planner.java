@@ -4,6 +4,8 @@ import io.berth.model.DesiredState;
 import io.berth.model.Mount;
 import io.berth.model.ObservedContainer;
 import io.berth.model.ObservedState;
+import io.berth.model.NetworkSpec;
+import io.berth.model.ObservedNetwork;
 import io.berth.model.ObservedVolume;
 import io.berth.model.RunState;
 import io.berth.model.ServiceSpec;
@@ -37,7 +39,13 @@ public final class Planner {
         Map<String, String> volumeProblems = new TreeMap<>();
         for (VolumeSpec volume : desired.volumes().values()) {
             ObservedVolume present = observed.volumes().get(volume.name());
-            if (present == null) {
+            if (volume.external()) {
+                if (present == null) {
+                    volumesNotReady.add(volume.name());
+                    volumeProblems.put(volume.name(), "volume '" + volume.name() + "' is external and does not exist: "
+                            + "create it (docker volume create " + volume.name() + "), or remove 'external: true'");
+                }
+            } else if (present == null) {
                 volumesNotReady.add(volume.name());
                 if (context.backingOff("volume:" + volume.name())) {
                     waiting = true;
@@ -48,6 +56,38 @@ public final class Planner {
                 volumeProblems.put(volume.name(), "volume '" + volume.name() + "' already exists and was not "
                         + "created by Berth; Berth will not use it: rename the volume in the document, or remove "
                         + "the existing one if its data is not needed");
+            }
+        }
+
+        // Networks: created like volumes; removed once they left the document and nothing is attached.
+        Set<String> networksNotReady = new TreeSet<>();
+        Map<String, String> networkProblems = new TreeMap<>();
+        Set<String> desiredNetworks = new TreeSet<>();
+        for (NetworkSpec network : desired.networks().values()) {
+            desiredNetworks.add(network.name());
+            ObservedNetwork present = observed.networks().get(network.name());
+            if (network.external()) {
+                if (present == null) {
+                    networkProblems.put(network.name(), "network '" + network.name() + "' is external and does not "
+                            + "exist: create it (docker network create " + network.name() + "), or remove "
+                            + "'external: true'");
+                }
+            } else if (present == null) {
+                networksNotReady.add(network.name());
+                if (context.backingOff("network:" + network.name())) {
+                    waiting = true;
+                } else {
+                    steps.add(new Step.CreateNetwork(network));
+                }
+            } else if (!present.managed()) {
+                networkProblems.put(network.name(), "network '" + network.name() + "' already exists and was not "
+                        + "created by Berth; Berth will not use it: mark it 'external: true' in the document to "
+                        + "use it, or rename it");
+            }
+        }
+        for (ObservedNetwork network : observed.networks().values()) {
+            if (network.managed() && !network.inUse() && !desiredNetworks.contains(network.name())) {
+                steps.add(new Step.RemoveNetwork(network.name()));
             }
         }
 
@@ -92,6 +132,10 @@ public final class Planner {
                     .map(m -> volumeProblems.get(m.source()))
                     .filter(p -> p != null)
                     .findFirst().orElse(null);
+            if (volumeProblem == null) {
+                volumeProblem = spec.options().networks().keySet().stream()
+                        .map(networkProblems::get).filter(p -> p != null).findFirst().orElse(null);
+            }
             if (volumeProblem != null) {
                 blocked.put(service, volumeProblem);
                 continue;
@@ -107,7 +151,8 @@ public final class Planner {
                 } else if (!imagePresent) {
                     steps.add(new Step.PullImage(service, spec.image(), desired.authFor(spec.image())));
                 } else if (spec.mounts().stream().noneMatch(m -> m.type() == Mount.Type.VOLUME
-                        && volumesNotReady.contains(m.source()))) {
+                        && volumesNotReady.contains(m.source()))
+                        && spec.options().networks().keySet().stream().noneMatch(networksNotReady::contains)) {
                     steps.add(new Step.CreateContainer(spec, desired.revision()));
                 } // else: its volume is created in this batch, or waits for a retry
                 continue;
@@ -115,14 +160,14 @@ public final class Planner {
             if (!spec.hash().equals(current.specHash())) {
                 // download-then-kill: the old container keeps running until the new image is here
                 steps.add(imagePresent
-                        ? remove(service, current)
+                        ? new Step.RemoveContainer(service, current.id(), current.name(), grace(spec))
                         : new Step.PullImage(service, spec.image(), desired.authFor(spec.image())));
                 continue;
             }
             if (spec.state() == RunState.RUNNING && shouldStart(spec, current)) {
                 steps.add(new Step.StartContainer(service, current.id()));
             } else if (spec.state() == RunState.STOPPED && current.isRunning()) {
-                steps.add(new Step.StopContainer(service, current.id(), STOP_GRACE));
+                steps.add(new Step.StopContainer(service, current.id(), grace(spec)));
             }
         }
         return new Plan(steps, blocked, waiting);
@@ -145,6 +190,12 @@ public final class Planner {
         return desired.services().values().stream()
                 .filter(s -> s.mounts().stream().anyMatch(m -> m.type() == Mount.Type.VOLUME && m.source().equals(volume)))
                 .map(ServiceSpec::name).findFirst().orElse("");
+    }
+
+    /** The service's stop_grace_period, else the default: the engine's stop call overrides the container's own. */
+    private static Duration grace(ServiceSpec spec) {
+        Long nanos = spec.options().stopGraceNanos();
+        return nanos == null ? STOP_GRACE : Duration.ofNanos(nanos);
     }
 
     private static Step remove(String service, ObservedContainer container) {

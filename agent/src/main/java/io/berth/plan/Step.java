@@ -1,5 +1,6 @@
 package io.berth.plan;
 
+import io.berth.model.NetworkSpec;
 import io.berth.model.RegistryAuth;
 import io.berth.model.ServiceSpec;
 import io.berth.model.VolumeSpec;
@@ -15,6 +16,22 @@ public sealed interface Step {
 
     /** @param service the first service that mounts the volume (for its label), or "" */
     record CreateVolume(VolumeSpec volume, String service) implements Step {}
+
+    /** Creates a network of the document, with the agent's ownership labels. */
+    record CreateNetwork(NetworkSpec network) implements Step {
+        @Override
+        public String service() {
+            return null;
+        }
+    }
+
+    /** Removes a managed network that left the document and no container uses. */
+    record RemoveNetwork(String name) implements Step {
+        @Override
+        public String service() {
+            return null;
+        }
+    }
 
     record CreateContainer(ServiceSpec spec, long revision) implements Step {
         @Override

@@ -67,14 +67,17 @@ public final class Reconciler implements AutoCloseable {
     /** A step that failed for a service (or {@code volume:NAME}): why, how often, and when to try again. */
     record Failure(String message, int count, Instant notBefore) {}
 
-    /** @param ownership the labels that mark what this agent creates ({@code Labels.ownership}) */
+    /**
+     * @param ownership the labels that mark what this agent creates ({@code Labels.ownership})
+     * @param defaults  the data root of relative binds and the default log limits
+     */
     public Reconciler(Engine engine, Map<String, String> ownership, Clock clock, ScheduledExecutorService timer,
-                      StatusReporter reporter) {
+                      StatusReporter reporter, ContainerDefaults defaults) {
         this.engine = engine;
         this.clock = clock;
         this.timer = timer;
         this.reporter = reporter;
-        this.executor = new StepExecutor(engine, ownership);
+        this.executor = new StepExecutor(engine, ownership, defaults);
         this.stepPool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "berth-step");
             t.setDaemon(true);
@@ -327,6 +330,12 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private static String failureKey(Step step) {
+        if (step instanceof Step.CreateNetwork create) {
+            return "network:" + create.network().name();
+        }
+        if (step instanceof Step.RemoveNetwork remove) {
+            return "network:" + remove.name();
+        }
         return step instanceof Step.CreateVolume create ? "volume:" + create.volume().name() : step.service();
     }
 

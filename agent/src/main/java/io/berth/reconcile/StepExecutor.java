@@ -18,9 +18,12 @@ final class StepExecutor {
     private final Engine engine;
     private final Map<String, String> ownership;
 
-    StepExecutor(Engine engine, Map<String, String> ownership) {
+    private final ContainerDefaults defaults;
+
+    StepExecutor(Engine engine, Map<String, String> ownership, ContainerDefaults defaults) {
         this.engine = engine;
         this.ownership = ownership;
+        this.defaults = defaults;
     }
 
     private Map<String, String> labels(String... pairs) {
@@ -43,10 +46,21 @@ final class StepExecutor {
             engine.createVolume(create.volume(), labels(Labels.SERVICE, create.service()));
             return new Outcome("created", "created volume " + create.volume().name());
         }
+        if (step instanceof Step.CreateNetwork create) {
+            Logger.info("creating network {}", create.network().name());
+            engine.createNetwork(create.network(), labels());
+            return new Outcome("created", "created network " + create.network().name());
+        }
+        if (step instanceof Step.RemoveNetwork remove) {
+            Logger.info("removing network {}", remove.name());
+            engine.removeNetwork(remove.name());
+            return new Outcome("removed", "removed network " + remove.name());
+        }
         if (step instanceof Step.CreateContainer create) {
             ServiceSpec spec = create.spec();
             Logger.info("creating container {} for service {}", spec.containerName(), spec.describe());
-            String id = engine.createContainer(spec, labels(
+            // the hash is the desired spec's, whose relative binds stay relative
+            String id = engine.createContainer(defaults.apply(spec), labels(
                     Labels.SERVICE, spec.name(),
                     Labels.HASH, spec.hash(),
                     Labels.REVISION, Long.toString(create.revision())));

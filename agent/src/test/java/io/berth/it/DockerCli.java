@@ -54,6 +54,10 @@ final class DockerCli {
         run("rm", "-f", name);
     }
 
+    static void removeNetwork(String name) {
+        run("network", "rm", name);
+    }
+
     static void removeVolume(String name) {
         run("volume", "rm", "-f", name);
     }

@@ -181,7 +181,7 @@ class ReconcileIT {
         Thread.sleep(500);
         broker.publishDesired("""
                 {"revision": 3, "services": {"%s": {"image": "%s", "ports": ["127.0.0.1:99999:80"],
-                 "healthcheck": {"test": ["CMD", "true"]}, "bogus": 1}}}
+                 "healthcheck": {"test": ["CMD", "true"], "interval": "soon"}, "bogus": 1}}}
                 """.formatted(web, IMAGE_V1));
         JsonNode reported = broker.awaitReported("the rejection of revision 3",
                 r -> r.path("rejected").path("revision").asLong() == 3, CONVERGE);

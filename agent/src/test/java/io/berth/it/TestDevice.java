@@ -26,6 +26,9 @@ final class TestDevice implements AutoCloseable {
     final Path stateDir;
     final List<String> containers = new ArrayList<>();
     final List<String> volumes = new ArrayList<>();
+    final List<String> networks = new ArrayList<>();
+    /** More environment for the agent's config (policy keys, trusted keys…). */
+    final Map<String, String> env = new HashMap<>();
     private Agent agent;
     private TestBroker broker;
 
@@ -54,6 +57,12 @@ final class TestDevice implements AutoCloseable {
         return name;
     }
 
+    String network(String base) {
+        String name = base + "-" + id;
+        networks.add(name);
+        return name;
+    }
+
     String prefix() {
         return prefixOverride != null ? prefixOverride : "berth-" + id;
     }
@@ -78,6 +87,7 @@ final class TestDevice implements AutoCloseable {
         env.put("BERTH_SOCKET", stateDir.resolve("berth.sock").toString());
         env.put("BERTH_REPORT_MIN_INTERVAL", "200ms");
         env.putAll(extraEnv);
+        env.putAll(this.env);
         return ConfigLoader.load(null, env);
     }
 
@@ -117,6 +127,7 @@ final class TestDevice implements AutoCloseable {
         }
         containers.forEach(DockerCli::removeContainer);
         volumes.forEach(DockerCli::removeVolume);
+        networks.forEach(DockerCli::removeNetwork);
         try (var files = Files.walk(stateDir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }

@@ -144,8 +144,8 @@ class PlannerTest {
 
         @Test
         void aServiceWithoutVolumesIsCreatedAtOnce() {
-            DesiredState d = desired("{\"revision\": 2, \"services\": {\"a\": {\"image\": \"busybox\"}}}");
-            assertEquals(List.of(new CreateContainer(d.services().get("a"), 2)),
+            DesiredState d = desired("{\"revision\": 2, \"services\": {\"aa\": {\"image\": \"busybox\"}}}");
+            assertEquals(List.of(new CreateContainer(d.services().get("aa"), 2)),
                     plan(d, observed(List.of(), List.of(), "busybox")).steps());
         }
 
@@ -159,13 +159,13 @@ class PlannerTest {
         @Test
         void independentServicesProceedTogether() {
             DesiredState d = desired("""
-                    {"revision": 3, "services": {"a": {"image": "busybox"}, "b": {"image": "alpine"},
-                                                 "c": {"image": "busybox"}}}""");
+                    {"revision": 3, "services": {"aa": {"image": "busybox"}, "bb": {"image": "alpine"},
+                                                 "cc": {"image": "busybox"}}}""");
             Plan plan = plan(d, observed(List.of(), List.of(), "busybox"));
             assertEquals(List.of(
-                    new CreateContainer(d.services().get("a"), 3),
-                    new PullImage("b", "alpine", null),
-                    new CreateContainer(d.services().get("c"), 3)), plan.steps());
+                    new CreateContainer(d.services().get("aa"), 3),
+                    new PullImage("bb", "alpine", null),
+                    new CreateContainer(d.services().get("cc"), 3)), plan.steps());
         }
 
         @Test
@@ -301,6 +301,16 @@ class PlannerTest {
             ServiceSpec spec = d.services().get("web");
             ObservedContainer c = managed("c1", "web", spec, "running");
             assertEquals(List.of(new StopContainer("web", "c1", Planner.STOP_GRACE)),
+                    plan(d, observed(List.of(c), List.of(), "busybox")).steps());
+        }
+
+        @Test
+        void theServicesStopGracePeriodIsTheStopsGrace() {
+            DesiredState d = desired("""
+                    {"revision": 2, "services": {"web": {"image": "busybox", "state": "stopped",
+                     "stop_grace_period": "1m30s"}}}""");
+            ObservedContainer c = managed("c1", "web", d.services().get("web"), "running");
+            assertEquals(List.of(new StopContainer("web", "c1", Duration.ofSeconds(90))),
                     plan(d, observed(List.of(c), List.of(), "busybox")).steps());
         }
 
@@ -454,10 +464,10 @@ class PlannerTest {
         @Test
         void onlyTheServiceBackingOffWaits() {
             DesiredState d = desired("""
-                    {"revision": 3, "services": {"a": {"image": "busybox"}, "b": {"image": "busybox"}}}""");
-            PlanContext ctx = new PlanContext(NOW, Map.of("a", NOW.plus(Duration.ofMinutes(5))));
+                    {"revision": 3, "services": {"aa": {"image": "busybox"}, "bb": {"image": "busybox"}}}""");
+            PlanContext ctx = new PlanContext(NOW, Map.of("aa", NOW.plus(Duration.ofMinutes(5))));
             Plan plan = Planner.nextSteps(d, observed(List.of(), List.of(), "busybox"), ctx);
-            assertEquals(List.of(new CreateContainer(d.services().get("b"), 3)), plan.steps());
+            assertEquals(List.of(new CreateContainer(d.services().get("bb"), 3)), plan.steps());
             assertTrue(plan.waiting());
         }
 

@@ -336,9 +336,6 @@ class DocumentParserTest {
                     () -> errors.add(new SpecError("x", "y")));
         }
 
-        @Disabled("bug: PROTOCOL.md §3 says 'build' beside 'image' is ignored with a warning, but "
-                + "DocumentParser.readService (DocumentParser.java:302, COMPOSE_KEYS_NEVER) rejects 'build' "
-                + "always; fix: skip 'build' when the service also has 'image' (and surface a warning)")
         @Test
         void buildBesideImageIsIgnored() {
             ServiceSpec spec = web("{\"image\": \"busybox\", \"build\": \"./web\"}");
@@ -348,20 +345,20 @@ class DocumentParserTest {
         @Test
         void containerNameClashingWithAnotherServicesNameIsReportedWhereItIsSet() {
             List<SpecError> errors = errors("""
-                    {"revision": 1, "services": {"a": {"image": "busybox", "container_name": "b"},
-                                                 "b": {"image": "busybox"}}}""");
+                    {"revision": 1, "services": {"aa": {"image": "busybox", "container_name": "bb"},
+                                                 "bb": {"image": "busybox"}}}""");
             assertEquals(1, errors.size(), errors::toString);
-            assertEquals("services.a.container_name", errors.get(0).path());
-            assertTrue(errors.get(0).message().contains("'b'"), errors::toString);
+            assertEquals("services.aa.container_name", errors.get(0).path());
+            assertTrue(errors.get(0).message().contains("'bb'"), errors::toString);
         }
 
         @Test
         void aContainerNameClashingWithAnotherServicesNameIsRejected() {
             List<SpecError> errors = errors("""
-                    {"revision": 1, "services": {"a": {"image": "busybox", "container_name": "b"},
-                                                 "b": {"image": "busybox"}}}""");
+                    {"revision": 1, "services": {"aa": {"image": "busybox", "container_name": "bb"},
+                                                 "bb": {"image": "busybox"}}}""");
             assertEquals(1, errors.size(), errors::toString);
-            assertTrue(errors.get(0).message().contains("container name 'b'"), errors::toString);
+            assertTrue(errors.get(0).message().contains("container name 'bb'"), errors::toString);
         }
     }
 

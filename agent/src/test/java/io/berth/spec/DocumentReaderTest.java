@@ -63,10 +63,6 @@ class DocumentReaderTest {
         assertEquals("prod", tree.at("/services/web/environment/MODE").textValue());
     }
 
-    @Disabled("bug: PROTOCOL.md §3 says YAML '<<' merge keys work, but DocumentReader.readYaml "
-            + "(DocumentReader.java:33) uses snakeyaml-engine, which has no merge-key support, so '<<' stays a "
-            + "literal key (then rejected as unknown, and the merged 'image' is missing); fix: after loading, "
-            + "resolve '<<' in every map (a map or a list of maps; keys already present win, earlier maps win)")
     @Test
     void mergeKeysWork() throws IOException {
         JsonNode tree = DocumentReader.readYaml("""

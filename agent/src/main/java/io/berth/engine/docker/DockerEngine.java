@@ -19,6 +19,7 @@ import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
+import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Version;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
@@ -35,7 +36,9 @@ import io.berth.model.Labels;
 import io.berth.model.Mount;
 import io.berth.model.ObservedContainer;
 import io.berth.model.ObservedState;
+import io.berth.model.ObservedNetwork;
 import io.berth.model.ObservedVolume;
+import io.berth.model.NetworkSpec;
 import io.berth.model.PortBinding;
 import io.berth.model.RegistryAuth;
 import io.berth.model.ServiceSpec;
@@ -114,7 +117,22 @@ public final class DockerEngine implements Engine {
                     // not pulled yet
                 }
             }
-            return new ObservedState(containers, volumes, imageIds);
+            Map<String, ObservedNetwork> networks = new LinkedHashMap<>();
+            for (Network n : client.listNetworksCmd().exec()) {
+                Map<String, String> labels = n.getLabels() == null ? Map.of() : n.getLabels();
+                boolean inUse = n.getContainers() != null && !n.getContainers().isEmpty();
+                if (!inUse && Labels.owned(labels, ownership)) {
+                    // the list does not always carry the attached containers: ask the network itself
+                    try {
+                        var inspected = client.inspectNetworkCmd().withNetworkId(n.getId()).exec();
+                        inUse = inspected.getContainers() != null && !inspected.getContainers().isEmpty();
+                    } catch (NotFoundException gone) {
+                        continue;
+                    }
+                }
+                networks.put(n.getName(), new ObservedNetwork(n.getName(), Labels.owned(labels, ownership), inUse));
+            }
+            return new ObservedState(containers, volumes, imageIds, networks);
         });
     }
 
@@ -193,32 +211,64 @@ public final class DockerEngine implements Engine {
     @Override
     public String createContainer(ServiceSpec spec, Map<String, String> labels) throws EngineException {
         return call("create container " + spec.containerName() + " for service " + spec.name(), () -> {
-            Ports bindings = new Ports();
-            List<ExposedPort> exposed = new ArrayList<>();
-            for (PortBinding p : spec.ports()) {
-                ExposedPort port = new ExposedPort(p.containerPort(), InternetProtocol.parse(p.protocol()));
-                exposed.add(port);
-                bindings.bind(port, new Ports.Binding(p.hostIp().isEmpty() ? null : p.hostIp(),
-                        p.hostPort() == 0 ? null : String.valueOf(p.hostPort())));
+            ContainerSettings settings = ContainerSettings.of(spec, labels);
+            CreateContainerCmd cmd = client.createContainerCmd(spec.image());
+            settings.applyTo(cmd);
+            String id = cmd.exec().getId();
+            try {
+                // API 1.41 attaches one network at create; the others before the first start
+                for (var extra : settings.extraNetworks().entrySet()) {
+                    client.connectToNetworkCmd().withContainerId(id).withNetworkId(extra.getKey())
+                            .withContainerNetwork(extra.getValue()).exec();
+                }
+            } catch (RuntimeException e) {
+                client.removeContainerCmd(id).withForce(true).exec();
+                throw e;
             }
-            List<Bind> binds = spec.mounts().stream().map(Mount::bindSpec).map(Bind::parse).toList();
-            HostConfig hostConfig = HostConfig.newHostConfig()
-                    .withPortBindings(bindings)
-                    .withBinds(binds)
-                    .withRestartPolicy(com.github.dockerjava.api.model.RestartPolicy.parse(spec.restart().toString()));
-            CreateContainerCmd cmd = client.createContainerCmd(spec.image())
-                    .withName(spec.containerName())
-                    .withLabels(labels)
-                    .withEnv(spec.environment().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
-                    .withExposedPorts(exposed)
-                    .withHostConfig(hostConfig);
-            if (spec.command() != null) {
-                cmd.withCmd(spec.command());
+            return id;
+        });
+    }
+
+    @Override
+    public void createNetwork(NetworkSpec network, Map<String, String> labels) throws EngineException {
+        call("create network " + network.name(), () -> {
+            Map<String, String> all = new HashMap<>(network.labels());
+            all.putAll(labels);
+            var cmd = client.createNetworkCmd().withName(network.name()).withLabels(all)
+                    .withCheckDuplicate(true).withInternal(network.internal()).withEnableIpv6(network.enableIpv6())
+                    .withAttachable(true);
+            if (network.driver() != null) {
+                cmd.withDriver(network.driver());
             }
-            if (spec.entrypoint() != null) {
-                cmd.withEntrypoint(spec.entrypoint());
+            if (!network.driverOpts().isEmpty()) {
+                cmd.withOptions(network.driverOpts());
             }
-            return cmd.exec().getId();
+            if (network.ipamDriver() != null || !network.ipamSubnets().isEmpty()) {
+                Network.Ipam ipam = new Network.Ipam();
+                if (network.ipamDriver() != null) {
+                    ipam.withDriver(network.ipamDriver());
+                }
+                ipam.withConfig(network.ipamSubnets().stream().map(s -> {
+                    String[] parts = s.split(",", 2);
+                    Network.Ipam.Config c = new Network.Ipam.Config().withSubnet(parts[0]);
+                    return parts.length == 2 ? c.withGateway(parts[1]) : c;
+                }).toList());
+                cmd.withIpam(ipam);
+            }
+            cmd.exec();
+            return null;
+        });
+    }
+
+    @Override
+    public void removeNetwork(String name) throws EngineException {
+        call("remove network " + name, () -> {
+            try {
+                client.removeNetworkCmd(name).exec();
+            } catch (NotFoundException gone) {
+                // fine: it is gone
+            }
+            return null;
         });
     }
 

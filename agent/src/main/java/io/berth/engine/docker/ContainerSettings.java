@@ -1,0 +1,273 @@
+package io.berth.engine.docker;
+
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.Device;
+import com.github.dockerjava.api.model.DeviceRequest;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HealthCheck;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.InternetProtocol;
+import com.github.dockerjava.api.model.Link;
+import com.github.dockerjava.api.model.LogConfig;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.Ulimit;
+import com.github.dockerjava.api.model.Volume;
+import com.github.dockerjava.api.model.VolumesFrom;
+import io.berth.model.Mount;
+import io.berth.model.PortBinding;
+import io.berth.model.ServiceOptions;
+import io.berth.model.ServiceSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The engine's container settings for one service: every key of the normalized spec mapped to
+ * the Docker Engine API (the reference page docs/desired-state.md lists the mapping).
+ *
+ * @param extraNetworks networks to connect before the first start (API 1.41 takes one at create)
+ */
+record ContainerSettings(ServiceSpec spec, Map<String, String> labels, Map<String, ContainerNetwork> extraNetworks) {
+
+    static ContainerSettings of(ServiceSpec spec, Map<String, String> labels) {
+        Map<String, ContainerNetwork> extra = new LinkedHashMap<>();
+        boolean first = true;
+        for (var e : spec.options().networks().entrySet()) {
+            if (!first) {
+                extra.put(e.getKey(), endpoint(spec, e.getValue()));
+            }
+            first = false;
+        }
+        return new ContainerSettings(spec, labels, extra);
+    }
+
+    private static ContainerNetwork endpoint(ServiceSpec spec, ServiceOptions.NetworkAttachment attachment) {
+        // as Compose: the service's name is always an alias, so services find each other by name
+        Set<String> aliases = new LinkedHashSet<>();
+        aliases.add(spec.name());
+        aliases.addAll(attachment.aliases());
+        ContainerNetwork network = new ContainerNetwork().withAliases(new ArrayList<>(aliases));
+        if (attachment.ipv4Address() != null) {
+            network.withIpamConfig(new ContainerNetwork.Ipam().withIpv4Address(attachment.ipv4Address()));
+        }
+        return network;
+    }
+
+    void applyTo(CreateContainerCmd cmd) {
+        ServiceOptions o = spec.options();
+        Ports bindings = new Ports();
+        Set<ExposedPort> exposed = new LinkedHashSet<>();
+        for (PortBinding p : spec.ports()) {
+            ExposedPort port = new ExposedPort(p.containerPort(), InternetProtocol.parse(p.protocol()));
+            exposed.add(port);
+            bindings.bind(port, new Ports.Binding(p.hostIp().isEmpty() ? null : p.hostIp(),
+                    p.hostPort() == 0 ? null : String.valueOf(p.hostPort())));
+        }
+        for (String e : o.expose()) {
+            exposed.add(ExposedPort.parse(e));
+        }
+        List<Bind> binds = new ArrayList<>();
+        List<Volume> anonymous = new ArrayList<>();
+        Map<String, String> tmpfs = new LinkedHashMap<>(o.tmpfs());
+        for (Mount m : spec.mounts()) {
+            if (m.type() == Mount.Type.TMPFS) {
+                tmpfs.put(m.target(), m.tmpfsOptions());
+            } else if (m.type() == Mount.Type.VOLUME && m.source().isEmpty()) {
+                anonymous.add(new Volume(m.target()));
+            } else {
+                binds.add(Bind.parse(m.bindSpec()));
+            }
+        }
+        HostConfig host = HostConfig.newHostConfig()
+                .withPortBindings(bindings)
+                .withBinds(binds)
+                .withRestartPolicy(com.github.dockerjava.api.model.RestartPolicy.parse(spec.restart().toString()));
+        if (!tmpfs.isEmpty()) {
+            host.withTmpFs(tmpfs);
+        }
+        if (!o.volumesFrom().isEmpty()) {
+            host.withVolumesFrom(o.volumesFrom().stream().map(VolumesFrom::parse).toList());
+        }
+        if (!o.links().isEmpty()) {
+            host.withLinks(o.links().stream().map(Link::parse).toList());
+        }
+        String firstNetwork = o.networks().isEmpty() ? null : o.networks().firstKey();
+        if (firstNetwork != null) {
+            host.withNetworkMode(firstNetwork);
+        } else if (o.networkMode() != null) {
+            host.withNetworkMode(o.networkMode());
+        }
+        if (!o.groupAdd().isEmpty()) {
+            host.withGroupAdd(new ArrayList<>(o.groupAdd()));
+        }
+        if (o.readOnly()) {
+            host.withReadonlyRootfs(true);
+        }
+        if (o.memLimit() != null) {
+            host.withMemory(o.memLimit());
+        }
+        if (o.memReservation() != null) {
+            host.withMemoryReservation(o.memReservation());
+        }
+        if (o.nanoCpus() != null) {
+            host.withNanoCPUs(o.nanoCpus());
+        }
+        if (o.shmSize() != null) {
+            host.withShmSize(o.shmSize());
+        }
+        if (!o.devices().isEmpty()) {
+            host.withDevices(o.devices().stream().map(d -> new Device(d.permissions(), d.container(), d.host()))
+                    .toList());
+        }
+        if (!o.deviceCgroupRules().isEmpty()) {
+            host.withDeviceCgroupRules(o.deviceCgroupRules());
+        }
+        if (o.privileged()) {
+            host.withPrivileged(true);
+        }
+        if (!o.capAdd().isEmpty()) {
+            host.withCapAdd(o.capAdd().stream().map(Capability::valueOf).toArray(Capability[]::new));
+        }
+        if (!o.capDrop().isEmpty()) {
+            host.withCapDrop(o.capDrop().stream().map(Capability::valueOf).toArray(Capability[]::new));
+        }
+        if (!o.securityOpt().isEmpty()) {
+            host.withSecurityOpts(o.securityOpt());
+        }
+        if (!o.sysctls().isEmpty()) {
+            host.withSysctls(o.sysctls());
+        }
+        if (!o.ulimits().isEmpty()) {
+            host.withUlimits(o.ulimits().entrySet().stream()
+                    .map(e -> new Ulimit(e.getKey(), e.getValue().soft(), e.getValue().hard())).toList());
+        }
+        if (o.ipc() != null) {
+            host.withIpcMode(o.ipc());
+        }
+        if (o.pid() != null) {
+            host.withPidMode(o.pid());
+        }
+        if (o.runtime() != null) {
+            host.withRuntime(o.runtime());
+        }
+        if (o.logging() != null) {
+            host.withLogConfig(new LogConfig(LogConfig.LoggingType.fromValue(o.logging().driver()),
+                    o.logging().options().isEmpty() ? null : o.logging().options()));
+        }
+        if (o.init() != null) {
+            host.withInit(o.init());
+        }
+        if (!o.extraHosts().isEmpty()) {
+            host.withExtraHosts(o.extraHosts().toArray(String[]::new));
+        }
+        if (!o.dns().isEmpty()) {
+            host.withDns(o.dns());
+        }
+        if (!o.dnsSearch().isEmpty()) {
+            host.withDnsSearch(o.dnsSearch());
+        }
+        if (!o.gpus().isEmpty()) {
+            host.withDeviceRequests(o.gpus().stream().map(g -> {
+                DeviceRequest r = new DeviceRequest().withCapabilities(List.of(g.capabilities()));
+                if (g.driver() != null) {
+                    r.withDriver(g.driver());
+                }
+                if (g.count() != null) {
+                    r.withCount(g.count());
+                }
+                if (!g.deviceIds().isEmpty()) {
+                    r.withDeviceIds(g.deviceIds());
+                }
+                if (!g.options().isEmpty()) {
+                    r.withOptions(g.options());
+                }
+                return r;
+            }).toList());
+        }
+
+        cmd.withName(spec.containerName())
+                .withLabels(withServiceLabels(o))
+                .withEnv(spec.environment().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
+                .withExposedPorts(new ArrayList<>(exposed))
+                .withHostConfig(host);
+        if (!anonymous.isEmpty()) {
+            cmd.withVolumes(anonymous);
+        }
+        if (spec.command() != null) {
+            cmd.withCmd(spec.command());
+        }
+        if (spec.entrypoint() != null) {
+            cmd.withEntrypoint(spec.entrypoint());
+        }
+        if (firstNetwork != null) {
+            ContainerNetwork endpoint = endpoint(spec, o.networks().get(firstNetwork));
+            cmd.withAliases(endpoint.getAliases());
+            if (o.networks().get(firstNetwork).ipv4Address() != null) {
+                cmd.withIpv4Address(o.networks().get(firstNetwork).ipv4Address());
+            }
+        }
+        if (o.hostname() != null) {
+            cmd.withHostName(o.hostname());
+        }
+        if (o.domainname() != null) {
+            cmd.withDomainName(o.domainname());
+        }
+        if (o.workingDir() != null) {
+            cmd.withWorkingDir(o.workingDir());
+        }
+        if (o.user() != null) {
+            cmd.withUser(o.user());
+        }
+        if (o.tty()) {
+            cmd.withTty(true);
+        }
+        if (o.stdinOpen()) {
+            cmd.withStdinOpen(true);
+        }
+        if (o.platform() != null) {
+            cmd.withPlatform(o.platform());
+        }
+        if (o.stopSignal() != null) {
+            cmd.withStopSignal(o.stopSignal());
+        }
+        if (o.stopGraceNanos() != null) {
+            cmd.withStopTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(0, o.stopGraceNanos() / 1_000_000_000L)));
+        }
+        if (o.healthcheck() != null) {
+            ServiceOptions.Healthcheck h = o.healthcheck();
+            HealthCheck check = new HealthCheck();
+            if (!h.test().isEmpty()) {
+                check.withTest(h.test());
+            }
+            if (h.intervalNanos() != null) {
+                check.withInterval(h.intervalNanos());
+            }
+            if (h.timeoutNanos() != null) {
+                check.withTimeout(h.timeoutNanos());
+            }
+            if (h.retries() != null) {
+                check.withRetries(h.retries());
+            }
+            if (h.startPeriodNanos() != null) {
+                check.withStartPeriod(h.startPeriodNanos());
+            }
+            if (h.startIntervalNanos() != null) {
+                check.withStartInterval(h.startIntervalNanos());
+            }
+            cmd.withHealthcheck(check);
+        }
+    }
+
+    /** The service's own labels, under Berth's (which win). */
+    private Map<String, String> withServiceLabels(ServiceOptions o) {
+        Map<String, String> all = new LinkedHashMap<>(o.labels());
+        all.putAll(labels);
+        return all;
+    }
+}

@@ -1,0 +1,71 @@
+package io.berth.reconcile;
+
+import io.berth.engine.EngineException;
+import io.berth.model.Mount;
+import io.berth.model.ServiceOptions;
+import io.berth.model.ServiceSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What the device adds to a service when it creates its container, outside the spec's hash (so
+ * a change here never recreates a running container): relative bind paths ({@code ./config})
+ * resolved under the device's data root (PROTOCOL.md §3), their directories created; and the
+ * device profile's log limits for services that set no {@code logging}, so SD cards do not fill.
+ *
+ * @param logging the default logging, or null for the engine's own default
+ */
+public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging) {
+
+    public ContainerDefaults {
+        dataRoot = dataRoot.toAbsolutePath().normalize();
+    }
+
+    ServiceSpec apply(ServiceSpec spec) throws EngineException {
+        ServiceSpec resolved = resolve(spec);
+        if (logging == null || resolved.options().logging() != null) {
+            return resolved;
+        }
+        ServiceOptions o = resolved.options();
+        ServiceOptions withLogging = new ServiceOptions(o.expose(), o.tmpfs(), o.volumesFrom(), o.networks(),
+                o.networkMode(), o.links(), o.hostname(), o.domainname(), o.workingDir(), o.user(), o.groupAdd(),
+                o.readOnly(), o.labels(), o.memLimit(), o.memReservation(), o.nanoCpus(), o.shmSize(), o.devices(),
+                o.deviceCgroupRules(), o.privileged(), o.capAdd(), o.capDrop(), o.securityOpt(), o.sysctls(),
+                o.ulimits(), o.ipc(), o.pid(), o.tty(), o.stdinOpen(), o.platform(), o.runtime(), o.healthcheck(),
+                o.stopGraceNanos(), o.stopSignal(), o.dependsOn(), logging, o.init(), o.pullPolicy(),
+                o.extraHosts(), o.dns(), o.dnsSearch(), o.gpus());
+        return new ServiceSpec(resolved.name(), resolved.containerName(), resolved.image(), resolved.command(),
+                resolved.entrypoint(), resolved.environment(), resolved.ports(), resolved.mounts(), resolved.restart(),
+                resolved.state(), withLogging);
+    }
+
+    private ServiceSpec resolve(ServiceSpec spec) throws EngineException {
+        Path root = dataRoot;
+        if (spec.mounts().stream().noneMatch(Mount::relative)) {
+            return spec;
+        }
+        List<Mount> mounts = new java.util.ArrayList<>();
+        for (Mount m : spec.mounts()) {
+            if (!m.relative()) {
+                mounts.add(m);
+                continue;
+            }
+            Path dir = root.resolve(m.source().substring(2)).normalize();
+            if (!dir.startsWith(root)) {
+                // the parser refuses '..' out of the root; this is the last line of defence
+                throw new EngineException("the bind path " + m.source() + " of service " + spec.name()
+                        + " leaves the data root " + root, true, null);
+            }
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new EngineException("cannot create " + dir + " for the bind " + m.source() + " of service "
+                        + spec.name() + ": " + e.getMessage() + "; check the data root's permissions", false, e);
+            }
+            mounts.add(m.withSource(dir.toString()));
+        }
+        return spec.withMounts(mounts);
+    }
+}
