@@ -1,9 +1,12 @@
 package io.berth.agent;
 
+import io.berth.actions.Actions;
 import io.berth.config.AgentConfig;
 import io.berth.engine.Engine;
 import io.berth.engine.docker.DockerEngine;
 import io.berth.link.MqttLink;
+import io.berth.localapi.ControlHandler;
+import io.berth.localapi.ControlServer;
 import io.berth.model.Labels;
 import io.berth.link.Topics;
 import io.berth.reconcile.HostFacts;
@@ -34,6 +37,8 @@ public final class Agent implements AutoCloseable {
     private final StatusReporter reporter;
     private final Reconciler reconciler;
     private final DesiredIntake intake;
+    private final Actions actions;
+    private final ControlServer controlServer;
     private volatile AutoCloseable engineWatch;
     private volatile boolean closed;
 
@@ -69,6 +74,29 @@ public final class Agent implements AutoCloseable {
                 sink, config.reportMinInterval(), config.reportHeartbeat(), new HostFacts(config.stateDir()));
         this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter);
         this.intake = new DesiredIntake(store, reconciler, reporter);
+        this.actions = new Actions(engine, reconciler, reporter, store, intake, link::status, link::connected,
+                agentFacts(config));
+        this.controlServer = new ControlServer(config.socket(), new ControlHandler(actions), timer);
+    }
+
+    /** What the agent tells of itself to doctor and support bundles: no secrets. */
+    private static java.util.Map<String, String> agentFacts(AgentConfig config) {
+        java.util.Map<String, String> facts = new java.util.HashMap<>();
+        facts.put("device", config.deviceId());
+        facts.put("version", Version.current());
+        facts.put("profile", config.profile().name());
+        facts.put("stateDir", config.stateDir().toString());
+        facts.put("socket", config.socket().toString());
+        facts.put("dockerHost", config.dockerHost());
+        facts.put("mqttUrl", config.mqttUrl());
+        facts.put("mqttUsername", String.valueOf(config.mqttUsername()));
+        facts.put("topicPrefix", config.topicPrefix());
+        return facts;
+    }
+
+    /** What users can ask of this agent; the control socket and MQTT commands share it. */
+    public Actions actions() {
+        return actions;
     }
 
     private void onDesired(byte[] payload) {
@@ -80,7 +108,17 @@ public final class Agent implements AutoCloseable {
         Logger.info("Berth {} starting: device {}, profile {}, state dir {}, engine {}, broker {}", Version.current(),
                 config.deviceId(), config.profile().name(), config.stateDir(), config.dockerHost(), config.mqttUrl());
         link.start();
+        if (store.paused()) {
+            Logger.warn("reconciliation is paused (berth pause); 'berth resume' resumes it");
+            reconciler.submit(() -> reconciler.setPaused(true));
+        }
         reconciler.submit(intake::restore);
+        try {
+            controlServer.start();
+        } catch (IOException | RuntimeException e) {
+            Logger.error("cannot serve the control socket {} ({}); the berth CLI will not reach this agent: "
+                    + "check the directory's permissions or set BERTH_SOCKET", config.socket(), e.getMessage());
+        }
         watchEngine();
         long resync = config.resyncInterval().toMillis();
         timer.scheduleWithFixedDelay(reconciler::requestPass, resync, resync, TimeUnit.MILLISECONDS);
@@ -121,6 +159,7 @@ public final class Agent implements AutoCloseable {
         }
         closed = true;
         Logger.info("Berth stopping; containers keep running");
+        controlServer.close();
         link.close();
         reconciler.close();
         AutoCloseable watch = engineWatch;

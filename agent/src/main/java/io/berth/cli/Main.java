@@ -37,6 +37,18 @@ public final class Main {
               validate FILE           check a desired document (JSON or YAML) and list every error
               version                 print Berth's version
 
+            Commands for a running agent (through its control socket, BERTH_SOCKET):
+              status [--json]         what runs: phase, revisions, services
+              logs SERVICE [-f] [--tail N] [--since TIME] [-t]
+                                      a service's output
+              restart SERVICE         restart a service's container
+              pause | resume          stop / resume reconciliation (persisted)
+              apply FILE              apply a desired document (JSON or Compose YAML) from a file
+              doctor                  check the engine, broker, registries, disk, clock, permissions
+              support-bundle [-o FILE]  write a .tar.gz for the fleet team, secrets removed
+
+            'berth COMMAND --help' tells more. Exit codes: 0 ok, 1 failed, 2 usage, 3 agent not running.
+
             Configuration comes from the config file and the environment (which wins):
               BERTH_DEVICE_ID, BERTH_MQTT_URL, BERTH_STATE_DIR, BERTH_DOCKER_HOST, BERTH_PROFILE,
               BERTH_SOCKET, BERTH_TOPIC_PREFIX; BERTH_LOG_LEVEL (trace|debug|info|warn|error).
@@ -64,6 +76,10 @@ public final class Main {
                 out.println("berth " + Version.current());
                 yield OK;
             }
+            case "status", "logs", "restart", "pause", "resume", "apply" ->
+                    new AgentVerbs(env, out, err, Clock.systemUTC()).run(args[0], List.of(args).subList(1, args.length));
+            case "doctor" -> Doctor.main(List.of(args).subList(1, args.length), env, out, err);
+            case "support-bundle" -> SupportBundle.main(List.of(args).subList(1, args.length), env, out, err);
             default -> {
                 err.println("berth: unknown command '" + args[0] + "'\n");
                 err.print(USAGE_TEXT);

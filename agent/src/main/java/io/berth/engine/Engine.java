@@ -43,6 +43,14 @@ public interface Engine extends AutoCloseable {
      */
     AutoCloseable watch(Consumer<EngineEvent> onEvent, Consumer<Throwable> onBroken);
 
+    /**
+     * Reads a container's log: {@code onLine} gets each line, {@code onEnd} is called once when
+     * the log ends (null) or breaks. Close the result to stop following; each open read holds
+     * one engine stream (and thread) until then, so callers keep their number bounded.
+     */
+    AutoCloseable logs(String containerId, LogQuery query, Consumer<LogLine> onLine, Consumer<Throwable> onEnd)
+            throws EngineException;
+
     @Override
     void close();
 }

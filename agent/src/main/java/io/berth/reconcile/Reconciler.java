@@ -55,6 +55,7 @@ public final class Reconciler implements AutoCloseable {
     private int engineFailures;
     private EngineInfo engineInfo;
     private boolean convergedAnnounced;
+    private boolean paused;
 
     /** A step that failed for a service (or {@code volume:NAME}): why, how often, and when to try again. */
     record Failure(String message, int count, Instant notBefore) {}
@@ -108,6 +109,16 @@ public final class Reconciler implements AutoCloseable {
         reporter.rejected(revision, reason, errors);
     }
 
+    /**
+     * Pauses or resumes reconciliation (call on the reconcile thread). While paused, documents are
+     * still accepted and stored, and the report still observes, but nothing is changed on the engine.
+     */
+    public void setPaused(boolean paused) {
+        this.paused = paused;
+        convergedAnnounced = false;
+        pass();
+    }
+
     public void setAppliedRevision(long revision) {
         this.appliedRevision = revision;
     }
@@ -120,6 +131,15 @@ public final class Reconciler implements AutoCloseable {
                 engineUnreachable(e);
                 return;
             }
+        }
+        if (paused) {
+            try {
+                ObservedState observed = observe(desired == null ? DesiredState.EMPTY : desired);
+                reporter.publish(snapshot(desired, observed, Map.of(), Set.of(), "paused"));
+            } catch (EngineException e) {
+                engineUnreachable(e);
+            }
+            return;
         }
         if (desired == null) {
             observeAndReport(DesiredState.EMPTY);
