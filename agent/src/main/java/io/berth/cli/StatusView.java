@@ -99,13 +99,18 @@ final class StatusView {
         }
         // the image column gives way first so that a row fits 80 columns
         widths[3] = Math.max(10, Math.min(widths[3], WIDTH - 1 - fixed - 2));
+        int total = fixed + widths[3] + 2 - 2;
+        if (total > WIDTH - 1) {
+            widths[0] = Math.max(8, widths[0] - (total - (WIDTH - 1))); // then a very long service name
+        }
         for (int r = 0; r < rows.size(); r++) {
             String[] row = rows.get(r);
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < row.length; i++) {
                 String cell = row[i];
                 if (cell.length() > widths[i]) {
-                    cell = "…" + cell.substring(cell.length() - widths[i] + 1);
+                    cell = i == 0 ? cell.substring(0, widths[i] - 1) + "…"
+                            : "…" + cell.substring(cell.length() - widths[i] + 1);
                 }
                 String padded = cell + " ".repeat(widths[i] - cell.length());
                 if (r > 0 && (i == 1 || i == 2)) {

@@ -77,7 +77,8 @@ public final class ControlClient {
                 JsonNode node = Protocol.JSON.readTree(line);
                 if (node.has("ok")) {
                     if (node.path("ok").asBoolean()) {
-                        return node.get("result");
+                        JsonNode result = node.get("result");
+                        return result == null || result.isNull() ? null : result;
                     }
                     throw new RefusedException(node);
                 }
