@@ -135,6 +135,11 @@ public final class Reconciler implements AutoCloseable {
         if (paused) {
             try {
                 ObservedState observed = observe(desired == null ? DesiredState.EMPTY : desired);
+                if (appliedRevision == 0) {
+                    // paused since start: what runs is the revision its containers carry
+                    appliedRevision = observed.containers().stream().filter(c -> c.managed())
+                            .mapToLong(c -> c.revision()).max().orElse(0);
+                }
                 reporter.publish(snapshot(desired, observed, Map.of(), Set.of(), "paused"));
             } catch (EngineException e) {
                 engineUnreachable(e);
