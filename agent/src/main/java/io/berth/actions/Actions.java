@@ -177,6 +177,37 @@ public final class Actions {
         });
     }
 
+    /**
+     * Loads the images of a sideload archive (a docker save archive or a Berth bundle), after
+     * checking it whole; nothing reaches the engine when the check fails. Returns what was
+     * loaded, and for a bundle its desired document (which the caller applies).
+     */
+    public io.berth.sideload.ImageArchive.Contents load(java.nio.file.Path file) throws ActionException {
+        if (!file.isAbsolute() || !java.nio.file.Files.isRegularFile(file)) {
+            throw new ActionException("the agent cannot read " + file + ": give an absolute path to a file the agent "
+                    + "(root) can read");
+        }
+        io.berth.sideload.ImageArchive.Contents contents;
+        try {
+            contents = io.berth.sideload.ImageArchive.check(file);
+        } catch (IOException e) {
+            throw new ActionException(e.getMessage(), e);
+        }
+        if (!logReads.tryAcquire()) { // a load is as heavy as a log read: share the bound
+            throw new ActionException("the agent is busy streaming to the engine; try again in a moment");
+        }
+        try (java.io.InputStream images = io.berth.sideload.ImageArchive.imagesStream(file)) {
+            engine.loadImages(images);
+        } catch (IOException | EngineException e) {
+            throw new ActionException("loading " + file + " into the engine failed: " + e.getMessage(), e);
+        } finally {
+            logReads.release();
+        }
+        Logger.info("loaded {} image(s) from {}: {}", contents.images().size(), file, contents.images());
+        reconciler.requestPass();
+        return contents;
+    }
+
     /** Runs a pass now (MQTT {@code reconcile}). */
     public void reconcile() {
         reconciler.requestPass();

@@ -79,6 +79,8 @@ final class AgentVerbs {
                     Hands a desired document (JSON or Compose YAML) to the agent, with the same
                     validation and revision rules as MQTT. A document without a revision gets
                     the next one. The report shows it came from the CLI (source: cli).
+                    FILE may also be a bundle ('berth bundle create'): its images are checked
+                    and loaded first, then its document is applied.
                     """);
 
     private final Map<String, String> env;
@@ -272,11 +274,23 @@ final class AgentVerbs {
             return USAGE;
         }
         JsonNode document;
-        try {
-            document = DocumentReader.readFile(file);
-        } catch (IOException e) {
-            err.println("berth apply: " + e.getMessage());
-            return FAILED;
+        if (Sideload.isArchive(file)) {
+            // a bundle: the agent checks it whole and loads its images, then the document is applied
+            JsonNode loaded = Sideload.load(client, file);
+            document = loaded.get("document");
+            if (document == null || document.isNull()) {
+                err.println("berth apply: " + file + " holds images but no document; its images were loaded (use "
+                        + "'berth load' for image archives)");
+                return FAILED;
+            }
+            out.println("loaded " + loaded.path("images").size() + " image(s) from " + file.getFileName());
+        } else {
+            try {
+                document = DocumentReader.readFile(file);
+            } catch (IOException e) {
+                err.println("berth apply: " + e.getMessage());
+                return FAILED;
+            }
         }
         if (document == null || !document.isObject()) {
             err.println("berth apply: " + file + " does not hold a desired document (a map with 'services')");

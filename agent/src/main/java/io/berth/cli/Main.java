@@ -46,6 +46,9 @@ public final class Main {
               apply FILE              apply a desired document (JSON or Compose YAML) from a file
               doctor                  check the engine, broker, registries, disk, clock, permissions
               support-bundle [-o FILE]  write a .tar.gz for the fleet team, secrets removed
+              load FILE               load images from a docker save archive or a bundle
+              bundle create -o FILE DOC
+                                      one archive with a document and its images (no agent)
 
             'berth COMMAND --help' tells more. Exit codes: 0 ok, 1 failed, 2 usage, 3 agent not running.
 
@@ -80,6 +83,8 @@ public final class Main {
                     new AgentVerbs(env, out, err, Clock.systemUTC()).run(args[0], List.of(args).subList(1, args.length));
             case "doctor" -> Doctor.main(List.of(args).subList(1, args.length), env, out, err);
             case "support-bundle" -> SupportBundle.main(List.of(args).subList(1, args.length), env, out, err);
+            case "load" -> Sideload.loadVerb(List.of(args).subList(1, args.length), env, out, err);
+            case "bundle" -> Sideload.bundleVerb(List.of(args).subList(1, args.length), env, out, err);
             default -> {
                 err.println("berth: unknown command '" + args[0] + "'\n");
                 err.print(USAGE_TEXT);

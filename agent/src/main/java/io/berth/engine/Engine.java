@@ -51,6 +51,9 @@ public interface Engine extends AutoCloseable {
     AutoCloseable logs(String containerId, LogQuery query, Consumer<LogLine> onLine, Consumer<Throwable> onEnd)
             throws EngineException;
 
+    /** Loads images from a {@code docker save} stream (already checked by the caller); returns what the engine said. */
+    String loadImages(java.io.InputStream dockerSave) throws EngineException;
+
     @Override
     void close();
 }

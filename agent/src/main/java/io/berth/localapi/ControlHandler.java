@@ -41,11 +41,19 @@ public final class ControlHandler implements Handler {
                         actions.restart(required(args, "service"))));
                 case "apply" -> apply(args, reply);
                 case "logs" -> logs(args, reply);
+                case "load" -> {
+                    var contents = actions.load(java.nio.file.Path.of(required(args, "path")));
+                    ObjectNode result = Protocol.JSON.createObjectNode();
+                    result.set("images", Protocol.JSON.valueToTree(contents.images()));
+                    result.put("layers", contents.layers());
+                    result.set("document", contents.document());
+                    reply.ok(result);
+                }
                 case "diagnose" -> reply.ok(actions.diagnose());
                 case "support" -> reply.ok(actions.support());
                 case "ping" -> reply.ok(null);
                 default -> reply.error("unknown verb '" + request.verb() + "'; this agent knows: status, pause, "
-                        + "resume, restart, apply, logs, diagnose, support");
+                        + "resume, restart, apply, logs, load, diagnose, support");
             }
         } catch (ActionException e) {
             reply.error(e.getMessage());

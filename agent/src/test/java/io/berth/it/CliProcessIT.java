@@ -355,6 +355,74 @@ class CliProcessIT {
         assertFalse(REGISTRY_PASSWORD.isEmpty());
     }
 
+    @Test
+    void aDeviceConvergesFromAUsbStickAlone() throws Exception {
+        String job = device.container("side");
+        // an image tag only this test has: no registry serves it, so converging proves the sideload
+        String image = "berth-it-sideload-" + device.id + ":1";
+        String other = "berth-it-tampered-" + device.id + ":1";
+        Path stick = Files.createDirectories(device.stateDir.resolve("usb"));
+        try {
+            DockerCli.ok("tag", ReconcileIT.IMAGE_V1, image);
+            Path doc = stick.resolve("compose.yaml");
+            Files.writeString(doc, """
+                    services:
+                      %s:
+                        image: %s
+                        command: ["sleep", "3600"]
+                    """.formatted(job, image));
+            Path bundle = stick.resolve("site.tar.gz");
+            Result create = berth("bundle", "create", "-o", bundle.toString(), doc.toString());
+            assertEquals(0, create.code(), create.all());
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(bundle)));
+            DockerCli.ok("rmi", image);
+
+            startAgent();
+            // a truncated bundle is refused whole
+            Path truncated = stick.resolve("truncated.tar.gz");
+            byte[] bytes = Files.readAllBytes(bundle);
+            Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+            Result refused = berth("apply", truncated.toString());
+            assertEquals(1, refused.code(), refused.all());
+            assertTrue(refused.err().contains("nothing was loaded"), refused.err());
+            assertFalse(imagePresent(image), "nothing was loaded from a truncated bundle");
+
+            Result apply = berth("apply", bundle.toString());
+            assertEquals(0, apply.code(), apply.all());
+            assertTrue(apply.out().contains("loaded 1 image(s)") && apply.out().contains("accepted revision 1"),
+                    apply.out());
+            awaitReport("converged from the bundle", r -> at(r, "converged", 1, 1));
+
+            // docker save archives: a changed layer is refused and nothing reaches the engine
+            DockerCli.ok("tag", ReconcileIT.IMAGE_V1, other);
+            Path save = stick.resolve("images.tar");
+            DockerCli.ok("save", "-o", save.toString(), other);
+            DockerCli.ok("rmi", other);
+            byte[] tar = Files.readAllBytes(save);
+            int layer = new String(tar, StandardCharsets.ISO_8859_1).indexOf("/layer.tar");
+            assertTrue(layer > 0, "a docker save archive of this engine has layer.tar entries");
+            byte[] tampered = tar.clone();
+            tampered[(layer / 512) * 512 + 512 + 4096] ^= 0x5a;
+            Path bad = stick.resolve("tampered.tar");
+            Files.write(bad, tampered);
+            Result changed = berth("load", bad.toString());
+            assertEquals(1, changed.code(), changed.all());
+            assertTrue(changed.err().contains("does not match its digest"), changed.err());
+            assertFalse(imagePresent(other), "nothing was loaded from a changed archive");
+            Result load = berth("load", save.toString());
+            assertEquals(0, load.code(), load.all());
+            assertTrue(imagePresent(other));
+        } finally {
+            stopAgent();
+            DockerCli.run("rmi", image);
+            DockerCli.run("rmi", other);
+        }
+    }
+
+    private static boolean imagePresent(String image) {
+        return DockerCli.run("image", "inspect", image).exitCode() == 0;
+    }
+
     private static Map<String, String> untar(Path file) throws IOException {
         Map<String, String> files = new HashMap<>();
         try (TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(

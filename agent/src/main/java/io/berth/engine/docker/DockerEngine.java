@@ -352,6 +352,14 @@ public final class DockerEngine implements Engine {
     }
 
     @Override
+    public String loadImages(java.io.InputStream dockerSave) throws EngineException {
+        return call("load images", () -> {
+            client.loadImageCmd(dockerSave).exec();
+            return "loaded";
+        });
+    }
+
+    @Override
     public void close() {
         try {
             client.close();

@@ -66,6 +66,39 @@ public final class EngineProbe {
         return out.toString(StandardCharsets.UTF_8);
     }
 
+    /** Streams a GET's body into a file (e.g. {@code /images/get?names=…}, a docker save archive). */
+    public long download(String path, Path target) throws IOException {
+        if (socket == null) {
+            throw new IOException("only an engine on a unix socket can be used (docker host is " + host + ")");
+        }
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            try {
+                channel.connect(UnixDomainSocketAddress.of(socket));
+            } catch (IOException e) {
+                throw new IOException("cannot reach the engine at " + host + " (" + e.getMessage() + ")", e);
+            }
+            OutputStream out = Channels.newOutputStream(channel);
+            out.write(("GET " + path + " HTTP/1.0\r\nHost: docker\r\nUser-Agent: berth\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = new java.io.BufferedInputStream(Channels.newInputStream(channel));
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0 || head.length() > 65536) {
+                    throw new IOException("the engine at " + host + " sent no HTTP answer to GET " + path);
+                }
+                head.append((char) b);
+            }
+            String status = head.toString().lines().findFirst().orElse("");
+            if (!status.matches("HTTP/1\\.[01] 200 .*")) {
+                throw new IOException("the engine answered " + status + " to GET " + path + ": "
+                        + new String(in.readNBytes(4096), StandardCharsets.UTF_8).trim());
+            }
+            return java.nio.file.Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
     byte[] get(String path) throws IOException {
         if (socket == null) {
             throw new IOException("only an engine on a unix socket can be checked (docker host is " + host + ")");
