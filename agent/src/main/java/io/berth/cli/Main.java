@@ -50,6 +50,10 @@ public final class Main {
               bundle create -o FILE DOC
                                       one archive with a document and its images (no agent)
 
+            Commands for operators (over MQTT, no agent needed):
+              publish --device ID FILE [--wait]   publish a desired document (retained)
+              watch --device ID       follow a device's online status, reports and events
+
             'berth COMMAND --help' tells more. Exit codes: 0 ok, 1 failed, 2 usage, 3 agent not running.
 
             Configuration comes from the config file and the environment (which wins):
@@ -85,6 +89,8 @@ public final class Main {
             case "support-bundle" -> SupportBundle.main(List.of(args).subList(1, args.length), env, out, err);
             case "load" -> Sideload.loadVerb(List.of(args).subList(1, args.length), env, out, err);
             case "bundle" -> Sideload.bundleVerb(List.of(args).subList(1, args.length), env, out, err);
+            case "publish" -> OperatorVerbs.publish(List.of(args).subList(1, args.length), env, out, err);
+            case "watch" -> OperatorVerbs.watch(List.of(args).subList(1, args.length), env, out, err);
             default -> {
                 err.println("berth: unknown command '" + args[0] + "'\n");
                 err.print(USAGE_TEXT);

@@ -200,7 +200,7 @@ class CliProcessIT {
         assertEquals(2, berth("status", "extra").code());
         assertEquals(2, berth("restart").code());
         for (String verb : List.of("status", "logs", "restart", "pause", "resume", "apply", "doctor",
-                "support-bundle")) {
+                "support-bundle", "load", "bundle", "publish", "watch")) {
             Result help = berth(verb, "--help");
             assertEquals(0, help.code(), verb + ": " + help.all());
             assertTrue(help.out().startsWith("Usage: berth " + verb), help.out());
@@ -416,6 +416,53 @@ class CliProcessIT {
             stopAgent();
             DockerCli.run("rmi", image);
             DockerCli.run("rmi", other);
+        }
+    }
+
+    @Test
+    void anOperatorPublishesAndWatchesOverMqtt() throws Exception {
+        String job = device.container("pub");
+        startAgent();
+        Process watch = process(env(), List.of(), "watch", "--device", device.id).start();
+        try {
+            BufferedReader watched = new BufferedReader(new InputStreamReader(watch.getInputStream(),
+                    StandardCharsets.UTF_8));
+            assertTrue(watched.readLine().contains(" reported "), "the retained report comes first");
+            Path doc = device.stateDir.resolve("publish.yaml");
+            Files.writeString(doc, """
+                    services:
+                      %s:
+                        image: %s
+                        command: ["sleep", "3600"]
+                    registries:
+                      "127.0.0.1:5000": {username: op, password: %s}
+                    """.formatted(job, ReconcileIT.IMAGE_V1, REGISTRY_PASSWORD));
+            Result published = berth("publish", "--device", device.id, doc.toString(), "--wait", "--timeout", "90s");
+            assertEquals(0, published.code(), published.all());
+            assertTrue(published.out().contains("published revision 1") && published.out().contains("converged"),
+                    published.out());
+            String line;
+            boolean converged = false;
+            while (!converged && (line = watched.readLine()) != null) {
+                assertFalse(line.contains(REGISTRY_PASSWORD), line);
+                converged = line.contains("reported converged desired 1 applied 1") && line.contains(job + "=running");
+            }
+            assertTrue(converged, "watch shows the device converge");
+            Result again = berth("publish", "--device", device.id, doc.toString(), "--wait", "--timeout", "30s");
+            assertEquals(0, again.code(), again.all());
+            assertTrue(again.out().contains("published revision 1"), "same content, same revision: " + again.out());
+
+            Path bad = device.stateDir.resolve("bad.json");
+            Files.writeString(bad, "{\"services\": {\"x\": {\"image\": \"a\", \"bogus\": 1}}}");
+            Result invalid = berth("publish", "--device", device.id, bad.toString());
+            assertEquals(1, invalid.code(), invalid.all());
+            assertTrue(invalid.err().contains("services.x.bogus") && invalid.err().contains("nothing was published"),
+                    invalid.err());
+            assertEquals(2, berth("publish", doc.toString()).code(), "--device is required");
+            outputs.forEach(out -> assertFalse(out.contains(REGISTRY_PASSWORD), "password in CLI output"));
+        } finally {
+            watch.destroy();
+            watch.waitFor(10, TimeUnit.SECONDS);
         }
     }
 
