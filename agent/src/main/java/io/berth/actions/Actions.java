@@ -220,6 +220,8 @@ public final class Actions {
         result.put("mqttConnected", linkConnected.get());
         result.put("mqtt", linkStatus.get());
         result.put("paused", store.paused());
+        TlsProbe.Result tls = TlsProbe.check(agentFacts.path("mqttUrl").asText(""), java.time.Instant.now());
+        result.putObject("tls").put("level", tls.level()).put("message", tls.message());
         var registries = result.putArray("registries");
         for (RegistryAuth auth : currentRegistries()) {
             RegistryProbe.Result r = RegistryProbe.check(auth.registry(), auth);

@@ -177,6 +177,11 @@ final class Doctor {
             add("broker", "fail", "not connected to " + url + ": " + agent.path("mqtt").asText(),
                     "check BERTH_MQTT_URL, the broker's address and port, and mqtt.username/mqtt.password");
         }
+        JsonNode tls = agent.path("tls");
+        if (tls.isObject()) {
+            add("broker tls", tls.path("level").asText("warn"), tls.path("message").asText(),
+                    "install the broker's CA in the JVM's trust store, or fix the certificate's host name or dates");
+        }
         JsonNode registries = agent.path("registries");
         if (registries.isEmpty()) {
             add("registries", "ok", "none in the current document", null);

@@ -37,12 +37,18 @@ public final class ControlServer implements AutoCloseable {
     private final Handler handler;
     private final ScheduledExecutorService timer;
     private final ThreadPoolExecutor workers;
+    private final java.time.Duration ioTimeout;
     private ServerSocketChannel server;
     private Thread acceptor;
     private volatile boolean closed;
 
     /** @param timer cuts off clients that hang (shared with the agent; only short tasks run on it) */
     public ControlServer(Path socket, Handler handler, ScheduledExecutorService timer) {
+        this(socket, handler, timer, Protocol.IO_TIMEOUT);
+    }
+
+    ControlServer(Path socket, Handler handler, ScheduledExecutorService timer, java.time.Duration ioTimeout) {
+        this.ioTimeout = ioTimeout;
         this.socket = socket;
         this.handler = handler;
         this.timer = timer;
@@ -208,7 +214,7 @@ public final class ControlServer implements AutoCloseable {
         }
 
         private ScheduledFuture<?> deadline() {
-            return timer.schedule(this::close, Protocol.IO_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return timer.schedule(this::close, ioTimeout.toMillis(), TimeUnit.MILLISECONDS);
         }
 
         synchronized void writeLine(JsonNode node) throws IOException {

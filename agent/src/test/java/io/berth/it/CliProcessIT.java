@@ -325,7 +325,8 @@ class CliProcessIT {
 
         Result doctor = berth("doctor");
         assertEquals(0, doctor.code(), doctor.all());
-        for (String check : List.of("agent", "engine", "engine api", "storage", "broker", "registry", "memory",
+        for (String check : List.of("agent", "engine", "engine api", "storage", "broker", "broker tls", "registry",
+                "memory",
                 "clock", "state dir", "credentials", "socket", "cgroups")) {
             assertTrue(doctor.out().lines().anyMatch(l -> l.matches("(ok|warn) +" + check + " .*")),
                     check + " in\n" + doctor.out());

@@ -134,6 +134,23 @@ class ControlServerTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void aClientThatHangsIsCutOffAndOthersAreServedMeanwhile() throws Exception {
+        ControlServer strict = new ControlServer(dir.resolve("strict.sock"), (r, reply) -> reply.ok(null), timer,
+                java.time.Duration.ofMillis(300));
+        strict.start();
+        try (SocketChannel hung = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            hung.connect(UnixDomainSocketAddress.of(dir.resolve("strict.sock")));
+            hung.write(java.nio.ByteBuffer.wrap("{\"verb\":".getBytes(StandardCharsets.UTF_8))); // and nothing more
+            assertEquals(null, new ControlClient(dir.resolve("strict.sock")).call("status", null));
+            // the server closes the hung connection: the read ends instead of blocking forever
+            assertEquals(-1, hung.read(java.nio.ByteBuffer.allocate(16)));
+        } finally {
+            strict.close();
+        }
+    }
+
+    @Test
     void noAgentIsUnreachable() {
         ControlClient client = new ControlClient(dir.resolve("none.sock"));
         assertTrue(assertThrows(ControlClient.UnreachableException.class, () -> client.call("status", null))
