@@ -43,18 +43,21 @@ public final class Main {
                                       a service's output
               restart SERVICE         restart a service's container
               pause | resume          stop / resume reconciliation (persisted)
-              apply FILE              apply a desired document (JSON or Compose YAML) from a file
-              doctor                  check the engine, broker, registries, disk, clock, permissions
-              support-bundle [-o FILE]  write a .tar.gz for the fleet team, secrets removed
+              apply FILE              apply a desired document (JSON, Compose YAML, bundle)
+              doctor                  check engine, broker, registries, disk, clock, rights
+              support-bundle [-o FILE]
+                                      a .tar.gz for the fleet team, secrets removed
               load FILE               load images from a docker save archive or a bundle
               bundle create -o FILE DOC
-                                      one archive with a document and its images (no agent)
+                                      one archive: a document and its images (no agent)
 
             Commands for operators (over MQTT, no agent needed):
-              publish --device ID FILE [--wait]   publish a desired document (retained)
-              watch --device ID       follow a device's online status, reports and events
+              publish --device ID FILE [--wait]
+                                      publish a desired document (retained)
+              watch --device ID       follow a device's online status, reports, events
 
-            'berth COMMAND --help' tells more. Exit codes: 0 ok, 1 failed, 2 usage, 3 agent not running.
+            'berth COMMAND --help' tells more.
+            Exit codes: 0 ok, 1 failed, 2 usage, 3 agent not running.
 
             Configuration comes from the config file and the environment (which wins):
               BERTH_DEVICE_ID, BERTH_MQTT_URL, BERTH_STATE_DIR, BERTH_DOCKER_HOST, BERTH_PROFILE,

@@ -161,7 +161,7 @@ public final class ControlServer implements AutoCloseable {
     /** One client: reads its request, writes frames, each within {@link Protocol#IO_TIMEOUT}. */
     private final class Connection implements Reply {
         private final SocketChannel channel;
-        private boolean answered;
+        private volatile boolean answered;
 
         Connection(SocketChannel channel) {
             this.channel = channel;
