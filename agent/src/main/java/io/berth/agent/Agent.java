@@ -1,5 +1,6 @@
 package io.berth.agent;
 
+import io.berth.actions.Actions;
 import io.berth.config.AgentConfig;
 import io.berth.engine.Engine;
 import io.berth.engine.EngineException;
@@ -7,6 +8,8 @@ import io.berth.engine.LogStreams;
 import io.berth.engine.docker.DockerEngine;
 import io.berth.link.MqttLink;
 import io.berth.logs.LogForwarder;
+import io.berth.localapi.ControlHandler;
+import io.berth.localapi.ControlServer;
 import io.berth.model.Labels;
 import io.berth.link.TlsFiles;
 import io.berth.link.Topics;
@@ -43,6 +46,8 @@ public final class Agent implements AutoCloseable {
     private final DesiredIntake intake;
     private final LogForwarder logs;
     private LogStreams logStreams;
+    private final Actions actions;
+    private final ControlServer controlServer;
     private volatile AutoCloseable engineWatch;
     private volatile boolean closed;
 
@@ -85,11 +90,34 @@ public final class Agent implements AutoCloseable {
         this.logs = new LogForwarder(config.logs(),
                 (service, batch) -> link.tryPublish(topics.logs(service), batch, logQos), clock, timer, config.stateDir());
         reconciler.onObserved(logs::track);
+        this.actions = new Actions(engine, reconciler, reporter, store, intake, link::status, link::connected,
+                agentFacts(config));
+        this.controlServer = new ControlServer(config.socket(), new ControlHandler(actions), timer);
         link.serveCommands(new RemoteCommands()
                 .register("reconcile", body -> {
                     reconciler.requestPass();
                     return JSON.createObjectNode().put("requested", true);
                 }));
+    }
+
+    /** What the agent tells of itself to doctor and support bundles: no secrets. */
+    private static java.util.Map<String, String> agentFacts(AgentConfig config) {
+        java.util.Map<String, String> facts = new java.util.HashMap<>();
+        facts.put("device", config.deviceId());
+        facts.put("version", Version.current());
+        facts.put("profile", config.profile().name());
+        facts.put("stateDir", config.stateDir().toString());
+        facts.put("socket", config.socket().toString());
+        facts.put("dockerHost", config.dockerHost());
+        facts.put("mqttUrl", config.mqttUrl());
+        facts.put("mqttUsername", String.valueOf(config.mqttUsername()));
+        facts.put("topicPrefix", config.topicPrefix());
+        return facts;
+    }
+
+    /** What users can ask of this agent; the control socket and MQTT commands share it. */
+    public Actions actions() {
+        return actions;
     }
 
     private void onDesired(byte[] payload) {
@@ -107,7 +135,17 @@ public final class Agent implements AutoCloseable {
         } catch (EngineException e) {
             Logger.warn("container logs are not forwarded: {}", e.getMessage());
         }
+        if (store.paused()) {
+            Logger.warn("reconciliation is paused (berth pause); 'berth resume' resumes it");
+            reconciler.submit(() -> reconciler.setPaused(true));
+        }
         reconciler.submit(intake::restore);
+        try {
+            controlServer.start();
+        } catch (IOException | RuntimeException e) {
+            Logger.error("cannot serve the control socket {} ({}); the berth CLI will not reach this agent: "
+                    + "check the directory's permissions or set BERTH_SOCKET", config.socket(), e.getMessage());
+        }
         watchEngine();
         long resync = config.resyncInterval().toMillis();
         timer.scheduleWithFixedDelay(reconciler::requestPass, resync, resync, TimeUnit.MILLISECONDS);
@@ -158,6 +196,7 @@ public final class Agent implements AutoCloseable {
         }
         closed = true;
         Logger.info("Berth stopping; containers keep running");
+        controlServer.close();
         reconciler.close();
         if (logStreams != null) {
             logStreams.close();

@@ -1,6 +1,8 @@
 package io.berth.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.actions.ApplyResult;
+import io.berth.actions.DocumentIntake;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.StatusReporter;
 import io.berth.spec.DevicePolicy;
@@ -13,6 +15,7 @@ import io.berth.spec.RevisionGate;
 import io.berth.spec.SpecError;
 import io.berth.store.StateStore;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import org.tinylog.Logger;
 
@@ -21,7 +24,7 @@ import org.tinylog.Logger;
  * rules, stores what is accepted before anything changes, and hands it to the reconciler.
  * Runs on the reconcile thread.
  */
-final class DesiredIntake {
+final class DesiredIntake implements DocumentIntake {
     private final StateStore store;
     private final Reconciler reconciler;
     private final StatusReporter reporter;
@@ -65,6 +68,11 @@ final class DesiredIntake {
             acceptedRevision = valid.state().revision();
             acceptedDocument = valid.document();
             Logger.info("restored revision {} from {}", acceptedRevision, store.dir());
+            try {
+                store.loadSource().ifPresent(reporter::setSource);
+            } catch (IOException e) {
+                Logger.debug("cannot read where the stored document came from: {}", e.getMessage());
+            }
             reconciler.setDesired(valid.state());
         } else {
             Logger.error("the stored document in {} is not valid any more ({}); waiting for a new one",
@@ -73,56 +81,74 @@ final class DesiredIntake {
         }
     }
 
+    @Override
+    public long acceptedRevision() {
+        return acceptedRevision;
+    }
+
+    @Override
+    public JsonNode acceptedDocument() {
+        return acceptedDocument;
+    }
+
     /** A document as received; an empty payload (a cleared retained message) changes nothing. */
-    void receive(byte[] payload, String source) {
+    @Override
+    public ApplyResult receive(byte[] payload, String source) {
         if (payload.length == 0) {
             Logger.info("empty desired document from {} (a cleared retained message): nothing changes", source);
-            return;
+            return ApplyResult.unchanged(acceptedRevision);
         }
         ParsedDocument parsed = DocumentParser.parseJson(payload);
         if (parsed instanceof ParsedDocument.Invalid invalid) {
-            reject(invalid.revision(), "the document is not valid: " + invalid.summary(), invalid.errors(), source);
-            return;
+            return reject(invalid.revision(), "the document is not valid: " + invalid.summary(), invalid.errors(),
+                    source);
         }
         ParsedDocument.Valid valid = (ParsedDocument.Valid) parsed;
         long revision = valid.state().revision();
-        List<SpecError> refused = new java.util.ArrayList<>(Signatures.verify(valid.document(), trustedKeys));
+        List<SpecError> refused = new ArrayList<>(Signatures.verify(valid.document(), trustedKeys));
         refused.addAll(policy.check(valid.state()));
         if (!refused.isEmpty()) {
-            reject(revision, "refused by this device: " + refused.get(0)
+            return reject(revision, "refused by this device: " + refused.get(0)
                     + (refused.size() > 1 ? " (and " + (refused.size() - 1) + " more)" : ""), refused, source);
-            return;
         }
         RevisionGate.Decision decision = RevisionGate.decide(acceptedRevision, acceptedDocument, revision,
                 valid.document());
         switch (decision.verdict()) {
-            case UNCHANGED -> Logger.debug("revision {} from {} is already applied: nothing to do", revision, source);
-            case REJECT -> reject(revision, decision.reason(), List.of(new SpecError("revision", decision.reason())),
-                    source);
-            case ACCEPT -> {
+            case UNCHANGED -> {
+                Logger.debug("revision {} from {} is already applied: nothing to do", revision, source);
+                return ApplyResult.unchanged(revision);
+            }
+            case REJECT -> {
+                return reject(revision, decision.reason(), List.of(new SpecError("revision", decision.reason())),
+                        source);
+            }
+            default -> {
                 try {
                     store.saveDesired(payload);
+                    store.saveSource(source);
                 } catch (IOException e) {
-                    reject(revision, "cannot store the document in " + store.dir() + " (" + e.getMessage()
+                    return reject(revision, "cannot store the document in " + store.dir() + " (" + e.getMessage()
                             + "); nothing was changed: free space or fix permissions, then publish again",
                             List.of(), source);
-                    return;
                 }
                 acceptedRevision = revision;
                 acceptedDocument = valid.document();
                 Logger.info("accepted revision {} from {} ({} services)", revision, source,
                         valid.state().services().size());
                 reporter.clearRejected();
+                reporter.setSource(source);
                 reporter.event(revision, "accepted", null, "accepted revision " + revision + " from " + source);
                 reconciler.setDesired(valid.state());
+                return ApplyResult.accepted(revision);
             }
         }
     }
 
-    private void reject(Long revision, String reason, List<SpecError> errors, String source) {
+    private ApplyResult reject(Long revision, String reason, List<SpecError> errors, String source) {
         Logger.warn("rejected a desired document from {}{}: {}", source,
                 revision == null ? "" : " (revision " + revision + ")", reason);
         errors.forEach(e -> Logger.warn("  {}", e));
         reconciler.reject(revision, reason, errors);
+        return ApplyResult.rejected(revision, reason, errors);
     }
 }

@@ -33,6 +33,28 @@ public final class Main {
               sign --key FILE DOC     print DOC signed with the key
               version                 print Berth's version
 
+            Commands for a running agent (through its control socket, BERTH_SOCKET):
+              status [--json]         what runs: phase, revisions, services
+              logs SERVICE [-f] [--tail N] [--since TIME] [-t]
+                                      a service's output
+              restart SERVICE         restart a service's container
+              pause | resume          stop / resume reconciliation (persisted)
+              apply FILE              apply a desired document (JSON, Compose YAML, bundle)
+              doctor                  check engine, broker, registries, disk, clock, rights
+              support-bundle [-o FILE]
+                                      a .tar.gz for the fleet team, secrets removed
+              load FILE               load images from a docker save archive or a bundle
+              bundle create -o FILE DOC
+                                      one archive: a document and its images (no agent)
+
+            Commands for operators (over MQTT, no agent needed):
+              publish --device ID FILE [--wait]
+                                      publish a desired document (retained)
+              watch --device ID       follow a device's online status, reports, events
+
+            'berth COMMAND --help' tells more.
+            Exit codes: 0 ok, 1 failed, 2 usage, 3 agent not running.
+
             Configuration comes from the config file and the environment (which wins):
               BERTH_DEVICE_ID, BERTH_MQTT_URL, BERTH_STATE_DIR, BERTH_DOCKER_HOST, BERTH_PROFILE,
               BERTH_SOCKET, BERTH_TOPIC_PREFIX; BERTH_LOG_LEVEL (trace|debug|info|warn|error).
@@ -62,6 +84,14 @@ public final class Main {
                 out.println("berth " + Version.current());
                 yield OK;
             }
+            case "status", "logs", "restart", "pause", "resume", "apply" ->
+                    new AgentVerbs(env, out, err, Clock.systemUTC()).run(args[0], List.of(args).subList(1, args.length));
+            case "doctor" -> Doctor.main(List.of(args).subList(1, args.length), env, out, err);
+            case "support-bundle" -> SupportBundle.main(List.of(args).subList(1, args.length), env, out, err);
+            case "load" -> Sideload.loadVerb(List.of(args).subList(1, args.length), env, out, err);
+            case "bundle" -> Sideload.bundleVerb(List.of(args).subList(1, args.length), env, out, err);
+            case "publish" -> OperatorVerbs.publish(List.of(args).subList(1, args.length), env, out, err);
+            case "watch" -> OperatorVerbs.watch(List.of(args).subList(1, args.length), env, out, err);
             default -> {
                 err.println("berth: unknown command '" + args[0] + "'\n");
                 err.print(USAGE_TEXT);

@@ -53,6 +53,17 @@ public interface Engine extends AutoCloseable {
      */
     AutoCloseable watch(Consumer<EngineEvent> onEvent, Consumer<Throwable> onBroken);
 
+    /**
+     * Reads a container's log: {@code onLine} gets each line, {@code onEnd} is called once when
+     * the log ends (null) or breaks. Close the result to stop following; each open read holds
+     * one engine stream (and thread) until then, so callers keep their number bounded.
+     */
+    AutoCloseable logs(String containerId, LogQuery query, Consumer<LogLine> onLine, Consumer<Throwable> onEnd)
+            throws EngineException;
+
+    /** Loads images from a {@code docker save} stream (already checked by the caller); returns what the engine said. */
+    String loadImages(java.io.InputStream dockerSave) throws EngineException;
+
     @Override
     void close();
 }

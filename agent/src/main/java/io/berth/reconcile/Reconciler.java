@@ -63,6 +63,7 @@ public final class Reconciler implements AutoCloseable {
     private EngineInfo engineInfo;
     private boolean convergedAnnounced;
     private volatile Consumer<List<ObservedContainer>> observedListener = c -> { };
+    private boolean paused;
 
     /** A step that failed for a service (or {@code volume:NAME}): why, how often, and when to try again. */
     record Failure(String message, int count, Instant notBefore) {}
@@ -130,6 +131,20 @@ public final class Reconciler implements AutoCloseable {
         this.observedListener = listener;
     }
 
+    /**
+     * Pauses or resumes reconciliation (call on the reconcile thread). While paused, documents are
+     * still accepted and stored, and the report still observes, but nothing is changed on the engine.
+     */
+    public void setPaused(boolean paused) {
+        this.paused = paused;
+        convergedAnnounced = false;
+        pass();
+    }
+
+    public void setAppliedRevision(long revision) {
+        this.appliedRevision = revision;
+    }
+
     private void pass() {
         if (engineInfo == null) {
             try {
@@ -138,6 +153,20 @@ public final class Reconciler implements AutoCloseable {
                 engineUnreachable(e);
                 return;
             }
+        }
+        if (paused) {
+            try {
+                ObservedState observed = observe(desired == null ? DesiredState.EMPTY : desired);
+                if (appliedRevision == 0) {
+                    // paused since start: what runs is the revision its containers carry
+                    appliedRevision = observed.containers().stream().filter(c -> c.managed())
+                            .mapToLong(c -> c.revision()).max().orElse(0);
+                }
+                reporter.publish(snapshot(desired, observed, Map.of(), Set.of(), "paused"));
+            } catch (EngineException e) {
+                engineUnreachable(e);
+            }
+            return;
         }
         if (desired == null) {
             observeAndReport(DesiredState.EMPTY);

@@ -56,6 +56,7 @@ public final class StatusReporter {
     private Snapshot last = new Snapshot(null, 0, null, null, Map.of(), Map.of(), null, Set.of(), "starting");
     private ObservedState lastObserved;
     private ObjectNode rejected;
+    private String source;
     private ObjectNode current;
     private ObjectNode lastSent;
     private ObjectNode lastSentHost;
@@ -102,6 +103,12 @@ public final class StatusReporter {
         errors.forEach(e -> list.addObject().put("path", e.path()).put("message", e.message()));
         rejected = node;
         event(revision == null ? 0 : revision, "rejected", null, reason);
+        publish(last);
+    }
+
+    /** Where the accepted document came from ({@code mqtt}, {@code cli}); shown as {@code source}. */
+    public synchronized void setSource(String source) {
+        this.source = source;
         publish(last);
     }
 
@@ -183,6 +190,7 @@ public final class StatusReporter {
             revision.put("applied", s.appliedRevision());
         }
         doc.set("rejected", rejected);
+        doc.put("source", source);
         ObservedState observed = s.observed() != null ? s.observed() : lastObserved;
         ObjectNode services = doc.putObject("services");
         ObjectNode volumes = doc.putObject("volumes");

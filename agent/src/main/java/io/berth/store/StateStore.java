@@ -13,6 +13,8 @@ import java.util.Optional;
  */
 public final class StateStore {
     private static final String DESIRED = "desired.json";
+    private static final String PAUSED = "paused";
+    private static final String SOURCE = "desired.source";
 
     private final Path dir;
 
@@ -46,5 +48,32 @@ public final class StateStore {
     /** Stores the accepted document before anything changes; a no-op when it is already there. */
     public void saveDesired(byte[] document) throws IOException {
         AtomicFiles.write(dir.resolve(DESIRED), document);
+    }
+
+    /** Whether a technician paused reconciliation ({@code berth pause}); survives restarts. */
+    public boolean paused() {
+        return Files.exists(dir.resolve(PAUSED));
+    }
+
+    public void setPaused(boolean paused) throws IOException {
+        if (paused) {
+            AtomicFiles.write(dir.resolve(PAUSED), "paused by berth pause; berth resume removes this file\n"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } else {
+            Files.deleteIfExists(dir.resolve(PAUSED));
+        }
+    }
+
+    /** Where the stored document came from ({@code mqtt}, {@code cli}), or empty. */
+    public Optional<String> loadSource() throws IOException {
+        try {
+            return Optional.of(Files.readString(dir.resolve(SOURCE)).trim());
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    public void saveSource(String source) throws IOException {
+        AtomicFiles.write(dir.resolve(SOURCE), source.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 }

@@ -112,6 +112,15 @@ class ArchitectureTest {
     }
 
     @Test
+    void cliVerbsForTheSocketStayOffMqttAndDockerJava() {
+        // they must start fast: only publish/watch (OperatorVerbs) may reach Paho, only 'agent' (Main) the daemon
+        assertNoReferences("the CLI's socket verbs load neither Paho nor docker-java (start-up time)",
+                s -> s.inPackage("cli") && !s.path.endsWith("/Main.java") && !s.path.endsWith("/OperatorVerbs.java")
+                        || s.inPackage("localapi"),
+                Set.of("org.eclipse.paho", "com.github.dockerjava", "io.berth.link", "io.berth.agent"));
+    }
+
+    @Test
     void linkDoesNotKnowReconcile() {
         assertNoReferences("io.berth.link hands documents to a listener; it does not know io.berth.reconcile",
                 s -> s.inPackage("link"), Set.of("io.berth.reconcile"));

@@ -17,6 +17,8 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.StreamType;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.Network;
@@ -31,6 +33,8 @@ import io.berth.engine.EngineEvent;
 import io.berth.engine.EngineException;
 import io.berth.engine.EngineInfo;
 import io.berth.engine.LogStreams;
+import io.berth.engine.LogLine;
+import io.berth.engine.LogQuery;
 import io.berth.model.ImageRef;
 import io.berth.model.Labels;
 import io.berth.model.Mount;
@@ -351,6 +355,68 @@ public final class DockerEngine implements Engine {
                 .withEventTypeFilter(EventType.CONTAINER)
                 .withLabelFilter(ownership)
                 .exec(callback);
+    }
+
+    @Override
+    public AutoCloseable logs(String containerId, LogQuery query, Consumer<LogLine> onLine,
+                              Consumer<Throwable> onEnd) throws EngineException {
+        return call("read the log of container " + shortId(containerId), () -> {
+            var cmd = client.logContainerCmd(containerId).withStdOut(true).withStdErr(true).withTimestamps(true)
+                    .withFollowStream(query.follow());
+            if (query.tail() >= 0) {
+                cmd.withTail(query.tail());
+            }
+            if (query.since() > 0) {
+                cmd.withSince((int) query.since());
+            }
+            return cmd.exec(new ResultCallback.Adapter<Frame>() {
+                private final StringBuilder partial = new StringBuilder();
+
+                @Override
+                public void onNext(Frame frame) {
+                    String stream = frame.getStreamType() == StreamType.STDERR ? "stderr" : "stdout";
+                    // without a TTY a frame is one line; with one, raw chunks: split on line breaks
+                    partial.append(new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
+                    int nl;
+                    while ((nl = partial.indexOf("\n")) >= 0) {
+                        String text = partial.substring(0, nl);
+                        partial.delete(0, nl + 1);
+                        if (text.endsWith("\r")) {
+                            text = text.substring(0, text.length() - 1);
+                        }
+                        int space = text.indexOf(' ');
+                        // withTimestamps: every line starts with the engine's RFC 3339 time and a space
+                        if (space > 0 && Character.isDigit(text.charAt(0))) {
+                            onLine.accept(new LogLine(text.substring(0, space), stream, text.substring(space + 1)));
+                        } else {
+                            onLine.accept(new LogLine(null, stream, text));
+                        }
+                    }
+                }
+
+                @Override
+                public void onError(Throwable error) {
+                    // closing a follow interrupts its stream thread: expected, not an error
+                    boolean closing = error instanceof java.nio.channels.ClosedByInterruptException
+                            || error instanceof InterruptedException
+                            || error.getCause() instanceof java.nio.channels.ClosedByInterruptException;
+                    onEnd.accept(closing ? null : error);
+                }
+
+                @Override
+                public void onComplete() {
+                    onEnd.accept(null);
+                }
+            });
+        });
+    }
+
+    @Override
+    public String loadImages(java.io.InputStream dockerSave) throws EngineException {
+        return call("load images", () -> {
+            client.loadImageCmd(dockerSave).exec();
+            return "loaded";
+        });
     }
 
     @Override

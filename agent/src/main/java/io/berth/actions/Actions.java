@@ -1,0 +1,338 @@
+package io.berth.actions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.engine.Engine;
+import io.berth.engine.EngineException;
+import io.berth.engine.LogLine;
+import io.berth.engine.LogQuery;
+import io.berth.model.ObservedContainer;
+import io.berth.model.ObservedState;
+import io.berth.model.RegistryAuth;
+import io.berth.reconcile.Reconciler;
+import io.berth.reconcile.StatusReporter;
+import io.berth.spec.DocumentParser;
+import io.berth.spec.ParsedDocument;
+import io.berth.store.StateStore;
+import io.berth.support.Redactor;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.tinylog.Logger;
+
+/**
+ * What a user can ask of a running agent: status, restart, logs, pause/resume, apply, diagnose.
+ * One layer for every way in: the control socket ({@code berth} CLI) and MQTT commands
+ * (PROTOCOL.md §7). Anything that changes state runs on the reconcile thread, so it never races a pass.
+ */
+public final class Actions {
+    /** At most this many log reads at once; each holds one engine stream and thread. */
+    static final int MAX_LOG_READS = 4;
+    private static final Duration RECONCILE_WAIT = Duration.ofSeconds(60);
+    private static final Duration RESTART_GRACE = Duration.ofSeconds(10);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Engine engine;
+    private final Reconciler reconciler;
+    private final StatusReporter reporter;
+    private final StateStore store;
+    private final DocumentIntake intake;
+    private final Supplier<String> linkStatus;
+    private final Supplier<Boolean> linkConnected;
+    private final ObjectNode agentFacts;
+    private final Semaphore logReads = new Semaphore(MAX_LOG_READS);
+
+    /**
+     * @param agentFacts what {@link #diagnose} and {@link #support} tell of the agent's own settings,
+     *                   already free of secrets (paths, device id, broker URL)
+     */
+    public Actions(Engine engine, Reconciler reconciler, StatusReporter reporter, StateStore store,
+                   DocumentIntake intake, Supplier<String> linkStatus, Supplier<Boolean> linkConnected,
+                   java.util.Map<String, String> agentFacts) {
+        this.engine = engine;
+        this.reconciler = reconciler;
+        this.reporter = reporter;
+        this.store = store;
+        this.intake = intake;
+        this.linkStatus = linkStatus;
+        this.linkConnected = linkConnected;
+        this.agentFacts = JSON.createObjectNode();
+        new java.util.TreeMap<>(agentFacts).forEach(this.agentFacts::put);
+    }
+
+    /** The reported document as it would be published now, with the broker connection and pause state. */
+    public ObjectNode status() {
+        ObjectNode result = JSON.createObjectNode();
+        result.set("report", reporter.latest());
+        result.put("mqtt", linkStatus.get());
+        result.put("connected", linkConnected.get());
+        result.put("paused", store.paused());
+        return result;
+    }
+
+    /**
+     * Applies a desired document with the same validation and revision rules as MQTT. When
+     * {@code fillRevision} is set and the document has no revision, it gets the next one.
+     */
+    public ApplyResult apply(JsonNode document, String source, boolean fillRevision) throws ActionException {
+        return onReconcileThread("apply the document", () -> {
+            JsonNode doc = document;
+            if (fillRevision && doc != null && doc.isObject() && !doc.has("revision")) {
+                // the next revision; or the accepted one when the content is the same (applying a file twice)
+                ObjectNode copy = ((ObjectNode) doc).deepCopy();
+                JsonNode accepted = intake.acceptedDocument();
+                ObjectNode withoutRevision = accepted instanceof ObjectNode o ? o.deepCopy() : null;
+                if (withoutRevision != null) {
+                    withoutRevision.remove("revision");
+                }
+                copy.put("revision", copy.equals(withoutRevision) ? intake.acceptedRevision()
+                        : intake.acceptedRevision() + 1);
+                doc = copy;
+            }
+            byte[] payload = doc == null ? new byte[0] : JSON.writeValueAsBytes(doc);
+            return intake.receive(payload, source);
+        });
+    }
+
+    /** Stops and starts the container of a service, as {@code docker restart} does. */
+    public String restart(String service) throws ActionException {
+        return onReconcileThread("restart " + service, () -> {
+            ObservedContainer c = containerOf(service);
+            engine.stop(c.id(), RESTART_GRACE);
+            engine.start(c.id());
+            Logger.info("restarted service {} (container {}) on request", service, c.name());
+            reconciler.requestPass();
+            return "restarted " + service + " (container " + c.name() + ")";
+        });
+    }
+
+    /** Reads a service's log. Close the result to stop a follow; {@code onEnd} is called once. */
+    public AutoCloseable logs(String service, LogQuery query, Consumer<LogLine> onLine, Consumer<Throwable> onEnd)
+            throws ActionException {
+        ObservedContainer c;
+        try {
+            c = containerOf(service);
+        } catch (EngineException e) {
+            throw new ActionException(e.getMessage(), e);
+        }
+        if (!logReads.tryAcquire()) {
+            throw new ActionException("already " + MAX_LOG_READS + " log reads running on this device; stop one "
+                    + "(Ctrl-C on a 'berth logs -f') and try again");
+        }
+        AtomicBoolean ended = new AtomicBoolean();
+        Consumer<Throwable> once = error -> {
+            if (ended.compareAndSet(false, true)) {
+                logReads.release();
+                onEnd.accept(error);
+            }
+        };
+        AutoCloseable stream;
+        try {
+            stream = engine.logs(c.id(), query, onLine, once);
+        } catch (EngineException | RuntimeException e) {
+            once.accept(e);
+            throw new ActionException(e.getMessage(), e);
+        }
+        return () -> {
+            try {
+                stream.close();
+            } finally {
+                once.accept(null);
+            }
+        };
+    }
+
+    /** Stops reconciliation (persisted); documents are still accepted and stored. */
+    public void pause() throws ActionException {
+        setPaused(true);
+    }
+
+    public void resume() throws ActionException {
+        setPaused(false);
+    }
+
+    private void setPaused(boolean paused) throws ActionException {
+        onReconcileThread(paused ? "pause" : "resume", () -> {
+            try {
+                store.setPaused(paused);
+            } catch (IOException e) {
+                throw new ActionException("cannot record the pause in " + store.dir() + " (" + e.getMessage()
+                        + "): fix the state dir's permissions or free space", e);
+            }
+            Logger.info("reconciliation {} on request", paused ? "paused" : "resumed");
+            reconciler.setPaused(paused);
+            return null;
+        });
+    }
+
+    /**
+     * Loads the images of a sideload archive (a docker save archive or a Berth bundle), after
+     * checking it whole; nothing reaches the engine when the check fails. Returns what was
+     * loaded, and for a bundle its desired document (which the caller applies).
+     */
+    public io.berth.sideload.ImageArchive.Contents load(java.nio.file.Path file) throws ActionException {
+        if (!file.isAbsolute() || !java.nio.file.Files.isRegularFile(file)) {
+            throw new ActionException("the agent cannot read " + file + ": give an absolute path to a file the agent "
+                    + "(root) can read");
+        }
+        io.berth.sideload.ImageArchive.Contents contents;
+        try {
+            contents = io.berth.sideload.ImageArchive.check(file);
+        } catch (IOException e) {
+            throw new ActionException(e.getMessage(), e);
+        }
+        if (!logReads.tryAcquire()) { // a load is as heavy as a log read: share the bound
+            throw new ActionException("the agent is busy streaming to the engine; try again in a moment");
+        }
+        try (java.io.InputStream images = io.berth.sideload.ImageArchive.imagesStream(file)) {
+            engine.loadImages(images);
+        } catch (IOException | EngineException e) {
+            throw new ActionException("loading " + file + " into the engine failed: " + e.getMessage(), e);
+        } finally {
+            logReads.release();
+        }
+        Logger.info("loaded {} image(s) from {}: {}", contents.images().size(), file, contents.images());
+        reconciler.requestPass();
+        return contents;
+    }
+
+    /** Runs a pass now (MQTT {@code reconcile}). */
+    public void reconcile() {
+        reconciler.requestPass();
+    }
+
+    /** What only the agent can tell for {@code berth doctor}: its broker link and the registries of its document. */
+    public ObjectNode diagnose() {
+        ObjectNode result = JSON.createObjectNode();
+        result.set("agent", agentFacts.deepCopy());
+        result.put("mqttConnected", linkConnected.get());
+        result.put("mqtt", linkStatus.get());
+        result.put("paused", store.paused());
+        TlsProbe.Result tls = TlsProbe.check(agentFacts.path("mqttUrl").asText(""), java.time.Instant.now());
+        result.putObject("tls").put("level", tls.level()).put("message", tls.message());
+        var registries = result.putArray("registries");
+        for (RegistryAuth auth : currentRegistries()) {
+            RegistryProbe.Result r = RegistryProbe.check(auth.registry(), auth);
+            registries.addObject().put("registry", auth.registry()).put("level", r.level())
+                    .put("message", r.message());
+        }
+        return result;
+    }
+
+    /** The agent's side of a support bundle: settings, the stored document and the report, all redacted. */
+    public ObjectNode support() {
+        ObjectNode result = JSON.createObjectNode();
+        result.set("agent", agentFacts.deepCopy());
+        result.set("status", status());
+        try {
+            byte[] desired = store.loadDesired().orElse(null);
+            result.set("desired", desired == null ? null : Redactor.redact(JSON.readTree(desired)));
+            result.put("source", store.loadSource().orElse(null));
+        } catch (IOException e) {
+            result.put("desiredError", "cannot read the stored document: " + e.getMessage());
+        }
+        var containers = result.putArray("containers");
+        try {
+            for (ObservedContainer c : engine.observe(Set.of(), Set.of(), Set.of()).containers()) {
+                if (c.managed()) {
+                    containers.addObject().put("id", c.id()).put("name", c.name()).put("service", c.service());
+                }
+            }
+        } catch (EngineException e) {
+            result.put("engineError", e.getMessage());
+        }
+        return result;
+    }
+
+    /** The registries (with credentials, if any) of the stored document. */
+    private List<RegistryAuth> currentRegistries() {
+        List<RegistryAuth> list = new ArrayList<>();
+        try {
+            byte[] desired = store.loadDesired().orElse(null);
+            if (desired != null && DocumentParser.parseJson(desired) instanceof ParsedDocument.Valid valid) {
+                list.addAll(valid.state().registries().values());
+                Set<String> hosts = new java.util.TreeSet<>();
+                valid.state().services().values().forEach(s -> hosts.add(io.berth.model.ImageRef.registryOf(s.image())));
+                for (String host : hosts) {
+                    if (list.stream().noneMatch(a -> a.registry().equals(host))) {
+                        list.add(new RegistryAuth(host, null, null));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            Logger.debug("diagnose: cannot read the stored document: {}", e.getMessage());
+        }
+        return list;
+    }
+
+    private ObservedContainer containerOf(String service) throws EngineException, ActionException {
+        ObservedState observed = engine.observe(Set.of(), Set.of(), Set.of());
+        ObservedContainer found = null;
+        for (ObservedContainer c : observed.containers()) {
+            if (c.managed() && service.equals(c.service()) && (found == null || c.isRunning())) {
+                found = c;
+            }
+        }
+        if (found == null) {
+            JsonNode services = reporter.latest().path("services");
+            List<String> names = new ArrayList<>();
+            services.fieldNames().forEachRemaining(names::add);
+            throw new ActionException(names.contains(service)
+                    ? "service " + service + " has no container yet; 'berth status' shows why"
+                    : "no service named '" + service + "' on this device; services: "
+                    + (names.isEmpty() ? "none" : String.join(", ", names)));
+        }
+        return found;
+    }
+
+    private interface Task<T> {
+        T run() throws Exception;
+    }
+
+    private <T> T onReconcileThread(String what, Task<T> task) throws ActionException {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            reconciler.submit(() -> {
+                try {
+                    result.complete(task.run());
+                } catch (Exception e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new ActionException("the agent is too busy to " + what + " now (its work queue is full); "
+                    + "try again in a moment", e);
+        }
+        try {
+            return result.get(RECONCILE_WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof ActionException a) {
+                throw a;
+            }
+            throw new ActionException("cannot " + what + ": " + cause.getMessage(), cause);
+        } catch (TimeoutException e) {
+            throw new ActionException("the agent did not get to '" + what + "' within " + RECONCILE_WAIT.toSeconds()
+                    + " s (a long pull may be running); it will still do it", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ActionException("interrupted while waiting to " + what, e);
+        }
+    }
+
+    static String utf8(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,47 @@
+package io.berth.actions;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+
+/** Checks the broker's TLS certificate for {@code ssl://} URLs: trusted, for this host, and not about to expire. */
+final class TlsProbe {
+    record Result(String level, String message) {}
+
+    private static final Duration SOON = Duration.ofDays(30);
+    private static final int TIMEOUT_MS = 5000;
+
+    private TlsProbe() {}
+
+    static Result check(String mqttUrl, Instant now) {
+        if (!mqttUrl.startsWith("ssl://")) {
+            return new Result("ok", "not used (" + mqttUrl.replaceFirst("://.*", "://") + "); fine on a trusted network");
+        }
+        URI uri = URI.create(mqttUrl);
+        int port = uri.getPort() < 0 ? 8883 : uri.getPort();
+        try (SSLSocket socket = (SSLSocket) SSLSocketFactory.getDefault().createSocket()) {
+            socket.connect(new InetSocketAddress(uri.getHost(), port), TIMEOUT_MS);
+            socket.setSoTimeout(TIMEOUT_MS);
+            SSLParameters params = socket.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host
+            socket.setSSLParameters(params);
+            socket.startHandshake();
+            Certificate[] chain = socket.getSession().getPeerCertificates();
+            X509Certificate leaf = (X509Certificate) chain[0];
+            Instant notAfter = leaf.getNotAfter().toInstant();
+            if (notAfter.isBefore(now.plus(SOON))) {
+                return new Result("warn", "the broker's certificate expires " + notAfter + ": renew it");
+            }
+            return new Result("ok", "certificate of " + uri.getHost() + " trusted, valid until " + notAfter);
+        } catch (IOException | RuntimeException e) {
+            return new Result("fail", "TLS to " + uri.getHost() + ":" + port + " failed: " + e.getMessage());
+        }
+    }
+}

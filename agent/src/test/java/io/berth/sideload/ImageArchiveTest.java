@@ -1,0 +1,138 @@
+package io.berth.sideload;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.apache.commons.compress.compressors.xz.XZCompressorOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Synthetic docker save archives: accepted when whole, refused when anything is missing, short or changed. */
+class ImageArchiveTest {
+    private Path dir;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        dir = Files.createTempDirectory("berth-archive");
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private static String sha(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    /** The files of a one-image, one-layer docker save archive; {@code layerOnDisk} may differ from what the config says. */
+    private static Map<String, byte[]> save(byte[] layer, byte[] layerOnDisk) throws Exception {
+        byte[] config = ("{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" + sha(layer) + "\"]}}")
+                .getBytes(StandardCharsets.UTF_8);
+        String configName = sha(config) + ".json";
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("abc/layer.tar", layerOnDisk);
+        files.put(configName, config);
+        files.put("manifest.json", ("[{\"Config\":\"" + configName + "\",\"RepoTags\":[\"demo/app:1\"],"
+                + "\"Layers\":[\"abc/layer.tar\"]}]").getBytes(StandardCharsets.UTF_8));
+        return files;
+    }
+
+    private static byte[] tar(Map<String, byte[]> files) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            for (Map.Entry<String, byte[]> f : files.entrySet()) {
+                TarArchiveEntry e = new TarArchiveEntry(f.getKey());
+                e.setSize(f.getValue().length);
+                tar.putArchiveEntry(e);
+                tar.write(f.getValue());
+                tar.closeArchiveEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    private Path write(String name, byte[] content) throws IOException {
+        return Files.write(dir.resolve(name), content);
+    }
+
+    private static byte[] layer() {
+        byte[] layer = new byte[20000];
+        for (int i = 0; i < layer.length; i++) {
+            layer[i] = (byte) (i * 31);
+        }
+        return layer;
+    }
+
+    @Test
+    void wholeArchivesPassPlainGzipAndXz() throws Exception {
+        byte[] plain = tar(save(layer(), layer()));
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (OutputStream out = new GzipCompressorOutputStream(gz)) {
+            out.write(plain);
+        }
+        ByteArrayOutputStream xz = new ByteArrayOutputStream();
+        try (OutputStream out = new XZCompressorOutputStream(xz)) {
+            out.write(plain);
+        }
+        for (Path file : List.of(write("a.tar", plain), write("a.tar.gz", gz.toByteArray()),
+                write("a.tar.xz", xz.toByteArray()))) {
+            ImageArchive.Contents contents = ImageArchive.check(file);
+            assertEquals(List.of("demo/app:1"), contents.images(), file.toString());
+            assertEquals(1, contents.layers());
+            try (var in = ImageArchive.imagesStream(file)) {
+                assertTrue(Arrays.equals(plain, in.readAllBytes()), "the engine gets the plain tar of " + file);
+            }
+        }
+    }
+
+    @Test
+    void aChangedLayerIsRefused() throws Exception {
+        byte[] changed = layer();
+        changed[100] ^= 1;
+        Path file = write("changed.tar", tar(save(layer(), changed)));
+        String message = assertThrows(ImageArchive.InvalidArchiveException.class, () -> ImageArchive.check(file))
+                .getMessage();
+        assertTrue(message.contains("does not match its digest") && message.contains("nothing was loaded"), message);
+    }
+
+    @Test
+    void missingPartsAndTruncationAreRefused() throws Exception {
+        Map<String, byte[]> noManifest = save(layer(), layer());
+        noManifest.remove("manifest.json");
+        assertTrue(assertThrows(IOException.class, () -> ImageArchive.check(write("m.tar", tar(noManifest))))
+                .getMessage().contains("no manifest.json"));
+
+        Map<String, byte[]> noLayer = save(layer(), layer());
+        noLayer.remove("abc/layer.tar");
+        assertTrue(assertThrows(IOException.class, () -> ImageArchive.check(write("l.tar", tar(noLayer))))
+                .getMessage().contains("layer abc/layer.tar is missing"));
+
+        byte[] whole = tar(save(layer(), layer()));
+        Path cut = write("cut.tar", Arrays.copyOf(whole, 9000));
+        String message = assertThrows(IOException.class, () -> ImageArchive.check(cut)).getMessage();
+        assertTrue(message.contains("nothing was loaded"), message);
+
+        assertTrue(assertThrows(IOException.class, () -> ImageArchive.check(write("doc.json",
+                "{\"services\":{}}".getBytes(StandardCharsets.UTF_8)))).getMessage().contains("nothing was loaded"));
+    }
+}
