@@ -34,8 +34,6 @@ public final class Agent implements AutoCloseable {
     private static final Set<String> QUIET_ACTIONS = Set.of("create", "attach", "resize", "top", "export",
             "commit", "copy", "archive-path", "extract-to-dir", "mount", "unmount");
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-
     private final AgentConfig config;
     private final ScheduledThreadPoolExecutor timer;
     private final Engine engine;
@@ -93,11 +91,7 @@ public final class Agent implements AutoCloseable {
         this.actions = new Actions(engine, reconciler, reporter, store, intake, link::status, link::connected,
                 agentFacts(config));
         this.controlServer = new ControlServer(config.socket(), new ControlHandler(actions), timer);
-        link.serveCommands(new RemoteCommands()
-                .register("reconcile", body -> {
-                    reconciler.requestPass();
-                    return JSON.createObjectNode().put("requested", true);
-                }));
+        link.serveCommands(RemoteCommands.on(actions));
     }
 
     /** What the agent tells of itself to doctor and support bundles: no secrets. */

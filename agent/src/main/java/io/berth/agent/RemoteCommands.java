@@ -3,11 +3,21 @@ package io.berth.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.berth.actions.ActionException;
+import io.berth.actions.Actions;
+import io.berth.engine.LogQuery;
 import io.berth.link.MqttLink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.tinylog.Logger;
 
@@ -32,6 +42,67 @@ final class RemoteCommands implements MqttLink.CommandHandler {
     }
 
     private final Map<String, Verb> verbs = new TreeMap<>();
+    /** Commands may wait (a restart, a log read): one thread of their own, never Paho's, a short queue. */
+    private final ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(16), r -> {
+                Thread t = new Thread(r, "berth-commands");
+                t.setDaemon(true);
+                return t;
+            });
+
+    RemoteCommands() {
+        worker.allowCoreThreadTimeOut(true);
+    }
+
+    /** The MQTT commands of PROTOCOL.md §7, on the same actions as the control socket. */
+    static RemoteCommands on(Actions actions) {
+        return new RemoteCommands()
+                .register("reconcile", body -> {
+                    actions.reconcile();
+                    return JSON.createObjectNode().put("requested", true);
+                })
+                .register("restart", body -> {
+                    try {
+                        return JSON.getNodeFactory().textNode(actions.restart(requireText(body, "service")));
+                    } catch (ActionException e) {
+                        throw new CommandFailed(e.getMessage());
+                    }
+                })
+                .register("logs", body -> {
+                    String service = requireText(body, "service");
+                    int tail = body.path("tail").asInt(100);
+                    if (tail < 1 || tail > 1000) {
+                        throw new CommandFailed("'tail' must be 1 to 1000, found " + body.get("tail"));
+                    }
+                    ArrayNode lines = JSON.createArrayNode();
+                    CompletableFuture<Throwable> end = new CompletableFuture<>();
+                    try (AutoCloseable read = actions.logs(service, new LogQuery(tail, 0, false),
+                            line -> {
+                                synchronized (lines) {
+                                    lines.addObject().put("t", line.time()).put("stream", line.stream())
+                                            .put("line", line.line());
+                                }
+                            }, error -> end.complete(error))) {
+                        Throwable error = end.get(15, TimeUnit.SECONDS);
+                        if (error != null) {
+                            throw new CommandFailed("reading the logs of " + service + " failed: "
+                                    + error.getMessage());
+                        }
+                    } catch (ActionException e) {
+                        throw new CommandFailed(e.getMessage());
+                    } catch (TimeoutException e) {
+                        throw new CommandFailed("reading the logs of " + service + " took over 15 s");
+                    } catch (CommandFailed e) {
+                        throw e;
+                    } catch (Exception e) {
+                        throw new CommandFailed("reading the logs of " + service + " failed: " + e);
+                    }
+                    synchronized (lines) {
+                        return JSON.createObjectNode().put("service", service).set("lines", lines);
+                    }
+                })
+                .register("diagnose", body -> actions.diagnose());
+    }
 
     RemoteCommands register(String name, Verb verb) {
         verbs.put(name, verb);
@@ -40,7 +111,13 @@ final class RemoteCommands implements MqttLink.CommandHandler {
 
     @Override
     public void onCommand(String verb, byte[] body, Consumer<byte[]> reply) {
-        reply.accept(answer(verb, body));
+        try {
+            worker.execute(() -> reply.accept(answer(verb, body)));
+        } catch (RejectedExecutionException busy) {
+            ObjectNode answer = JSON.createObjectNode().put("ok", false).putNull("result")
+                    .put("error", "the agent is busy with 16 other commands: try again shortly");
+            reply.accept(answer.toString().getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     byte[] answer(String name, byte[] body) {

@@ -101,6 +101,34 @@ class RemoteCommandsIT {
     }
 
     @Test
+    void restartLogsAndDiagnoseWorkOnARealService() throws Exception {
+        String svc = device.container("cmd");
+        TestBroker broker = device.broker();
+        device.startAgent();
+        broker.publishDesired("""
+                {"revision": 1, "services": {"%s": {"image": "%s", "command": ["sh", "-c", "echo hello from $$HOSTNAME; sleep 3600"]}}}
+                """.formatted(svc, ReconcileIT.IMAGE_V1).replace("$$", "$"));
+        broker.awaitReported("converged", r -> TestBroker.converged(r, 1), ReconcileIT.CONVERGE);
+
+        JsonNode logs = request("logs", "{\"service\": \"" + svc + "\", \"tail\": 10}");
+        assertTrue(logs.path("ok").asBoolean(), logs.toString());
+        assertTrue(logs.path("result").path("lines").toString().contains("hello from"), logs.toString());
+
+        String startedBefore = DockerCli.inspect(svc, "{{.State.StartedAt}}");
+        JsonNode restart = request("restart", "{\"service\": \"" + svc + "\"}");
+        assertTrue(restart.path("ok").asBoolean(), restart.toString());
+        assertTrue(!startedBefore.equals(DockerCli.inspect(svc, "{{.State.StartedAt}}")), "restarted");
+
+        JsonNode missing = request("restart", "{}");
+        assertFalse(missing.path("ok").asBoolean());
+        assertTrue(missing.path("error").asText().contains("'service' is missing"), missing.toString());
+
+        JsonNode diagnose = request("diagnose", "{}");
+        assertTrue(diagnose.path("ok").asBoolean(), diagnose.toString());
+        assertTrue(diagnose.path("result").path("mqttConnected").asBoolean(), diagnose.toString());
+    }
+
+    @Test
     void unknownVerbsAndMalformedBodiesAreRefusedWithTheReason() throws Exception {
         device.startAgent();
         awaitOnline();
