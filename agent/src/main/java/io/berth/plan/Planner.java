@@ -8,6 +8,7 @@ import io.berth.model.NetworkSpec;
 import io.berth.model.ObservedNetwork;
 import io.berth.model.ObservedVolume;
 import io.berth.model.RunState;
+import io.berth.model.ServiceOptions;
 import io.berth.model.ServiceSpec;
 import io.berth.model.VolumeSpec;
 import java.time.Duration;
@@ -140,6 +141,9 @@ public final class Planner {
                 blocked.put(service, volumeProblem);
                 continue;
             }
+            if (context.givenUp().contains(service)) {
+                continue; // a terminal error: reported, waits for a new revision
+            }
             if (context.backingOff(service)) {
                 waiting = true;
                 continue;
@@ -165,6 +169,10 @@ public final class Planner {
                 continue;
             }
             if (spec.state() == RunState.RUNNING && shouldStart(spec, current)) {
+                if (unmetDependency(spec, desired, managedByService) != null) {
+                    waiting = true; // started once its dependencies are; their engine events bring the next pass
+                    continue;
+                }
                 steps.add(new Step.StartContainer(service, current.id()));
             } else if (spec.state() == RunState.STOPPED && current.isRunning()) {
                 steps.add(new Step.StopContainer(service, current.id(), grace(spec)));
@@ -184,6 +192,38 @@ public final class Planner {
             case "exited", "dead" -> spec.restart().keepsRunning();
             default -> false;
         };
+    }
+
+    /**
+     * The first {@code depends_on} entry of a service that is not met yet, or null: the
+     * dependency's container must run ({@code service_started}), be healthy
+     * ({@code service_healthy}) or have exited with 0 ({@code service_completed_successfully}).
+     * A dependency marked {@code required: false} that is not in the document is ignored.
+     */
+    static String unmetDependency(ServiceSpec spec, DesiredState desired,
+                                  Map<String, List<ObservedContainer>> managedByService) {
+        for (Map.Entry<String, ServiceOptions.Dependency> entry : spec.options().dependsOn().entrySet()) {
+            ServiceSpec dependency = desired.services().get(entry.getKey());
+            if (dependency == null) {
+                if (entry.getValue().required()) {
+                    return entry.getKey() + " (not in the document)";
+                }
+                continue;
+            }
+            ObservedContainer c = managedByService.getOrDefault(dependency.name(), List.of()).stream()
+                    .filter(o -> o.name().equals(dependency.containerName())).findFirst().orElse(null);
+            String condition = entry.getValue().condition() == null ? "service_started" : entry.getValue().condition();
+            boolean met = c != null && switch (condition) {
+                case "service_healthy" -> "running".equals(c.status()) && "healthy".equals(c.health());
+                case "service_completed_successfully" -> "exited".equals(c.status())
+                        && Integer.valueOf(0).equals(c.exitCode());
+                default -> c.isRunning();
+            };
+            if (!met) {
+                return entry.getKey() + " (" + condition + ")";
+            }
+        }
+        return null;
     }
 
     private static String firstUser(DesiredState desired, String volume) {

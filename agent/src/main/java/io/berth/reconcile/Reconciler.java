@@ -66,7 +66,7 @@ public final class Reconciler implements AutoCloseable {
     private boolean paused;
 
     /** A step that failed for a service (or {@code volume:NAME}): why, how often, and when to try again. */
-    record Failure(String message, int count, Instant notBefore) {}
+    record Failure(String message, int count, Instant notBefore, boolean terminal) {}
 
     /**
      * @param ownership the labels that mark what this agent creates ({@code Labels.ownership})
@@ -182,7 +182,7 @@ public final class Reconciler implements AutoCloseable {
                 engineUnreachable(e);
                 return;
             }
-            Plan plan = Planner.nextSteps(target, observed, new PlanContext(clock.instant(), notBefore()));
+            Plan plan = Planner.nextSteps(target, observed, new PlanContext(clock.instant(), notBefore(), givenUp()));
             if (plan.steps().isEmpty()) {
                 finish(target, observed, plan);
                 return;
@@ -195,15 +195,8 @@ public final class Reconciler implements AutoCloseable {
                 anyFailed |= !record(target, result);
             }
             if (anyFailed) {
-                // the failed ones back off; look again when the earliest retry is due
+                // the failed ones back off (or wait for a new revision); the others go on in the next batch
                 scheduleRetry();
-                try {
-                    ObservedState after = observe(target);
-                    reporter.publish(snapshot(target, after, plan.blocked(), Set.of(), phaseFor(target, after, plan)));
-                } catch (EngineException e) {
-                    engineUnreachable(e);
-                }
-                return;
             }
         }
         Logger.warn("reconciliation did not settle after {} batches; trying again shortly", MAX_BATCHES_PER_PASS);
@@ -260,7 +253,14 @@ public final class Reconciler implements AutoCloseable {
         Failure previous = failures.get(key);
         int count = previous == null ? 1 : previous.count() + 1;
         Duration delay = Backoff.delay(count, RETRY_BASE, RETRY_CAP, random);
-        failures.put(key, new Failure(e.getMessage(), count, clock.instant().plus(delay)));
+        if (e.terminal()) {
+            // retrying cannot help (an image that does not exist): report it and wait for a new revision
+            failures.put(key, new Failure(e.getMessage(), count, Instant.MAX, true));
+            Logger.warn("{}; not retried until a new revision arrives", e.getMessage());
+            reporter.event(target.revision(), "failed", step.service(), e.getMessage());
+            return false;
+        }
+        failures.put(key, new Failure(e.getMessage(), count, clock.instant().plus(delay), false));
         Logger.warn("{} (attempt {}, next try in {} s)", e.getMessage(), count, delay.toSeconds());
         reporter.event(target.revision(), "failed", step.service(), e.getMessage());
         return false;
@@ -327,6 +327,9 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private void engineUnreachable(EngineException e) {
+        if (worker.isShutdown()) {
+            return; // the agent is stopping: an interrupted engine call is expected
+        }
         engineFailures++;
         engineInfo = null;
         Duration delay = Backoff.delay(engineFailures, Duration.ofSeconds(1), Duration.ofSeconds(30), random);
@@ -341,9 +344,20 @@ public final class Reconciler implements AutoCloseable {
 
     private void scheduleRetry() {
         Instant now = clock.instant();
-        failures.values().stream().map(Failure::notBefore).filter(now::isBefore).min(Instant::compareTo)
+        failures.values().stream().filter(f -> !f.terminal()).map(Failure::notBefore).filter(now::isBefore)
+                .min(Instant::compareTo)
                 .ifPresent(at -> timer.schedule(this::requestPass, Duration.between(now, at).toMillis() + 10,
                         TimeUnit.MILLISECONDS));
+    }
+
+    private Set<String> givenUp() {
+        Set<String> keys = new HashSet<>();
+        failures.forEach((key, f) -> {
+            if (f.terminal()) {
+                keys.add(key);
+            }
+        });
+        return keys;
     }
 
     private Map<String, Instant> notBefore() {

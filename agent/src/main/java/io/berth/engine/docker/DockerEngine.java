@@ -187,6 +187,15 @@ public final class DockerEngine implements Engine {
                     throw new EngineException(what + " did not finish within " + PULL_TIMEOUT.toMinutes()
                             + " minutes; it will be tried again", false, null);
                 }
+            } catch (DockerClientException e) {
+                // errors in the pull's progress stream: a missing image or refused credentials will not
+                // mend themselves, a broken connection will
+                String message = String.valueOf(e.getMessage()).toLowerCase();
+                boolean terminal = message.contains("not found") || message.contains("manifest unknown")
+                        || message.contains("unauthorized") || message.contains("denied");
+                throw new EngineException(what + " failed: " + clean(e) + (terminal
+                        ? "; check the image name and the registry credentials, then publish a new revision" : ""),
+                        terminal, e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new EngineException(what + " was interrupted", false, e);

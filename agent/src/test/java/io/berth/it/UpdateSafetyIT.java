@@ -1,0 +1,71 @@
+package io.berth.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Dependency order and terminal errors against the real engine and registry. */
+class UpdateSafetyIT {
+    private TestDevice device;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        device = new TestDevice();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        device.close();
+    }
+
+    @Test
+    void aDependantStartsOnlyOnceItsDependencyIsHealthy() throws Exception {
+        String db = device.container("db");
+        String api = device.container("api");
+        TestBroker broker = device.broker();
+        device.startAgent();
+        broker.publishDesired("""
+                {"revision": 1, "services": {
+                  "%1$s": {"image": "%3$s", "command": ["sh", "-c", "sleep 3; touch /tmp/ready; sleep 3600"],
+                          "healthcheck": {"test": ["CMD", "test", "-f", "/tmp/ready"], "interval": "1s", "retries": 30}},
+                  "%2$s": {"image": "%3$s", "command": ["sleep", "3600"],
+                          "depends_on": {"%1$s": {"condition": "service_healthy"}}}}}
+                """.formatted(db, api, ReconcileIT.IMAGE_V1));
+        JsonNode reported = broker.awaitReported("converged", r -> TestBroker.converged(r, 1), Duration.ofSeconds(90));
+        assertEquals("healthy", reported.path("services").path(db).path("health").asText());
+        Instant dbStarted = Instant.parse(DockerCli.inspect(db, "{{.State.StartedAt}}"));
+        Instant apiStarted = Instant.parse(DockerCli.inspect(api, "{{.State.StartedAt}}"));
+        assertTrue(apiStarted.isAfter(dbStarted.plusSeconds(3)),
+                "api started " + apiStarted + ", db " + dbStarted + ": api waited for db's healthcheck");
+    }
+
+    @Test
+    void anImageThatDoesNotExistFailsItsServiceOnlyAndIsNotRetried() throws Exception {
+        String good = device.container("good");
+        String ghost = device.container("ghost");
+        TestBroker broker = device.broker();
+        device.startAgent();
+        broker.publishDesired("""
+                {"revision": 1, "services": {
+                  "%1$s": {"image": "%3$s", "command": ["sleep", "3600"]},
+                  "%2$s": {"image": "127.0.0.1:5000/demo/busybox:does-not-exist"}}}
+                """.formatted(good, ghost, ReconcileIT.IMAGE_V1));
+        JsonNode reported = broker.awaitReported("revision 1 applied, degraded",
+                r -> r.path("revision").path("applied").asLong() == 1 && "degraded".equals(r.path("phase").asText()),
+                Duration.ofSeconds(60));
+        assertEquals("running", reported.path("services").path(good).path("state").asText(), reported.toString());
+        JsonNode failed = reported.path("services").path(ghost);
+        assertEquals("failed", failed.path("state").asText(), failed.toString());
+        assertTrue(failed.path("error").asText().contains("does-not-exist"), failed.toString());
+        Thread.sleep(5000);
+        long failures = broker.events.stream().filter(e -> "failed".equals(e.path("type").asText())
+                && ghost.equals(e.path("service").asText())).count();
+        assertEquals(1, failures, "a terminal error is not retried: " + broker.events);
+    }
+}
