@@ -176,6 +176,15 @@ public final class Planner {
                 steps.add(new Step.StartContainer(service, current.id()));
             } else if (spec.state() == RunState.STOPPED && current.isRunning()) {
                 steps.add(new Step.StopContainer(service, current.id(), grace(spec)));
+            } else if (spec.state() == RunState.RUNNING && "running".equals(current.status())
+                    && "unhealthy".equals(current.health())) {
+                // restart-on-unhealthy, with its own backoff so a service that stays unhealthy is
+                // restarted ever less often, never given up on
+                if (context.backingOff(restartKey(service))) {
+                    waiting = true;
+                } else {
+                    steps.add(new Step.RestartContainer(service, current.id(), grace(spec)));
+                }
             }
         }
         return new Plan(steps, blocked, waiting);
@@ -226,6 +235,11 @@ public final class Planner {
         return null;
     }
 
+    /** The backoff-table key of a service's unhealthy restarts. */
+    public static String restartKey(String service) {
+        return "restart:" + service;
+    }
+
     private static String firstUser(DesiredState desired, String volume) {
         return desired.services().values().stream()
                 .filter(s -> s.mounts().stream().anyMatch(m -> m.type() == Mount.Type.VOLUME && m.source().equals(volume)))
@@ -251,7 +265,8 @@ public final class Planner {
             return !current.isRunning();
         }
         if ("running".equals(current.status())) {
-            return !"unhealthy".equals(current.health());
+            // with a healthcheck, running is not enough: it must have passed it
+            return "none".equals(current.health()) || "healthy".equals(current.health());
         }
         // a one-shot service that finished cleanly and is not meant to be restarted
         return "exited".equals(current.status()) && !spec.restart().keepsRunning()

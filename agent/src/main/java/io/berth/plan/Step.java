@@ -44,6 +44,9 @@ public sealed interface Step {
 
     record StopContainer(String service, String containerId, Duration grace) implements Step {}
 
+    /** Stops and starts a container that turned unhealthy (the engine itself never does). */
+    record RestartContainer(String service, String containerId, Duration grace) implements Step {}
+
     /** Stops (gracefully) and removes a managed container; its volumes stay. */
     record RemoveContainer(String service, String containerId, String containerName, Duration grace)
             implements Step {}

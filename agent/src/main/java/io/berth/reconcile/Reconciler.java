@@ -43,6 +43,9 @@ public final class Reconciler implements AutoCloseable {
     private static final int MAX_BATCHES_PER_PASS = 50;
     private static final Duration RETRY_BASE = Duration.ofSeconds(2);
     private static final Duration RETRY_CAP = Duration.ofMinutes(5);
+    private static final Duration UNHEALTHY_BASE = Duration.ofSeconds(5);
+    /** Healthy this long after its last unhealthy restart, a service's restart backoff starts over. */
+    private static final Duration STABLE_RUN = Duration.ofMinutes(10);
 
     private final Engine engine;
     private final Clock clock;
@@ -58,6 +61,8 @@ public final class Reconciler implements AutoCloseable {
     private DesiredState desired;
     private long appliedRevision;
     private final Map<String, Failure> failures = new HashMap<>();
+    /** Unhealthy restarts per service: how many in a row, and when the next one may come. */
+    private final Map<String, Failure> unhealthyRestarts = new HashMap<>();
     private String engineProblem;
     private int engineFailures;
     private EngineInfo engineInfo;
@@ -117,6 +122,7 @@ public final class Reconciler implements AutoCloseable {
     public void setDesired(DesiredState state) {
         this.desired = state;
         failures.clear();
+        unhealthyRestarts.clear();
         convergedAnnounced = false;
         pass();
     }
@@ -182,6 +188,7 @@ public final class Reconciler implements AutoCloseable {
                 engineUnreachable(e);
                 return;
             }
+            forgetStableRestarts(target, observed);
             Plan plan = Planner.nextSteps(target, observed, new PlanContext(clock.instant(), notBefore(), givenUp()));
             if (plan.steps().isEmpty()) {
                 finish(target, observed, plan);
@@ -246,6 +253,14 @@ public final class Reconciler implements AutoCloseable {
         String key = failureKey(step);
         if (result.error() == null) {
             failures.remove(key);
+            if (step instanceof Step.RestartContainer) {
+                Failure previous = unhealthyRestarts.get(step.service());
+                int count = previous == null ? 1 : previous.count() + 1;
+                Duration delay = Backoff.delay(count, UNHEALTHY_BASE, RETRY_CAP, random);
+                unhealthyRestarts.put(step.service(), new Failure("restarted " + count + " time(s) for being unhealthy",
+                        count, clock.instant().plus(delay), false));
+                scheduleAt(clock.instant().plus(delay));
+            }
             reporter.event(target.revision(), result.outcome().eventType(), step.service(), result.outcome().message());
             return true;
         }
@@ -287,8 +302,10 @@ public final class Reconciler implements AutoCloseable {
 
     private StatusReporter.Snapshot snapshot(DesiredState target, ObservedState observed, Map<String, String> blocked,
                                              Set<String> pulling, String phase) {
+        Map<String, Integer> restarts = new HashMap<>();
+        unhealthyRestarts.forEach((service, f) -> restarts.put(service, f.count()));
         return new StatusReporter.Snapshot(target, appliedRevision, null, engineInfo, blocked, failureMessages(),
-                observed, pulling, phase);
+                observed, pulling, phase, restarts);
     }
 
     private String phaseFor(DesiredState target, ObservedState observed, Plan plan) {
@@ -297,7 +314,12 @@ public final class Reconciler implements AutoCloseable {
         }
         boolean all = plan.blocked().isEmpty() && target.services().values().stream()
                 .allMatch(spec -> Planner.satisfied(spec, StatusReporter.containerOf(spec, observed)));
-        return all ? "converged" : "degraded";
+        if (all) {
+            return "converged";
+        }
+        boolean healthPending = target.services().values().stream().map(spec -> StatusReporter.containerOf(spec, observed))
+                .anyMatch(c -> c != null && "running".equals(c.status()) && "starting".equals(c.health()));
+        return healthPending && failures.isEmpty() ? "applying" : "degraded";
     }
 
     private void observeAndReport(DesiredState target) {
@@ -342,6 +364,24 @@ public final class Reconciler implements AutoCloseable {
         timer.schedule(this::requestPass, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    private void scheduleAt(Instant at) {
+        timer.schedule(this::requestPass, Math.max(0, Duration.between(clock.instant(), at).toMillis()) + 10,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** A service healthy for a stable run after its last unhealthy restart starts its backoff over. */
+    private void forgetStableRestarts(DesiredState target, ObservedState observed) {
+        Instant now = clock.instant();
+        unhealthyRestarts.entrySet().removeIf(e -> {
+            ServiceSpec spec = target.services().get(e.getKey());
+            if (spec == null) {
+                return true;
+            }
+            ObservedContainer c = StatusReporter.containerOf(spec, observed);
+            return c != null && "healthy".equals(c.health()) && now.isAfter(e.getValue().notBefore().plus(STABLE_RUN));
+        });
+    }
+
     private void scheduleRetry() {
         Instant now = clock.instant();
         failures.values().stream().filter(f -> !f.terminal()).map(Failure::notBefore).filter(now::isBefore)
@@ -363,6 +403,7 @@ public final class Reconciler implements AutoCloseable {
     private Map<String, Instant> notBefore() {
         Map<String, Instant> table = new HashMap<>();
         failures.forEach((key, f) -> table.put(key, f.notBefore()));
+        unhealthyRestarts.forEach((service, f) -> table.put(Planner.restartKey(service), f.notBefore()));
         return table;
     }
 

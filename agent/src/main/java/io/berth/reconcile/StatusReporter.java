@@ -41,7 +41,14 @@ public final class StatusReporter {
     /** Everything the report says, as the reconciler last saw it. {@code observed} null: unknown (engine away). */
     public record Snapshot(DesiredState desired, long appliedRevision, String engineProblem, EngineInfo engine,
                            Map<String, String> blocked, Map<String, String> failures, ObservedState observed,
-                           Set<String> pulling, String phase) {}
+                           Set<String> pulling, String phase, Map<String, Integer> agentRestarts) {
+
+        public Snapshot(DesiredState desired, long appliedRevision, String engineProblem, EngineInfo engine,
+                        Map<String, String> blocked, Map<String, String> failures, ObservedState observed,
+                        Set<String> pulling, String phase) {
+            this(desired, appliedRevision, engineProblem, engine, blocked, failures, observed, pulling, phase, Map.of());
+        }
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -257,7 +264,8 @@ public final class StatusReporter {
         node.put("imageId", imageId);
         node.put("container", c == null ? null : StepExecutor.shortId(c.id()));
         node.put("startedAt", c == null ? null : c.startedAt());
-        node.put("restarts", c == null ? 0 : c.restartCount());
+        // the engine's own restarts plus the agent's restarts of an unhealthy container
+        node.put("restarts", (c == null ? 0 : c.restartCount()) + s.agentRestarts().getOrDefault(spec.name(), 0));
         if (c == null || c.exitCode() == null) {
             node.putNull("exitCode");
         } else {

@@ -76,6 +76,13 @@ final class StepExecutor {
             engine.stop(stop.containerId(), stop.grace());
             return new Outcome("stopped", "stopped container " + shortId(stop.containerId()));
         }
+        if (step instanceof Step.RestartContainer restart) {
+            Logger.warn("service {} is unhealthy: restarting its container {}", restart.service(),
+                    shortId(restart.containerId()));
+            engine.stop(restart.containerId(), restart.grace());
+            engine.start(restart.containerId());
+            return new Outcome("health", "unhealthy: restarted container " + shortId(restart.containerId()));
+        }
         if (step instanceof Step.RemoveContainer remove) {
             Logger.info("removing container {} of service {}", remove.containerName(), remove.service());
             engine.stop(remove.containerId(), remove.grace());

@@ -46,6 +46,26 @@ class UpdateSafetyIT {
     }
 
     @Test
+    void anUnhealthyServiceIsRestartedAgainAndAgainWithBackoff() throws Exception {
+        String sick = device.container("sick");
+        TestBroker broker = device.broker();
+        device.startAgent();
+        broker.publishDesired("""
+                {"revision": 1, "services": {"%1$s": {"image": "%2$s", "command": ["sleep", "3600"],
+                  "healthcheck": {"test": ["CMD", "false"], "interval": "1s", "retries": 1}}}}
+                """.formatted(sick, ReconcileIT.IMAGE_V1));
+        JsonNode reported = broker.awaitReported("two restarts for being unhealthy",
+                r -> r.path("services").path(sick).path("restarts").asInt() >= 2, Duration.ofSeconds(60));
+        assertTrue(!"converged".equals(reported.path("phase").asText()), reported.toString());
+        java.util.List<Instant> restarts = broker.events.stream()
+                .filter(e -> "health".equals(e.path("type").asText()) && sick.equals(e.path("service").asText()))
+                .map(e -> Instant.parse(e.path("time").asText())).toList();
+        assertTrue(restarts.size() >= 2, broker.events.toString());
+        assertTrue(Duration.between(restarts.get(0), restarts.get(1)).toMillis() >= 2500,
+                "the second restart waited for the backoff: " + restarts);
+    }
+
+    @Test
     void anImageThatDoesNotExistFailsItsServiceOnlyAndIsNotRetried() throws Exception {
         String good = device.container("good");
         String ghost = device.container("ghost");

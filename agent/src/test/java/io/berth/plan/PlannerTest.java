@@ -561,10 +561,11 @@ class PlannerTest {
         }
 
         @Test
-        void runningAndNotUnhealthyIsSatisfied() {
+        void runningWithoutHealthcheckOrHealthyIsSatisfied() {
             assertTrue(Planner.satisfied(WEB, managed("c1", "web", WEB, "running")));
             assertTrue(Planner.satisfied(WEB, withHealth(managed("c1", "web", WEB, "running"), "healthy")));
-            assertTrue(Planner.satisfied(WEB, withHealth(managed("c1", "web", WEB, "running"), "starting")));
+            assertFalse(Planner.satisfied(WEB, withHealth(managed("c1", "web", WEB, "running"), "starting")),
+                    "with a healthcheck, converged waits until it passes");
             assertFalse(Planner.satisfied(WEB, withHealth(managed("c1", "web", WEB, "running"), "unhealthy")));
         }
 
