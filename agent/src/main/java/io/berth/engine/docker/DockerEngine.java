@@ -450,8 +450,15 @@ public final class DockerEngine implements Engine {
         } catch (ConflictException e) {
             throw new EngineException(what + " failed: " + clean(e), false, e);
         } catch (DockerException | DockerClientException e) {
-            boolean terminal = e instanceof DockerException d && d.getHttpStatus() == 400;
-            throw new EngineException(what + " failed: " + clean(e), terminal, e);
+            String message = clean(e);
+            boolean refusedLogin = message.toLowerCase().contains("unauthorized")
+                    || message.toLowerCase().contains("authentication required")
+                    || message.toLowerCase().contains("denied");
+            // a bad request or refused credentials will not mend themselves: wait for a new revision
+            boolean terminal = refusedLogin || (e instanceof DockerException d && d.getHttpStatus() == 400);
+            throw new EngineException(what + " failed: " + message + (refusedLogin
+                    ? "; the registry refused the credentials: fix 'registries' in the document and publish "
+                    + "a new revision" : ""), terminal, e);
         } catch (RuntimeException e) {
             // transport failures: the engine is down or restarting
             throw new EngineException(what + " failed: cannot reach the engine at " + host + " (" + rootMessage(e)
