@@ -149,6 +149,11 @@ public final class Planner {
                 continue;
             }
             boolean imagePresent = observed.images().containsKey(spec.image());
+            if (!imagePresent && "never".equals(spec.options().pullPolicy())) {
+                blocked.put(service, "image " + spec.image() + " is not on this device and pull_policy is 'never': "
+                        + "load it (berth load FILE) or set pull_policy to 'missing'");
+                continue;
+            }
             if (current == null) {
                 if (holder != null) {
                     waiting = true; // the name is held by a managed container being removed in this batch

@@ -83,4 +83,14 @@ class PlannerDependencyTest {
         assertFalse(plan.waiting());
         assertTrue(plan.settled());
     }
+
+    @Test
+    void pullPolicyNeverBlocksInsteadOfPulling() {
+        DesiredState offline = desired("""
+                {"revision": 5, "services": {"local": {"image": "127.0.0.1:5000/demo/busybox:9", "pull_policy": "never"}}}""");
+        Plan plan = Planner.nextSteps(offline, new ObservedState(List.of(), Map.of(), Map.of()),
+                new PlanContext(NOW, Map.of()));
+        assertTrue(plan.steps().isEmpty(), plan.steps().toString());
+        assertTrue(plan.blocked().get("local").contains("pull_policy is 'never'"), plan.blocked().toString());
+    }
 }
