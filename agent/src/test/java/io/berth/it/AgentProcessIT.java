@@ -12,24 +12,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The built jar run as a user runs it: {@code java -jar berth.jar agent}. */
-class AgentProcessIT {
-    private TestDevice device;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        device = new TestDevice();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        device.close();
-    }
-
+class AgentProcessIT extends WithTestDevice {
     private static Path jar() {
         Path jar = Path.of(System.getProperty("berth.jar", "target/berth.jar"));
         assertTrue(Files.isRegularFile(jar), "build the jar first (mvn package): " + jar.toAbsolutePath());

@@ -9,24 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Container output forwarded to {@code {p}/{d}/logs/{service}} through the real engine and broker. */
-class LogForwardingIT {
-    private TestDevice device;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        device = new TestDevice();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        device.close();
-    }
-
+class LogForwardingIT extends WithTestDevice {
     private static String service(String name, String script) {
         return """
                 {"revision": %d, "services": {"%s": {"image": "%s", "command": ["sh", "-c", "%s"]}}}

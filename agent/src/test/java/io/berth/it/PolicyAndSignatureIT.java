@@ -13,25 +13,11 @@ import java.security.KeyPairGenerator;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** PROTOCOL.md §3: a device with trusted keys and a strict policy rejects, with paths, and changes nothing. */
-class PolicyAndSignatureIT {
+class PolicyAndSignatureIT extends WithTestDevice {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private TestDevice device;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        device = new TestDevice();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        device.close();
-    }
-
     @Test
     void unsignedAndRefusedDocumentsAreRejectedAndASignedOneRuns() throws Exception {
         KeyPair key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();

@@ -14,32 +14,18 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The walking skeleton against the real engine, Mosquitto and registry that
  * {@code provisioning/dev-services up} starts.
  */
-class ReconcileIT {
+class ReconcileIT extends WithTestDevice {
     static final String IMAGE_V1 = "127.0.0.1:5000/demo/busybox:1";
     static final String IMAGE_V2 = "127.0.0.1:5000/demo/busybox:2";
     static final Duration CONVERGE = Duration.ofSeconds(90);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
-    private TestDevice device;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        device = new TestDevice();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        device.close();
-    }
 
     /** A document with one web service on a published loopback port and a named volume. */
     private String webDocument(long revision, String service, String volume, String image, int port) {

@@ -20,25 +20,11 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Remote commands over MQTT 5 request/response (PROTOCOL.md §7), from Java and from mosquitto_rr. */
-class RemoteCommandsIT {
+class RemoteCommandsIT extends WithTestDevice {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private TestDevice device;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        device = new TestDevice();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        device.close();
-    }
-
     /** Sends a command the MQTT 5 way: response topic + correlation data; returns the answer. */
     private JsonNode request(String verb, String body) throws Exception {
         MqttClient client = new MqttClient(TestBroker.URL, "it-rr-" + device.id, new MemoryPersistence());

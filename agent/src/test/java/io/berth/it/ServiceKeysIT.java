@@ -7,27 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * PROTOCOL.md §3: every service key reaches the engine. One document with (nearly) every key,
  * published to a real agent; {@code docker inspect} of what it created shows each mapping.
  */
-class ServiceKeysIT {
-    private TestDevice device;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        device = new TestDevice();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        device.close();
-    }
-
+class ServiceKeysIT extends WithTestDevice {
     @Test
     void everyKeyReachesTheEngine() throws Exception {
         String web = device.container("web");

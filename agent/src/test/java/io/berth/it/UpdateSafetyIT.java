@@ -6,24 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Dependency order and terminal errors against the real engine and registry. */
-class UpdateSafetyIT {
-    private TestDevice device;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        device = new TestDevice();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        device.close();
-    }
-
+class UpdateSafetyIT extends WithTestDevice {
     @Test
     void aDependantStartsOnlyOnceItsDependencyIsHealthy() throws Exception {
         String db = device.container("db");
