@@ -187,6 +187,9 @@ public final class DockerEngine implements Engine {
                     throw new EngineException(what + " did not finish within " + PULL_TIMEOUT.toMinutes()
                             + " minutes; it will be tried again", false, null);
                 }
+            } catch (NotFoundException e) {
+                throw new EngineException(what + " failed: " + clean(e) + "; check the image name, then publish a "
+                        + "new revision", true, e);
             } catch (DockerClientException e) {
                 // errors in the pull's progress stream: a missing image or refused credentials will not
                 // mend themselves, a broken connection will
@@ -446,7 +449,9 @@ public final class DockerEngine implements Engine {
         try {
             return body.run();
         } catch (NotFoundException e) {
-            throw new EngineException(what + " failed: " + clean(e), true, e);
+            // only a missing image is for good (pull maps it itself); a container or network that is
+            // missing now (being replaced) may be there on the next pass
+            throw new EngineException(what + " failed: " + clean(e), false, e);
         } catch (ConflictException e) {
             throw new EngineException(what + " failed: " + clean(e), false, e);
         } catch (DockerException | DockerClientException e) {
