@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -32,7 +33,7 @@ public final class ConfigLoader {
         KEYS.put("mqtt.password", null);
         KEYS.put("stateDir", "/var/lib/berth");
         KEYS.put("docker.host", "unix:///var/run/docker.sock");
-        KEYS.put("profile", DeviceProfile.DEFAULT);
+        KEYS.put("profile", DeviceProfile.AUTO);
         KEYS.put("socket", "/run/berth/berth.sock");
         KEYS.put("topicPrefix", "berth");
         KEYS.put("report.minInterval", "1s");
@@ -51,9 +52,21 @@ public final class ConfigLoader {
     }
 
     public static AgentConfig load(Path file, Map<String, String> env) throws ConfigException {
+        return load(file, env, ProfileDetector.Host::read);
+    }
+
+    /** As {@link #load(Path, Map)}, with the facts a profile is detected from (when none is configured). */
+    public static AgentConfig load(Path file, Map<String, String> env, Supplier<ProfileDetector.Host> host)
+            throws ConfigException {
         Map<String, String> fromFile = file == null ? Map.of() : readFile(file);
         String profileName = pick("profile", fromFile, env, Map.of());
-        DeviceProfile profile = DeviceProfile.load(profileName);
+        DeviceProfile profile;
+        if (DeviceProfile.AUTO.equals(profileName)) {
+            ProfileDetector.Detection detection = ProfileDetector.detect(host.get());
+            profile = DeviceProfile.load(detection.profile()).withChosenBy("detected from " + detection.reason());
+        } else {
+            profile = DeviceProfile.load(profileName);
+        }
         Map<String, String> profileDefaults = profile.settings();
 
         String deviceId = pick("deviceId", fromFile, env, profileDefaults);

@@ -60,10 +60,21 @@ public final class DockerEngine implements Engine {
     private final DockerClient client;
     private final String host;
     private final Map<String, String> ownership;
+    private final String platform;
 
     /** @param ownership the labels that mark what this agent created ({@link Labels#ownership}) */
     public DockerEngine(String dockerHost, Map<String, String> ownership) {
+        this(dockerHost, ownership, null);
+    }
+
+    /**
+     * @param ownership the labels that mark what this agent created ({@link Labels#ownership})
+     * @param platform  the image platform to pull ({@code linux/arm64}, from the device profile), or null
+     *                  for the engine's own
+     */
+    public DockerEngine(String dockerHost, Map<String, String> ownership, String platform) {
         this.host = dockerHost;
+        this.platform = platform == null || platform.isBlank() ? null : platform;
         this.ownership = Map.copyOf(ownership);
         // The API version is left unset on purpose: docker-java does not negotiate, and the
         // engine then answers in its own version (1.41 for dockerd 20.10).
@@ -148,9 +159,12 @@ public final class DockerEngine implements Engine {
 
     @Override
     public void pull(String image, RegistryAuth auth) throws EngineException {
-        String what = "pull " + image;
+        String what = "pull " + image + (platform == null ? "" : " for " + platform);
         call(what, () -> {
             var cmd = client.pullImageCmd(ImageRef.repositoryOf(image)).withTag(ImageRef.tagOf(image));
+            if (platform != null) {
+                cmd.withPlatform(platform);
+            }
             if (auth != null) {
                 cmd.withAuthConfig(new AuthConfig()
                         .withRegistryAddress(auth.registry())
