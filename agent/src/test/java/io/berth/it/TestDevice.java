@@ -25,6 +25,8 @@ final class TestDevice implements AutoCloseable {
     final Path stateDir;
     final List<String> containers = new ArrayList<>();
     final List<String> volumes = new ArrayList<>();
+    /** More environment for the agent's config (e.g. BERTH_PROFILE). */
+    final Map<String, String> env = new HashMap<>();
     private Agent agent;
     private TestBroker broker;
 
@@ -65,6 +67,7 @@ final class TestDevice implements AutoCloseable {
         env.put("BERTH_STATE_DIR", stateDir.toString());
         env.put("BERTH_SOCKET", stateDir.resolve("berth.sock").toString());
         env.put("BERTH_REPORT_MIN_INTERVAL", "200ms");
+        env.putAll(this.env);
         return ConfigLoader.load(null, env);
     }
 

@@ -40,6 +40,8 @@ import io.berth.model.RegistryAuth;
 import io.berth.model.ServiceSpec;
 import io.berth.model.VolumeSpec;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,6 +52,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.tinylog.Logger;
 
 /** The Docker Engine API through docker-java: the only class that knows docker-java. */
@@ -61,6 +64,7 @@ public final class DockerEngine implements Engine {
     private final String host;
     private final Map<String, String> ownership;
     private final String platform;
+    private volatile String engineArch;
 
     /** @param ownership the labels that mark what this agent created ({@link Labels#ownership}) */
     public DockerEngine(String dockerHost, Map<String, String> ownership) {
@@ -237,7 +241,13 @@ public final class DockerEngine implements Engine {
 
     @Override
     public void start(String containerId) throws EngineException {
-        call("start container " + shortId(containerId), () -> {
+        String what = "start container " + shortId(containerId);
+        call(what, () -> {
+            String foreign = foreignImage(containerId);
+            if (foreign != null) {
+                throw new EngineException(what + ": " + foreign + "; publish the image for this platform (or a "
+                        + "multi-arch image) or set the device profile that matches this board", true, null);
+            }
             try {
                 client.startContainerCmd(containerId).exec();
             } catch (NotModifiedException alreadyRunning) {
@@ -245,6 +255,24 @@ public final class DockerEngine implements Engine {
             }
             return null;
         });
+    }
+
+    /** Why the engine cannot run this container's image (its architecture), or null. */
+    private String foreignImage(String containerId) {
+        String imageId = client.inspectContainerCmd(containerId).exec().getImageId();
+        String imageArch = client.inspectImageCmd(imageId).exec().getArch();
+        if (engineArch == null) {
+            engineArch = client.infoCmd().exec().getArchitecture();
+        }
+        return Architectures.cannotRun(imageArch, engineArch, binfmtHandlers());
+    }
+
+    private static Set<String> binfmtHandlers() {
+        try (var entries = Files.list(Path.of("/proc/sys/fs/binfmt_misc"))) {
+            return entries.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+        } catch (IOException | RuntimeException e) {
+            return Set.of();
+        }
     }
 
     @Override
