@@ -60,6 +60,7 @@ public final class Main {
         return switch (args[0]) {
             case "agent" -> agent(args, env, err);
             case "validate" -> validate(args, out, err);
+            case "cds-training" -> cdsTraining(err); // hidden: for `berth cds-archive` (the launcher)
             case "version", "--version" -> {
                 out.println("berth " + Version.current());
                 yield OK;
@@ -113,6 +114,15 @@ public final class Main {
         agent.close();
         Logger.info("Berth stopped");
         return OK;
+    }
+
+    private static int cdsTraining(PrintStream err) {
+        try {
+            return CdsTraining.run();
+        } catch (Exception e) {
+            err.println("berth cds-training: " + e);
+            return FAILED;
+        }
     }
 
     private static int validate(String[] args, PrintStream out, PrintStream err) {

@@ -31,6 +31,10 @@ public final class ConfigLoader {
         KEYS.put("mqtt.url", "tcp://127.0.0.1:1883");
         KEYS.put("mqtt.username", null);
         KEYS.put("mqtt.password", null);
+        // written by berth-enroll for brokers that want mutual TLS (PEM files)
+        KEYS.put("mqtt.tls.caFile", null);
+        KEYS.put("mqtt.tls.certFile", null);
+        KEYS.put("mqtt.tls.keyFile", null);
         KEYS.put("stateDir", "/var/lib/berth");
         KEYS.put("docker.host", "unix:///var/run/docker.sock");
         KEYS.put("profile", DeviceProfile.AUTO);
