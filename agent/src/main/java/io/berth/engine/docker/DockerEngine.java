@@ -25,6 +25,7 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import com.github.dockerjava.transport.DockerHttpClient;
 import io.berth.engine.Engine;
 import io.berth.engine.EngineEvent;
 import io.berth.engine.EngineException;
@@ -86,11 +87,15 @@ public final class DockerEngine implements Engine {
                 .withDockerHost(dockerHost)
                 .withDockerTlsVerify(false)
                 .build();
-        ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
-                .dockerHost(URI.create(dockerHost))
-                .maxConnections(8)
-                .connectionTimeout(Duration.ofSeconds(5))
-                .build();
+        // unix:// through the JDK's own unix-domain channels (see UnixHttpClient: it spares the TLS
+        // stack httpclient5 loads); anything else through docker-java's httpclient5 transport
+        DockerHttpClient http = dockerHost.startsWith("unix://")
+                ? new UnixHttpClient(Path.of(URI.create(dockerHost).getPath()))
+                : new ApacheDockerHttpClient.Builder()
+                        .dockerHost(URI.create(dockerHost))
+                        .maxConnections(8)
+                        .connectionTimeout(Duration.ofSeconds(5))
+                        .build();
         this.client = DockerClientImpl.getInstance(config, http);
     }
 
