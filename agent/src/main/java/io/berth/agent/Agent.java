@@ -59,7 +59,8 @@ public final class Agent implements AutoCloseable {
         this.timer.setRemoveOnCancelPolicy(true);
         this.store = new StateStore(config.stateDir());
         store.prepare();
-        this.engine = new DockerEngine(config.dockerHost(), Labels.ownership(config.deviceId()));
+        this.engine = new DockerEngine(config.dockerHost(), Labels.ownership(config.deviceId()),
+                config.profile().platform());
         Topics topics = new Topics(config.topicPrefix(), config.deviceId());
         MqttLink.Settings settings = new MqttLink.Settings(config.mqttUrl(), config.mqttUsername(),
                 config.mqttPassword() == null ? null : config.mqttPassword().reveal().toCharArray(),
@@ -120,8 +121,9 @@ public final class Agent implements AutoCloseable {
 
     /** Starts everything; returns at once. MQTT and the engine come up in parallel. */
     public void start() {
-        Logger.info("Berth {} starting: device {}, profile {}, state dir {}, engine {}, broker {}", Version.current(),
-                config.deviceId(), config.profile().name(), config.stateDir(), config.dockerHost(), config.mqttUrl());
+        Logger.info("Berth {} starting: device {}, profile {} ({}), state dir {}, engine {}, broker {}",
+                Version.current(), config.deviceId(), config.profile().name(), config.profile().chosenBy(),
+                config.stateDir(), config.dockerHost(), config.mqttUrl());
         link.start();
         try {
             logStreams = engine.openLogStreams(logs);

@@ -80,6 +80,7 @@ public final class Main {
             case "validate" -> ValidateCommand.run(args, env, out, err);
             case "keygen" -> SigningCommands.keygen(args, out, err);
             case "sign" -> SigningCommands.sign(args, env, out, err);
+            case "cds-training" -> cdsTraining(err); // hidden: for `berth cds-archive` (the launcher)
             case "version", "--version" -> {
                 out.println("berth " + Version.current());
                 yield OK;
@@ -141,5 +142,14 @@ public final class Main {
         agent.close();
         Logger.info("Berth stopped");
         return OK;
+    }
+
+    private static int cdsTraining(PrintStream err) {
+        try {
+            return CdsTraining.run();
+        } catch (Exception e) {
+            err.println("berth cds-training: " + e);
+            return FAILED;
+        }
     }
 }

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -33,12 +34,13 @@ public final class ConfigLoader {
         KEYS.put("mqtt.url", "tcp://127.0.0.1:1883");
         KEYS.put("mqtt.username", null);
         KEYS.put("mqtt.password", null);
+        // written by berth-enroll for brokers that want mutual TLS (PEM files)
         KEYS.put("mqtt.tls.caFile", null);
         KEYS.put("mqtt.tls.certFile", null);
         KEYS.put("mqtt.tls.keyFile", null);
         KEYS.put("stateDir", "/var/lib/berth");
         KEYS.put("docker.host", "unix:///var/run/docker.sock");
-        KEYS.put("profile", DeviceProfile.DEFAULT);
+        KEYS.put("profile", DeviceProfile.AUTO);
         KEYS.put("socket", "/run/berth/berth.sock");
         KEYS.put("topicPrefix", "berth");
         KEYS.put("report.minInterval", "1s");
@@ -76,9 +78,21 @@ public final class ConfigLoader {
     }
 
     public static AgentConfig load(Path file, Map<String, String> env) throws ConfigException {
+        return load(file, env, ProfileDetector.Host::read);
+    }
+
+    /** As {@link #load(Path, Map)}, with the facts a profile is detected from (when none is configured). */
+    public static AgentConfig load(Path file, Map<String, String> env, Supplier<ProfileDetector.Host> host)
+            throws ConfigException {
         Map<String, String> fromFile = file == null ? Map.of() : readFile(file);
         String profileName = pick("profile", fromFile, env, Map.of());
-        DeviceProfile profile = DeviceProfile.load(profileName);
+        DeviceProfile profile;
+        if (DeviceProfile.AUTO.equals(profileName)) {
+            ProfileDetector.Detection detection = ProfileDetector.detect(host.get());
+            profile = DeviceProfile.load(detection.profile()).withChosenBy("detected from " + detection.reason());
+        } else {
+            profile = DeviceProfile.load(profileName);
+        }
         Map<String, String> profileDefaults = profile.settings();
 
         String deviceId = pick("deviceId", fromFile, env, profileDefaults);
@@ -143,15 +157,24 @@ public final class ConfigLoader {
                                Map<String, String> profile) throws ConfigException {
         String text = pick(key, file, env, profile);
         try {
-            long value = Long.parseLong(text.strip());
+            // sizes may carry a binary unit, as the device profiles write them: 16KiB, 1MiB, 2GiB
+            String t = text.strip();
+            long unit = 1;
+            for (String[] suffix : new String[][] {{"KiB", "1024"}, {"MiB", "1048576"}, {"GiB", "1073741824"}}) {
+                if (t.endsWith(suffix[0])) {
+                    unit = Long.parseLong(suffix[1]);
+                    t = t.substring(0, t.length() - suffix[0].length()).strip();
+                }
+            }
+            long value = Math.multiplyExact(Long.parseLong(t), unit);
             if (value >= min && value <= max) {
                 return value;
             }
-        } catch (NumberFormatException e) {
+        } catch (NumberFormatException | ArithmeticException e) {
             // below
         }
         throw new ConfigException(key + " '" + text + "' must be a whole number from " + min + " to " + max
-                + " (set it in the config file or " + envName(key) + ")");
+                + " (a size may end in KiB, MiB or GiB; set it in the config file or " + envName(key) + ")");
     }
 
     private static Path path(String key, Map<String, String> file, Map<String, String> env,

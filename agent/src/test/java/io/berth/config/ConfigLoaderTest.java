@@ -25,6 +25,10 @@ class ConfigLoaderTest {
     Path dir;
 
     private static final Map<String, String> DEVICE = Map.of("BERTH_DEVICE_ID", "pi-0042");
+    /** A host nothing can be detected on: the profile falls back to 'generic'. */
+    private static final ProfileDetector.Host UNKNOWN_HOST = new ProfileDetector.Host(null, null, "sparc64");
+    private static final ProfileDetector.Host PI4 = new ProfileDetector.Host("Raspberry Pi 4 Model B Rev 1.4", null,
+            "aarch64");
 
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({
@@ -57,7 +61,7 @@ class ConfigLoaderTest {
 
     @Test
     void defaultsWithOnlyTheDeviceId() throws ConfigException {
-        AgentConfig config = ConfigLoader.load(null, DEVICE);
+        AgentConfig config = ConfigLoader.load(null, DEVICE, () -> UNKNOWN_HOST);
         assertEquals("pi-0042", config.deviceId());
         assertEquals("tcp://127.0.0.1:1883", config.mqttUrl());
         assertNull(config.mqttUsername());
@@ -235,6 +239,33 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().contains("topicPrefix"), "the known keys are listed: " + e.getMessage());
         String unknownPart = e.getMessage().substring(0, e.getMessage().lastIndexOf("known keys"));
         assertFalse(unknownPart.contains("mqtt.url"), "a known key is not reported as unknown: " + e.getMessage());
+    }
+
+    @Test
+    void withoutAProfileTheBoardIsDetected() throws ConfigException {
+        AgentConfig config = ConfigLoader.load(null, DEVICE, () -> PI4);
+        assertEquals("raspberry-pi-4", config.profile().name());
+        assertEquals("linux/arm64", config.profile().platform());
+        assertTrue(config.profile().chosenBy().contains("Raspberry Pi 4"), config.profile().chosenBy());
+    }
+
+    @Test
+    void aConfiguredProfileWinsOverDetectionAndAutoDetects() throws Exception {
+        Map<String, String> env = Map.of("BERTH_DEVICE_ID", "d", "BERTH_PROFILE", "generic-armv7");
+        AgentConfig config = ConfigLoader.load(null, env, () -> PI4);
+        assertEquals("generic-armv7", config.profile().name());
+        assertEquals("configured", config.profile().chosenBy());
+        assertEquals("linux/arm/v7", config.profile().platform());
+        Path file = write("auto.yaml", "deviceId: d\nprofile: auto\n");
+        assertEquals("raspberry-pi-4", ConfigLoader.load(file, Map.of(), () -> PI4).profile().name());
+    }
+
+    @Test
+    void genericStaysAndPullsForTheEnginesOwnPlatform() throws ConfigException {
+        AgentConfig config = ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d", "BERTH_PROFILE", "generic"),
+                () -> PI4);
+        assertEquals("generic", config.profile().name());
+        assertNull(config.profile().platform());
     }
 
     @Test

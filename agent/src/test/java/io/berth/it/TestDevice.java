@@ -27,7 +27,7 @@ final class TestDevice implements AutoCloseable {
     final List<String> containers = new ArrayList<>();
     final List<String> volumes = new ArrayList<>();
     final List<String> networks = new ArrayList<>();
-    /** More environment for the agent's config (policy keys, trusted keys…). */
+    /** More environment for the agent's config (policy keys, trusted keys, BERTH_PROFILE…). */
     final Map<String, String> env = new HashMap<>();
     private Agent agent;
     private TestBroker broker;
@@ -86,6 +86,8 @@ final class TestDevice implements AutoCloseable {
         env.put("BERTH_STATE_DIR", stateDir.toString());
         env.put("BERTH_SOCKET", stateDir.resolve("berth.sock").toString());
         env.put("BERTH_REPORT_MIN_INTERVAL", "200ms");
+        // the profile's log rate limit is for metered links, not for tests that count lines
+        env.put("BERTH_LOGS_LINES_PER_SECOND", "100000");
         env.putAll(extraEnv);
         env.putAll(this.env);
         return ConfigLoader.load(null, env);

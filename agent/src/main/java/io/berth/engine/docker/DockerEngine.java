@@ -28,6 +28,7 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import com.github.dockerjava.transport.DockerHttpClient;
 import io.berth.engine.Engine;
 import io.berth.engine.EngineEvent;
 import io.berth.engine.EngineException;
@@ -48,6 +49,8 @@ import io.berth.model.RegistryAuth;
 import io.berth.model.ServiceSpec;
 import io.berth.model.VolumeSpec;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,6 +61,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.tinylog.Logger;
 
 /** The Docker Engine API through docker-java: the only class that knows docker-java. */
@@ -68,10 +72,22 @@ public final class DockerEngine implements Engine {
     private final DockerClient client;
     private final String host;
     private final Map<String, String> ownership;
+    private final String platform;
+    private volatile String engineArch;
 
     /** @param ownership the labels that mark what this agent created ({@link Labels#ownership}) */
     public DockerEngine(String dockerHost, Map<String, String> ownership) {
+        this(dockerHost, ownership, null);
+    }
+
+    /**
+     * @param ownership the labels that mark what this agent created ({@link Labels#ownership})
+     * @param platform  the image platform to pull ({@code linux/arm64}, from the device profile), or null
+     *                  for the engine's own
+     */
+    public DockerEngine(String dockerHost, Map<String, String> ownership, String platform) {
         this.host = dockerHost;
+        this.platform = platform == null || platform.isBlank() ? null : platform;
         this.ownership = Map.copyOf(ownership);
         // The API version is left unset on purpose: docker-java does not negotiate, and the
         // engine then answers in its own version (1.41 for dockerd 20.10).
@@ -79,11 +95,15 @@ public final class DockerEngine implements Engine {
                 .withDockerHost(dockerHost)
                 .withDockerTlsVerify(false)
                 .build();
-        ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
-                .dockerHost(URI.create(dockerHost))
-                .maxConnections(8)
-                .connectionTimeout(Duration.ofSeconds(5))
-                .build();
+        // unix:// through the JDK's own unix-domain channels (see UnixHttpClient: it spares the TLS
+        // stack httpclient5 loads); anything else through docker-java's httpclient5 transport
+        DockerHttpClient http = dockerHost.startsWith("unix://")
+                ? new UnixHttpClient(Path.of(URI.create(dockerHost).getPath()))
+                : new ApacheDockerHttpClient.Builder()
+                        .dockerHost(URI.create(dockerHost))
+                        .maxConnections(8)
+                        .connectionTimeout(Duration.ofSeconds(5))
+                        .build();
         this.client = DockerClientImpl.getInstance(config, http);
     }
 
@@ -171,9 +191,12 @@ public final class DockerEngine implements Engine {
 
     @Override
     public void pull(String image, RegistryAuth auth) throws EngineException {
-        String what = "pull " + image;
+        String what = "pull " + image + (platform == null ? "" : " for " + platform);
         call(what, () -> {
             var cmd = client.pullImageCmd(ImageRef.repositoryOf(image)).withTag(ImageRef.tagOf(image));
+            if (platform != null) {
+                cmd.withPlatform(platform);
+            }
             if (auth != null) {
                 cmd.withAuthConfig(new AuthConfig()
                         .withRegistryAddress(auth.registry())
@@ -290,7 +313,13 @@ public final class DockerEngine implements Engine {
 
     @Override
     public void start(String containerId) throws EngineException {
-        call("start container " + shortId(containerId), () -> {
+        String what = "start container " + shortId(containerId);
+        call(what, () -> {
+            String foreign = foreignImage(containerId);
+            if (foreign != null) {
+                throw new EngineException(what + ": " + foreign + "; publish the image for this platform (or a "
+                        + "multi-arch image) or set the device profile that matches this board", true, null);
+            }
             try {
                 client.startContainerCmd(containerId).exec();
             } catch (NotModifiedException alreadyRunning) {
@@ -298,6 +327,24 @@ public final class DockerEngine implements Engine {
             }
             return null;
         });
+    }
+
+    /** Why the engine cannot run this container's image (its architecture), or null. */
+    private String foreignImage(String containerId) {
+        String imageId = client.inspectContainerCmd(containerId).exec().getImageId();
+        String imageArch = client.inspectImageCmd(imageId).exec().getArch();
+        if (engineArch == null) {
+            engineArch = client.infoCmd().exec().getArchitecture();
+        }
+        return Architectures.cannotRun(imageArch, engineArch, binfmtHandlers());
+    }
+
+    private static Set<String> binfmtHandlers() {
+        try (var entries = Files.list(Path.of("/proc/sys/fs/binfmt_misc"))) {
+            return entries.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+        } catch (IOException | RuntimeException e) {
+            return Set.of();
+        }
     }
 
     @Override

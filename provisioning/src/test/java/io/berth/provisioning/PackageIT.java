@@ -1,0 +1,33 @@
+package io.berth.provisioning;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The .deb the build made, installed on this machine and purged again, by
+ * {@code provisioning/deb/test-install} (contents, systemd-analyze verify, install, the
+ * installed launcher, berth-enroll, remove, purge).
+ */
+class PackageIT {
+
+    @Test
+    void installsRunsAndPurges() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "installing a package needs root");
+        Path deb = Path.of(System.getProperty("berth.deb"));
+        Process p = new ProcessBuilder("deb/test-install", deb.toString()).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+        }
+        System.out.print(out);
+        assertEquals(0, p.exitValue(), out);
+        assumeTrue(Files.exists(deb));
+    }
+}
