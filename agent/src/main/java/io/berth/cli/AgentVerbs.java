@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.localapi.ControlClient;
 import io.berth.model.Durations;
-import io.berth.spec.DocumentReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -285,10 +284,8 @@ final class AgentVerbs {
             }
             out.println("loaded " + loaded.path("images").size() + " image(s) from " + file.getFileName());
         } else {
-            try {
-                document = DocumentReader.readFile(file);
-            } catch (IOException e) {
-                err.println("berth apply: " + e.getMessage());
+            document = ComposeFile.readForSending(file, env, "apply", err);
+            if (document == null) {
                 return FAILED;
             }
         }

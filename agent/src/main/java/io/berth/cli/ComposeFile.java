@@ -30,6 +30,28 @@ import java.util.Map;
  */
 record ComposeFile(JsonNode document, List<SpecError> errors, List<SpecError> warnings) {
 
+    /**
+     * Reads a document for a verb that sends it on (apply, publish, bundle): interpolated and
+     * env_file resolved as Compose does, warnings printed as {@code path: warning: message}.
+     * Prints the errors and returns null when it cannot be sent.
+     */
+    static JsonNode readForSending(Path file, Map<String, String> environment, String verb,
+                                   java.io.PrintStream err) {
+        ComposeFile compose;
+        try {
+            compose = load(file, environment);
+        } catch (IOException e) {
+            err.println("berth " + verb + ": " + e.getMessage());
+            return null;
+        }
+        compose.warnings().forEach(w -> err.println(file + ": " + w.path() + ": warning: " + w.message()));
+        if (!compose.errors().isEmpty()) {
+            compose.errors().forEach(e -> err.println(file + ": " + e));
+            return null;
+        }
+        return compose.document();
+    }
+
     /** @throws IOException when the file cannot be read at all, or is not YAML or JSON */
     static ComposeFile load(Path file, Map<String, String> environment) throws IOException {
         JsonNode raw = DocumentReader.readFile(file);

@@ -7,7 +7,6 @@ import io.berth.link.OperatorClient;
 import io.berth.link.Topics;
 import io.berth.model.Durations;
 import io.berth.spec.DocumentParser;
-import io.berth.spec.DocumentReader;
 import io.berth.spec.ParsedDocument;
 import io.berth.spec.SpecError;
 import java.io.IOException;
@@ -88,10 +87,12 @@ final class OperatorVerbs {
         }
         Path file = Path.of(a.positional.get(0));
         JsonNode tree;
-        try {
-            tree = Files.isReadable(file) ? DocumentReader.readFile(file) : null;
-        } catch (IOException e) {
-            err.println("berth publish: " + e.getMessage());
+        if (!Files.isReadable(file)) {
+            err.println("berth publish: cannot read " + file);
+            return AgentVerbs.USAGE;
+        }
+        tree = ComposeFile.readForSending(file, env, "publish", err);
+        if (tree == null) {
             return AgentVerbs.FAILED;
         }
         if (tree == null || !tree.isObject()) {

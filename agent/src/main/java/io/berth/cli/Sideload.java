@@ -7,7 +7,6 @@ import io.berth.engine.docker.EngineProbe;
 import io.berth.localapi.ControlClient;
 import io.berth.sideload.ImageArchive;
 import io.berth.spec.DocumentParser;
-import io.berth.spec.DocumentReader;
 import io.berth.spec.ParsedDocument;
 import io.berth.spec.SpecError;
 import io.berth.support.Version;
@@ -125,10 +124,8 @@ final class Sideload {
         Path doc = Path.of(a.positional.get(0));
         Path output = Path.of(a.value("--output"));
         JsonNode tree;
-        try {
-            tree = DocumentReader.readFile(doc);
-        } catch (IOException e) {
-            err.println("berth bundle: " + e.getMessage());
+        tree = ComposeFile.readForSending(doc, env, "bundle", err);
+        if (tree == null) {
             return AgentVerbs.FAILED;
         }
         if (tree == null || !tree.isObject()) {
