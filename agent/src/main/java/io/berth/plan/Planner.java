@@ -159,6 +159,8 @@ public final class Planner {
                     waiting = true; // the name is held by a managed container being removed in this batch
                 } else if (!imagePresent) {
                     steps.add(new Step.PullImage(service, spec.image(), desired.authFor(spec.image())));
+                } else if (!containersItNeeds(spec).stream().allMatch(byName::containsKey)) {
+                    waiting = true; // network_mode container:, volumes_from, links: created once those exist
                 } else if (spec.mounts().stream().noneMatch(m -> m.type() == Mount.Type.VOLUME
                         && volumesNotReady.contains(m.source()))
                         && spec.options().networks().keySet().stream().noneMatch(networksNotReady::contains)) {
@@ -238,6 +240,18 @@ public final class Planner {
             }
         }
         return null;
+    }
+
+    /** The containers a service's container must find at creation: shared network, volumes_from, links. */
+    static Set<String> containersItNeeds(ServiceSpec spec) {
+        Set<String> names = new TreeSet<>();
+        ServiceOptions o = spec.options();
+        if (o.networkMode() != null && o.networkMode().startsWith("container:")) {
+            names.add(o.networkMode().substring("container:".length()));
+        }
+        o.volumesFrom().forEach(v -> names.add(v.split(":", 2)[0]));
+        o.links().forEach(l -> names.add(l.split(":", 2)[0]));
+        return names;
     }
 
     /** The backoff-table key of a service's unhealthy restarts. */

@@ -507,7 +507,9 @@ public final class DockerEngine implements Engine {
                     || message.toLowerCase().contains("authentication required")
                     || message.toLowerCase().contains("denied");
             // a bad request or refused credentials will not mend themselves: wait for a new revision
-            boolean terminal = refusedLogin || (e instanceof DockerException d && d.getHttpStatus() == 400);
+            // "No such container/network" (a container being replaced) is worth another pass
+            boolean terminal = refusedLogin || (e instanceof DockerException d && d.getHttpStatus() == 400
+                    && !message.contains("No such"));
             throw new EngineException(what + " failed: " + message + (refusedLogin
                     ? "; the registry refused the credentials: fix 'registries' in the document and publish "
                     + "a new revision" : ""), terminal, e);
