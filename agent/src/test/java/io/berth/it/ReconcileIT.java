@@ -41,6 +41,17 @@ class ReconcileIT extends WithTestDevice {
                 """.formatted(revision, service, image, port, volume, volume);
     }
 
+    /** The web service with its volume on a free port, published as revision 1 and converged. */
+    private record Web(String name, String volume, int port, TestBroker broker) {}
+
+    private Web webConvergedOnRevision1() throws Exception {
+        Web w = new Web(device.container("web"), device.volume("data"), TestDevice.freePort(), device.broker());
+        device.startAgent();
+        w.broker().publishDesired(webDocument(1, w.name(), w.volume(), IMAGE_V1, w.port()));
+        w.broker().awaitReported("revision 1", r -> TestBroker.converged(r, 1), CONVERGE);
+        return w;
+    }
+
     static String httpGet(int port) {
         try {
             HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
@@ -97,13 +108,11 @@ class ReconcileIT extends WithTestDevice {
 
     @Test
     void newImageReplacesTheContainerAndTheVolumeKeepsItsData() throws Exception {
-        String web = device.container("web");
-        String data = device.volume("data");
-        int port = TestDevice.freePort();
-        TestBroker broker = device.broker();
-        device.startAgent();
-        broker.publishDesired(webDocument(1, web, data, IMAGE_V1, port));
-        broker.awaitReported("revision 1", r -> TestBroker.converged(r, 1), CONVERGE);
+        Web w = webConvergedOnRevision1();
+        String web = w.name();
+        String data = w.volume();
+        int port = w.port();
+        TestBroker broker = w.broker();
         awaitHttp(port, "v1");
         String firstId = DockerCli.inspect(web, "{{.Id}}");
         DockerCli.ok("exec", web, "sh", "-c", "echo kept > /data/file");
@@ -187,13 +196,11 @@ class ReconcileIT extends WithTestDevice {
 
     @Test
     void restartedWithoutBrokerTheAgentConvergesFromItsStateDir() throws Exception {
-        String web = device.container("web");
-        String data = device.volume("data");
-        int port = TestDevice.freePort();
-        TestBroker broker = device.broker();
-        device.startAgent();
-        broker.publishDesired(webDocument(1, web, data, IMAGE_V1, port));
-        broker.awaitReported("revision 1", r -> TestBroker.converged(r, 1), CONVERGE);
+        Web w = webConvergedOnRevision1();
+        String web = w.name();
+        String data = w.volume();
+        int port = w.port();
+        TestBroker broker = w.broker();
         device.stopAgent();
 
         // a reboot took the container; the broker is out of reach (nothing listens on that port)
@@ -299,13 +306,11 @@ class ReconcileIT extends WithTestDevice {
 
     @Test
     void anEmptyRetainedDocumentChangesNothing() throws Exception {
-        String web = device.container("web");
-        String data = device.volume("data");
-        int port = TestDevice.freePort();
-        TestBroker broker = device.broker();
-        device.startAgent();
-        broker.publishDesired(webDocument(1, web, data, IMAGE_V1, port));
-        broker.awaitReported("revision 1", r -> TestBroker.converged(r, 1), CONVERGE);
+        Web w = webConvergedOnRevision1();
+        String web = w.name();
+        String data = w.volume();
+        int port = w.port();
+        TestBroker broker = w.broker();
         String id = DockerCli.inspect(web, "{{.Id}}");
 
         broker.publishDesired(new byte[0]);
