@@ -10,14 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 /**
  * Log forwarding benchmark (not a test): run by {@code provisioning/bench/logs}. Starts the built
@@ -93,34 +88,16 @@ public final class LogBench {
     }
 
     private void subscribe(Run run) throws MqttException {
-        run.operator.setCallback(new MqttCallback() {
-            @Override
-            public void disconnected(MqttDisconnectResponse response) {}
-
-            @Override
-            public void mqttErrorOccurred(MqttException exception) {}
-
-            @Override
-            public void messageArrived(String topic, MqttMessage message) throws Exception {
-                JsonNode batch = JSON.readTree(message.getPayload());
-                long now = System.nanoTime();
-                if (firstNanos == 0) {
-                    firstNanos = now;
-                }
-                lastNanos = now;
-                lines.addAndGet(batch.path("lines").size());
-                dropped.addAndGet(batch.path("dropped").asLong());
+        run.operator.setCallback(OnMessage.callback((topic, message) -> {
+            JsonNode batch = JSON.readTree(message.getPayload());
+            long now = System.nanoTime();
+            if (firstNanos == 0) {
+                firstNanos = now;
             }
-
-            @Override
-            public void deliveryComplete(IMqttToken token) {}
-
-            @Override
-            public void connectComplete(boolean reconnect, String serverURI) {}
-
-            @Override
-            public void authPacketArrived(int reasonCode, MqttProperties properties) {}
-        });
+            lastNanos = now;
+            lines.addAndGet(batch.path("lines").size());
+            dropped.addAndGet(batch.path("dropped").asLong());
+        }));
         run.operator.subscribe(run.prefix + "/" + run.device + "/logs/#", 1);
     }
 

@@ -118,27 +118,9 @@ class MqttTlsIT {
 
     /** Every message the client receives goes into the map (topic to payload). */
     private static void collect(MqttClient client, Map<String, String> into) {
-        client.setCallback(new org.eclipse.paho.mqttv5.client.MqttCallback() {
-            @Override
-            public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse r) {}
-
-            @Override
-            public void mqttErrorOccurred(MqttException e) {}
-
-            @Override
-            public void messageArrived(String topic, org.eclipse.paho.mqttv5.common.MqttMessage message) {
-                into.put(topic, new String(message.getPayload(), StandardCharsets.UTF_8));
-            }
-
-            @Override
-            public void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) {}
-
-            @Override
-            public void connectComplete(boolean reconnect, String uri) {}
-
-            @Override
-            public void authPacketArrived(int code, org.eclipse.paho.mqttv5.common.packet.MqttProperties p) {}
-        });
+        client.setCallback(OnMessage.callback((topic, message) -> {
+            into.put(topic, new String(message.getPayload(), StandardCharsets.UTF_8));
+        }));
     }
 
     private static void close(MqttClient client) {

@@ -12,12 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.junit.jupiter.api.Test;
@@ -31,27 +27,9 @@ class RemoteCommandsIT extends WithTestDevice {
         CompletableFuture<MqttMessage> answer = new CompletableFuture<>();
         String replyTopic = device.prefix() + "/" + device.id + "/reply/" + verb;
         byte[] correlation = ("corr-" + System.nanoTime()).getBytes(StandardCharsets.UTF_8);
-        client.setCallback(new MqttCallback() {
-            @Override
-            public void disconnected(MqttDisconnectResponse response) {}
-
-            @Override
-            public void mqttErrorOccurred(MqttException exception) {}
-
-            @Override
-            public void messageArrived(String topic, MqttMessage message) {
-                answer.complete(message);
-            }
-
-            @Override
-            public void deliveryComplete(IMqttToken token) {}
-
-            @Override
-            public void connectComplete(boolean reconnect, String serverURI) {}
-
-            @Override
-            public void authPacketArrived(int reasonCode, MqttProperties properties) {}
-        });
+        client.setCallback(OnMessage.callback((topic, message) -> {
+            answer.complete(message);
+        }));
         client.connect();
         try {
             client.subscribe(replyTopic, 1);

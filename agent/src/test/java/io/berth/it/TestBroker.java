@@ -15,7 +15,6 @@ import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
 
 /** An operator's view of one device on the real Mosquitto: publish desired, watch what comes back. */
 final class TestBroker implements AutoCloseable {
@@ -38,33 +37,15 @@ final class TestBroker implements AutoCloseable {
         options.setCleanStart(true);
         client.connect(options);
         client.subscribe(topic("#"), 1);
-        client.setCallback(new org.eclipse.paho.mqttv5.client.MqttCallback() {
-            @Override
-            public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse r) {}
-
-            @Override
-            public void mqttErrorOccurred(MqttException e) {}
-
-            @Override
-            public void messageArrived(String topic, MqttMessage message) throws IOException {
-                latest.put(topic, message.getPayload());
-                counts.computeIfAbsent(topic, t -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
-                if (topic.equals(topic("events"))) {
-                    events.add(JSON.readTree(message.getPayload()));
-                } else if (topic.startsWith(topic("logs/"))) {
-                    logs.add(JSON.readTree(message.getPayload()));
-                }
+        client.setCallback(OnMessage.callback((topic, message) -> {
+            latest.put(topic, message.getPayload());
+            counts.computeIfAbsent(topic, t -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            if (topic.equals(topic("events"))) {
+                events.add(JSON.readTree(message.getPayload()));
+            } else if (topic.startsWith(topic("logs/"))) {
+                logs.add(JSON.readTree(message.getPayload()));
             }
-
-            @Override
-            public void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken token) {}
-
-            @Override
-            public void connectComplete(boolean reconnect, String uri) {}
-
-            @Override
-            public void authPacketArrived(int code, org.eclipse.paho.mqttv5.common.packet.MqttProperties p) {}
-        });
+        }));
         // subscribe again now that the callback is set, so retained messages reach it
         client.unsubscribe(topic("#"));
         client.subscribe(topic("#"), 1);
