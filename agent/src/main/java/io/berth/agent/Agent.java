@@ -85,6 +85,7 @@ public final class Agent implements AutoCloseable {
         this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter,
                 new ContainerDefaults(config.dataRoot(), config.defaultLogging()));
         this.intake = new DesiredIntake(store, reconciler, reporter, config.policy(), config.trustedKeys());
+        reconciler.setHistory(intake);
         int logQos = config.logs().qos();
         this.logs = new LogForwarder(config.logs(),
                 (service, batch) -> link.tryPublish(topics.logs(service), batch, logQos), clock, timer, config.stateDir());
