@@ -179,7 +179,8 @@ public final class Planner {
             }
             boolean imageReady = imageReady(spec, observed, context);
             Step.PullImage pull = new Step.PullImage(service, spec.image(), desired.authFor(spec.image()));
-            boolean restoring = kept != null && spec.hash().equals(kept.specHash());
+            // the kept container is what this revision wants (a rollback), unless a pull since brought a newer image
+            boolean restoring = kept != null && !needsReplacing(spec, kept, observed, context);
             if (current == null) {
                 if (restoring) {
                     steps.add(new Step.RestoreContainer(service, kept.id(), spec.containerName(),

@@ -336,6 +336,10 @@ class PlannerTest {
             assertTrue(Planner.nextSteps(always, sameImage, pulled).settled(), "the same image: nothing to do");
             ObservedState newImage = new ObservedState(List.of(c), Map.of(), Map.of(IMAGE, "sha256:cccc"));
             assertEquals(List.of(retiral(c, "web")), Planner.nextSteps(always, newImage, pulled).steps());
+            ObservedContainer kept = managed("c1", "web-berth-previous", spec, "exited");
+            ObservedState replaced = new ObservedState(List.of(kept), Map.of(), Map.of(IMAGE, "sha256:cccc"));
+            assertEquals(List.of(new CreateContainer(spec, 8)), Planner.nextSteps(always, replaced, pulled).steps(),
+                    "the kept container runs the old image: it is not brought back");
         }
 
         @Test
