@@ -480,6 +480,12 @@ public final class Reconciler implements AutoCloseable {
                 Instant started = trialStarted.get(service);
                 Duration timeout = desired.update().healthTimeoutFor(spec);
                 ObservedContainer c = StatusReporter.containerOf(spec, observed);
+                if (started == null && c != null && spec.hash().equals(c.specHash())) {
+                    // the replacement exists but this process did not make it (a restart mid-update): timed from now
+                    started = now;
+                    trialStarted.put(service, now);
+                    scheduleAt(now.plus(timeout));
+                }
                 Instant goodAt = c == null ? null : Planner.goodAt(spec, c);
                 if (started != null && !now.isBefore(started.plus(timeout))
                         && (goodAt == null || now.isBefore(goodAt))) {
