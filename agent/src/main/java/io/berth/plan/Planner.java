@@ -421,6 +421,14 @@ public final class Planner {
         return null;
     }
 
+    /** Whether a service cannot start yet because a {@code depends_on} condition is not met. */
+    public static boolean waitsForDependency(ServiceSpec spec, DesiredState desired, ObservedState observed) {
+        Map<String, List<ObservedContainer>> managedByService = new LinkedHashMap<>();
+        observed.containers().stream().filter(c -> c.managed() && c.service() != null)
+                .forEach(c -> managedByService.computeIfAbsent(c.service(), k -> new ArrayList<>()).add(c));
+        return unmetDependency(spec, desired, managedByService) != null;
+    }
+
     /** The containers a service's container must find at creation: shared network, volumes_from, links. */
     static Set<String> containersItNeeds(ServiceSpec spec) {
         Set<String> names = new TreeSet<>();

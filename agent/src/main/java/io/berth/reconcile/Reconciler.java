@@ -480,7 +480,12 @@ public final class Reconciler implements AutoCloseable {
                 Instant started = trialStarted.get(service);
                 Duration timeout = desired.update().healthTimeoutFor(spec);
                 ObservedContainer c = StatusReporter.containerOf(spec, observed);
-                if (started == null && c != null && spec.hash().equals(c.specHash())) {
+                if (started != null && Planner.waitsForDependency(spec, desired, observed)) {
+                    // not started for want of a dependency: that one's own trial decides; this one's starts later
+                    started = now;
+                    trialStarted.put(service, now);
+                    scheduleAt(now.plus(timeout));
+                } else if (started == null && c != null && spec.hash().equals(c.specHash())) {
                     // the replacement exists but this process did not make it (a restart mid-update): timed from now
                     started = now;
                     trialStarted.put(service, now);
