@@ -48,6 +48,11 @@ final class StatusView {
             out.append(term.red("Rejected:")).append("  revision ").append(text(rejected.path("revision")))
                     .append(": ").append(rejected.path("reason").asText()).append('\n');
         }
+        JsonNode rollback = report.path("rollback");
+        if (rollback.isObject()) {
+            out.append(term.red("Rolled back:")).append(" revision ").append(text(rollback.path("revision")))
+                    .append(": ").append(rollback.path("reason").asText()).append('\n');
+        }
         out.append('\n');
 
         List<String[]> rows = new ArrayList<>();

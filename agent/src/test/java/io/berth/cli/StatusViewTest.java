@@ -59,6 +59,19 @@ class StatusViewTest {
     }
 
     @Test
+    void aRollbackIsShownWithItsReason() throws Exception {
+        JsonNode status = new ObjectMapper().readTree("""
+                {"mqtt": "connected", "connected": true, "paused": false,
+                 "report": {"device": "d", "phase": "rolled-back", "revision": {"desired": 8, "applied": 7},
+                  "rollback": {"revision": 8, "reason": "service web was not healthy within 60 s of its update"},
+                  "services": {}, "engine": {"version": "20.10.24", "apiVersion": "1.41"}}}
+                """);
+        String text = StatusView.render(status, NOW, new Terminal(false));
+        assertTrue(text.contains("Rolled back: revision 8: service web was not healthy within 60 s of its update"),
+                text);
+    }
+
+    @Test
     void uptimeReadsLikeDocker() {
         assertEquals("59s", StatusView.uptime("2026-11-22T10:04:31Z", NOW));
         assertEquals("2h5m", StatusView.uptime("2026-11-22T08:00:00Z", NOW));
