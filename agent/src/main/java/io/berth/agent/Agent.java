@@ -15,6 +15,7 @@ import io.berth.link.TlsFiles;
 import io.berth.link.Topics;
 import io.berth.reconcile.ContainerDefaults;
 import io.berth.reconcile.HostFacts;
+import io.berth.reconcile.ImageSettings;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.StatusReporter;
 import io.berth.store.StateStore;
@@ -83,7 +84,8 @@ public final class Agent implements AutoCloseable {
                 sink, config.reportMinInterval(), config.reportHeartbeat(), new HostFacts(config.stateDir(),
                         config.reportMemChangeBytes(), config.reportDiskChangeBytes()));
         this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter,
-                new ContainerDefaults(config.dataRoot(), config.defaultLogging()));
+                new ContainerDefaults(config.dataRoot(), config.defaultLogging()),
+                new ImageSettings(config.stateDir(), config.diskPullFloor()));
         this.intake = new DesiredIntake(store, reconciler, reporter, config.policy(), config.trustedKeys());
         int logQos = config.logs().qos();
         this.logs = new LogForwarder(config.logs(),

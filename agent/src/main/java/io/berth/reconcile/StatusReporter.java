@@ -132,6 +132,18 @@ public final class StatusReporter {
     }
 
     public void event(long revision, String type, String service, String message) {
+        sink.publishEvent(bytes(eventNode(revision, type, service, message)));
+    }
+
+    /** A {@code pull-progress} event (§5): the event fields plus {@code bytes} and {@code totalBytes}. */
+    public void pullProgress(long revision, String service, String message, long bytes, long totalBytes) {
+        ObjectNode event = eventNode(revision, "pull-progress", service, message)
+                .put("bytes", bytes)
+                .put("totalBytes", totalBytes);
+        sink.publishEvent(bytes(event));
+    }
+
+    private ObjectNode eventNode(long revision, String type, String service, String message) {
         ObjectNode event = JSON.createObjectNode()
                 .put("time", clock.instant().toString())
                 .put("revision", revision)
@@ -140,7 +152,7 @@ public final class StatusReporter {
             event.put("service", service);
         }
         event.put("message", message);
-        sink.publishEvent(bytes(event));
+        return event;
     }
 
     private void scheduleFlush() {
