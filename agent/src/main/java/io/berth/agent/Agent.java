@@ -79,6 +79,11 @@ public final class Agent implements AutoCloseable {
             public void publishEvent(byte[] json) {
                 link.publishEvent(json);
             }
+
+            @Override
+            public void publishTransientEvent(byte[] json) {
+                link.tryPublish(topics.events(), json, 1);
+            }
         };
         this.reporter = new StatusReporter(config.deviceId(), Version.current(), config.profile().name(), clock, timer,
                 sink, config.reportMinInterval(), config.reportHeartbeat(), new HostFacts(config.stateDir(),

@@ -349,7 +349,7 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-        private StatusReporter.Snapshot snapshot(DesiredState target, ObservedState observed, Map<String, String> blocked,
+    private StatusReporter.Snapshot snapshot(DesiredState target, ObservedState observed, Map<String, String> blocked,
                                              Set<String> pulling, String phase) {
         Map<String, Integer> restarts = new HashMap<>();
         unhealthyRestarts.forEach((service, f) -> restarts.put(service, f.count()));

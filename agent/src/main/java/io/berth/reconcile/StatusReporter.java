@@ -36,6 +36,14 @@ public final class StatusReporter {
         void publishReport(byte[] json);
 
         void publishEvent(byte[] json);
+
+        /**
+         * An event worth nothing later (pull progress): sent if the broker is there, dropped rather
+         * than queued while it is away, so a long offline pull cannot push real events out of the queue.
+         */
+        default void publishTransientEvent(byte[] json) {
+            publishEvent(json);
+        }
     }
 
     /** Everything the report says, as the reconciler last saw it. {@code observed} null: unknown (engine away). */
@@ -140,7 +148,7 @@ public final class StatusReporter {
         ObjectNode event = eventNode(revision, "pull-progress", service, message)
                 .put("bytes", bytes)
                 .put("totalBytes", totalBytes);
-        sink.publishEvent(bytes(event));
+        sink.publishTransientEvent(bytes(event));
     }
 
     private ObjectNode eventNode(long revision, String type, String service, String message) {
