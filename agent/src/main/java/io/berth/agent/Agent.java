@@ -90,7 +90,7 @@ public final class Agent implements AutoCloseable {
                         config.reportMemChangeBytes(), config.reportDiskChangeBytes()));
         this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter,
                 new ContainerDefaults(config.dataRoot(), config.defaultLogging()),
-                new ImageSettings(config.stateDir(), config.diskPullFloor()));
+                new ImageSettings(config.stateDir(), config.diskPullFloor(), config.profile().platform()));
         this.intake = new DesiredIntake(store, reconciler, reporter, config.policy(), config.trustedKeys());
         int logQos = config.logs().qos();
         this.logs = new LogForwarder(config.logs(),

@@ -5,13 +5,16 @@ import io.berth.engine.Engine;
 import io.berth.engine.EngineException;
 import io.berth.engine.LocalImage;
 import io.berth.engine.PullProgress;
+import io.berth.model.RegistryAuth;
 import io.berth.plan.Step;
+import io.berth.registry.ManifestSizes;
 import io.berth.store.PulledImages;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.ToLongFunction;
 import org.tinylog.Logger;
@@ -32,6 +35,12 @@ final class ImagePulls {
     private final PulledImages pulled;
     private final ImageCollector collector;
     private final ToLongFunction<Path> usableSpace;
+    private final ImageSizes imageSizes;
+
+    /** The download size of an image before its pull, where its registry tells. */
+    interface ImageSizes {
+        OptionalLong size(String image, RegistryAuth auth, String platform);
+    }
 
     private volatile long revision;
     private volatile Set<String> keep = Set.of();
@@ -39,11 +48,12 @@ final class ImagePulls {
     private volatile boolean dataRootMissingLogged;
 
     ImagePulls(Engine engine, StatusReporter reporter, Clock clock, ImageSettings settings) {
-        this(engine, reporter, clock, settings, ImagePulls::usableBytes);
+        this(engine, reporter, clock, settings, ImagePulls::usableBytes, new ManifestSizes(5000)::size);
     }
 
     ImagePulls(Engine engine, StatusReporter reporter, Clock clock, ImageSettings settings,
-               ToLongFunction<Path> usableSpace) {
+               ToLongFunction<Path> usableSpace, ImageSizes imageSizes) {
+        this.imageSizes = imageSizes;
         this.engine = engine;
         this.reporter = reporter;
         this.throttle = new PullThrottle(clock, Duration.ofSeconds(1));
@@ -70,7 +80,7 @@ final class ImagePulls {
     /** Pulls one image for one service; an image already present is pulled too ("up to date"). */
     void pull(Step.PullImage step) throws EngineException {
         String image = step.image();
-        ensureSpace(image);
+        ensureSpace(step);
         LocalImage before = pulled == null ? null : engine.image(image);
         long rev = revision;
         engine.pull(image, step.auth(), progress -> {
@@ -99,7 +109,8 @@ final class ImagePulls {
     }
 
     /** Fails the pull (retryable) when the data root is short of space even after image GC. */
-    private void ensureSpace(String image) throws EngineException {
+    private void ensureSpace(Step.PullImage step) throws EngineException {
+        String image = step.image();
         if (settings == null) {
             return;
         }
@@ -107,7 +118,8 @@ final class ImagePulls {
         if (root == null) {
             return;
         }
-        long need = settings.pullFloorBytes();
+        OptionalLong size = imageSizes.size(step.image(), step.auth(), settings.platform());
+        long need = settings.pullFloorBytes() + size.orElse(0);
         long free = usableSpace.applyAsLong(root);
         if (free >= need) {
             return;
@@ -119,15 +131,23 @@ final class ImagePulls {
         if (free >= need) {
             return;
         }
-        throw new EngineException(shortOfDisk(image, need, free, root), false, null);
+        throw new EngineException(shortOfDisk(image, size, settings.pullFloorBytes(), free, root), false, null);
     }
 
     /** The message of a pull refused for want of disk: what, why, what to do. */
-    static String shortOfDisk(String image, long need, long free, Path root) {
-        return "not enough disk for " + image + ": need " + need / MIB + " MiB (disk.pullFloor; the image's size "
-                + "is not known before the pull), " + free / MIB + " MiB free on " + root + " after removing unused "
-                + "images Berth pulled; free space on the device, or lower disk.pullFloor ("
+    static String shortOfDisk(String image, OptionalLong size, long floor, long free, Path root) {
+        String need = size.isPresent()
+                ? mib(size.getAsLong() + floor) + " MiB (" + mib(size.getAsLong()) + " MiB the image, from its "
+                + "registry's manifest, and " + mib(floor) + " MiB disk.pullFloor)"
+                : mib(floor) + " MiB (disk.pullFloor; the image's size is not known before the pull)";
+        return "not enough disk for " + image + ": need " + need + ", " + free / MIB + " MiB free on " + root
+                + " after removing unused images Berth pulled; free space on the device, or lower disk.pullFloor ("
                 + ConfigLoader.envName("disk.pullFloor") + "); Berth tries again on its own";
+    }
+
+    /** Whole MiB, rounded up: a need is never understated. */
+    private static long mib(long bytes) {
+        return (bytes + MIB - 1) / MIB;
     }
 
     private Path dataRoot() throws EngineException {

@@ -155,6 +155,29 @@ class PullsIT extends WithTestDevice {
     }
 
     @Test
+    void theImagesSizeFromItsManifestCountsBesideTheFloor() throws Exception {
+        String svc = device.container("sized");
+        String image = images.push("sized", 64 * 1024 * 1024);
+        String root = DockerCli.ok("info", "-f", "{{.DockerRootDir}}");
+        // a floor that fits the free space, but not with the image beside it (32 MiB of slack either way)
+        long floor = Files.getFileStore(java.nio.file.Path.of(root)).getUsableSpace() - 32L * 1024 * 1024;
+        TestBroker broker = device.broker();
+        device.startAgent(TestBroker.URL, Map.of("BERTH_DISK_PULL_FLOOR", Long.toString(floor)));
+        broker.publishDesired(document(1, svc, image));
+        JsonNode reported = broker.awaitReported("the service failing",
+                r -> r.path("services").path(svc).path("error").isTextual(), CONVERGE);
+        String error = reported.path("services").path(svc).path("error").asText();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("not enough disk for "
+                + java.util.regex.Pattern.quote(image) + ": need \\d+ MiB \\((\\d+) MiB the image, from its registry's "
+                + "manifest, and \\d+ MiB disk.pullFloor\\), \\d+ MiB free on " + java.util.regex.Pattern.quote(root)
+                + " .*").matcher(error);
+        assertTrue(m.matches(), error);
+        long imageMib = Long.parseLong(m.group(1));
+        assertTrue(imageMib >= 64 && imageMib <= 70, "64 MiB of random bytes and busybox, compressed: " + error);
+        assertFalse(TestImages.present(image));
+    }
+
+    @Test
     void pullingAnImageThatIsAlreadyHereIsUpToDate() throws Exception {
         // pull_policy always pulls present images: the engine finds them up to date
         List<PullProgress> progress = new ArrayList<>();

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -32,6 +33,7 @@ class ImagePullsTest {
     final FakeImageEngine engine = new FakeImageEngine();
     final List<String> events = new CopyOnWriteArrayList<>();
     final AtomicLong free = new AtomicLong(10_000 * MIB);
+    final Map<String, OptionalLong> sizes = new java.util.HashMap<>();
     ScheduledThreadPoolExecutor timer;
     ImagePulls pulls;
 
@@ -41,7 +43,8 @@ class ImagePullsTest {
         engine.dataRoot = stateDir.toString();
         engine.onRemove = image -> free.addAndGet(image.sizeBytes());
         pulls = new ImagePulls(engine.engine(), ImageCollectorTest.reporter(timer, events, stateDir),
-                Clock.systemUTC(), new ImageSettings(stateDir, 100 * MIB), path -> free.get());
+                Clock.systemUTC(), new ImageSettings(stateDir, 100 * MIB), path -> free.get(),
+                (image, auth, platform) -> sizes.getOrDefault(image, OptionalLong.empty()));
         pulls.target(7, Set.of("r/x:2"));
     }
 
@@ -94,7 +97,8 @@ class ImagePullsTest {
         engine.add("sha256:x1", 50 * MIB, "r/x:1");
         new PulledImages(stateDir).add("sha256:x1", "r/x:1");
         pulls = new ImagePulls(engine.engine(), ImageCollectorTest.reporter(timer, events, stateDir),
-                Clock.systemUTC(), new ImageSettings(stateDir, 100 * MIB), path -> free.get());
+                Clock.systemUTC(), new ImageSettings(stateDir, 100 * MIB), path -> free.get(),
+                (image, auth, platform) -> sizes.getOrDefault(image, OptionalLong.empty()));
         pulls.target(7, Set.of("r/x:2"));
         pulls.pull(step("r/x:2"));
         assertEquals(List.of("sha256:x1"), engine.removed);
@@ -114,6 +118,18 @@ class ImagePullsTest {
                 e.getMessage());
         assertTrue(engine.pulls.isEmpty());
         assertTrue(engine.removed.isEmpty(), "never an image Berth did not pull");
+    }
+
+    @Test
+    void theImagesSizeFromItsManifestCountsWhereKnown() throws Exception {
+        free.set(150 * MIB);
+        sizes.put("r/x:2", OptionalLong.of(60 * MIB));
+        EngineException e = assertThrows(EngineException.class, () -> pulls.pull(step("r/x:2")));
+        assertTrue(e.getMessage().startsWith("not enough disk for r/x:2: need 160 MiB (60 MiB the image, from its "
+                + "registry's manifest, and 100 MiB disk.pullFloor), 150 MiB free on "), e.getMessage());
+        sizes.put("r/x:2", OptionalLong.of(40 * MIB));
+        pulls.pull(step("r/x:2"));
+        assertEquals(List.of("r/x:2"), engine.pulls);
     }
 
     @Test
