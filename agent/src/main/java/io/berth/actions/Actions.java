@@ -281,7 +281,8 @@ public final class Actions {
         ObservedState observed = engine.observe(Set.of(), Set.of(), Set.of());
         ObservedContainer found = null;
         for (ObservedContainer c : observed.containers()) {
-            if (c.managed() && service.equals(c.service()) && (found == null || c.isRunning())) {
+            if (c.managed() && service.equals(c.service()) && !io.berth.plan.Planner.isKept(c.name())
+                    && (found == null || c.isRunning())) {
                 found = c;
             }
         }

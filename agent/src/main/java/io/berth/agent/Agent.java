@@ -92,6 +92,7 @@ public final class Agent implements AutoCloseable {
                 new ContainerDefaults(config.dataRoot(), config.defaultLogging()),
                 new ImageSettings(config.stateDir(), config.diskPullFloor(), config.profile().platform()));
         this.intake = new DesiredIntake(store, reconciler, reporter, config.policy(), config.trustedKeys());
+        reconciler.setHistory(intake);
         int logQos = config.logs().qos();
         this.logs = new LogForwarder(config.logs(),
                 (service, batch) -> link.tryPublish(topics.logs(service), batch, logQos), clock, timer, config.stateDir());

@@ -3,7 +3,11 @@ package io.berth.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.actions.ApplyResult;
 import io.berth.actions.DocumentIntake;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.model.DesiredState;
 import io.berth.reconcile.Reconciler;
+import io.berth.reconcile.RevisionHistory;
+import io.berth.reconcile.Rollback;
 import io.berth.reconcile.StatusReporter;
 import io.berth.spec.DevicePolicy;
 import io.berth.spec.DocumentParser;
@@ -24,11 +28,14 @@ import org.tinylog.Logger;
  * rules, stores what is accepted before anything changes, and hands it to the reconciler.
  * Runs on the reconcile thread.
  */
-final class DesiredIntake implements DocumentIntake {
+final class DesiredIntake implements DocumentIntake, RevisionHistory {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final StateStore store;
     private final Reconciler reconciler;
     private final StatusReporter reporter;
     private long acceptedRevision;
+    /** The revision of the stored last good document ({@code good.json}): written once per revision. */
+    private long goodRevision;
     private JsonNode acceptedDocument;
 
     private final DevicePolicy policy;
@@ -73,11 +80,70 @@ final class DesiredIntake implements DocumentIntake {
             } catch (IOException e) {
                 Logger.debug("cannot read where the stored document came from: {}", e.getMessage());
             }
-            reconciler.setDesired(valid.state());
+            reconciler.restore(valid.state(), restoreGood(), restoreRollback());
         } else {
             Logger.error("the stored document in {} is not valid any more ({}); waiting for a new one",
                     store.dir(), ((ParsedDocument.Invalid) parsed).summary());
             reconciler.requestPass();
+        }
+    }
+
+    /** The last document that converged, from the state dir, or null. */
+    private DesiredState restoreGood() {
+        try {
+            byte[] good = store.loadGood().orElse(null);
+            if (good == null) {
+                return null;
+            }
+            ParsedDocument parsed = DocumentParser.parseJson(good);
+            if (parsed instanceof ParsedDocument.Valid valid) {
+                goodRevision = valid.state().revision();
+                return valid.state();
+            }
+            Logger.warn("the last good document in {} is not valid any more; a failed update cannot roll back "
+                    + "until a revision converges again", store.dir());
+        } catch (IOException e) {
+            Logger.warn("cannot read the last good document in {}: {}", store.dir(), e.getMessage());
+        }
+        return null;
+    }
+
+    private Rollback restoreRollback() {
+        try {
+            byte[] record = store.loadRolledBack().orElse(null);
+            if (record == null) {
+                return null;
+            }
+            JsonNode node = JSON.readTree(record);
+            return new Rollback(node.path("revision").asLong(), node.path("reason").asText(""));
+        } catch (IOException e) {
+            Logger.warn("cannot read the rollback record in {}: {}", store.dir(), e.getMessage());
+            return null;
+        }
+    }
+
+    @Override
+    public void converged(long revision) {
+        if (revision != acceptedRevision || revision == goodRevision) {
+            return; // only the stored document can become the last good one, and only once
+        }
+        try {
+            store.saveGood();
+            goodRevision = revision;
+        } catch (IOException e) {
+            Logger.warn("cannot record revision {} as the last good one in {} ({}); after a restart a failed "
+                    + "update may not roll back to it", revision, store.dir(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void rolledBack(Rollback rollback) {
+        try {
+            store.saveRolledBack(rollback == null ? null : JSON.writeValueAsBytes(JSON.createObjectNode()
+                    .put("revision", rollback.revision()).put("reason", rollback.reason())));
+        } catch (IOException e) {
+            Logger.warn("cannot record the rollback in {} ({}); after a restart the failed revision may be tried "
+                    + "again", store.dir(), e.getMessage());
         }
     }
 

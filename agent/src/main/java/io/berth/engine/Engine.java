@@ -65,6 +65,9 @@ public interface Engine extends AutoCloseable {
     /** Removes a container (stopped or not); never its volumes. Missing is not an error. */
     void remove(String containerId) throws EngineException;
 
+    /** Gives a container another name (a name held by another container is an error). */
+    void rename(String containerId, String newName) throws EngineException;
+
     EngineInfo info() throws EngineException;
 
     /** Opens the follower of container logs; one per agent. */

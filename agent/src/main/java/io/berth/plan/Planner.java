@@ -10,8 +10,10 @@ import io.berth.model.ObservedVolume;
 import io.berth.model.RunState;
 import io.berth.model.ServiceOptions;
 import io.berth.model.ServiceSpec;
+import io.berth.model.UpdatePolicy;
 import io.berth.model.VolumeSpec;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -110,15 +112,36 @@ public final class Planner {
             }
         });
 
+        UpdatePolicy update = desired.update();
+        // download-then-kill: no container is replaced before every new image is here
+        boolean imagesPending = !update.killFirst() && desired.services().values().stream()
+                .anyMatch(s -> !context.givenUp().contains(s.name()) && !"never".equals(s.options().pullPolicy())
+                        && !imageReady(s, observed, context));
+        Instant wakeAt = null;
+
         for (ServiceSpec spec : desired.services().values()) {
             String service = spec.name();
-            List<ObservedContainer> mine = managedByService.getOrDefault(service, List.of());
             ObservedContainer current = null;
-            for (ObservedContainer c : mine) {
+            List<ObservedContainer> others = new ArrayList<>();
+            for (ObservedContainer c : managedByService.getOrDefault(service, List.of())) {
                 if (c.name().equals(spec.containerName())) {
                     current = c;
                 } else {
-                    steps.add(remove(service, c)); // a stray: an older name or a leftover
+                    others.add(c);
+                }
+            }
+            ObservedContainer kept = keptFor(spec, others);
+            for (ObservedContainer c : others) {
+                if (c == kept) {
+                    continue;
+                }
+                if (kept == null && current == null && update.rollback() && !isKept(c.name())
+                        && !byName.containsKey(keptName(c.name()))) {
+                    // the previous container under an older container_name: kept like any replaced one
+                    kept = c;
+                    steps.add(new Step.RetireContainer(service, c.id(), c.name(), keptName(c.name()), STOP_GRACE));
+                } else {
+                    steps.add(remove(service, c)); // a leftover
                 }
             }
             ObservedContainer holder = byName.get(spec.containerName());
@@ -154,11 +177,18 @@ public final class Planner {
                         + "load it (berth load FILE) or set pull_policy to 'missing'");
                 continue;
             }
+            boolean imageReady = imageReady(spec, observed, context);
+            Step.PullImage pull = new Step.PullImage(service, spec.image(), desired.authFor(spec.image()));
+            // the kept container is what this revision wants (a rollback), unless a pull since brought a newer image
+            boolean restoring = kept != null && !needsReplacing(spec, kept, observed, context);
             if (current == null) {
-                if (holder != null) {
+                if (restoring) {
+                    steps.add(new Step.RestoreContainer(service, kept.id(), spec.containerName(),
+                            spec.state() == RunState.RUNNING));
+                } else if (holder != null) {
                     waiting = true; // the name is held by a managed container being removed in this batch
-                } else if (!imagePresent) {
-                    steps.add(new Step.PullImage(service, spec.image(), desired.authFor(spec.image())));
+                } else if (!imageReady) {
+                    steps.add(pull);
                 } else if (!containersItNeeds(spec).stream().allMatch(byName::containsKey)) {
                     waiting = true; // network_mode container:, volumes_from, links: created once those exist
                 } else if (spec.mounts().stream().noneMatch(m -> m.type() == Mount.Type.VOLUME
@@ -168,12 +198,45 @@ public final class Planner {
                 } // else: its volume is created in this batch, or waits for a retry
                 continue;
             }
-            if (!spec.hash().equals(current.specHash())) {
-                // download-then-kill: the old container keeps running until the new image is here
-                steps.add(imagePresent
-                        ? new Step.RemoveContainer(service, current.id(), current.name(), grace(spec))
-                        : new Step.PullImage(service, spec.image(), desired.authFor(spec.image())));
+            if ("always".equals(spec.options().pullPolicy()) && !imageReady) {
+                steps.add(pull); // pull_policy always: once per revision, while the container runs
                 continue;
+            }
+            if (needsReplacing(spec, current, observed, context)) {
+                if (restoring || kept != null) {
+                    // a rollback (the kept one is what this revision wants), or a newer revision while
+                    // one is on trial: the kept container stays the way back, this one goes
+                    if (imageReady || restoring || update.killFirst()) {
+                        steps.add(remove(service, current));
+                    } else {
+                        steps.add(pull);
+                    }
+                } else if (!imageReady && !update.killFirst()) {
+                    steps.add(pull); // download-then-kill: the old container runs while the image comes
+                } else if (imagesPending) {
+                    waiting = true; // replaced once every new image of the revision is here
+                } else if (!update.rollback()) {
+                    steps.add(new Step.RemoveContainer(service, current.id(), current.name(), grace(spec)));
+                } else if (byName.containsKey(keptName(current.name()))) {
+                    blocked.put(service, "a container named '" + keptName(current.name()) + "' exists and is not "
+                            + "managed by Berth, so the running container cannot be kept for a rollback: remove or "
+                            + "rename that container, or set update.rollback to false");
+                } else {
+                    steps.add(new Step.RetireContainer(service, current.id(), current.name(),
+                            keptName(current.name()), grace(spec)));
+                }
+                continue;
+            }
+            if (kept != null) {
+                Instant goodAt = goodAt(spec, current);
+                if (!update.rollback() || (goodAt != null && !context.now().isBefore(goodAt))) {
+                    steps.add(remove(service, kept)); // the replacement is good: the way back is not needed
+                } else {
+                    waiting = true; // on trial: good, or rolled back by the reconciler at its health timeout
+                    if (goodAt != null && (wakeAt == null || goodAt.isBefore(wakeAt))) {
+                        wakeAt = goodAt;
+                    }
+                }
             }
             if (spec.state() == RunState.RUNNING && shouldStart(spec, current)) {
                 if (unmetDependency(spec, desired, managedByService) != null) {
@@ -194,7 +257,123 @@ public final class Planner {
                 }
             }
         }
-        return new Plan(steps, blocked, waiting);
+        List<Step> ordered = stopDependantsFirst(steps, desired, context.previous());
+        return new Plan(ordered, blocked, waiting || ordered.size() < steps.size(), wakeAt);
+    }
+
+    /** Suffix of the name a replaced container keeps while its replacement is on trial. */
+    public static final String KEPT_SUFFIX = "-berth-previous";
+
+    /** A service's container without a healthcheck counts as good once it has run this long. */
+    public static final Duration STABLE_START = Duration.ofSeconds(5);
+
+    public static String keptName(String containerName) {
+        return containerName + KEPT_SUFFIX;
+    }
+
+    public static boolean isKept(String containerName) {
+        return containerName.endsWith(KEPT_SUFFIX);
+    }
+
+    /** The kept container of a service: the one this revision can use if any, else the newest. */
+    private static ObservedContainer keptFor(ServiceSpec spec, List<ObservedContainer> others) {
+        ObservedContainer kept = null;
+        for (ObservedContainer c : others) {
+            if (!isKept(c.name())) {
+                continue;
+            }
+            if (spec.hash().equals(c.specHash())) {
+                return c;
+            }
+            if (kept == null || c.revision() > kept.revision()) {
+                kept = c;
+            }
+        }
+        return kept;
+    }
+
+    /**
+     * Whether the service's image is here as this revision needs it: present, and for
+     * {@code pull_policy: always} pulled since the revision was accepted.
+     */
+    private static boolean imageReady(ServiceSpec spec, ObservedState observed, PlanContext context) {
+        if (!observed.images().containsKey(spec.image())) {
+            return false;
+        }
+        return !"always".equals(spec.options().pullPolicy()) || context.pulled().contains(spec.image());
+    }
+
+    /**
+     * A container is replaced when its spec changed, or when {@code pull_policy: always} pulled an
+     * image under the same reference that differs from the one the container runs.
+     */
+    private static boolean needsReplacing(ServiceSpec spec, ObservedContainer current, ObservedState observed,
+                                          PlanContext context) {
+        if (!spec.hash().equals(current.specHash())) {
+            return true;
+        }
+        String pulledId = observed.images().get(spec.image());
+        return "always".equals(spec.options().pullPolicy()) && context.pulled().contains(spec.image())
+                && pulledId != null && current.imageId() != null && !pulledId.equals(current.imageId());
+    }
+
+    /**
+     * When a replacement counts as good, or null while it is not: as desired (running, healthy
+     * where it has a healthcheck, or finished cleanly), and without a healthcheck only once it
+     * has run for {@link #STABLE_START} (a container that crashes at once is not good).
+     */
+    public static Instant goodAt(ServiceSpec spec, ObservedContainer current) {
+        if (!satisfied(spec, current)) {
+            return null;
+        }
+        if (!"running".equals(current.status()) || !"none".equals(current.health())) {
+            return Instant.MIN;
+        }
+        try {
+            return Instant.parse(current.startedAt()).plus(STABLE_START);
+        } catch (RuntimeException unparsable) {
+            return Instant.MIN;
+        }
+    }
+
+    /**
+     * Stop order is the reverse of start order: a step that stops a service waits while a
+     * service depending on it (in this revision or the previous one) is stopped in the same batch.
+     */
+    static List<Step> stopDependantsFirst(List<Step> steps, DesiredState desired, DesiredState previous) {
+        Set<String> stopping = new TreeSet<>();
+        steps.stream().filter(Planner::stops).forEach(s -> stopping.add(s.service()));
+        if (stopping.size() < 2) {
+            return steps;
+        }
+        List<Step> ordered = new ArrayList<>();
+        for (Step step : steps) {
+            if (stops(step) && stopping.stream().anyMatch(other -> !other.equals(step.service())
+                    && (dependsOn(desired, other, step.service()) || dependsOn(previous, other, step.service())))) {
+                continue; // its dependant stops first; this one comes in a later batch
+            }
+            ordered.add(step);
+        }
+        return ordered;
+    }
+
+    private static boolean stops(Step step) {
+        return step.service() != null && (step instanceof Step.RemoveContainer || step instanceof Step.StopContainer
+                || step instanceof Step.RetireContainer);
+    }
+
+    /** Whether {@code service} needs {@code dependency} in this document: depends_on, links, volumes_from, network. */
+    private static boolean dependsOn(DesiredState state, String service, String dependency) {
+        if (state == null) {
+            return false;
+        }
+        ServiceSpec spec = state.services().get(service);
+        ServiceSpec needed = state.services().get(dependency);
+        if (spec == null || needed == null) {
+            return false;
+        }
+        return spec.options().dependsOn().containsKey(dependency)
+                || containersItNeeds(spec).contains(needed.containerName());
     }
 
     /**
@@ -240,6 +419,14 @@ public final class Planner {
             }
         }
         return null;
+    }
+
+    /** Whether a service cannot start yet because a {@code depends_on} condition is not met. */
+    public static boolean waitsForDependency(ServiceSpec spec, DesiredState desired, ObservedState observed) {
+        Map<String, List<ObservedContainer>> managedByService = new LinkedHashMap<>();
+        observed.containers().stream().filter(c -> c.managed() && c.service() != null)
+                .forEach(c -> managedByService.computeIfAbsent(c.service(), k -> new ArrayList<>()).add(c));
+        return unmetDependency(spec, desired, managedByService) != null;
     }
 
     /** The containers a service's container must find at creation: shared network, volumes_from, links. */

@@ -47,6 +47,17 @@ public sealed interface Step {
     /** Stops and starts a container that turned unhealthy (the engine itself never does). */
     record RestartContainer(String service, String containerId, Duration grace) implements Step {}
 
+    /**
+     * Stops a container that is being replaced and renames it to {@code keptName}, so its name is
+     * free for the replacement and it can be brought back if the replacement is not good.
+     */
+    record RetireContainer(String service, String containerId, String containerName, String keptName,
+                           Duration grace) implements Step {}
+
+    /** Gives a kept container its service's name back (a rollback) and starts it where the service should run. */
+    record RestoreContainer(String service, String containerId, String containerName, boolean start)
+            implements Step {}
+
     /** Stops (gracefully) and removes a managed container; its volumes stay. */
     record RemoveContainer(String service, String containerId, String containerName, Duration grace)
             implements Step {}

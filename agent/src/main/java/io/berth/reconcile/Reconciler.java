@@ -63,6 +63,15 @@ public final class Reconciler implements AutoCloseable {
     private final AtomicBoolean passQueued = new AtomicBoolean();
 
     private DesiredState desired;
+    /** The last revision that converged: what a failed update rolls back to (null: none yet). */
+    private DesiredState lastGood;
+    /** Set while the accepted revision is rolled back: the target is then {@link #lastGood}. */
+    private Rollback rolledBack;
+    /** Services of the accepted revision on trial: when their replacement began (the health timeout counts from then). */
+    private final Map<String, Instant> trialStarted = new HashMap<>();
+    /** Images pulled since the revision was accepted ({@code pull_policy: always} pulls once per revision). */
+    private final Set<String> pulledImages = new HashSet<>();
+    private RevisionHistory history = RevisionHistory.NONE;
     private long appliedRevision;
     private final Map<String, Failure> failures = new HashMap<>();
     /** Unhealthy restarts per service: how many in a row, and when the next one may come. */
@@ -132,14 +141,47 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
+    /** Where converged and rolled-back revisions are recorded (the state dir). */
+    public void setHistory(RevisionHistory history) {
+        this.history = history;
+    }
+
     /** A newly accepted desired state (call on the reconcile thread, e.g. from {@link #submit}). */
     public void setDesired(DesiredState state) {
         rememberRollbackImages(state);
+        if (rolledBack != null && state.revision() > rolledBack.revision()) {
+            rolledBack = null; // a newer revision: the rolled-back one is left behind
+            history.rolledBack(null);
+        }
         this.desired = state;
+        startOver();
+        pass();
+    }
+
+    /**
+     * The state found in the state dir at start: the accepted revision, the last one that
+     * converged (or null), and whether the accepted one was rolled back (or null).
+     */
+    public void restore(DesiredState accepted, DesiredState good, Rollback rollback) {
+        this.lastGood = good;
+        this.rolledBack = rollback != null && good != null && rollback.revision() == accepted.revision()
+                ? rollback : null;
+        this.desired = accepted;
+        startOver();
+        pass();
+    }
+
+    private void startOver() {
         failures.clear();
         unhealthyRestarts.clear();
+        trialStarted.clear();
+        pulledImages.clear();
         convergedAnnounced = false;
-        pass();
+    }
+
+    /** What the engine should run: the accepted revision, or the last good one while that is rolled back. */
+    private DesiredState target() {
+        return rolledBack != null ? lastGood : desired;
     }
 
     /** Records a rejected document for the report (call on the reconcile thread). */
@@ -177,13 +219,13 @@ public final class Reconciler implements AutoCloseable {
         }
         if (paused) {
             try {
-                ObservedState observed = observe(desired == null ? DesiredState.EMPTY : desired);
+                ObservedState observed = observe(desired == null ? DesiredState.EMPTY : target());
                 if (appliedRevision == 0) {
                     // paused since start: what runs is the revision its containers carry
                     appliedRevision = observed.containers().stream().filter(c -> c.managed())
                             .mapToLong(c -> c.revision()).max().orElse(0);
                 }
-                reporter.publish(snapshot(desired, observed, Map.of(), Set.of(), "paused"));
+                reporter.publish(snapshot(target(), observed, Map.of(), Set.of(), "paused"));
             } catch (EngineException e) {
                 engineUnreachable(e);
             }
@@ -193,10 +235,10 @@ public final class Reconciler implements AutoCloseable {
             observeAndReport(DesiredState.EMPTY);
             return;
         }
-        DesiredState target = desired;
-        pulls.target(target.revision(), imagesToKeep(target));
         Set<String> pulling = new HashSet<>();
         for (int batch = 0; batch < MAX_BATCHES_PER_PASS; batch++) {
+            DesiredState target = target();
+            pulls.target(target.revision(), imagesToKeep(target));
             ObservedState observed;
             try {
                 observed = observe(target);
@@ -205,7 +247,14 @@ public final class Reconciler implements AutoCloseable {
                 return;
             }
             forgetStableRestarts(target, observed);
-            Plan plan = Planner.nextSteps(target, observed, new PlanContext(clock.instant(), notBefore(), givenUp()));
+            if (target == desired && rollBackIfFailed(observed)) {
+                continue; // the target is now the last good revision: plan again from the same observation on
+            }
+            Plan plan = Planner.nextSteps(target, observed, new PlanContext(clock.instant(), notBefore(), givenUp(),
+                    pulledImages, target == desired ? lastGood : null));
+            if (plan.wakeAt() != null) {
+                scheduleAt(plan.wakeAt());
+            }
             if (plan.steps().isEmpty()) {
                 finish(target, observed, plan);
                 return;
@@ -267,8 +316,14 @@ public final class Reconciler implements AutoCloseable {
     private boolean record(DesiredState target, StepResult result) {
         Step step = result.step();
         String key = failureKey(step);
+        if (target == desired) {
+            startTrial(step);
+        }
         if (result.error() == null) {
             failures.remove(key);
+            if (step instanceof Step.PullImage pull) {
+                pulledImages.add(pull.image());
+            }
             if (step instanceof Step.RestartContainer) {
                 Failure previous = unhealthyRestarts.get(step.service());
                 int count = previous == null ? 1 : previous.count() + 1;
@@ -306,13 +361,21 @@ public final class Reconciler implements AutoCloseable {
             scheduleRetry();
         }
         String phase = phaseFor(target, observed, plan);
+        if ("converged".equals(phase) && target == desired && lastGood != desired) {
+            lastGood = desired; // the way back for the next update
+            trialStarted.clear();
+            history.converged(desired.revision());
+        }
+        if ("converged".equals(phase) && rolledBack != null) {
+            phase = "rolled-back";
+        }
         reporter.publish(snapshot(target, observed, plan.blocked(), Set.of(), phase));
-        if ("converged".equals(phase) && !convergedAnnounced) {
+        if (("converged".equals(phase) || "rolled-back".equals(phase)) && !convergedAnnounced) {
             convergedAnnounced = true;
             Logger.info("converged on revision {}", target.revision());
             reporter.event(target.revision(), "converged", null, "revision " + target.revision() + " converged");
             collectImages(target);
-        } else if (!"converged".equals(phase)) {
+        } else if (!"converged".equals(phase) && !"rolled-back".equals(phase)) {
             convergedAnnounced = false;
         }
     }
@@ -323,7 +386,11 @@ public final class Reconciler implements AutoCloseable {
      */
     private Set<String> imagesToKeep(DesiredState target) {
         Set<String> keep = new HashSet<>(rollbackImages);
-        target.services().values().forEach(spec -> keep.add(spec.image()));
+        for (DesiredState state : new DesiredState[] {target, desired, lastGood}) {
+            if (state != null) {
+                state.services().values().forEach(spec -> keep.add(spec.image()));
+            }
+        }
         return keep;
     }
 
@@ -354,7 +421,7 @@ public final class Reconciler implements AutoCloseable {
         Map<String, Integer> restarts = new HashMap<>();
         unhealthyRestarts.forEach((service, f) -> restarts.put(service, f.count()));
         return new StatusReporter.Snapshot(target, appliedRevision, null, engineInfo, blocked, failureMessages(),
-                observed, pulling, phase, restarts);
+                observed, pulling, phase, restarts, rolledBack);
     }
 
     private String phaseFor(DesiredState target, ObservedState observed, Plan plan) {
@@ -408,14 +475,111 @@ public final class Reconciler implements AutoCloseable {
             Logger.error("{}", e.getMessage());
         }
         engineProblem = e.getMessage();
-        reporter.publish(new StatusReporter.Snapshot(desired, appliedRevision, engineProblem, null, Map.of(),
-                failureMessages(), null, Set.of(), "failed"));
+        reporter.publish(new StatusReporter.Snapshot(desired == null ? null : target(), appliedRevision, engineProblem,
+                null, Map.of(), failureMessages(), null, Set.of(), "failed", Map.of(), rolledBack));
         timer.schedule(this::requestPass, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void scheduleAt(Instant at) {
         timer.schedule(this::requestPass, Math.max(0, Duration.between(clock.instant(), at).toMillis()) + 10,
                 TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The services of the accepted revision whose spec differs from the last good revision's:
+     * their replacements are on trial. None where rollback is off or nothing converged yet.
+     */
+    private Map<String, ServiceSpec> onTrial() {
+        if (desired == null || lastGood == null || lastGood == desired || !desired.update().rollback()) {
+            return Map.of();
+        }
+        Map<String, ServiceSpec> changed = new HashMap<>();
+        desired.services().forEach((name, spec) -> {
+            ServiceSpec before = lastGood.services().get(name);
+            if (before == null || !before.hash().equals(spec.hash())) {
+                changed.put(name, spec);
+            }
+        });
+        return changed;
+    }
+
+    /** A service's trial starts with the first step that changes its container (pulls do not count). */
+    private void startTrial(Step step) {
+        if (step instanceof Step.PullImage || step.service() == null || trialStarted.containsKey(step.service())) {
+            return;
+        }
+        ServiceSpec spec = onTrial().get(step.service());
+        if (spec != null) {
+            Instant now = clock.instant();
+            trialStarted.put(step.service(), now);
+            scheduleAt(now.plus(desired.update().healthTimeoutFor(spec)));
+        }
+    }
+
+    /**
+     * Rolls the accepted revision back to the last good one when a service on trial hit a
+     * terminal error, or is not good within its health timeout. Returns whether it did.
+     */
+    private boolean rollBackIfFailed(ObservedState observed) {
+        Instant now = clock.instant();
+        for (Map.Entry<String, ServiceSpec> entry : onTrial().entrySet()) {
+            String service = entry.getKey();
+            ServiceSpec spec = entry.getValue();
+            Failure failure = failures.get(service);
+            String reason = null;
+            if (failure != null && failure.terminal()) {
+                reason = "service " + service + " failed: " + failure.message();
+            } else {
+                Instant started = trialStarted.get(service);
+                Duration timeout = desired.update().healthTimeoutFor(spec);
+                ObservedContainer c = StatusReporter.containerOf(spec, observed);
+                if (started != null && Planner.waitsForDependency(spec, desired, observed)) {
+                    // not started for want of a dependency: that one's own trial decides; this one's starts later
+                    started = now;
+                    trialStarted.put(service, now);
+                    scheduleAt(now.plus(timeout));
+                } else if (started == null && c != null && spec.hash().equals(c.specHash())) {
+                    // the replacement exists but this process did not make it (a restart mid-update): timed from now
+                    started = now;
+                    trialStarted.put(service, now);
+                    scheduleAt(now.plus(timeout));
+                }
+                Instant goodAt = c == null ? null : Planner.goodAt(spec, c);
+                if (started != null && !now.isBefore(started.plus(timeout))
+                        && (goodAt == null || now.isBefore(goodAt))) {
+                    reason = "service " + service + " was not " + (spec.options().healthcheck() != null
+                            || (c != null && !"none".equals(c.health())) ? "healthy" : "running") + " within "
+                            + timeout.toSeconds() + " s of its update (" + describe(c, failure) + ")";
+                }
+            }
+            if (reason != null) {
+                rollBack(reason);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(ObservedContainer c, Failure failure) {
+        if (failure != null) {
+            return failure.message();
+        }
+        if (c == null) {
+            return "no container";
+        }
+        String state = c.status() + ("none".equals(c.health()) ? "" : ", " + c.health());
+        return c.exitCode() != null && !"running".equals(c.status()) ? state + ", exit code " + c.exitCode() : state;
+    }
+
+    private void rollBack(String reason) {
+        long failed = desired.revision();
+        rolledBack = new Rollback(failed, reason);
+        Logger.warn("rolling revision {} back to revision {}: {}; revision {} is not retried until a newer one "
+                + "arrives", failed, lastGood.revision(), reason, failed);
+        history.rolledBack(rolledBack);
+        reporter.event(failed, "rollback", null, "revision " + failed + " rolled back to revision "
+                + lastGood.revision() + ": " + reason);
+        startOver();
     }
 
     /** A service healthy for a stable run after its last unhealthy restart starts its backoff over. */

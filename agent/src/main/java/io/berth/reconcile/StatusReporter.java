@@ -10,6 +10,7 @@ import io.berth.model.ObservedState;
 import io.berth.model.ObservedVolume;
 import io.berth.model.RunState;
 import io.berth.model.ServiceSpec;
+import io.berth.plan.Planner;
 import io.berth.spec.SpecError;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -49,7 +50,15 @@ public final class StatusReporter {
     /** Everything the report says, as the reconciler last saw it. {@code observed} null: unknown (engine away). */
     public record Snapshot(DesiredState desired, long appliedRevision, String engineProblem, EngineInfo engine,
                            Map<String, String> blocked, Map<String, String> failures, ObservedState observed,
-                           Set<String> pulling, String phase, Map<String, Integer> agentRestarts) {
+                           Set<String> pulling, String phase, Map<String, Integer> agentRestarts,
+                           Rollback rollback) {
+
+        public Snapshot(DesiredState desired, long appliedRevision, String engineProblem, EngineInfo engine,
+                        Map<String, String> blocked, Map<String, String> failures, ObservedState observed,
+                        Set<String> pulling, String phase, Map<String, Integer> agentRestarts) {
+            this(desired, appliedRevision, engineProblem, engine, blocked, failures, observed, pulling, phase,
+                    agentRestarts, null);
+        }
 
         public Snapshot(DesiredState desired, long appliedRevision, String engineProblem, EngineInfo engine,
                         Map<String, String> blocked, Map<String, String> failures, ObservedState observed,
@@ -206,7 +215,9 @@ public final class StatusReporter {
         doc.put("device", deviceId);
         doc.put("phase", s.phase());
         ObjectNode revision = doc.putObject("revision");
-        if (s.desired() == null || s.desired().revision() == 0) {
+        if (s.rollback() != null) {
+            revision.put("desired", s.rollback().revision()); // the services shown are the last good revision's
+        } else if (s.desired() == null || s.desired().revision() == 0) {
             revision.putNull("desired");
         } else {
             revision.put("desired", s.desired().revision());
@@ -217,6 +228,11 @@ public final class StatusReporter {
             revision.put("applied", s.appliedRevision());
         }
         doc.set("rejected", rejected);
+        if (s.rollback() != null) {
+            doc.putObject("rollback").put("revision", s.rollback().revision()).put("reason", s.rollback().reason());
+        } else {
+            doc.putNull("rollback");
+        }
         doc.put("source", source);
         ObservedState observed = s.observed() != null ? s.observed() : lastObserved;
         ObjectNode services = doc.putObject("services");
@@ -298,11 +314,14 @@ public final class StatusReporter {
         return node;
     }
 
-    /** The managed container that stands for a service: the one with its container name, else any of its own. */
+    /**
+     * The managed container that stands for a service: the one with its container name, else any
+     * of its own but a container kept for a rollback.
+     */
     static ObservedContainer containerOf(ServiceSpec spec, ObservedState observed) {
         ObservedContainer any = null;
         for (ObservedContainer c : observed.containers()) {
-            if (c.managed() && spec.name().equals(c.service())) {
+            if (c.managed() && spec.name().equals(c.service()) && !Planner.isKept(c.name())) {
                 if (c.name().equals(spec.containerName())) {
                     return c;
                 }

@@ -90,6 +90,24 @@ final class StepExecutor {
             engine.start(restart.containerId());
             return new Outcome("health", "unhealthy: restarted container " + shortId(restart.containerId()));
         }
+        if (step instanceof Step.RetireContainer retire) {
+            Logger.info("stopping container {} of service {} and keeping it as {} until its replacement is good",
+                    retire.containerName(), retire.service(), retire.keptName());
+            engine.stop(retire.containerId(), retire.grace());
+            engine.rename(retire.containerId(), retire.keptName());
+            return new Outcome("stopped", "stopped container " + retire.containerName() + " and kept it as "
+                    + retire.keptName() + " for a rollback");
+        }
+        if (step instanceof Step.RestoreContainer restore) {
+            Logger.warn("bringing back the kept container {} of service {}", shortId(restore.containerId()),
+                    restore.service());
+            engine.rename(restore.containerId(), restore.containerName());
+            if (restore.start()) {
+                engine.start(restore.containerId());
+            }
+            return new Outcome("started", "brought back the previous container " + restore.containerName()
+                    + (restore.start() ? " and started it" : ""));
+        }
         if (step instanceof Step.RemoveContainer remove) {
             Logger.info("removing container {} of service {}", remove.containerName(), remove.service());
             engine.stop(remove.containerId(), remove.grace());

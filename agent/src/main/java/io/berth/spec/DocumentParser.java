@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import io.berth.model.DesiredState;
+import io.berth.model.Durations;
 import io.berth.model.Mount;
 import io.berth.model.NetworkSpec;
 import io.berth.model.PortBinding;
@@ -18,8 +19,10 @@ import io.berth.model.RunState;
 import io.berth.model.Secret;
 import io.berth.model.ServiceOptions;
 import io.berth.model.ServiceSpec;
+import io.berth.model.UpdatePolicy;
 import io.berth.model.VolumeSpec;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -151,6 +154,7 @@ public final class DocumentParser {
         SortedMap<String, NetworkSpec> networks = new TreeMap<>();
         SortedMap<String, ServiceSpec> services = new TreeMap<>();
         Map<String, RegistryAuth> registries = new TreeMap<>();
+        UpdatePolicy update = UpdatePolicy.DEFAULT;
         for (Iterator<Map.Entry<String, JsonNode>> it = doc.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
             String key = field.getKey();
@@ -171,7 +175,7 @@ public final class DocumentParser {
                 case "volumes" -> readVolumes(value, volumes);
                 case "networks" -> readNetworks(value, networks);
                 case "registries" -> readRegistries(value, registries);
-                case "update" -> error(key, "'" + key + "' is not supported by this version of Berth yet: remove it");
+                case "update" -> update = readUpdate(value);
                 case "signature" -> {
                     // checked against the device's trusted keys by Signatures.verify; here only its shape
                     if (!value.isObject() || !value.path("alg").isTextual() || !value.path("keyId").isTextual()
@@ -214,7 +218,8 @@ public final class DocumentParser {
         if (!errors.isEmpty() || revision == null) {
             return new ParsedDocument.Invalid(revision, errors, warnings);
         }
-        return new ParsedDocument.Valid(new DesiredState(revision, services, volumes, registries, networks), doc,
+        return new ParsedDocument.Valid(new DesiredState(revision, services, volumes, registries, networks, update),
+                doc,
                 warnings);
     }
 
@@ -449,6 +454,48 @@ public final class DocumentParser {
             out.put(e.getKey(), new NetworkSpec(e.getKey(), engineName, driver, driverOpts, labels, external,
                     internal, ipv6, ipamDriver, subnets));
         });
+    }
+
+    /** The top-level {@code update}: strategy, rollback and healthTimeout, each optional. */
+    private UpdatePolicy readUpdate(JsonNode node) {
+        if (node.isNull()) {
+            return UpdatePolicy.DEFAULT;
+        }
+        if (!node.isObject()) {
+            error("update", "must be a map with 'strategy', 'rollback' and 'healthTimeout', found " + describe(node));
+            return UpdatePolicy.DEFAULT;
+        }
+        String strategy = UpdatePolicy.DEFAULT.strategy();
+        boolean rollback = UpdatePolicy.DEFAULT.rollback();
+        Duration healthTimeout = null;
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            String path = "update." + f.getKey();
+            switch (f.getKey()) {
+                case "strategy" -> {
+                    String given = readString(path, f.getValue());
+                    if (UpdatePolicy.DOWNLOAD_THEN_KILL.equals(given) || UpdatePolicy.KILL_THEN_DOWNLOAD.equals(given)) {
+                        strategy = given;
+                    } else if (given != null) {
+                        error(path, "must be '" + UpdatePolicy.DOWNLOAD_THEN_KILL + "' or '"
+                                + UpdatePolicy.KILL_THEN_DOWNLOAD + "', found '" + given + "'");
+                    }
+                }
+                case "rollback" -> rollback = readBoolean(path, f.getValue());
+                case "healthTimeout" -> {
+                    JsonNode v = f.getValue();
+                    Duration d = v.isIntegralNumber() ? Duration.ofSeconds(v.asLong())
+                            : v.isTextual() ? Durations.parse(v.asText()) : null;
+                    if (d == null || d.isNegative() || d.isZero()) {
+                        error(path, "must be a positive duration such as \"90s\" or \"2m\", found " + describe(v));
+                    } else {
+                        healthTimeout = d;
+                    }
+                }
+                default -> unknownKey("update", f.getKey());
+            }
+        }
+        return new UpdatePolicy(strategy, rollback, healthTimeout);
     }
 
     private boolean readBoolean(String path, JsonNode value) {

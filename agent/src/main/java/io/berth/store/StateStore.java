@@ -15,6 +15,8 @@ public final class StateStore {
     private static final String DESIRED = "desired.json";
     private static final String PAUSED = "paused";
     private static final String SOURCE = "desired.source";
+    private static final String GOOD = "good.json";
+    private static final String ROLLED_BACK = "rolled-back.json";
 
     private final Path dir;
 
@@ -38,16 +40,46 @@ public final class StateStore {
     }
 
     public Optional<byte[]> loadDesired() throws IOException {
-        try {
-            return Optional.of(Files.readAllBytes(dir.resolve(DESIRED)));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
+        return read(DESIRED);
     }
 
     /** Stores the accepted document before anything changes; a no-op when it is already there. */
     public void saveDesired(byte[] document) throws IOException {
         AtomicFiles.write(dir.resolve(DESIRED), document);
+    }
+
+    /**
+     * Records the stored document as the last one that converged (the revision a failed update
+     * rolls back to). A copy of {@code desired.json}, mode 0600 like it.
+     */
+    public void saveGood() throws IOException {
+        AtomicFiles.write(dir.resolve(GOOD), Files.readAllBytes(dir.resolve(DESIRED)));
+    }
+
+    /** The last document that converged, or empty. */
+    public Optional<byte[]> loadGood() throws IOException {
+        return read(GOOD);
+    }
+
+    /** Records (JSON, or null to clear) that the stored document was rolled back and must not be retried. */
+    public void saveRolledBack(byte[] record) throws IOException {
+        if (record == null) {
+            Files.deleteIfExists(dir.resolve(ROLLED_BACK));
+        } else {
+            AtomicFiles.write(dir.resolve(ROLLED_BACK), record);
+        }
+    }
+
+    public Optional<byte[]> loadRolledBack() throws IOException {
+        return read(ROLLED_BACK);
+    }
+
+    private Optional<byte[]> read(String name) throws IOException {
+        try {
+            return Optional.of(Files.readAllBytes(dir.resolve(name)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
     }
 
     /** Whether a technician paused reconciliation ({@code berth pause}); survives restarts. */

@@ -48,6 +48,7 @@ final class TestDevice implements AutoCloseable {
     String container(String base) {
         String name = base + "-" + id;
         containers.add(name);
+        containers.add(io.berth.plan.Planner.keptName(name)); // kept while a replacement is on trial
         return name;
     }
 

@@ -17,7 +17,10 @@ import io.berth.model.ServiceSpec;
 import io.berth.plan.Step.CreateContainer;
 import io.berth.plan.Step.CreateVolume;
 import io.berth.plan.Step.PullImage;
+import io.berth.model.UpdatePolicy;
 import io.berth.plan.Step.RemoveContainer;
+import io.berth.plan.Step.RestoreContainer;
+import io.berth.plan.Step.RetireContainer;
 import io.berth.plan.Step.StartContainer;
 import io.berth.plan.Step.StopContainer;
 import java.time.Duration;
@@ -109,6 +112,15 @@ class PlannerTest {
 
     static RemoveContainer removal(ObservedContainer c, String service) {
         return new RemoveContainer(service, c.id(), c.name(), Planner.STOP_GRACE);
+    }
+
+    static RetireContainer retiral(ObservedContainer c, String service) {
+        return new RetireContainer(service, c.id(), c.name(), Planner.keptName(c.name()), Planner.STOP_GRACE);
+    }
+
+    /** The same document with update.rollback false: replaced containers are removed, not kept. */
+    static DesiredState withoutRollback(DesiredState d) {
+        return d.withUpdate(new UpdatePolicy(UpdatePolicy.DOWNLOAD_THEN_KILL, false, null));
     }
 
     // ---- fixtures ------------------------------------------------------------------------------
@@ -211,13 +223,151 @@ class PlannerTest {
         }
 
         @Test
-        void newImagePresentRemovesTheOldContainerThenCreatesTheNewOne() {
+        void newImagePresentKeepsTheOldContainerThenCreatesTheNewOne() {
             ObservedContainer old = managed("c1", "web", WEB, "running");
             Plan first = plan(DEMO_V2, observed(List.of(old), List.of(volume), IMAGE, IMAGE_2));
-            assertEquals(List.of(removal(old, "web")), first.steps());
+            assertEquals(List.of(retiral(old, "web")), first.steps());
 
-            Plan second = plan(DEMO_V2, observed(List.of(), List.of(volume), IMAGE, IMAGE_2));
+            ObservedContainer kept = managed("c1", "web-berth-previous", WEB, "exited");
+            Plan second = plan(DEMO_V2, observed(List.of(kept), List.of(volume), IMAGE, IMAGE_2));
             assertEquals(List.of(new CreateContainer(DEMO_V2.services().get("web"), 8)), second.steps());
+        }
+
+        @Test
+        void withoutRollbackTheOldContainerIsRemoved() {
+            ObservedContainer old = managed("c1", "web", WEB, "running");
+            Plan plan = plan(withoutRollback(DEMO_V2), observed(List.of(old), List.of(volume), IMAGE, IMAGE_2));
+            assertEquals(List.of(removal(old, "web")), plan.steps());
+        }
+
+        @Test
+        void theKeptContainerStaysUntilTheReplacementHasRunAWhileThenGoes() {
+            ServiceSpec v2 = DEMO_V2.services().get("web");
+            ObservedContainer kept = managed("c1", "web-berth-previous", WEB, "exited");
+            ObservedContainer fresh = new ObservedContainer("c2", "web", true, "web", v2.hash(), 8, "running", "none",
+                    null, NOW.minusSeconds(2).toString(), 0, IMAGE_2, "sha256:bbbb", false);
+            Plan early = plan(DEMO_V2, observed(List.of(kept, fresh), List.of(volume), IMAGE, IMAGE_2));
+            assertEquals(List.of(), early.steps(), "on trial: a container that crashes at once is not good");
+            assertTrue(early.waiting(), "not converged while a kept container is left");
+            assertEquals(NOW.plusSeconds(3), early.wakeAt(), "looks again when the replacement has run 5 s");
+
+            Plan later = Planner.nextSteps(DEMO_V2, observed(List.of(kept, fresh), List.of(volume), IMAGE, IMAGE_2),
+                    new PlanContext(NOW.plusSeconds(3), Map.of()));
+            assertEquals(List.of(removal(kept, "web")), later.steps());
+        }
+
+        @Test
+        void aHealthyReplacementIsGoodAtOnce() {
+            ServiceSpec v2 = DEMO_V2.services().get("web");
+            ObservedContainer kept = managed("c1", "web-berth-previous", WEB, "exited");
+            ObservedContainer fresh = new ObservedContainer("c2", "web", true, "web", v2.hash(), 8, "running",
+                    "healthy", null, NOW.toString(), 0, IMAGE_2, "sha256:bbbb", false);
+            assertEquals(List.of(removal(kept, "web")),
+                    plan(DEMO_V2, observed(List.of(kept, fresh), List.of(volume), IMAGE, IMAGE_2)).steps());
+        }
+
+        @Test
+        void aRollbackRemovesTheReplacementAndBringsTheKeptContainerBack() {
+            // the target is revision 7 again; the engine holds 8's container and 7's kept one
+            ServiceSpec v2 = DEMO_V2.services().get("web");
+            ObservedContainer kept = managed("c1", "web-berth-previous", WEB, "exited");
+            ObservedContainer failed = managed("c2", "web", "web", v2.hash(), "exited", 1);
+            Plan first = plan(DEMO, observed(List.of(kept, failed), List.of(volume), IMAGE, IMAGE_2));
+            assertEquals(List.of(removal(failed, "web")), first.steps());
+
+            Plan second = plan(DEMO, observed(List.of(kept), List.of(volume), IMAGE, IMAGE_2));
+            assertEquals(List.of(new RestoreContainer("web", "c1", "web", true)), second.steps());
+        }
+
+        @Test
+        void aNewerRevisionDuringATrialKeepsTheOlderKeptContainer() {
+            // 8 is on trial (kept: 7's); revision 9 arrives: 8's container goes, 7's stays the way back
+            DesiredState v3 = desired("""
+                    {"revision": 9, "services": {"web": {"image": "%s", "command": ["httpd", "-f", "-p", "81"]}},
+                     "volumes": {"web-data": {}}}""".formatted(IMAGE_2));
+            ServiceSpec v2 = DEMO_V2.services().get("web");
+            ObservedContainer kept = managed("c1", "web-berth-previous", WEB, "exited");
+            ObservedContainer trial = managed("c2", "web", "web", v2.hash(), "running", null);
+            assertEquals(List.of(removal(trial, "web")),
+                    plan(v3, observed(List.of(kept, trial), List.of(volume), IMAGE, IMAGE_2)).steps());
+        }
+
+        @Test
+        void killThenDownloadStopsTheOldContainerBeforeThePull() {
+            DesiredState killFirst = DEMO_V2.withUpdate(new UpdatePolicy(UpdatePolicy.KILL_THEN_DOWNLOAD, true, null));
+            ObservedContainer old = managed("c1", "web", WEB, "running");
+            Plan plan = plan(killFirst, observed(List.of(old), List.of(volume), IMAGE));
+            assertEquals(List.of(retiral(old, "web")), plan.steps());
+        }
+
+        @Test
+        void downloadThenKillReplacesNothingUntilEveryNewImageIsHere() {
+            DesiredState two = desired("""
+                    {"revision": 8, "services": {"aa": {"image": "%s"}, "bb": {"image": "%s"}}}"""
+                    .formatted(IMAGE_2, "127.0.0.1:5000/demo/other:2"));
+            ObservedContainer aa = managed("c1", "aa", "aa", "0ld", "running", null);
+            ObservedContainer bb = managed("c2", "bb", "bb", "0ld", "running", null);
+            Plan plan = plan(two, observed(List.of(aa, bb), List.of(), IMAGE_2));
+            assertEquals(List.of(new PullImage("bb", "127.0.0.1:5000/demo/other:2", null)), plan.steps(),
+                    "aa's image is here, but aa is replaced only once bb's is too");
+            assertTrue(plan.waiting());
+        }
+
+        @Test
+        void aKeptNameHeldByAnUnmanagedContainerBlocksTheUpdate() {
+            ObservedContainer old = managed("c1", "web", WEB, "running");
+            ObservedContainer squatter = unmanaged("u1", "web-berth-previous", "exited");
+            Plan plan = plan(DEMO_V2, observed(List.of(old, squatter), List.of(volume), IMAGE, IMAGE_2));
+            assertEquals(List.of(), plan.steps(), "never removed or renamed");
+            assertTrue(plan.blocked().get("web").contains("web-berth-previous"), plan.blocked()::toString);
+        }
+
+        @Test
+        void pullPolicyAlwaysPullsOncePerRevisionAndReplacesOnANewImage() {
+            DesiredState always = desired("""
+                    {"revision": 8, "services": {"web": {"image": "%s", "pull_policy": "always"}}}""".formatted(IMAGE));
+            ServiceSpec spec = always.services().get("web");
+            ObservedContainer c = managed("c1", "web", spec, "running"); // runs image sha256:aaaa
+            Plan first = plan(always, observed(List.of(c), List.of(), IMAGE));
+            assertEquals(List.of(new PullImage("web", IMAGE, null)), first.steps());
+
+            PlanContext pulled = new PlanContext(NOW, Map.of(), java.util.Set.of(), java.util.Set.of(IMAGE), null);
+            ObservedState sameImage = new ObservedState(List.of(c), Map.of(), Map.of(IMAGE, "sha256:aaaa"));
+            assertTrue(Planner.nextSteps(always, sameImage, pulled).settled(), "the same image: nothing to do");
+            ObservedState newImage = new ObservedState(List.of(c), Map.of(), Map.of(IMAGE, "sha256:cccc"));
+            assertEquals(List.of(retiral(c, "web")), Planner.nextSteps(always, newImage, pulled).steps());
+            ObservedContainer kept = managed("c1", "web-berth-previous", spec, "exited");
+            ObservedState replaced = new ObservedState(List.of(kept), Map.of(), Map.of(IMAGE, "sha256:cccc"));
+            assertEquals(List.of(new CreateContainer(spec, 8)), Planner.nextSteps(always, replaced, pulled).steps(),
+                    "the kept container runs the old image: it is not brought back");
+        }
+
+        @Test
+        void dependantsStopBeforeWhatTheyDependOn() {
+            DesiredState d = desired("""
+                    {"revision": 8, "services": {"db": {"image": "%1$s"},
+                     "app": {"image": "%1$s", "depends_on": ["db"]}}}""".formatted(IMAGE_2));
+            ObservedContainer db = managed("c1", "db", "db", "0ld", "running", null);
+            ObservedContainer app = managed("c2", "app", "app", "0ld", "running", null);
+            Plan first = plan(d, observed(List.of(db, app), List.of(), IMAGE_2));
+            assertEquals(List.of(retiral(app, "app")), first.steps(), "app stops first");
+            assertTrue(first.waiting());
+
+            ObservedContainer appKept = managed("c2", "app-berth-previous", "app", "0ld", "exited", 0);
+            Plan second = plan(d, observed(List.of(db, appKept), List.of(), IMAGE_2));
+            assertTrue(second.steps().contains(retiral(db, "db")), second::toString);
+        }
+
+        @Test
+        void servicesLeavingTheDocumentStopInReverseOrderOfThePreviousRevision() {
+            DesiredState before = desired("""
+                    {"revision": 7, "services": {"db": {"image": "busybox"},
+                     "app": {"image": "busybox", "depends_on": ["db"]}}}""");
+            ObservedContainer db = managed("c1", "db", before.services().get("db"), "running");
+            ObservedContainer app = managed("c2", "app", before.services().get("app"), "running");
+            PlanContext ctx = new PlanContext(NOW, Map.of(), java.util.Set.of(), java.util.Set.of(), before);
+            Plan plan = Planner.nextSteps(NOTHING_DESIRED, observed(List.of(db, app), List.of()), ctx);
+            assertEquals(List.of(removal(app, "app")), plan.steps());
         }
 
         @Test
@@ -227,7 +377,7 @@ class PlannerTest {
                      "ports": ["127.0.0.1:18080:80"], "volumes": ["web-data:/data"], "restart": "unless-stopped"}},
                      "volumes": {"web-data": {}}}""".formatted(IMAGE));
             ObservedContainer old = managed("c1", "web", WEB, "running");
-            assertEquals(List.of(removal(old, "web")),
+            assertEquals(List.of(retiral(old, "web")),
                     plan(changed, observed(List.of(old), List.of(volume), IMAGE)).steps());
         }
 
@@ -263,8 +413,11 @@ class PlannerTest {
                     {"revision": 8, "services": {"web": {"image": "busybox", "container_name": "web-1"}}}""");
             ObservedContainer stray = managed("c0", "web", "web", "0ld", "running", null);
             Plan plan = plan(renamed, observed(List.of(stray), List.of(), "busybox"));
+            assertEquals(List.of(retiral(stray, "web"), new CreateContainer(renamed.services().get("web"), 8)),
+                    plan.steps(), "the previous container under its old name is kept for a rollback");
+            Plan noRollback = plan(withoutRollback(renamed), observed(List.of(stray), List.of(), "busybox"));
             assertEquals(List.of(removal(stray, "web"), new CreateContainer(renamed.services().get("web"), 8)),
-                    plan.steps());
+                    noRollback.steps());
         }
 
         @Test
@@ -533,6 +686,10 @@ class PlannerTest {
                 org.junit.jupiter.params.provider.Arguments.of("empty engine", DEMO, ObservedState.NOTHING, 4,
                         List.of(CreateVolume.class, PullImage.class, CreateContainer.class, StartContainer.class)),
                 org.junit.jupiter.params.provider.Arguments.of("new image", DEMO_V2,
+                        observed(List.of(old), List.of(managedVolume("web-data")), IMAGE), 5,
+                        List.of(PullImage.class, RetireContainer.class, CreateContainer.class,
+                                StartContainer.class, RemoveContainer.class)),
+                org.junit.jupiter.params.provider.Arguments.of("new image, no rollback", withoutRollback(DEMO_V2),
                         observed(List.of(old), List.of(managedVolume("web-data")), IMAGE), 4,
                         List.of(PullImage.class, RemoveContainer.class, CreateContainer.class,
                                 StartContainer.class)),
@@ -658,9 +815,26 @@ class PlannerTest {
                 update(s.containerId(), "exited");
             } else if (step instanceof RemoveContainer s) {
                 containers.values().removeIf(c -> c.id().equals(s.containerId()));
+            } else if (step instanceof RetireContainer s) {
+                update(s.containerId(), "exited");
+                rename(s.containerId(), s.keptName());
+            } else if (step instanceof RestoreContainer s) {
+                rename(s.containerId(), s.containerName());
+                if (s.start()) {
+                    update(s.containerId(), "running");
+                }
             } else {
                 fail("the toy engine does not know " + step);
             }
+        }
+
+        private void rename(String id, String name) {
+            ObservedContainer c = containers.values().stream().filter(o -> o.id().equals(id)).findFirst().orElseThrow();
+            assertFalse(containers.containsKey(name), "name taken: " + name);
+            containers.remove(c.name());
+            containers.put(name, new ObservedContainer(c.id(), name, c.managed(), c.service(), c.specHash(),
+                    c.revision(), c.status(), c.health(), c.exitCode(), c.startedAt(), c.restartCount(), c.image(),
+                    c.imageId(), c.oomKilled()));
         }
 
         private void update(String id, String status) {

@@ -70,6 +70,32 @@ class DocumentParserTest {
         }
 
         @Test
+        void theUpdateSectionIsReadWithItsDefaults() {
+            DesiredState none = desired("""
+                    {"revision": 1, "services": {}}""");
+            assertEquals(io.berth.model.UpdatePolicy.DEFAULT, none.update());
+            DesiredState given = desired("""
+                    {"revision": 1, "services": {}, "update": {"strategy": "kill-then-download", "rollback": false,
+                     "healthTimeout": "1m30s", "x-note": "ignored"}}""");
+            assertEquals(new io.berth.model.UpdatePolicy("kill-then-download", false, java.time.Duration.ofSeconds(90)),
+                    given.update());
+            assertEquals(java.time.Duration.ofSeconds(45), desired("""
+                    {"revision": 1, "services": {}, "update": {"healthTimeout": 45}}""").update().healthTimeout());
+        }
+
+        @Test
+        void theDefaultHealthTimeoutLeavesTheHealthcheckTimeToPass() {
+            DesiredState d = desired("""
+                    {"revision": 1, "services": {
+                      "quick": {"image": "busybox"},
+                      "slow": {"image": "busybox", "healthcheck": {"test": ["CMD", "true"], "interval": "30s",
+                               "timeout": "10s", "retries": 5, "start_period": "1m"}}}}""");
+            io.berth.model.UpdatePolicy policy = d.update();
+            assertEquals(java.time.Duration.ofSeconds(60), policy.healthTimeoutFor(d.services().get("quick")));
+            assertEquals(java.time.Duration.ofSeconds(60 + 40 * 6), policy.healthTimeoutFor(d.services().get("slow")));
+        }
+
+        @Test
         void anEmptyServicesMapRunsNothing() {
             DesiredState state = desired("""
                     {"revision": 9, "services": {}}""");

@@ -439,6 +439,14 @@ public final class DockerEngine implements Engine {
     }
 
     @Override
+    public void rename(String containerId, String newName) throws EngineException {
+        call("rename container " + shortId(containerId) + " to " + newName, () -> {
+            client.renameContainerCmd(containerId).withName(newName).exec();
+            return null;
+        });
+    }
+
+    @Override
     public EngineInfo info() throws EngineException {
         return call("read the engine version", () -> {
             Version v = client.versionCmd().exec();

@@ -1,0 +1,116 @@
+package io.berth.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * update.strategy and pull_policy against the real engine and registry. Each test pushes a tag
+ * only it uses (to the dev-services registry) so that a pull really happens, and removes the
+ * local tag at the end.
+ */
+class UpdateStrategyIT extends WithTestDevice {
+    private static final Duration CONVERGE = Duration.ofSeconds(90);
+    private String tag;
+
+    /** Pushes {@code source} to the registry under this test's own tag, and removes the tag locally. */
+    private String pushOwnTag(String source) {
+        if (tag == null) {
+            tag = "127.0.0.1:5000/berth-it/" + device.id + ":1";
+        }
+        DockerCli.ok("tag", source, tag);
+        DockerCli.ok("push", tag);
+        DockerCli.ok("rmi", tag);
+        return tag;
+    }
+
+    @AfterEach
+    void removeOwnTag() {
+        if (tag != null) {
+            DockerCli.run("rmi", tag);
+        }
+    }
+
+    private static String service(long revision, String name, int port, String image, String extra, String update) {
+        return """
+                {"revision": %d,
+                 "services": {"%s": {"image": "%s", "command": ["httpd", "-f", "-p", "80", "-h", "/www"],
+                   "ports": ["127.0.0.1:%d:80"], "restart": "unless-stopped"%s}},
+                 "update": %s}
+                """.formatted(revision, name, image, port, extra, update);
+    }
+
+    private static int indexOf(List<JsonNode> events, String type, String messagePart) {
+        for (int i = 0; i < events.size(); i++) {
+            JsonNode e = events.get(i);
+            if (type.equals(e.path("type").asText()) && e.path("message").asText().contains(messagePart)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void killThenDownloadStopsTheOldContainerBeforeItPulls() throws Exception {
+        String name = device.container("web");
+        int port = TestDevice.freePort();
+        TestBroker broker = device.broker();
+        device.startAgent();
+        broker.publishDesired(service(1, name, port, ReconcileIT.IMAGE_V1, "", "{}"));
+        broker.awaitReported("revision 1", r -> TestBroker.converged(r, 1), CONVERGE);
+
+        String image = pushOwnTag(ReconcileIT.IMAGE_V2);
+        broker.publishDesired(service(2, name, port, image, "", "{\"strategy\": \"kill-then-download\"}"));
+        broker.awaitReported("revision 2", r -> TestBroker.converged(r, 2), CONVERGE);
+        List<JsonNode> events = List.copyOf(broker.events);
+        int stopped = indexOf(events, "stopped", "kept it as");
+        int pulled = indexOf(events, "pulled", image);
+        assertTrue(stopped >= 0 && pulled > stopped, "stopped first, then pulled: " + events);
+        assertEquals("v2", ReconcileIT.httpGet(port));
+    }
+
+    @Test
+    void downloadThenKillPullsWhileTheOldContainerRuns() throws Exception {
+        String name = device.container("web");
+        int port = TestDevice.freePort();
+        TestBroker broker = device.broker();
+        device.startAgent();
+        broker.publishDesired(service(1, name, port, ReconcileIT.IMAGE_V1, "", "{}"));
+        broker.awaitReported("revision 1", r -> TestBroker.converged(r, 1), CONVERGE);
+
+        String image = pushOwnTag(ReconcileIT.IMAGE_V2);
+        broker.publishDesired(service(2, name, port, image, "", "{\"strategy\": \"download-then-kill\"}"));
+        broker.awaitReported("revision 2", r -> TestBroker.converged(r, 2), CONVERGE);
+        List<JsonNode> events = List.copyOf(broker.events);
+        int stopped = indexOf(events, "stopped", "kept it as");
+        int pulled = indexOf(events, "pulled", image);
+        assertTrue(pulled >= 0 && stopped > pulled, "pulled first, then stopped: " + events);
+    }
+
+    @Test
+    void pullPolicyAlwaysPicksUpANewImageUnderTheSameTag() throws Exception {
+        String name = device.container("web");
+        int port = TestDevice.freePort();
+        TestBroker broker = device.broker();
+        String image = pushOwnTag(ReconcileIT.IMAGE_V1);
+        device.startAgent();
+        String always = ", \"pull_policy\": \"always\"";
+        broker.publishDesired(service(1, name, port, image, always, "{}"));
+        broker.awaitReported("revision 1", r -> TestBroker.converged(r, 1), CONVERGE);
+        assertEquals("v1", ReconcileIT.httpGet(port));
+
+        // the registry's tag moves to v2; the device's copy of the tag still says v1
+        DockerCli.ok("tag", ReconcileIT.IMAGE_V2, image);
+        DockerCli.ok("push", image);
+        DockerCli.ok("tag", ReconcileIT.IMAGE_V1, image);
+
+        broker.publishDesired(service(2, name, port, image, always, "{}"));
+        broker.awaitReported("revision 2", r -> TestBroker.converged(r, 2), CONVERGE);
+        assertEquals("v2", ReconcileIT.httpGet(port), "the new revision pulled the tag again and replaced the container");
+    }
+}
