@@ -15,6 +15,7 @@ import io.berth.link.TlsFiles;
 import io.berth.link.Topics;
 import io.berth.reconcile.ContainerDefaults;
 import io.berth.reconcile.HostFacts;
+import io.berth.reconcile.ImageSettings;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.StatusReporter;
 import io.berth.store.StateStore;
@@ -78,12 +79,18 @@ public final class Agent implements AutoCloseable {
             public void publishEvent(byte[] json) {
                 link.publishEvent(json);
             }
+
+            @Override
+            public void publishTransientEvent(byte[] json) {
+                link.tryPublish(topics.events(), json, 1);
+            }
         };
         this.reporter = new StatusReporter(config.deviceId(), Version.current(), config.profile().name(), clock, timer,
                 sink, config.reportMinInterval(), config.reportHeartbeat(), new HostFacts(config.stateDir(),
                         config.reportMemChangeBytes(), config.reportDiskChangeBytes()));
         this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter,
-                new ContainerDefaults(config.dataRoot(), config.defaultLogging()));
+                new ContainerDefaults(config.dataRoot(), config.defaultLogging()),
+                new ImageSettings(config.stateDir(), config.diskPullFloor(), config.profile().platform()));
         this.intake = new DesiredIntake(store, reconciler, reporter, config.policy(), config.trustedKeys());
         reconciler.setHistory(intake);
         int logQos = config.logs().qos();

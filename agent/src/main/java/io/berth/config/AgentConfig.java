@@ -8,14 +8,17 @@ import java.util.Map;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** The agent's settings after the profile, the config file and the environment were merged. */
+/**
+ * The agent's settings after the profile, the config file and the environment were merged.
+ * {@code diskPullFloor}: bytes that must stay free on the engine's data root beside an image being pulled.
+ */
 public record AgentConfig(String deviceId, String mqttUrl, String mqttUsername, Secret mqttPassword,
                           Path mqttCaFile, Path mqttCertFile, Path mqttKeyFile, Path stateDir, String dockerHost,
                           DeviceProfile profile, Path socket, String topicPrefix,
                           Duration reportMinInterval, Duration reportHeartbeat, long reportMemChangeBytes,
                           long reportDiskChangeBytes, Duration resyncInterval, LogSettings logs,
                           Path dataRoot, DevicePolicy policy, Map<String, PublicKey> trustedKeys,
-                          ServiceOptions.Logging defaultLogging) {
+                          ServiceOptions.Logging defaultLogging, long diskPullFloor) {
 
     public AgentConfig {
         policy = policy == null ? DevicePolicy.PERMISSIVE : policy;

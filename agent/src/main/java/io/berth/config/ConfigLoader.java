@@ -65,6 +65,8 @@ public final class ConfigLoader {
         KEYS.put("logging.maxSize", "10m"); // json-file max-size for services without 'logging'; empty = none
         KEYS.put("logging.maxFile", "3");
         KEYS.put("trustedKeys", ""); // comma-separated KEY_ID=BASE64 Ed25519 public keys; empty = unsigned allowed
+        // free space that must remain on the engine's data root after a pull (image size where known + this)
+        KEYS.put("disk.pullFloor", "1GiB");
     }
 
     private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
@@ -138,7 +140,8 @@ public final class ConfigLoader {
                 dataRoot(pick("dataRoot", fromFile, env, profileDefaults)),
                 policy(fromFile, env, profileDefaults), trustedKeys(pick("trustedKeys", fromFile, env, profileDefaults)),
                 logging(pick("logging.maxSize", fromFile, env, profileDefaults),
-                        pick("logging.maxFile", fromFile, env, profileDefaults)));
+                        pick("logging.maxFile", fromFile, env, profileDefaults)),
+                number("disk.pullFloor", 0, Long.MAX_VALUE / 4, fromFile, env, profileDefaults));
     }
 
     private static String pick(String key, Map<String, String> file, Map<String, String> env,

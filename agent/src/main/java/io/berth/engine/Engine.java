@@ -21,7 +21,31 @@ public interface Engine extends AutoCloseable {
     ObservedState observe(Set<String> images, Set<String> containerNames, Set<String> volumeNames)
             throws EngineException;
 
-    void pull(String image, RegistryAuth auth) throws EngineException;
+    /** Pulls an image, without progress. */
+    default void pull(String image, RegistryAuth auth) throws EngineException {
+        pull(image, auth, progress -> { });
+    }
+
+    /**
+     * Pulls an image; {@code progress} gets the summed layer progress as often as the engine tells
+     * it (many times a second: callers throttle). An image already present is "up to date": fine.
+     */
+    void pull(String image, RegistryAuth auth, Consumer<PullProgress> progress) throws EngineException;
+
+    /** The image a reference ({@code repo:tag} or an id) names locally, or null when there is none. */
+    LocalImage image(String reference) throws EngineException;
+
+    /** The ids of the images that containers (any, running or not) were created from. */
+    Set<String> imagesInUse() throws EngineException;
+
+    /**
+     * Removes an image by id, never forced. Returns false, removing nothing, when the engine refuses
+     * because a container uses it or another repository references it; true when it is gone.
+     */
+    boolean removeImage(String imageId) throws EngineException;
+
+    /** The engine's data root ({@code docker info} DockerRootDir, e.g. {@code /var/lib/docker}). */
+    String dataRoot() throws EngineException;
 
     void createVolume(VolumeSpec volume, Map<String, String> labels) throws EngineException;
 

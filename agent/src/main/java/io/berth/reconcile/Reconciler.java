@@ -52,6 +52,10 @@ public final class Reconciler implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final StatusReporter reporter;
     private final StepExecutor executor;
+    /** Pulls with disk check and progress events; its collector is the image GC. */
+    private final ImagePulls pulls;
+    /** The images of the revision before the target one (kept by image GC for a rollback). */
+    private Set<String> rollbackImages = Set.of();
     private final ExecutorService worker;
     /** Runs the steps of one batch in parallel: at most 4 threads, none while idle. */
     private final ThreadPoolExecutor stepPool;
@@ -88,11 +92,21 @@ public final class Reconciler implements AutoCloseable {
      */
     public Reconciler(Engine engine, Map<String, String> ownership, Clock clock, ScheduledExecutorService timer,
                       StatusReporter reporter, ContainerDefaults defaults) {
+        this(engine, ownership, clock, timer, reporter, defaults, null);
+    }
+
+    /**
+     * @param images the state dir of the pulled-images record and the disk floor of pulls; null: no
+     *               disk check before pulls and no image GC
+     */
+    public Reconciler(Engine engine, Map<String, String> ownership, Clock clock, ScheduledExecutorService timer,
+                      StatusReporter reporter, ContainerDefaults defaults, ImageSettings images) {
         this.engine = engine;
         this.clock = clock;
         this.timer = timer;
         this.reporter = reporter;
-        this.executor = new StepExecutor(engine, ownership, defaults);
+        this.pulls = new ImagePulls(engine, reporter, clock, images);
+        this.executor = new StepExecutor(engine, ownership, defaults, pulls);
         this.stepPool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "berth-step");
             t.setDaemon(true);
@@ -134,6 +148,7 @@ public final class Reconciler implements AutoCloseable {
 
     /** A newly accepted desired state (call on the reconcile thread, e.g. from {@link #submit}). */
     public void setDesired(DesiredState state) {
+        rememberRollbackImages(state);
         if (rolledBack != null && state.revision() > rolledBack.revision()) {
             rolledBack = null; // a newer revision: the rolled-back one is left behind
             history.rolledBack(null);
@@ -223,6 +238,7 @@ public final class Reconciler implements AutoCloseable {
         Set<String> pulling = new HashSet<>();
         for (int batch = 0; batch < MAX_BATCHES_PER_PASS; batch++) {
             DesiredState target = target();
+            pulls.target(target.revision(), imagesToKeep(target));
             ObservedState observed;
             try {
                 observed = observe(target);
@@ -358,8 +374,45 @@ public final class Reconciler implements AutoCloseable {
             convergedAnnounced = true;
             Logger.info("converged on revision {}", target.revision());
             reporter.event(target.revision(), "converged", null, "revision " + target.revision() + " converged");
+            collectImages(target);
         } else if (!"converged".equals(phase) && !"rolled-back".equals(phase)) {
             convergedAnnounced = false;
+        }
+    }
+
+    /**
+     * The image references image GC keeps: the target revision's (and, once rollback keeps a previous
+     * revision, that one's too: add its images here).
+     */
+    private Set<String> imagesToKeep(DesiredState target) {
+        Set<String> keep = new HashSet<>(rollbackImages);
+        for (DesiredState state : new DesiredState[] {target, desired, lastGood}) {
+            if (state != null) {
+                state.services().values().forEach(spec -> keep.add(spec.image()));
+            }
+        }
+        return keep;
+    }
+
+    /**
+     * Before a new revision replaces the current one: when the current one was applied, its images
+     * are the rollback revision's, kept by image GC. In memory only, until the rollback record
+     * (the previous revision, persisted) takes over.
+     */
+    private void rememberRollbackImages(DesiredState next) {
+        if (desired != null && next != null && desired.revision() != next.revision()
+                && appliedRevision == desired.revision()) {
+            Set<String> images = new HashSet<>();
+            desired.services().values().forEach(spec -> images.add(spec.image()));
+            rollbackImages = Set.copyOf(images);
+        }
+    }
+
+    /** Image GC after a revision converged: removes the images Berth pulled that nothing needs any more. */
+    private void collectImages(DesiredState target) {
+        ImageCollector collector = pulls.collector();
+        if (collector != null) {
+            collector.collect(target.revision(), imagesToKeep(target));
         }
     }
 

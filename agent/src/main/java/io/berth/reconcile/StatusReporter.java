@@ -37,6 +37,14 @@ public final class StatusReporter {
         void publishReport(byte[] json);
 
         void publishEvent(byte[] json);
+
+        /**
+         * An event worth nothing later (pull progress): sent if the broker is there, dropped rather
+         * than queued while it is away, so a long offline pull cannot push real events out of the queue.
+         */
+        default void publishTransientEvent(byte[] json) {
+            publishEvent(json);
+        }
     }
 
     /** Everything the report says, as the reconciler last saw it. {@code observed} null: unknown (engine away). */
@@ -141,6 +149,18 @@ public final class StatusReporter {
     }
 
     public void event(long revision, String type, String service, String message) {
+        sink.publishEvent(bytes(eventNode(revision, type, service, message)));
+    }
+
+    /** A {@code pull-progress} event (§5): the event fields plus {@code bytes} and {@code totalBytes}. */
+    public void pullProgress(long revision, String service, String message, long bytes, long totalBytes) {
+        ObjectNode event = eventNode(revision, "pull-progress", service, message)
+                .put("bytes", bytes)
+                .put("totalBytes", totalBytes);
+        sink.publishTransientEvent(bytes(event));
+    }
+
+    private ObjectNode eventNode(long revision, String type, String service, String message) {
         ObjectNode event = JSON.createObjectNode()
                 .put("time", clock.instant().toString())
                 .put("revision", revision)
@@ -149,7 +169,7 @@ public final class StatusReporter {
             event.put("service", service);
         }
         event.put("message", message);
-        sink.publishEvent(bytes(event));
+        return event;
     }
 
     private void scheduleFlush() {

@@ -19,11 +19,18 @@ final class StepExecutor {
     private final Map<String, String> ownership;
 
     private final ContainerDefaults defaults;
+    private final ImagePulls pulls;
 
     StepExecutor(Engine engine, Map<String, String> ownership, ContainerDefaults defaults) {
+        this(engine, ownership, defaults, null);
+    }
+
+    /** @param pulls how images are pulled (disk check, progress, record); null: a plain engine pull */
+    StepExecutor(Engine engine, Map<String, String> ownership, ContainerDefaults defaults, ImagePulls pulls) {
         this.engine = engine;
         this.ownership = ownership;
         this.defaults = defaults;
+        this.pulls = pulls;
     }
 
     private Map<String, String> labels(String... pairs) {
@@ -38,7 +45,7 @@ final class StepExecutor {
         // Java 17 has no pattern switch: an instanceof chain over the sealed Step, ending in an error.
         if (step instanceof Step.PullImage pull) {
             Logger.info("pulling {} for service {}", pull.image(), pull.service());
-            engine.pull(pull.image(), pull.auth());
+            pullImage(pull);
             return new Outcome("pulled", "pulled " + pull.image());
         }
         if (step instanceof Step.CreateVolume create) {
@@ -108,6 +115,14 @@ final class StepExecutor {
             return new Outcome("removed", "removed container " + remove.containerName());
         }
         throw new IllegalStateException("no executor for step " + step);
+    }
+
+    private void pullImage(Step.PullImage pull) throws EngineException {
+        if (pulls == null) {
+            engine.pull(pull.image(), pull.auth());
+        } else {
+            pulls.pull(pull);
+        }
     }
 
     static String shortId(String id) {

@@ -43,7 +43,8 @@ class ConfigLoaderTest {
             "topicPrefix,              BERTH_TOPIC_PREFIX",
             "report.minInterval,       BERTH_REPORT_MIN_INTERVAL",
             "report.heartbeat,         BERTH_REPORT_HEARTBEAT",
-            "reconcile.resyncInterval, BERTH_RECONCILE_RESYNC_INTERVAL"})
+            "reconcile.resyncInterval, BERTH_RECONCILE_RESYNC_INTERVAL",
+            "disk.pullFloor,           BERTH_DISK_PULL_FLOOR"})
     void envName(String key, String env) {
         assertEquals(env, ConfigLoader.envName(key));
         assertTrue(ConfigLoader.KEYS.containsKey(key), key + " is a known key");
@@ -74,6 +75,19 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(1), config.reportMinInterval());
         assertEquals(Duration.ofMinutes(5), config.reportHeartbeat());
         assertEquals(Duration.ofSeconds(60), config.resyncInterval());
+    }
+
+    @Test
+    void theDiskFloorOfPullsComesFromTheProfileUnlessTheEnvironmentSaysOtherwise() throws ConfigException {
+        java.util.Map<String, String> env = new java.util.HashMap<>(DEVICE);
+        env.put("BERTH_PROFILE", "raspberry-pi-zero-2w");
+        assertEquals(256L << 20, ConfigLoader.load(null, env, () -> UNKNOWN_HOST).diskPullFloor());
+        env.put("BERTH_DISK_PULL_FLOOR", "64MiB");
+        assertEquals(64L << 20, ConfigLoader.load(null, env, () -> UNKNOWN_HOST).diskPullFloor());
+        env.put("BERTH_DISK_PULL_FLOOR", "lots");
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, env, () -> UNKNOWN_HOST));
+        assertTrue(e.getMessage().contains("disk.pullFloor 'lots'"), e.getMessage());
     }
 
     @Test

@@ -23,6 +23,7 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.PullResponseItem;
 import com.github.dockerjava.api.model.Version;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
@@ -36,6 +37,8 @@ import io.berth.engine.EngineInfo;
 import io.berth.engine.LogStreams;
 import io.berth.engine.LogLine;
 import io.berth.engine.LogQuery;
+import io.berth.engine.LocalImage;
+import io.berth.engine.PullProgress;
 import io.berth.model.ImageRef;
 import io.berth.model.Labels;
 import io.berth.model.Mount;
@@ -190,7 +193,7 @@ public final class DockerEngine implements Engine {
     }
 
     @Override
-    public void pull(String image, RegistryAuth auth) throws EngineException {
+    public void pull(String image, RegistryAuth auth, Consumer<PullProgress> progress) throws EngineException {
         String what = "pull " + image + (platform == null ? "" : " for " + platform);
         call(what, () -> {
             var cmd = client.pullImageCmd(ImageRef.repositoryOf(image)).withTag(ImageRef.tagOf(image));
@@ -204,7 +207,24 @@ public final class DockerEngine implements Engine {
                         .withPassword(auth.password().reveal()));
             }
             try {
-                boolean done = cmd.exec(new PullImageResultCallback())
+                LayerProgress layers = new LayerProgress();
+                boolean done = cmd.exec(new PullImageResultCallback() {
+                            @Override
+                            public void onNext(PullResponseItem item) {
+                                super.onNext(item);
+                                var detail = item.getProgressDetail();
+                                PullProgress sum = layers.update(item.getId(), item.getStatus(),
+                                        detail == null ? null : detail.getCurrent(),
+                                        detail == null ? null : detail.getTotal());
+                                if (sum != null) {
+                                    try {
+                                        progress.accept(sum);
+                                    } catch (RuntimeException e) {
+                                        Logger.warn(e, "a pull progress listener failed");
+                                    }
+                                }
+                            }
+                        })
                         .awaitCompletion(PULL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
                 if (!done) {
                     throw new EngineException(what + " did not finish within " + PULL_TIMEOUT.toMinutes()
@@ -228,6 +248,53 @@ public final class DockerEngine implements Engine {
             }
             return null;
         });
+    }
+
+    @Override
+    public LocalImage image(String reference) throws EngineException {
+        return call("inspect image " + reference, () -> {
+            try {
+                var inspected = client.inspectImageCmd(reference).exec();
+                return new LocalImage(inspected.getId(), inspected.getSize() == null ? 0 : inspected.getSize(),
+                        inspected.getRepoTags());
+            } catch (NotFoundException absent) {
+                return null;
+            }
+        });
+    }
+
+    @Override
+    public Set<String> imagesInUse() throws EngineException {
+        return call("list the images of containers", () -> {
+            Set<String> ids = new java.util.HashSet<>();
+            for (Container c : client.listContainersCmd().withShowAll(true).exec()) {
+                if (c.getImageId() != null) {
+                    ids.add(c.getImageId());
+                }
+            }
+            return ids;
+        });
+    }
+
+    @Override
+    public boolean removeImage(String imageId) throws EngineException {
+        return call("remove image " + shortId(imageId), () -> {
+            try {
+                client.removeImageCmd(imageId).withForce(false).exec();
+                return true;
+            } catch (NotFoundException gone) {
+                return true;
+            } catch (ConflictException inUse) {
+                // used by a container, or tagged in more than one repository: not ours to force
+                Logger.debug("image {} stays: {}", shortId(imageId), clean(inUse));
+                return false;
+            }
+        });
+    }
+
+    @Override
+    public String dataRoot() throws EngineException {
+        return call("read the engine's data root", () -> client.infoCmd().exec().getDockerRootDir());
     }
 
     @Override

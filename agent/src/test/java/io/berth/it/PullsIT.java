@@ -1,0 +1,191 @@
+package io.berth.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.engine.PullProgress;
+import io.berth.engine.docker.DockerEngine;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Pulls against the real engine and registry: pull-progress events (at most once a second per
+ * image), the free-disk check before a pull, and image GC of what Berth pulled.
+ */
+class PullsIT extends WithTestDevice {
+    private static final Duration CONVERGE = Duration.ofSeconds(90);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private TestImages images;
+
+    @BeforeEach
+    void images() {
+        images = new TestImages(device.id);
+    }
+
+    @AfterEach
+    void removeImages() throws Exception {
+        device.stopAgent();
+        // the containers first: the engine keeps an image that a container (even a stopped one) uses
+        device.containers.forEach(DockerCli::removeContainer);
+        images.close();
+    }
+
+    private static String document(long revision, String service, String image) {
+        return """
+                {"revision": %d, "services": {"%s": {"image": "%s", "command": ["sleep", "3600"]}}}
+                """.formatted(revision, service, image);
+    }
+
+    private static List<JsonNode> events(TestBroker broker, String type) {
+        return broker.events.stream().filter(e -> type.equals(e.path("type").asText())).toList();
+    }
+
+    @Test
+    void aPullReportsProgressAtMostOnceASecond() throws Exception {
+        String svc = device.container("big");
+        String pushed = images.push("big", 32 * 1024 * 1024);
+        try (SlowProxy slow = new SlowProxy(5000, 8 * 1024 * 1024)) {
+            // the same registry behind a slow link: the pull takes seconds, so progress comes several times
+            String image = images.pulledAs(pushed, slow.host());
+            TestBroker broker = device.broker();
+            device.startAgent();
+            broker.publishDesired(document(1, svc, image));
+            broker.awaitReported("converged", r -> TestBroker.converged(r, 1), CONVERGE);
+            checkProgress(broker, svc, image);
+        }
+    }
+
+    private void checkProgress(TestBroker broker, String svc, String image) throws Exception {
+
+        List<JsonNode> progress = events(broker, "pull-progress");
+        assertFalse(progress.isEmpty(), "at least one pull-progress event: " + broker.events);
+        System.out.println("pull-progress events: " + progress);
+        assertTrue(progress.size() >= 2, "a pull of some seconds reports progress more than once: " + progress);
+        Instant previous = null;
+        for (JsonNode event : progress) {
+            assertEquals(svc, event.path("service").asText(), event.toString());
+            assertEquals(1, event.path("revision").asLong(), event.toString());
+            long bytes = event.path("bytes").asLong(-1);
+            long total = event.path("totalBytes").asLong(-1);
+            assertTrue(bytes >= 0 && total > 0 && bytes <= total, event.toString());
+            assertTrue(event.path("message").asText().startsWith("pulling " + image + ": "), event.toString());
+            Instant time = Instant.parse(event.path("time").asText());
+            if (previous != null) {
+                // once a second per image; the event's stamp is taken a moment after the throttle's
+                assertTrue(Duration.between(previous, time).toMillis() >= 900,
+                        "two pull-progress events of one image within a second: " + progress);
+            }
+            previous = time;
+        }
+        JsonNode pulled = events(broker, "pulled").get(0);
+        assertTrue(Instant.parse(pulled.path("time").asText()).compareTo(previous) >= 0, "progress comes before pulled");
+        // no other event type carries the two figures
+        broker.events.stream().filter(e -> !"pull-progress".equals(e.path("type").asText()))
+                .forEach(e -> assertFalse(e.has("bytes") || e.has("totalBytes"), e.toString()));
+        String record = Files.readString(device.stateDir.resolve("pulled-images.json"));
+        assertTrue(record.contains(image), record);
+    }
+
+    @Test
+    void imageGcKeepsTheRollbackRevisionsImageAndNeverAnotherOnes() throws Exception {
+        String svc = device.container("gc");
+        String a = images.push("a", 1024 * 1024);
+        String b = images.push("b", 1024 * 1024);
+        String c = images.push("c", 1024 * 1024);
+        String notPulled = images.tagLocally(ReconcileIT.IMAGE_V2, "not-pulled");
+        TestBroker broker = device.broker();
+        device.startAgent();
+
+        broker.publishDesired(document(1, svc, a));
+        broker.awaitReported("revision 1 on image A", r -> TestBroker.converged(r, 1), CONVERGE);
+        broker.publishDesired(document(2, svc, b));
+        broker.awaitReported("revision 2 on image B", r -> TestBroker.converged(r, 2), CONVERGE);
+        assertTrue(TestImages.present(a), "A is the rollback revision's image: kept");
+        assertTrue(TestImages.present(b));
+        assertTrue(events(broker, "removed").stream().noneMatch(e -> e.path("message").asText().contains("image")),
+                broker.events.toString());
+
+        broker.publishDesired(document(3, svc, c));
+        broker.awaitReported("revision 3 on image C", r -> TestBroker.converged(r, 3), CONVERGE);
+        JsonNode removed = Await.until("A collected", () -> events(broker, "removed").stream()
+                .filter(e -> e.path("message").asText().startsWith("removed image " + a + " (freed "))
+                .findFirst().orElse(null), Duration.ofSeconds(30), () -> "events: " + broker.events);
+        assertTrue(removed.path("message").asText().matches("removed image .* \\(freed \\d+ MiB\\)"), removed.toString());
+        assertFalse(TestImages.present(a), "A is no revision's any more: collected");
+        assertTrue(TestImages.present(b), "B is the rollback revision's: kept");
+        assertTrue(TestImages.present(c), "C runs");
+        assertTrue(TestImages.present(notPulled), "an image Berth did not pull is never collected");
+        assertTrue(TestImages.present(ReconcileIT.IMAGE_V2));
+        String record = Files.readString(device.stateDir.resolve("pulled-images.json"));
+        assertFalse(record.contains(a), record);
+        assertTrue(record.contains(b) && record.contains(c), record);
+    }
+
+    @Test
+    void shortOfDiskIsAClearRetriedErrorOnTheService() throws Exception {
+        String svc = device.container("nodisk");
+        // never pulled: the check comes first; a floor no disk has makes the device short of space
+        String image = TestImages.REGISTRY + "/berth-it/" + device.id + "-nodisk:1";
+        TestBroker broker = device.broker();
+        device.startAgent(TestBroker.URL, Map.of("BERTH_DISK_PULL_FLOOR", "1000000GiB"));
+        broker.publishDesired(document(1, svc, image));
+        JsonNode reported = broker.awaitReported("the service failing",
+                r -> r.path("services").path(svc).path("error").isTextual(), CONVERGE);
+        JsonNode service = reported.path("services").path(svc);
+        String error = service.path("error").asText();
+        String root = DockerCli.ok("info", "-f", "{{.DockerRootDir}}");
+        assertTrue(error.startsWith("not enough disk for " + image + ": need 1024000000 MiB"), error);
+        assertTrue(error.contains(" MiB free on " + root + " after removing unused images Berth pulled; free space "
+                + "on the device, or lower disk.pullFloor (BERTH_DISK_PULL_FLOOR)"), error);
+        assertEquals("failed", service.path("state").asText(), service.toString());
+        // retryable: the disk may be freed; tried again with backoff, and the agent carries on
+        Await.until("a second attempt", () -> events(broker, "failed").size() >= 2, Duration.ofSeconds(30),
+                () -> "events: " + broker.events);
+        assertFalse(TestImages.present(image));
+    }
+
+    @Test
+    void theImagesSizeFromItsManifestCountsBesideTheFloor() throws Exception {
+        String svc = device.container("sized");
+        String image = images.push("sized", 64 * 1024 * 1024);
+        String root = DockerCli.ok("info", "-f", "{{.DockerRootDir}}");
+        // a floor that fits the free space, but not with the image beside it (32 MiB of slack either way)
+        long floor = Files.getFileStore(java.nio.file.Path.of(root)).getUsableSpace() - 32L * 1024 * 1024;
+        TestBroker broker = device.broker();
+        device.startAgent(TestBroker.URL, Map.of("BERTH_DISK_PULL_FLOOR", Long.toString(floor)));
+        broker.publishDesired(document(1, svc, image));
+        JsonNode reported = broker.awaitReported("the service failing",
+                r -> r.path("services").path(svc).path("error").isTextual(), CONVERGE);
+        String error = reported.path("services").path(svc).path("error").asText();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("not enough disk for "
+                + java.util.regex.Pattern.quote(image) + ": need \\d+ MiB \\((\\d+) MiB the image, from its registry's "
+                + "manifest, and \\d+ MiB disk.pullFloor\\), \\d+ MiB free on " + java.util.regex.Pattern.quote(root)
+                + " .*").matcher(error);
+        assertTrue(m.matches(), error);
+        long imageMib = Long.parseLong(m.group(1));
+        assertTrue(imageMib >= 64 && imageMib <= 70, "64 MiB of random bytes and busybox, compressed: " + error);
+        assertFalse(TestImages.present(image));
+    }
+
+    @Test
+    void pullingAnImageThatIsAlreadyHereIsUpToDate() throws Exception {
+        // pull_policy always pulls present images: the engine finds them up to date
+        List<PullProgress> progress = new ArrayList<>();
+        try (DockerEngine engine = new DockerEngine("unix:///var/run/docker.sock", Map.of())) {
+            String before = engine.image(ReconcileIT.IMAGE_V1).id();
+            engine.pull(ReconcileIT.IMAGE_V1, null, progress::add);
+            assertEquals(before, engine.image(ReconcileIT.IMAGE_V1).id());
+        }
+        progress.forEach(p -> assertTrue(p.bytes() <= p.totalBytes(), p.toString()));
+    }
+}
