@@ -54,8 +54,6 @@ public final class Reconciler implements AutoCloseable {
     private final StepExecutor executor;
     /** Pulls with disk check and progress events; its collector is the image GC. */
     private final ImagePulls pulls;
-    /** The images of the revision before the target one (kept by image GC for a rollback). */
-    private Set<String> rollbackImages = Set.of();
     private final ExecutorService worker;
     /** Runs the steps of one batch in parallel: at most 4 threads, none while idle. */
     private final ThreadPoolExecutor stepPool;
@@ -148,7 +146,6 @@ public final class Reconciler implements AutoCloseable {
 
     /** A newly accepted desired state (call on the reconcile thread, e.g. from {@link #submit}). */
     public void setDesired(DesiredState state) {
-        rememberRollbackImages(state);
         if (rolledBack != null && state.revision() > rolledBack.revision()) {
             rolledBack = null; // a newer revision: the rolled-back one is left behind
             history.rolledBack(null);
@@ -381,31 +378,18 @@ public final class Reconciler implements AutoCloseable {
     }
 
     /**
-     * The image references image GC keeps: the target revision's (and, once rollback keeps a previous
-     * revision, that one's too: add its images here).
+     * The image references image GC keeps: the target revision's, the accepted one's and the last
+     * good one's (the way back while a revision is on trial). Images of kept containers are in use,
+     * which the collector never touches anyway.
      */
     private Set<String> imagesToKeep(DesiredState target) {
-        Set<String> keep = new HashSet<>(rollbackImages);
+        Set<String> keep = new HashSet<>();
         for (DesiredState state : new DesiredState[] {target, desired, lastGood}) {
             if (state != null) {
                 state.services().values().forEach(spec -> keep.add(spec.image()));
             }
         }
         return keep;
-    }
-
-    /**
-     * Before a new revision replaces the current one: when the current one was applied, its images
-     * are the rollback revision's, kept by image GC. In memory only, until the rollback record
-     * (the previous revision, persisted) takes over.
-     */
-    private void rememberRollbackImages(DesiredState next) {
-        if (desired != null && next != null && desired.revision() != next.revision()
-                && appliedRevision == desired.revision()) {
-            Set<String> images = new HashSet<>();
-            desired.services().values().forEach(spec -> images.add(spec.image()));
-            rollbackImages = Set.copyOf(images);
-        }
     }
 
     /** Image GC after a revision converged: removes the images Berth pulled that nothing needs any more. */
