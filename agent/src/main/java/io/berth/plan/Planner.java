@@ -131,10 +131,12 @@ public final class Planner {
                 }
             }
             ObservedContainer kept = keptFor(spec, others);
+            boolean leftovers = false;
             for (ObservedContainer c : others) {
                 if (c == kept) {
                     continue;
                 }
+                leftovers = true;
                 if (kept == null && current == null && update.rollback() && !isKept(c.name())
                         && !byName.containsKey(keptName(c.name()))) {
                     // the previous container under an older container_name: kept like any replaced one
@@ -182,9 +184,14 @@ public final class Planner {
             // the kept container is what this revision wants (a rollback), unless a pull since brought a newer image
             boolean restoring = kept != null && !needsReplacing(spec, kept, observed, context);
             if (current == null) {
-                if (restoring) {
+                if (restoring && leftovers) {
+                    waiting = true; // brought back once the service's other containers are gone (their ports)
+                } else if (restoring) {
+                    // a one-shot that had finished is not run again
+                    boolean finished = "exited".equals(kept.status()) && Integer.valueOf(0).equals(kept.exitCode())
+                            && !spec.restart().keepsRunning();
                     steps.add(new Step.RestoreContainer(service, kept.id(), spec.containerName(),
-                            spec.state() == RunState.RUNNING));
+                            spec.state() == RunState.RUNNING && !finished));
                 } else if (holder != null) {
                     waiting = true; // the name is held by a managed container being removed in this batch
                 } else if (!imageReady) {
@@ -346,6 +353,17 @@ public final class Planner {
         if (stopping.size() < 2) {
             return steps;
         }
+        List<Step> ordered = withheld(steps, stopping, desired, previous);
+        if (ordered.stream().noneMatch(Planner::stops)) {
+            // the two revisions order them in opposite ways (a dependency turned around): this one's wins
+            ordered = withheld(steps, stopping, desired, null);
+        }
+        return ordered.stream().anyMatch(Planner::stops) ? ordered : steps;
+    }
+
+    /** The steps without the stops of services that another service stopping in this batch depends on. */
+    private static List<Step> withheld(List<Step> steps, Set<String> stopping, DesiredState desired,
+                                       DesiredState previous) {
         List<Step> ordered = new ArrayList<>();
         for (Step step : steps) {
             if (stops(step) && stopping.stream().anyMatch(other -> !other.equals(step.service())

@@ -198,6 +198,7 @@ public final class Reconciler implements AutoCloseable {
     public void setPaused(boolean paused) {
         this.paused = paused;
         convergedAnnounced = false;
+        trialStarted.clear(); // a pause is no replacement's fault: trials start over when it resumes
         pass();
     }
 
@@ -320,6 +321,14 @@ public final class Reconciler implements AutoCloseable {
             failures.remove(key);
             if (step instanceof Step.PullImage pull) {
                 pulledImages.add(pull.image());
+                if (trialStarted.containsKey(pull.service())) {
+                    // kill-then-download: stopped before the pull, but pull time does not count
+                    ServiceSpec spec = desired.services().get(pull.service());
+                    trialStarted.put(pull.service(), clock.instant());
+                    if (spec != null) {
+                        scheduleAt(clock.instant().plus(desired.update().healthTimeoutFor(spec)));
+                    }
+                }
             }
             if (step instanceof Step.RestartContainer) {
                 Failure previous = unhealthyRestarts.get(step.service());
@@ -414,6 +423,9 @@ public final class Reconciler implements AutoCloseable {
         }
         boolean all = plan.blocked().isEmpty() && target.services().values().stream()
                 .allMatch(spec -> Planner.satisfied(spec, StatusReporter.containerOf(spec, observed)));
+        if (all && target == desired && !trialsPassed(observed)) {
+            return "applying"; // a new or replaced service must have run a while (or be healthy) first
+        }
         if (all) {
             return "converged";
         }
@@ -438,6 +450,7 @@ public final class Reconciler implements AutoCloseable {
         for (ServiceSpec spec : target.services().values()) {
             images.add(spec.image());
             names.add(spec.containerName());
+            names.add(Planner.keptName(spec.containerName())); // an unmanaged one there blocks keeping for a rollback
         }
         ObservedState observed = engine.observe(images, names, target.volumes().keySet());
         try {
@@ -454,6 +467,7 @@ public final class Reconciler implements AutoCloseable {
         }
         engineFailures++;
         engineInfo = null;
+        trialStarted.clear(); // nor is an engine away: trials start over when it returns
         Duration delay = Backoff.delay(engineFailures, Duration.ofSeconds(1), Duration.ofSeconds(30), random);
         if (!e.getMessage().equals(engineProblem)) {
             Logger.error("{}", e.getMessage());
@@ -485,6 +499,30 @@ public final class Reconciler implements AutoCloseable {
             }
         });
         return changed;
+    }
+
+    /**
+     * Whether every service on trial is good, not merely running: one without a healthcheck must
+     * have run {@link Planner#STABLE_START}. A pass is scheduled for when the next one will have.
+     */
+    private boolean trialsPassed(ObservedState observed) {
+        Instant now = clock.instant();
+        Instant next = null;
+        for (ServiceSpec spec : onTrial().values()) {
+            ObservedContainer c = StatusReporter.containerOf(spec, observed);
+            Instant goodAt = c == null ? null : Planner.goodAt(spec, c);
+            if (goodAt == null) {
+                return false;
+            }
+            if (now.isBefore(goodAt) && (next == null || goodAt.isBefore(next))) {
+                next = goodAt;
+            }
+        }
+        if (next != null) {
+            scheduleAt(next);
+            return false;
+        }
+        return true;
     }
 
     /** A service's trial starts with the first step that changes its container (pulls do not count). */

@@ -101,10 +101,11 @@ final class StepExecutor {
         if (step instanceof Step.RestoreContainer restore) {
             Logger.warn("bringing back the kept container {} of service {}", shortId(restore.containerId()),
                     restore.service());
-            engine.rename(restore.containerId(), restore.containerName());
+            // started before the rename: a crash between the two leaves it running and still recognised as kept
             if (restore.start()) {
                 engine.start(restore.containerId());
             }
+            engine.rename(restore.containerId(), restore.containerName());
             return new Outcome("started", "brought back the previous container " + restore.containerName()
                     + (restore.start() ? " and started it" : ""));
         }

@@ -359,6 +359,41 @@ class PlannerTest {
         }
 
         @Test
+        void aDependencyTurnedAroundDoesNotHoldEveryStopBack() {
+            DesiredState before = desired("""
+                    {"revision": 7, "services": {"aa": {"image": "busybox", "depends_on": ["bb"]},
+                     "bb": {"image": "busybox"}}}""");
+            DesiredState after = desired("""
+                    {"revision": 8, "services": {"aa": {"image": "%1$s"},
+                     "bb": {"image": "%1$s", "depends_on": ["aa"]}}}""".formatted(IMAGE_2));
+            ObservedContainer aa = managed("c1", "aa", before.services().get("aa"), "running");
+            ObservedContainer bb = managed("c2", "bb", before.services().get("bb"), "running");
+            PlanContext ctx = new PlanContext(NOW, Map.of(), java.util.Set.of(), java.util.Set.of(), before);
+            Plan plan = Planner.nextSteps(after, observed(List.of(aa, bb), List.of(), IMAGE_2), ctx);
+            assertEquals(List.of(retiral(bb, "bb")), plan.steps(), "the new revision's order wins");
+        }
+
+        @Test
+        void aKeptContainerIsBroughtBackOnlyOnceTheServicesOtherContainersAreGone() {
+            // rolling back a container_name change: the replacement has another name than the kept one
+            ObservedContainer kept = managed("c1", "web-berth-previous", WEB, "exited");
+            ObservedContainer replacement = managed("c2", "web-2", "web", "0ther", "running", null);
+            Plan first = plan(DEMO, observed(List.of(kept, replacement), List.of(volume), IMAGE));
+            assertEquals(List.of(removal(replacement, "web")), first.steps());
+            assertTrue(first.waiting());
+        }
+
+        @Test
+        void aFinishedOneShotIsBroughtBackWithoutRunningItAgain() {
+            DesiredState job = desired("""
+                    {"revision": 7, "services": {"job": {"image": "busybox", "restart": "no"}}}""");
+            ServiceSpec spec = job.services().get("job");
+            ObservedContainer kept = managed("c1", "job-berth-previous", "job", spec.hash(), "exited", 0);
+            assertEquals(List.of(new RestoreContainer("job", "c1", "job", false)),
+                    plan(job, observed(List.of(kept), List.of(), "busybox")).steps());
+        }
+
+        @Test
         void servicesLeavingTheDocumentStopInReverseOrderOfThePreviousRevision() {
             DesiredState before = desired("""
                     {"revision": 7, "services": {"db": {"image": "busybox"},
