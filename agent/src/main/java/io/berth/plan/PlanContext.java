@@ -17,14 +17,22 @@ import java.util.Set;
  *                  {@code pull_policy: always} needs once per revision
  * @param previous  the revision that ran before this one, or null: its {@code depends_on} orders the
  *                  stopping of services that left the document
+ * @param restartsForDependency running dependants to restart (service to the dependency that was
+ *                  replaced), as {@code depends_on: {X: {restart: true}}} asks
  */
 public record PlanContext(Instant now, Map<String, Instant> notBefore, Set<String> givenUp, Set<String> pulled,
-                          DesiredState previous) {
+                          DesiredState previous, Map<String, String> restartsForDependency) {
 
     public PlanContext {
         notBefore = Map.copyOf(notBefore);
         givenUp = Set.copyOf(givenUp);
         pulled = Set.copyOf(pulled);
+        restartsForDependency = Map.copyOf(restartsForDependency);
+    }
+
+    public PlanContext(Instant now, Map<String, Instant> notBefore, Set<String> givenUp, Set<String> pulled,
+                       DesiredState previous) {
+        this(now, notBefore, givenUp, pulled, previous, Map.of());
     }
 
     public PlanContext(Instant now, Map<String, Instant> notBefore, Set<String> givenUp) {

@@ -245,6 +245,15 @@ public final class Planner {
                     }
                 }
             }
+            String replacedDependency = context.restartsForDependency().get(service);
+            if (replacedDependency != null && spec.state() == RunState.RUNNING && current.isRunning()) {
+                if (unmetDependency(spec, desired, managedByService) != null) {
+                    waiting = true; // restarted once the replaced dependency is up (healthy, …) again
+                } else {
+                    steps.add(new Step.RestartForDependency(service, current.id(), replacedDependency, grace(spec)));
+                }
+                continue;
+            }
             if (spec.state() == RunState.RUNNING && shouldStart(spec, current)) {
                 if (unmetDependency(spec, desired, managedByService) != null) {
                     waiting = true; // started once its dependencies are; their engine events bring the next pass

@@ -44,6 +44,10 @@ public sealed interface Step {
 
     record StopContainer(String service, String containerId, Duration grace) implements Step {}
 
+    /** Stops and starts a dependant whose {@code depends_on} says {@code restart: true} after its dependency was replaced. */
+    record RestartForDependency(String service, String containerId, String dependency, Duration grace)
+            implements Step {}
+
     /** Stops and starts a container that turned unhealthy (the engine itself never does). */
     record RestartContainer(String service, String containerId, Duration grace) implements Step {}
 

@@ -6,6 +6,7 @@ import io.berth.engine.EngineInfo;
 import io.berth.model.DesiredState;
 import io.berth.model.ObservedContainer;
 import io.berth.model.ObservedState;
+import io.berth.model.ServiceOptions;
 import io.berth.model.ServiceSpec;
 import io.berth.plan.Plan;
 import io.berth.plan.PlanContext;
@@ -69,6 +70,8 @@ public final class Reconciler implements AutoCloseable {
     private final Map<String, Instant> trialStarted = new HashMap<>();
     /** Images pulled since the revision was accepted ({@code pull_policy: always} pulls once per revision). */
     private final Set<String> pulledImages = new HashSet<>();
+    /** Running dependants to restart because a dependency was replaced ({@code depends_on.restart: true}). */
+    private final Map<String, String> restartsForDependency = new HashMap<>();
     private RevisionHistory history = RevisionHistory.NONE;
     private long appliedRevision;
     private final Map<String, Failure> failures = new HashMap<>();
@@ -173,6 +176,7 @@ public final class Reconciler implements AutoCloseable {
         unhealthyRestarts.clear();
         trialStarted.clear();
         pulledImages.clear();
+        restartsForDependency.clear();
         convergedAnnounced = false;
     }
 
@@ -249,7 +253,7 @@ public final class Reconciler implements AutoCloseable {
                 continue; // the target is now the last good revision: plan again from the same observation on
             }
             Plan plan = Planner.nextSteps(target, observed, new PlanContext(clock.instant(), notBefore(), givenUp(),
-                    pulledImages, target == desired ? lastGood : null));
+                    pulledImages, target == desired ? lastGood : null, restartsForDependency));
             if (plan.wakeAt() != null) {
                 scheduleAt(plan.wakeAt());
             }
@@ -263,6 +267,9 @@ public final class Reconciler implements AutoCloseable {
             boolean anyFailed = false;
             for (StepResult result : runAll(plan.steps())) {
                 anyFailed |= !record(target, result);
+                if (result.error() == null) {
+                    noteReplacedDependency(target, observed, result.step());
+                }
             }
             if (anyFailed) {
                 // the failed ones back off (or wait for a new revision); the others go on in the next batch
@@ -523,6 +530,29 @@ public final class Reconciler implements AutoCloseable {
             return false;
         }
         return true;
+    }
+
+    /**
+     * After a step that gave a service a new or restored container: its running dependants whose
+     * {@code depends_on} says {@code restart: true} are restarted once it is up (as Compose does).
+     * A dependant that itself got a new container or was restarted needs nothing more.
+     */
+    private void noteReplacedDependency(DesiredState target, ObservedState before, Step step) {
+        if (step instanceof Step.CreateContainer || step instanceof Step.StartContainer
+                || step instanceof Step.RestartForDependency) {
+            restartsForDependency.remove(step.service());
+        }
+        if (!(step instanceof Step.CreateContainer) && !(step instanceof Step.RestoreContainer)) {
+            return;
+        }
+        for (ServiceSpec dependant : target.services().values()) {
+            ServiceOptions.Dependency dependency = dependant.options().dependsOn().get(step.service());
+            ObservedContainer running = StatusReporter.containerOf(dependant, before);
+            if (dependency != null && dependency.restart() && running != null && running.isRunning()
+                    && dependant.hash().equals(running.specHash())) {
+                restartsForDependency.put(dependant.name(), step.service());
+            }
+        }
     }
 
     /** A service's trial starts with the first step that changes its container (pulls do not count). */

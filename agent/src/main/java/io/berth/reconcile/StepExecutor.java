@@ -83,6 +83,14 @@ final class StepExecutor {
             engine.stop(stop.containerId(), stop.grace());
             return new Outcome("stopped", "stopped container " + shortId(stop.containerId()));
         }
+        if (step instanceof Step.RestartForDependency restart) {
+            Logger.info("restarting container {} of service {}: its dependency {} was replaced",
+                    shortId(restart.containerId()), restart.service(), restart.dependency());
+            engine.stop(restart.containerId(), restart.grace());
+            engine.start(restart.containerId());
+            return new Outcome("started", "restarted container " + shortId(restart.containerId()) + ": its dependency "
+                    + restart.dependency() + " was replaced (depends_on restart: true)");
+        }
         if (step instanceof Step.RestartContainer restart) {
             Logger.warn("service {} is unhealthy: restarting its container {}", restart.service(),
                     shortId(restart.containerId()));

@@ -32,6 +32,37 @@ class UpdateSafetyIT extends WithTestDevice {
     }
 
     @Test
+    void aDependantWithRestartTrueIsRestartedWhenItsDependencyIsReplaced() throws Exception {
+        String db = device.container("db");
+        String app = device.container("app");
+        String plain = device.container("plain");
+        TestBroker broker = device.broker();
+        device.startAgent();
+        String document = """
+                {"revision": %4$d, "services": {
+                  "%1$s": {"image": "%5$s", "command": ["sleep", "%6$s"]},
+                  "%2$s": {"image": "%5$s", "command": ["sleep", "3600"],
+                          "depends_on": {"%1$s": {"condition": "service_started", "restart": true}}},
+                  "%3$s": {"image": "%5$s", "command": ["sleep", "3600"], "depends_on": ["%1$s"]}}}
+                """;
+        broker.publishDesired(document.formatted(db, app, plain, 1, ReconcileIT.IMAGE_V1, "3600"));
+        broker.awaitReported("revision 1", r -> TestBroker.converged(r, 1), Duration.ofSeconds(90));
+        String appStarted = DockerCli.inspect(app, "{{.State.StartedAt}}");
+        String plainStarted = DockerCli.inspect(plain, "{{.State.StartedAt}}");
+        String appId = DockerCli.inspect(app, "{{.Id}}");
+
+        broker.publishDesired(document.formatted(db, app, plain, 2, ReconcileIT.IMAGE_V1, "3601"));
+        broker.awaitReported("revision 2", r -> TestBroker.converged(r, 2), Duration.ofSeconds(90));
+        Instant dbStarted = Instant.parse(DockerCli.inspect(db, "{{.State.StartedAt}}"));
+        Instant appRestarted = Instant.parse(DockerCli.inspect(app, "{{.State.StartedAt}}"));
+        assertEquals(appId, DockerCli.inspect(app, "{{.Id}}"), "restarted, not recreated");
+        assertTrue(appRestarted.isAfter(dbStarted), "app restarted " + appRestarted + " after db started " + dbStarted
+                + " (first start " + appStarted + ")");
+        assertEquals(plainStarted, DockerCli.inspect(plain, "{{.State.StartedAt}}"),
+                "without restart: true a dependant is left alone");
+    }
+
+    @Test
     void anUnhealthyServiceIsRestartedAgainAndAgainWithBackoff() throws Exception {
         String sick = device.container("sick");
         TestBroker broker = device.broker();

@@ -394,6 +394,26 @@ class PlannerTest {
         }
 
         @Test
+        void aDependantAskingForItIsRestartedOnceItsReplacedDependencyRuns() {
+            DesiredState d = desired("""
+                    {"revision": 8, "services": {"db": {"image": "busybox"},
+                     "app": {"image": "busybox", "depends_on": {"db": {"condition": "service_started",
+                             "restart": true}}}}}""");
+            ObservedContainer app = managed("c2", "app", d.services().get("app"), "running");
+            ObservedContainer dbCreated = managed("c3", "db", d.services().get("db"), "created");
+            PlanContext pending = new PlanContext(NOW, Map.of(), java.util.Set.of(), java.util.Set.of(), null,
+                    Map.of("app", "db"));
+            Plan first = Planner.nextSteps(d, observed(List.of(app, dbCreated), List.of(), "busybox"), pending);
+            assertEquals(List.of(new StartContainer("db", "c3")), first.steps(), "app waits for the new db");
+            assertTrue(first.waiting());
+
+            ObservedContainer dbRunning = managed("c3", "db", d.services().get("db"), "running");
+            Plan second = Planner.nextSteps(d, observed(List.of(app, dbRunning), List.of(), "busybox"), pending);
+            assertEquals(List.of(new Step.RestartForDependency("app", "c2", "db", Planner.STOP_GRACE)),
+                    second.steps());
+        }
+
+        @Test
         void servicesLeavingTheDocumentStopInReverseOrderOfThePreviousRevision() {
             DesiredState before = desired("""
                     {"revision": 7, "services": {"db": {"image": "busybox"},
