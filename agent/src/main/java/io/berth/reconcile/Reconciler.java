@@ -374,8 +374,10 @@ public final class Reconciler implements AutoCloseable {
             scheduleRetry();
         }
         String phase = phaseFor(target, observed, plan);
-        if ("converged".equals(phase) && target == desired && lastGood != desired) {
-            lastGood = desired; // the way back for the next update
+        if ("converged".equals(phase) && target == desired && lastGood != desired && trialsPassed(observed)) {
+            // the way back for the next update, once new services have also run a while (replaced ones
+            // have: their kept containers are gone only then)
+            lastGood = desired;
             trialStarted.clear();
             history.converged(desired.revision());
         }
@@ -430,9 +432,6 @@ public final class Reconciler implements AutoCloseable {
         }
         boolean all = plan.blocked().isEmpty() && target.services().values().stream()
                 .allMatch(spec -> Planner.satisfied(spec, StatusReporter.containerOf(spec, observed)));
-        if (all && target == desired && !trialsPassed(observed)) {
-            return "applying"; // a new or replaced service must have run a while (or be healthy) first
-        }
         if (all) {
             return "converged";
         }
