@@ -36,19 +36,33 @@ class RollbackIT extends WithTestDevice {
     private static final String NEVER_HEALTHY = """
             , "healthcheck": {"test": ["CMD", "false"], "interval": "1s", "retries": 1}""";
 
+    /** The web service of one test: its names, port and broker. */
+    private record Web(String name, String volume, int port, TestBroker broker) {
+        /** Publishes revision N of the web service on this image, with extra service keys and an update section. */
+        void publish(long revision, String image, String extra, String update) throws Exception {
+            broker.publishDesired(web(revision, name, volume, port, image, extra, update));
+        }
+    }
+
+    /** Starts the agent and converges the web service on v1 as revision 1. */
+    private Web webOnRevision1(String update) throws Exception {
+        Web w = new Web(device.container("web"), device.volume("data"), TestDevice.freePort(), device.broker());
+        device.startAgent();
+        w.publish(1, ReconcileIT.IMAGE_V1, "", update);
+        w.broker().awaitReported("revision 1", r -> TestBroker.converged(r, 1), CONVERGE);
+        return w;
+    }
+
     @Test
     void aReplacementThatIsNeverHealthyIsRolledBackAndNotRetried() throws Exception {
-        String name = device.container("web");
-        String volume = device.volume("data");
-        int port = TestDevice.freePort();
-        TestBroker broker = device.broker();
-        device.startAgent();
-        broker.publishDesired(web(1, name, volume, port, ReconcileIT.IMAGE_V1, "", FAST_TIMEOUT));
-        broker.awaitReported("revision 1", r -> TestBroker.converged(r, 1), CONVERGE);
+        Web w = webOnRevision1(FAST_TIMEOUT);
+        String name = w.name();
+        int port = w.port();
+        TestBroker broker = w.broker();
         String v1Container = DockerCli.inspect(name, "{{.Id}}");
         DockerCli.ok("exec", name, "sh", "-c", "echo kept > /data/proof");
 
-        broker.publishDesired(web(2, name, volume, port, ReconcileIT.IMAGE_V2, NEVER_HEALTHY, FAST_TIMEOUT));
+        w.publish(2, ReconcileIT.IMAGE_V2, NEVER_HEALTHY, FAST_TIMEOUT);
         Await.until("the replaced container kept as " + Planner.keptName(name),
                 () -> DockerCli.inspect(Planner.keptName(name), "{{.Id}}"), Duration.ofSeconds(60), () -> "");
         JsonNode reported = broker.awaitReported("rolled back", r -> "rolled-back".equals(r.path("phase").asText()),
@@ -78,7 +92,7 @@ class RollbackIT extends WithTestDevice {
         assertEquals(v1Container, DockerCli.inspect(name, "{{.Id}}"), "revision 2 was not tried again");
 
         // a newer revision is applied
-        broker.publishDesired(web(3, name, volume, port, ReconcileIT.IMAGE_V2, "", FAST_TIMEOUT));
+        w.publish(3, ReconcileIT.IMAGE_V2, "", FAST_TIMEOUT);
         JsonNode three = broker.awaitReported("revision 3", r -> TestBroker.converged(r, 3), CONVERGE);
         assertTrue(three.path("rollback").isNull(), three.toString());
         assertEquals("v2", ReconcileIT.httpGet(port));
@@ -86,41 +100,29 @@ class RollbackIT extends WithTestDevice {
 
     @Test
     void aGoodReplacementEndsWithExactlyTheNewContainer() throws Exception {
-        String name = device.container("web");
-        String volume = device.volume("data");
-        int port = TestDevice.freePort();
-        TestBroker broker = device.broker();
-        device.startAgent();
-        broker.publishDesired(web(1, name, volume, port, ReconcileIT.IMAGE_V1, "", "{}"));
-        broker.awaitReported("revision 1", r -> TestBroker.converged(r, 1), CONVERGE);
-
-        broker.publishDesired(web(2, name, volume, port, ReconcileIT.IMAGE_V2, "", "{}"));
-        broker.awaitReported("revision 2", r -> TestBroker.converged(r, 2), CONVERGE);
-        assertNull(DockerCli.inspect(Planner.keptName(name), "{{.Id}}"), "the kept container is gone at converged");
+        Web w = webOnRevision1("{}");
+        w.publish(2, ReconcileIT.IMAGE_V2, "", "{}");
+        w.broker().awaitReported("revision 2", r -> TestBroker.converged(r, 2), CONVERGE);
+        assertNull(DockerCli.inspect(Planner.keptName(w.name()), "{{.Id}}"), "the kept container is gone at converged");
+        TestBroker broker = w.broker();
         assertTrue(broker.events.stream().anyMatch(e -> e.path("message").asText().contains("kept it as")),
                 broker.events.toString());
-        assertEquals("v2", ReconcileIT.httpGet(port));
+        assertEquals("v2", ReconcileIT.httpGet(w.port()));
         String ids = DockerCli.ok("ps", "-aq", "--filter", "label=berth.device=" + device.id);
         assertEquals(1, ids.lines().count(), "exactly one container: " + ids);
     }
 
     @Test
     void anImageThatDoesNotExistRollsBackWithoutStoppingTheRunningService() throws Exception {
-        String name = device.container("web");
-        String volume = device.volume("data");
-        int port = TestDevice.freePort();
-        TestBroker broker = device.broker();
-        device.startAgent();
-        broker.publishDesired(web(1, name, volume, port, ReconcileIT.IMAGE_V1, "", "{}"));
-        broker.awaitReported("revision 1", r -> TestBroker.converged(r, 1), CONVERGE);
-        String startedAt = DockerCli.inspect(name, "{{.State.StartedAt}}");
+        Web w = webOnRevision1("{}");
+        String startedAt = DockerCli.inspect(w.name(), "{{.State.StartedAt}}");
 
-        broker.publishDesired(web(2, name, volume, port, "127.0.0.1:5000/demo/busybox:does-not-exist", "", "{}"));
-        JsonNode reported = broker.awaitReported("rolled back", r -> "rolled-back".equals(r.path("phase").asText()),
+        w.publish(2, "127.0.0.1:5000/demo/busybox:does-not-exist", "", "{}");
+        JsonNode reported = w.broker().awaitReported("rolled back", r -> "rolled-back".equals(r.path("phase").asText()),
                 CONVERGE);
         assertTrue(reported.path("rollback").path("reason").asText().contains("does-not-exist"), reported.toString());
-        assertEquals(startedAt, DockerCli.inspect(name, "{{.State.StartedAt}}"),
+        assertEquals(startedAt, DockerCli.inspect(w.name(), "{{.State.StartedAt}}"),
                 "download-then-kill: the running container was never stopped");
-        assertEquals("v1", ReconcileIT.httpGet(port));
+        assertEquals("v1", ReconcileIT.httpGet(w.port()));
     }
 }

@@ -55,41 +55,38 @@ class UpdateStrategyIT extends WithTestDevice {
         return -1;
     }
 
-    @Test
-    void killThenDownloadStopsTheOldContainerBeforeItPulls() throws Exception {
+    /** Where the old container was stopped and where the new image was pulled, in the order of events. */
+    private record Order(int stopped, int pulled, List<JsonNode> events) {}
+
+    /** Runs the web service on v1, then updates it to v2 under this test's own tag with the strategy given. */
+    private Order updateWith(String strategy, int port) throws Exception {
         String name = device.container("web");
-        int port = TestDevice.freePort();
         TestBroker broker = device.broker();
         device.startAgent();
         broker.publishDesired(service(1, name, port, ReconcileIT.IMAGE_V1, "", "{}"));
         broker.awaitReported("revision 1", r -> TestBroker.converged(r, 1), CONVERGE);
 
         String image = pushOwnTag(ReconcileIT.IMAGE_V2);
-        broker.publishDesired(service(2, name, port, image, "", "{\"strategy\": \"kill-then-download\"}"));
+        broker.publishDesired(service(2, name, port, image, "", "{\"strategy\": \"" + strategy + "\"}"));
         broker.awaitReported("revision 2", r -> TestBroker.converged(r, 2), CONVERGE);
         List<JsonNode> events = List.copyOf(broker.events);
-        int stopped = indexOf(events, "stopped", "kept it as");
-        int pulled = indexOf(events, "pulled", image);
-        assertTrue(stopped >= 0 && pulled > stopped, "stopped first, then pulled: " + events);
+        return new Order(indexOf(events, "stopped", "kept it as"), indexOf(events, "pulled", image), events);
+    }
+
+    @Test
+    void killThenDownloadStopsTheOldContainerBeforeItPulls() throws Exception {
+        int port = TestDevice.freePort();
+        Order order = updateWith("kill-then-download", port);
+        assertTrue(order.stopped() >= 0 && order.pulled() > order.stopped(), "stopped, then pulled: " + order.events());
         assertEquals("v2", ReconcileIT.httpGet(port));
     }
 
     @Test
     void downloadThenKillPullsWhileTheOldContainerRuns() throws Exception {
-        String name = device.container("web");
         int port = TestDevice.freePort();
-        TestBroker broker = device.broker();
-        device.startAgent();
-        broker.publishDesired(service(1, name, port, ReconcileIT.IMAGE_V1, "", "{}"));
-        broker.awaitReported("revision 1", r -> TestBroker.converged(r, 1), CONVERGE);
-
-        String image = pushOwnTag(ReconcileIT.IMAGE_V2);
-        broker.publishDesired(service(2, name, port, image, "", "{\"strategy\": \"download-then-kill\"}"));
-        broker.awaitReported("revision 2", r -> TestBroker.converged(r, 2), CONVERGE);
-        List<JsonNode> events = List.copyOf(broker.events);
-        int stopped = indexOf(events, "stopped", "kept it as");
-        int pulled = indexOf(events, "pulled", image);
-        assertTrue(pulled >= 0 && stopped > pulled, "pulled first, then stopped: " + events);
+        Order order = updateWith("download-then-kill", port);
+        assertTrue(order.pulled() >= 0 && order.stopped() > order.pulled(), "pulled, then stopped: " + order.events());
+        assertEquals("v2", ReconcileIT.httpGet(port));
     }
 
     @Test
