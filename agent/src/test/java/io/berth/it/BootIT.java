@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class BootIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private TestDevice device;
-    private TcpForwarder forwarder;
+    private LoopbackProxy forwarder;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -50,10 +50,10 @@ class BootIT {
                 """.formatted(job, ReconcileIT.IMAGE_V1), StandardCharsets.UTF_8);
         Path engineSocket = device.stateDir.resolve("engine.sock");
         device.env.put("BERTH_DOCKER_HOST", "unix://" + engineSocket);
-        int brokerPort = TestDevice.freePort();
+        forwarder = LoopbackProxy.closed(1883); // refuses connections until the broker comes up
         TestBroker broker = device.broker(); // the test's own view, on the real broker
 
-        Agent agent = device.startAgent("tcp://127.0.0.1:" + brokerPort);
+        Agent agent = device.startAgent(forwarder.url());
         JsonNode waiting = Await.until("the agent reports the engine unreachable",
                 () -> {
                     JsonNode r = report(agent);
@@ -71,7 +71,7 @@ class BootIT {
         assertEquals("true", DockerCli.inspect(job, "{{.State.Running}}"));
         assertNull(broker.latest("reported"), "still nothing reached the broker");
 
-        forwarder = new TcpForwarder(brokerPort, 1883); // the broker comes up
+        forwarder.open(); // the broker comes up
         JsonNode reported = broker.awaitReported("the converged state reaches the broker",
                 r -> TestBroker.converged(r, 3), Duration.ofSeconds(120));
         assertEquals("running", reported.path("services").path(job).path("state").asText());

@@ -105,7 +105,7 @@ public final class LogBench {
     private static final class Run implements AutoCloseable {
         final String device = "bench" + Long.toHexString(System.nanoTime());
         final String prefix = "berth-bench";
-        final TcpProxy proxy = new TcpProxy(1883);
+        final LoopbackProxy proxy = new LoopbackProxy(1883);
         final MqttClient operator = new MqttClient(TestBroker.URL, "op-" + device, new MemoryPersistence());
         final Path stateDir = Files.createTempDirectory(device);
         final List<String> names = new ArrayList<>();

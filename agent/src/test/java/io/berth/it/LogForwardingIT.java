@@ -91,7 +91,7 @@ class LogForwardingIT extends WithTestDevice {
     void duringABrokerOutageEveryLineIsDeliveredOrCounted() throws Exception {
         String svc = device.container("outage");
         TestBroker broker = device.broker();
-        try (TcpProxy proxy = new TcpProxy(1883)) {
+        try (LoopbackProxy proxy = new LoopbackProxy(1883)) {
             device.startAgent(proxy.url(), Map.of(
                     "BERTH_LOGS_BUFFER_BYTES", "4096", // small: the outage overflows it
                     "BERTH_LOGS_QOS", "1"));

@@ -54,7 +54,7 @@ class PullsIT extends WithTestDevice {
     void aPullReportsProgressAtMostOnceASecond() throws Exception {
         String svc = device.container("big");
         String pushed = images.push("big", 32 * 1024 * 1024);
-        try (SlowProxy slow = new SlowProxy(5000, 8 * 1024 * 1024)) {
+        try (LoopbackProxy slow = new LoopbackProxy(5000, 8 * 1024 * 1024)) {
             // the same registry behind a slow link: the pull takes seconds, so progress comes several times
             String image = images.pulledAs(pushed, slow.host());
             TestBroker broker = device.broker();
