@@ -6,7 +6,8 @@ package io.berth.config;
  * @param batchLines      most lines in one published batch
  * @param batchBytes      most bytes of line text in one batch
  * @param lineBytes       longer lines are cut and marked
- * @param bufferBytes     lines kept while the broker is away; beyond it the oldest are dropped and counted
+ * @param bufferBytes     heap for lines kept while the broker is away (text + 96 bytes a line);
+ *                        beyond it the oldest are dropped and counted
  * @param linesPerSecond  device-wide rate limit; lines over it are dropped and counted
  * @param bytesPerSecond  device-wide rate limit in bytes
  * @param qos             MQTT QoS of log batches

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The .deb the build made, installed on this machine and purged again, by
  * {@code provisioning/deb/test-install} (contents, systemd-analyze verify, install, the
- * installed launcher, berth-enroll, remove, purge).
+ * installed launcher: {@code berth version} and {@code berth doctor}, which must name each of
+ * its checks and end with a verdict that matches its exit code, berth-enroll, remove, purge).
  */
 class PackageIT {
 
