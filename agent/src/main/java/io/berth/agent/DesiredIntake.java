@@ -80,6 +80,18 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             } catch (IOException e) {
                 Logger.debug("cannot read where the stored document came from: {}", e.getMessage());
             }
+            List<SpecError> refused = refusals(valid);
+            if (!refused.isEmpty()) {
+                // the device's policy or trusted keys changed since it was accepted: applied no more,
+                // nothing is changed on the engine, and only a newer revision is taken
+                Logger.error("the stored revision {} is refused by this device now: {}; nothing is changed until a "
+                        + "newer revision that this device takes arrives", acceptedRevision, refused.get(0));
+                reconciler.reject(acceptedRevision, "the stored revision is refused by this device now (its policy "
+                        + "or trusted keys changed): " + refused.get(0) + (refused.size() > 1 ? " (and "
+                        + (refused.size() - 1) + " more)" : "") + "; publish a newer revision", refused);
+                reconciler.requestPass();
+                return;
+            }
             reconciler.restore(valid.state(), restoreGood(), restoreRollback());
         } else {
             Logger.error("the stored document in {} is not valid any more ({}); waiting for a new one",
@@ -98,6 +110,11 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             ParsedDocument parsed = DocumentParser.parseJson(good);
             if (parsed instanceof ParsedDocument.Valid valid) {
                 goodRevision = valid.state().revision();
+                if (!refusals(valid).isEmpty()) {
+                    Logger.warn("the last good revision {} is refused by this device now; a failed update cannot "
+                            + "roll back until a revision converges again", goodRevision);
+                    return null;
+                }
                 return valid.state();
             }
             Logger.warn("the last good document in {} is not valid any more; a failed update cannot roll back "
@@ -171,8 +188,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         }
         ParsedDocument.Valid valid = (ParsedDocument.Valid) parsed;
         long revision = valid.state().revision();
-        List<SpecError> refused = new ArrayList<>(Signatures.verify(valid.document(), trustedKeys));
-        refused.addAll(policy.check(valid.state()));
+        List<SpecError> refused = refusals(valid);
         if (!refused.isEmpty()) {
             return reject(revision, "refused by this device: " + refused.get(0)
                     + (refused.size() > 1 ? " (and " + (refused.size() - 1) + " more)" : ""), refused, source);
@@ -208,6 +224,13 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
                 return ApplyResult.accepted(revision);
             }
         }
+    }
+
+    /** What this device refuses in a valid document: a missing or bad signature, its device policy. */
+    private List<SpecError> refusals(ParsedDocument.Valid valid) {
+        List<SpecError> refused = new ArrayList<>(Signatures.verify(valid.document(), trustedKeys));
+        refused.addAll(policy.check(valid.state()));
+        return refused;
     }
 
     private ApplyResult reject(Long revision, String reason, List<SpecError> errors, String source) {

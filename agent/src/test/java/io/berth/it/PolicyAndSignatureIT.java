@@ -54,6 +54,40 @@ class PolicyAndSignatureIT extends WithTestDevice {
     }
 
     @Test
+    void aStoredRevisionThatAStricterPolicyRefusesIsNotAppliedAtStartAndChangesNothing() throws Exception {
+        String web = device.container("web");
+        TestBroker broker = device.broker();
+        device.startAgent();
+        String document = """
+                {"revision": %d, "services": {"web": {"image": "%s", "container_name": "%s",
+                  "command": ["sleep", "%s"]}}}""";
+        broker.publishDesired(document.formatted(1, ReconcileIT.IMAGE_V1, web, "3600"));
+        JsonNode first = broker.awaitReported("revision 1", r -> TestBroker.converged(r, 1), ReconcileIT.CONVERGE);
+        String id = DockerCli.inspect(web, "{{.Id}}");
+
+        // the device is told to take images from another registry only, and restarts
+        device.stopAgent();
+        device.env.put("BERTH_POLICY_REGISTRIES", "registry.example.com");
+        device.startAgent();
+        JsonNode refused = broker.awaitReported("the stored revision refused",
+                r -> r.path("rejected").path("revision").asLong() == 1
+                        && !first.path("agent").path("startedAt").equals(r.path("agent").path("startedAt")),
+                ReconcileIT.CONVERGE);
+        assertTrue(refused.path("rejected").path("reason").asText().contains("refused by this device now"),
+                refused.toString());
+        assertEquals(List.of("services.web.image"), paths(refused));
+        assertEquals(id, DockerCli.inspect(web, "{{.Id}}"), "nothing was changed on the engine");
+        assertEquals("true", DockerCli.inspect(web, "{{.State.Running}}"));
+
+        // a newer revision the policy takes is applied
+        device.stopAgent();
+        device.env.remove("BERTH_POLICY_REGISTRIES");
+        device.startAgent();
+        broker.publishDesired(document.formatted(2, ReconcileIT.IMAGE_V1, web, "3601"));
+        broker.awaitReported("revision 2", r -> TestBroker.converged(r, 2), ReconcileIT.CONVERGE);
+    }
+
+    @Test
     void nullArraysAndMegabytesOfGarbageAreRejectedAndTheAgentKeepsRunning() throws Exception {
         String web = device.container("web");
         TestBroker broker = device.broker();
