@@ -328,13 +328,9 @@ public final class Reconciler implements AutoCloseable {
             failures.remove(key);
             if (step instanceof Step.PullImage pull) {
                 pulledImages.add(pull.image());
-                if (trialStarted.containsKey(pull.service())) {
-                    // kill-then-download: stopped before the pull, but pull time does not count
-                    ServiceSpec spec = desired.services().get(pull.service());
-                    trialStarted.put(pull.service(), clock.instant());
-                    if (spec != null) {
-                        scheduleAt(clock.instant().plus(desired.update().healthTimeoutFor(spec)));
-                    }
+                ServiceSpec spec = desired.services().get(pull.service());
+                if (trialStarted.containsKey(pull.service()) && spec != null) {
+                    beginTrial(spec); // kill-then-download: stopped before the pull, but pull time does not count
                 }
             }
             if (step instanceof Step.RestartContainer) {
@@ -561,10 +557,16 @@ public final class Reconciler implements AutoCloseable {
         }
         ServiceSpec spec = onTrial().get(step.service());
         if (spec != null) {
-            Instant now = clock.instant();
-            trialStarted.put(step.service(), now);
-            scheduleAt(now.plus(desired.update().healthTimeoutFor(spec)));
+            beginTrial(spec);
         }
+    }
+
+    /** (Re)starts a service's trial now, with a pass scheduled for its health timeout; returns now. */
+    private Instant beginTrial(ServiceSpec spec) {
+        Instant now = clock.instant();
+        trialStarted.put(spec.name(), now);
+        scheduleAt(now.plus(desired.update().healthTimeoutFor(spec)));
+        return now;
     }
 
     /**
@@ -584,16 +586,11 @@ public final class Reconciler implements AutoCloseable {
                 Instant started = trialStarted.get(service);
                 Duration timeout = desired.update().healthTimeoutFor(spec);
                 ObservedContainer c = StatusReporter.containerOf(spec, observed);
-                if (started != null && Planner.waitsForDependency(spec, desired, observed)) {
-                    // not started for want of a dependency: that one's own trial decides; this one's starts later
-                    started = now;
-                    trialStarted.put(service, now);
-                    scheduleAt(now.plus(timeout));
-                } else if (started == null && c != null && spec.hash().equals(c.specHash())) {
-                    // the replacement exists but this process did not make it (a restart mid-update): timed from now
-                    started = now;
-                    trialStarted.put(service, now);
-                    scheduleAt(now.plus(timeout));
+                // timed from now: a service not started for want of a dependency (that one's own trial
+                // decides), or a replacement this process did not make (a restart mid-update)
+                if (started != null ? Planner.waitsForDependency(spec, desired, observed)
+                        : c != null && spec.hash().equals(c.specHash())) {
+                    started = beginTrial(spec);
                 }
                 Instant goodAt = c == null ? null : Planner.goodAt(spec, c);
                 if (started != null && !now.isBefore(started.plus(timeout))

@@ -98,11 +98,7 @@ public final class StateStore {
 
     /** Where the stored document came from ({@code mqtt}, {@code cli}), or empty. */
     public Optional<String> loadSource() throws IOException {
-        try {
-            return Optional.of(Files.readString(dir.resolve(SOURCE)).trim());
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
+        return read(SOURCE).map(bytes -> new String(bytes, java.nio.charset.StandardCharsets.UTF_8).trim());
     }
 
     public void saveSource(String source) throws IOException {
