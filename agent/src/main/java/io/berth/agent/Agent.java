@@ -19,6 +19,7 @@ import io.berth.reconcile.ImageSettings;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.StatusReporter;
 import io.berth.store.StateStore;
+import io.berth.support.Guarded;
 import io.berth.support.Version;
 import java.io.IOException;
 import java.time.Clock;
@@ -124,7 +125,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private void onDesired(byte[] payload) {
-        reconciler.submit(() -> intake.receive(payload, "mqtt"));
+        intake.offer(payload);
     }
 
     /** Starts everything; returns at once. MQTT and the engine come up in parallel. */
@@ -152,7 +153,8 @@ public final class Agent implements AutoCloseable {
         }
         watchEngine();
         long resync = config.resyncInterval().toMillis();
-        timer.scheduleWithFixedDelay(reconciler::requestPass, resync, resync, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(Guarded.task("the periodic resync", reconciler::requestPass), resync, resync,
+                TimeUnit.MILLISECONDS);
     }
 
     private void watchEngine() {
@@ -167,13 +169,13 @@ public final class Agent implements AutoCloseable {
             }, broken -> {
                 if (!closed) {
                     Logger.debug("the engine's event stream ended ({}); watching again in 5 s", broken.toString());
-                    timer.schedule(this::watchEngine, 5, TimeUnit.SECONDS);
+                    timer.schedule(Guarded.task("watching the engine", this::watchEngine), 5, TimeUnit.SECONDS);
                     reconciler.requestPass();
                 }
             });
         } catch (RuntimeException e) {
             Logger.debug("cannot watch engine events ({}); trying again in 5 s", e.toString());
-            timer.schedule(this::watchEngine, 5, TimeUnit.SECONDS);
+            timer.schedule(Guarded.task("watching the engine", this::watchEngine), 5, TimeUnit.SECONDS);
         }
     }
 

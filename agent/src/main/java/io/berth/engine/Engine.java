@@ -55,8 +55,14 @@ public interface Engine extends AutoCloseable {
     /** Removes a network by name. Missing is not an error. */
     void removeNetwork(String name) throws EngineException;
 
-    /** Creates the container for a service and returns its id. */
-    String createContainer(ServiceSpec spec, Map<String, String> labels) throws EngineException;
+    /**
+     * Creates the container for a service and returns its id. Its anonymous volumes (the
+     * spec's {@code volumes: ["/data"]} and the image's {@code VOLUME}s) are the ones in
+     * {@code inheritedVolumes} (destination to volume name, from the container it replaces, as
+     * Compose does), else new ones labelled with the service, so they are never lost track of.
+     */
+    String createContainer(ServiceSpec spec, Map<String, String> inheritedVolumes, Map<String, String> labels)
+            throws EngineException;
 
     void start(String containerId) throws EngineException;
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.config.LogSettings;
 import io.berth.engine.LogStreams;
+import io.berth.model.ContainerStatus;
 import io.berth.model.ObservedContainer;
 import io.berth.store.AtomicFiles;
 import java.io.IOException;
@@ -142,7 +143,7 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
                     continue;
                 }
                 present.add(c.id());
-                boolean running = "running".equals(c.status()) || "paused".equals(c.status());
+                boolean running = c.status() == ContainerStatus.RUNNING || c.status() == ContainerStatus.PAUSED;
                 if (running && !followed.contains(c.id()) && !refused.contains(c.id())) {
                     followed.add(c.id());
                     Instant since = received.getOrDefault(c.id(), published.get(c.id()));

@@ -55,14 +55,14 @@ public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging) {
             Path dir = root.resolve(m.source().substring(2)).normalize();
             if (!dir.startsWith(root)) {
                 // the parser refuses '..' out of the root; this is the last line of defence
-                throw new EngineException("the bind path " + m.source() + " of service " + spec.name()
-                        + " leaves the data root " + root, true, null);
+                throw EngineException.terminal("the bind path " + m.source() + " of service " + spec.name()
+                        + " leaves the data root " + root, null);
             }
             try {
                 Files.createDirectories(dir);
             } catch (IOException e) {
-                throw new EngineException("cannot create " + dir + " for the bind " + m.source() + " of service "
-                        + spec.name() + ": " + e.getMessage() + "; check the data root's permissions", false, e);
+                throw EngineException.retryable("cannot create " + dir + " for the bind " + m.source() + " of service "
+                        + spec.name() + ": " + e.getMessage() + "; check the data root's permissions", e);
             }
             mounts.add(m.withSource(dir.toString()));
         }
