@@ -95,12 +95,15 @@ record ServicePlan(ServiceSpec spec, DesiredState desired, ObservedState observe
         return retire();
     }
 
-    /** The replaced container stops; with rollback on it is kept (renamed) until its replacement is good. */
+    /**
+     * The replaced container stops and is kept (renamed) until its replacement exists, which
+     * mounts its anonymous volumes again; with rollback on it stays until the replacement is good.
+     */
     private Decision retire() {
-        if (!desired.update().rollback()) {
+        String keptName = ObservedContainer.keptName(current.name());
+        if (keptNameTaken && !desired.update().rollback()) {
             return new Decision.Act(new Step.RemoveContainer(spec.name(), current.id(), current.name(), grace()));
         }
-        String keptName = ObservedContainer.keptName(current.name());
         if (keptNameTaken) {
             return new Decision.Blocked("a container named '" + keptName + "' exists and is not managed by Berth, "
                     + "so the running container cannot be kept for a rollback: remove or rename that container, or "

@@ -255,7 +255,11 @@ public final class StatusReporter {
         ObjectNode volumes = doc.putObject("volumes");
         Set<String> orphans = new TreeSet<>();
         if (observed != null) {
-            observed.volumes().values().stream().filter(ObservedVolume::managed)
+            // a managed volume no document names and no container mounts: a named volume that left the
+            // document, or the anonymous volume of a removed service (never removed silently)
+            Set<String> mounted = new TreeSet<>();
+            observed.containers().forEach(c -> mounted.addAll(c.volumes().values()));
+            observed.volumes().values().stream().filter(v -> v.managed() && !mounted.contains(v.name()))
                     .forEach(v -> orphans.add(v.name()));
         }
         if (s.desired() != null) {

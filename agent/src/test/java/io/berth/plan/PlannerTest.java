@@ -237,10 +237,22 @@ class PlannerTest {
         }
 
         @Test
-        void withoutRollbackTheOldContainerIsRemoved() {
+        void withoutRollbackTheOldContainerIsKeptOnlyUntilItsReplacementExists() {
             ObservedContainer old = managed("c1", "web", WEB, "running");
             Plan plan = plan(withoutRollback(DEMO_V2), observed(List.of(old), List.of(volume), IMAGE, IMAGE_2));
-            assertEquals(List.of(removal(old, "web")), plan.steps());
+            assertEquals(List.of(retiral(old, "web")), plan.steps(), "kept: the replacement takes its anonymous volumes");
+
+            ObservedContainer kept = new ObservedContainer("c1", "web-berth-previous", true, "web", WEB.hash(), 7,
+                    ContainerStatus.EXITED, Health.NONE, 0, null, 0, IMAGE, "sha256:aaaa", false,
+                    Map.of("/var/lib/db", "3f2a"));
+            Plan create = plan(withoutRollback(DEMO_V2), observed(List.of(kept), List.of(volume), IMAGE, IMAGE_2));
+            assertEquals(List.of(new CreateContainer(DEMO_V2.services().get("web"), 8, Map.of("/var/lib/db", "3f2a"))),
+                    create.steps());
+
+            ObservedContainer fresh = managed("c2", "web", "web", DEMO_V2.services().get("web").hash(), "created", null);
+            Plan next = plan(withoutRollback(DEMO_V2), observed(List.of(kept, fresh), List.of(volume), IMAGE, IMAGE_2));
+            assertEquals(List.of(removal(kept, "web"), new StartContainer("web", "c2")), next.steps(),
+                    "without rollback the kept container goes as soon as its replacement exists");
         }
 
         @Test
@@ -755,8 +767,8 @@ class PlannerTest {
                                 StartContainer.class, RemoveContainer.class)),
                 org.junit.jupiter.params.provider.Arguments.of("new image, no rollback", withoutRollback(DEMO_V2),
                         observed(List.of(old), List.of(managedVolume("web-data")), IMAGE), 4,
-                        List.of(PullImage.class, RemoveContainer.class, CreateContainer.class,
-                                StartContainer.class)),
+                        List.of(PullImage.class, RetireContainer.class, CreateContainer.class,
+                                RemoveContainer.class, StartContainer.class)),
                 org.junit.jupiter.params.provider.Arguments.of("already there", DEMO,
                         observed(List.of(old), List.of(managedVolume("web-data")), IMAGE), 0, List.of()),
                 org.junit.jupiter.params.provider.Arguments.of("service removed", NOTHING_DESIRED,
