@@ -163,6 +163,7 @@ public final class Agent implements AutoCloseable {
         }
         try {
             engineWatch = engine.watch(event -> {
+                reporter.engineEvent(event); // died, health: events of their own
                 if (!QUIET_ACTIONS.contains(event.action()) && !event.action().startsWith("exec_")) {
                     reconciler.requestPass();
                 }

@@ -80,8 +80,8 @@ public interface Engine extends AutoCloseable {
     LogStreams openLogStreams(LogStreams.Sink sink) throws EngineException;
 
     /**
-     * Follows the engine's event stream for managed containers; {@code onEvent} gets the
-     * action ({@code die}, {@code start}, {@code health_status: healthy} …). When the stream
+     * Follows the engine's event stream for managed containers; {@code onEvent} gets each,
+     * with deaths (exit code, out of memory) and health changes read out. When the stream
      * breaks, {@code onBroken} is called once and the caller decides when to watch again.
      */
     AutoCloseable watch(Consumer<EngineEvent> onEvent, Consumer<Throwable> onBroken);

@@ -3,6 +3,7 @@ package io.berth.reconcile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.engine.EngineEvent;
 import io.berth.engine.EngineInfo;
 import io.berth.model.DesiredState;
 import io.berth.model.ObservedContainer;
@@ -156,16 +157,29 @@ public final class StatusReporter {
         sink.publishEvent(bytes(eventNode(revision, type, service, message)));
     }
 
-    /** A {@code died} event (§5): the event fields plus {@code exitCode} and {@code oom}. */
-    public void died(long revision, String service, String message, Integer exitCode, boolean oom) {
-        ObjectNode event = eventNode(revision, EventType.DIED, service, message);
-        if (exitCode == null) {
-            event.putNull("exitCode");
-        } else {
-            event.put("exitCode", exitCode);
+    /**
+     * What the engine's stream says that is an event of its own (§5): a container died
+     * ({@code died}, with {@code exitCode} and {@code oom}) or its health changed ({@code health}).
+     */
+    public void engineEvent(EngineEvent e) {
+        String container = StepExecutor.shortId(e.containerId());
+        if (e.kind() == EngineEvent.Kind.DIED) {
+            ObjectNode event = eventNode(e.revision(), EventType.DIED, e.service(), "container " + container
+                    + " exited" + (e.exitCode() == null ? "" : " with code " + e.exitCode())
+                    + (e.oom() ? ", killed for want of memory" : ""));
+            if (e.exitCode() == null) {
+                event.putNull("exitCode");
+            } else {
+                event.put("exitCode", e.exitCode());
+            }
+            event.put("oom", e.oom());
+            sink.publishEvent(bytes(event));
+        } else if (e.kind() == EngineEvent.Kind.HEALTH) {
+            ObjectNode event = eventNode(e.revision(), EventType.HEALTH, e.service(), "container " + container
+                    + " is " + e.health().keyword());
+            event.put("health", e.health().keyword());
+            sink.publishEvent(bytes(event));
         }
-        event.put("oom", oom);
-        sink.publishEvent(bytes(event));
     }
 
     /** A {@code pull-progress} event (§5): the event fields plus {@code bytes} and {@code totalBytes}. */

@@ -489,13 +489,11 @@ public final class DockerEngine implements Engine {
 
     @Override
     public AutoCloseable watch(Consumer<EngineEvent> onEvent, Consumer<Throwable> onBroken) {
+        EngineEvents events = new EngineEvents();
         ResultCallback.Adapter<Event> callback = new ResultCallback.Adapter<>() {
             @Override
             public void onNext(Event event) {
-                var actor = event.getActor();
-                Map<String, String> attributes = actor == null || actor.getAttributes() == null
-                        ? Map.of() : actor.getAttributes();
-                onEvent.accept(new EngineEvent(event.getId(), attributes.get(Labels.SERVICE), event.getAction()));
+                onEvent.accept(events.read(event));
             }
 
             @Override
