@@ -63,12 +63,23 @@ public final class Agent implements AutoCloseable {
         this.engine = new DockerEngine(config.dockerHost(), Labels.ownership(config.deviceId()),
                 config.profile().platform());
         Topics topics = new Topics(config.topicPrefix(), config.deviceId());
-        MqttLink.Settings settings = new MqttLink.Settings(config.mqttUrl(), config.mqttUsername(),
+        MqttLink.Settings settings = new MqttLink.Settings(config.mqttUrls(), config.mqttVersion(),
+                config.mqttUsername(),
                 config.mqttPassword() == null ? null : config.mqttPassword().reveal().toCharArray(),
                 new TlsFiles.Settings(config.mqttCaFile(), config.mqttCertFile(), config.mqttKeyFile()),
-                Duration.ofHours(24));
+                Duration.ofHours(24), config.stateDir().resolve("mqtt-version"));
         // the listener reads the fields below only once the link is started
-        this.link = new MqttLink(settings, topics, this::onDesired, timer, clock);
+        this.link = new MqttLink(settings, topics, new MqttLink.Listener() {
+            @Override
+            public void onDesired(byte[] payload) {
+                Agent.this.onDesired(payload);
+            }
+
+            @Override
+            public void onConnected(String url, String protocol) {
+                reporter.brokerInUse(url, protocol);
+            }
+        }, timer, clock);
         StatusReporter.Sink sink = new StatusReporter.Sink() {
             @Override
             public void publishReport(byte[] json) {

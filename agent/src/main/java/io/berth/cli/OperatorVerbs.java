@@ -34,7 +34,8 @@ final class OperatorVerbs {
             document without a revision gets the next one after what the device reports
             and what is retained. --wait waits for the device to converge (exit 0) or to
             reject or fail the revision (exit 1); --timeout (default 5m) bounds the wait.
-              --broker URL   the broker (default BERTH_MQTT_URL, else tcp://127.0.0.1:1883)
+              --broker URL   the broker, or several: URL,URL,… (the first that answers; default
+                             BERTH_MQTT_URL, else tcp://127.0.0.1:1883); MQTT 5, else 3.1.1
               --prefix P     the topic prefix (default BERTH_TOPIC_PREFIX, else berth)
             Credentials: BERTH_MQTT_USERNAME and BERTH_MQTT_PASSWORD.
             """;
@@ -43,7 +44,8 @@ final class OperatorVerbs {
 
             Follows a device live: its online status, reported state and events, one line
             each, until Ctrl-C. --json prints the messages as they come.
-              --broker URL   the broker (default BERTH_MQTT_URL, else tcp://127.0.0.1:1883)
+              --broker URL   the broker, or several: URL,URL,… (the first that answers; default
+                             BERTH_MQTT_URL, else tcp://127.0.0.1:1883); MQTT 5, else 3.1.1
               --prefix P     the topic prefix (default BERTH_TOPIC_PREFIX, else berth)
             """;
     private static final ObjectMapper JSON = new ObjectMapper();

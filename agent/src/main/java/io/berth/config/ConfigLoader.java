@@ -31,7 +31,8 @@ public final class ConfigLoader {
 
     static {
         KEYS.put("deviceId", null);
-        KEYS.put("mqtt.url", "tcp://127.0.0.1:1883");
+        KEYS.put("mqtt.url", "tcp://127.0.0.1:1883"); // or a comma-separated list: the nodes of a cluster
+        KEYS.put("mqtt.version", "auto"); // 5, 3.1.1, or auto: 5, falling back to 3.1.1 when the broker refuses it
         KEYS.put("mqtt.username", null);
         KEYS.put("mqtt.password", null);
         // written by berth-enroll for brokers that want mutual TLS (PEM files)
@@ -111,12 +112,14 @@ public final class ConfigLoader {
             throw new ConfigException("topic prefix '" + prefix + "' is not a valid MQTT topic prefix: no '#', '+', "
                     + "spaces, or leading/trailing '/'");
         }
-        String mqttUrl = pick("mqtt.url", fromFile, env, profileDefaults);
-        if (!mqttUrl.startsWith("tcp://") && !mqttUrl.startsWith("ssl://")) {
-            throw new ConfigException("mqtt.url '" + mqttUrl + "' must start with tcp:// or ssl://");
+        String mqttUrl = mqttUrls(pick("mqtt.url", fromFile, env, profileDefaults));
+        String mqttVersion = pick("mqtt.version", fromFile, env, profileDefaults);
+        if (!List.of("auto", "5", "3.1.1").contains(mqttVersion)) {
+            throw new ConfigException("mqtt.version '" + mqttVersion + "' must be 5, 3.1.1 or auto (MQTT 5, falling "
+                    + "back to 3.1.1 when the broker refuses it)");
         }
         String password = pick("mqtt.password", fromFile, env, profileDefaults);
-        return new AgentConfig(deviceId, mqttUrl, pick("mqtt.username", fromFile, env, profileDefaults),
+        return new AgentConfig(deviceId, mqttUrl, mqttVersion, pick("mqtt.username", fromFile, env, profileDefaults),
                 password == null ? null : new Secret(password),
                 path("mqtt.tls.caFile", fromFile, env, profileDefaults),
                 path("mqtt.tls.certFile", fromFile, env, profileDefaults),
@@ -142,6 +145,25 @@ public final class ConfigLoader {
                 logging(pick("logging.maxSize", fromFile, env, profileDefaults),
                         pick("logging.maxFile", fromFile, env, profileDefaults)),
                 number("disk.pullFloor", 0, Long.MAX_VALUE / 4, fromFile, env, profileDefaults));
+    }
+
+    /** One broker URL or a comma-separated list, all tcp:// or all ssl:// (one TLS setting serves them all). */
+    static String mqttUrls(String value) throws ConfigException {
+        List<String> urls = list(value);
+        if (urls.isEmpty()) {
+            throw new ConfigException("mqtt.url is empty: give the broker, e.g. tcp://127.0.0.1:1883, or several "
+                    + "separated by commas");
+        }
+        for (String url : urls) {
+            if (!url.startsWith("tcp://") && !url.startsWith("ssl://")) {
+                throw new ConfigException("mqtt.url '" + url + "' must start with tcp:// or ssl://");
+            }
+            if (!url.regionMatches(0, urls.get(0), 0, 6)) {
+                throw new ConfigException("mqtt.url mixes tcp:// and ssl:// (" + value + "): the brokers of one "
+                        + "list share one TLS setting; use ssl:// for all of them or for none");
+            }
+        }
+        return String.join(",", urls);
     }
 
     private static String pick(String key, Map<String, String> file, Map<String, String> env,

@@ -70,7 +70,7 @@ public final class StatusReporter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String deviceId;
-    private final ObjectNode agentInfo;
+    private ObjectNode agentInfo;
     private final Clock clock;
     private final ScheduledExecutorService timer;
     private final Sink sink;
@@ -133,6 +133,16 @@ public final class StatusReporter {
     /** Where the accepted document came from ({@code mqtt}, {@code cli}); shown as {@code source}. */
     public synchronized void setSource(String source) {
         this.source = source;
+        publish(last);
+    }
+
+    /**
+     * The broker the link is connected to and its MQTT version, shown as {@code agent.broker} and
+     * {@code agent.mqtt} (the node of a cluster in use, PROTOCOL.md §2). A new node, not the old
+     * one changed: the last sent report shares it.
+     */
+    public synchronized void brokerInUse(String url, String protocol) {
+        agentInfo = agentInfo.deepCopy().put("broker", url).put("mqtt", protocol);
         publish(last);
     }
 

@@ -322,6 +322,29 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aListOfBrokersIsKeptInOrderAndTheVersionDefaultsToAuto() throws ConfigException {
+        AgentConfig config = ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_URL",
+                " tcp://n1:1883 , tcp://n2:1883,tcp://n3:1883"));
+        assertEquals(java.util.List.of("tcp://n1:1883", "tcp://n2:1883", "tcp://n3:1883"), config.mqttUrls());
+        assertEquals("auto", config.mqttVersion());
+        assertEquals("3.1.1", ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_VERSION", "3.1.1"))
+                .mqttVersion());
+    }
+
+    @Test
+    void aListThatMixesTlsAndPlainOrAnUnknownVersionIsRefused() {
+        ConfigException mixed = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+                Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_URL", "ssl://a:8883,tcp://b:1883")));
+        assertTrue(mixed.getMessage().contains("mixes tcp:// and ssl://"), mixed.getMessage());
+        ConfigException bad = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+                Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_URL", "tcp://a:1883,mqtt://b")));
+        assertTrue(bad.getMessage().contains("mqtt://b"), bad.getMessage());
+        ConfigException version = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+                Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_VERSION", "3")));
+        assertTrue(version.getMessage().contains("must be 5, 3.1.1 or auto"), version.getMessage());
+    }
+
+    @Test
     void aBadTopicPrefix() {
         for (String prefix : new String[] {"a/#", "+", "/berth", "berth/", "my fleet"}) {
             ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
