@@ -161,10 +161,16 @@ public final class Signatures {
             return List.of(new SpecError("signature.keyId", "'" + keyId + "' is not a key this device trusts: sign "
                     + "with one of " + String.join(", ", new java.util.TreeSet<>(trusted.keySet()))));
         }
+        byte[] signed;
+        try {
+            signed = signedBytes(document, without);
+        } catch (IllegalArgumentException e) {
+            return List.of(new SpecError("signature", "cannot be checked: " + e.getMessage()));
+        }
         try {
             Signature verifier = Signature.getInstance(ALG);
             verifier.initVerify(key);
-            verifier.update(signedBytes(document, without));
+            verifier.update(signed);
             if (verifier.verify(Base64.getDecoder().decode(signature.get("value").asText()))) {
                 return List.of();
             }
