@@ -111,7 +111,7 @@ public final class Agent implements AutoCloseable {
         this.actions = new Actions(engine, reconciler, reporter, store, intake, link::status, link::connected,
                 agentFacts(config));
         this.controlServer = new ControlServer(config.socket(), new ControlHandler(actions), timer);
-        link.serveCommands(RemoteCommands.on(actions));
+        link.serveCommands(RemoteCommands.on(actions, config.trustedKeys(), config.deviceId()));
     }
 
     /** What the agent tells of itself to doctor and support bundles: no secrets. */
