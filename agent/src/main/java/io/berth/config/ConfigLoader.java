@@ -58,9 +58,13 @@ public final class ConfigLoader {
         KEYS.put("logs.qos", "0");
         KEYS.put("dataRoot", null); // default {stateDir}/data
         KEYS.put("policy.privileged", "true");
+        KEYS.put("policy.hostNamespaces", null); // default: policy.hostNetwork, its old name
         KEYS.put("policy.hostNetwork", "true");
         KEYS.put("policy.devices", "true");
+        KEYS.put("policy.capabilities", null); // allow-list for cap_add, '*' = any; default: policy.capAdd
         KEYS.put("policy.capAdd", "true");
+        KEYS.put("policy.unconfined", "true");
+        KEYS.put("policy.sysctls", "true");
         KEYS.put("policy.bindPaths", ""); // comma-separated host path prefixes; empty = any
         KEYS.put("policy.registries", ""); // comma-separated registry hosts; empty = any
         KEYS.put("logging.maxSize", "10m"); // json-file max-size for services without 'logging'; empty = none
@@ -220,9 +224,37 @@ public final class ConfigLoader {
 
     private static DevicePolicy policy(Map<String, String> file, Map<String, String> env,
                                        Map<String, String> profile) throws ConfigException {
-        return new DevicePolicy(flag("policy.privileged", file, env, profile), flag("policy.hostNetwork", file, env,
-                profile), flag("policy.devices", file, env, profile), flag("policy.capAdd", file, env, profile),
-                list(pick("policy.bindPaths", file, env, profile)), list(pick("policy.registries", file, env, profile)));
+        // a new key and its old name (alias): the nearer source wins (environment, file, profile), and
+        // within one source the new key; so a config that loosens with the old name still loosens
+        String[] hostNamespaces = aliased("policy.hostNamespaces", "policy.hostNetwork", file, env, profile);
+        boolean host = flag(hostNamespaces[0], Map.of(hostNamespaces[0], hostNamespaces[1]), Map.of(), Map.of());
+        String[] capabilities = aliased("policy.capabilities", "policy.capAdd", file, env, profile);
+        java.util.Set<String> allowed;
+        if (capabilities[0].equals("policy.capAdd")) {
+            allowed = flag("policy.capAdd", Map.of("policy.capAdd", capabilities[1]), Map.of(), Map.of()) ? null
+                    : java.util.Set.of();
+        } else {
+            allowed = capabilities[1].strip().equals("*") ? null : new java.util.TreeSet<>(list(capabilities[1]));
+        }
+        return new DevicePolicy(flag("policy.privileged", file, env, profile), host,
+                flag("policy.devices", file, env, profile), allowed, flag("policy.unconfined", file, env, profile),
+                flag("policy.sysctls", file, env, profile), list(pick("policy.bindPaths", file, env, profile)),
+                list(pick("policy.registries", file, env, profile)));
+    }
+
+    /** {key, value} of whichever of a key and its old name the nearest source sets (the default of the old one). */
+    private static String[] aliased(String key, String alias, Map<String, String> file, Map<String, String> env,
+                                    Map<String, String> profile) {
+        List<Map<String, String>> sources = List.of(env, file, profile);
+        for (int i = 0; i < sources.size(); i++) {
+            for (String k : List.of(key, alias)) {
+                String value = i == 0 ? env.get(envName(k)) : sources.get(i).get(k);
+                if (value != null && !(i == 0 && value.isEmpty())) {
+                    return new String[] {k, value};
+                }
+            }
+        }
+        return new String[] {alias, KEYS.get(alias)};
     }
 
     private static boolean flag(String key, Map<String, String> file, Map<String, String> env,
