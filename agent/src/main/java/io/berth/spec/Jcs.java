@@ -12,7 +12,7 @@ import java.util.List;
  * RFC 8785 JSON Canonicalization Scheme: object keys sorted by their UTF-16 code units, no
  * whitespace, strings with the minimal JSON escapes, numbers as ECMAScript prints doubles.
  */
-public final class Jcs {
+final class Jcs {
     private Jcs() {}
 
     public static byte[] canonicalize(JsonNode node) {
