@@ -121,6 +121,8 @@ class DeviceProfilesTest {
         assertTrue(heapMiB * 16 <= p.bytes("memory") >> 20, name + ": heap is at most 1/16 of the board's RAM");
         assertTrue(flags.contains("-XX:+UseSerialGC") && flags.contains("-XX:MaxMetaspaceSize="), name);
         assertTrue(flags.contains("-XX:-UsePerfData"), name + ": no hsperfdata file, so no flash writes when idle");
+        assertTrue(List.of(flags.split("\\s+")).contains("-XX:+ExitOnOutOfMemoryError"),
+                name + ": an OutOfMemoryError in any thread ends the agent, and systemd starts it again");
         assertTrue(p.bytes("logs.bufferBytes") <= p.bytes("memory") / 256, name + ": the log buffer is small");
     }
 
