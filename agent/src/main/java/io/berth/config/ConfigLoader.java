@@ -20,9 +20,9 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * Merges the device profile, the config file (YAML or JSON, nested or dotted keys) and the
- * environment, in that order: the environment wins. Every key {@code a.bKey} has the
- * environment variable {@code BERTH_A_B_KEY}.
+ * Merges the device profile, the config file (YAML or JSON, nested or dotted keys), the files
+ * {@code config.d/*.yaml} beside it in name order, and the environment, in that order: the
+ * environment wins. Every key {@code a.bKey} has the environment variable {@code BERTH_A_B_KEY}.
  */
 public final class ConfigLoader {
 
@@ -91,7 +91,7 @@ public final class ConfigLoader {
     /** As {@link #load(Path, Map)}, with the facts a profile is detected from (when none is configured). */
     public static AgentConfig load(Path file, Map<String, String> env, Supplier<ProfileDetector.Host> host)
             throws ConfigException {
-        Map<String, String> fromFile = file == null ? Map.of() : readFile(file);
+        Map<String, String> fromFile = file == null ? Map.of() : readWithDropIns(file);
         String profileName = pick("profile", fromFile, env, Map.of());
         DeviceProfile profile;
         if (DeviceProfile.AUTO.equals(profileName)) {
@@ -302,6 +302,24 @@ public final class ConfigLoader {
             throw new ConfigException("dataRoot '" + value + "' must be an absolute path");
         }
         return Path.of(value);
+    }
+
+    /** The file, then {@code config.d/*.yaml} beside it in name order; a later file's key wins. */
+    static Map<String, String> readWithDropIns(Path file) throws ConfigException {
+        Map<String, String> merged = new TreeMap<>(readFile(file));
+        Path dir = file.toAbsolutePath().resolveSibling("config.d");
+        if (Files.isDirectory(dir)) {
+            List<Path> parts;
+            try (var list = Files.list(dir)) {
+                parts = list.filter(p -> p.getFileName().toString().endsWith(".yaml")).sorted().toList();
+            } catch (IOException e) {
+                throw new ConfigException("cannot list " + dir + ": " + e.getMessage(), e);
+            }
+            for (Path part : parts) {
+                merged.putAll(readFile(part));
+            }
+        }
+        return merged;
     }
 
     private static Map<String, String> readFile(Path file) throws ConfigException {
