@@ -101,6 +101,8 @@ public final class Agent implements AutoCloseable {
                 agentFacts(config));
         this.controlServer = new ControlServer(config.socket(), new ControlHandler(actions), timer);
         link.serveCommands(RemoteCommands.on(actions));
+        link.announceLabels(config.labels());
+        reporter.setLabels(config.labels());
     }
 
     /** What the agent tells of itself to doctor and support bundles: no secrets. */

@@ -71,6 +71,7 @@ public final class MqttLink implements AutoCloseable {
     private final MqttAsyncClient client;
     private volatile boolean closing;
     private volatile CommandHandler commands;
+    private volatile Map<String, String> labels = Map.of();
     private volatile long lastPublishWarning = System.nanoTime() - 120_000_000_000L;
     private volatile String status = "connecting (first attempt)";
     private final AtomicInteger failures = new AtomicInteger();
@@ -89,6 +90,11 @@ public final class MqttLink implements AutoCloseable {
             throw new IOException("cannot set up the MQTT client for " + settings.url() + ": " + describe(e), e);
         }
         this.client.setCallback(new Callback());
+    }
+
+    /** The device's labels, carried by the retained {@code online} message and its will (§2, §10); set before {@link #start()}. */
+    public void announceLabels(Map<String, String> deviceLabels) {
+        this.labels = Map.copyOf(deviceLabels);
     }
 
     /** Serves remote commands; set before {@link #start()}. */
@@ -218,9 +224,18 @@ public final class MqttLink implements AutoCloseable {
     }
 
     private MqttMessage will() {
-        MqttMessage will = new MqttMessage("{\"online\":false}".getBytes(StandardCharsets.UTF_8), 1, true,
-                new MqttProperties());
+        MqttMessage will = new MqttMessage(onlinePayload(false), 1, true, new MqttProperties());
         return will;
+    }
+
+    /** The {@code online} message (§2): {@code {"online":…,"since":…,"labels":{…}}}, {@code since} only when online. */
+    private byte[] onlinePayload(boolean online) {
+        com.fasterxml.jackson.databind.node.ObjectNode node = EVENT_JSON.createObjectNode().put("online", online);
+        if (online) {
+            node.put("since", Instant.now(clock).toString());
+        }
+        new java.util.TreeMap<>(labels).forEach(node.putObject("labels")::put);
+        return node.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private void sendRetained(String topic, byte[] payload) {
@@ -285,8 +300,7 @@ public final class MqttLink implements AutoCloseable {
             } catch (MqttException e) {
                 Logger.error("MQTT: cannot subscribe to {}: {}", topics.desired(), describe(e));
             }
-            String online = "{\"online\":true,\"since\":\"" + Instant.now(clock) + "\"}";
-            sendRetained(topics.online(), online.getBytes(StandardCharsets.UTF_8));
+            sendRetained(topics.online(), onlinePayload(true));
             unsentRetained.forEach(MqttLink.this::sendRetained);
             flushEvents();
         }
@@ -365,7 +379,7 @@ public final class MqttLink implements AutoCloseable {
         closing = true;
         try {
             if (client.isConnected()) {
-                client.publish(topics.online(), "{\"online\":false}".getBytes(StandardCharsets.UTF_8), 1, true)
+                client.publish(topics.online(), onlinePayload(false), 1, true)
                         .waitForCompletion(2000);
                 client.disconnect(1000).waitForCompletion(2000);
             }
