@@ -29,12 +29,25 @@ public final class OperatorClient implements AutoCloseable {
     private final String url;
 
     public OperatorClient(String url, String username, char[] password, Topics topics) throws IOException {
+        this(new OperatorConnection.Settings(OperatorConnection.Settings.splitUrls(url), username, password,
+                new TlsFiles.Settings(null, null, null)), topics);
+    }
+
+    /** With a broker list and TLS/mTLS files, as the agent takes them. */
+    public OperatorClient(OperatorConnection.Settings settings, Topics topics) throws IOException {
         this.topics = topics;
-        this.url = url;
+        this.url = String.join(",", settings.urls());
+        String username = settings.username();
+        char[] password = settings.password();
         try {
-            client = new MqttClient(url, "berth-cli-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()),
-                    new MemoryPersistence());
+            client = new MqttClient(settings.urls().get(0), "berth-cli-"
+                    + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()), new MemoryPersistence());
             MqttConnectionOptions options = new MqttConnectionOptions();
+            options.setServerURIs(settings.urls().toArray(new String[0]));
+            if (settings.urls().stream().anyMatch(u -> u.startsWith("ssl://"))) {
+                options.setSocketFactory(TlsFiles.context(settings.tls()).getSocketFactory());
+                options.setHttpsHostnameVerificationEnabled(true);
+            }
             options.setCleanStart(true);
             options.setConnectionTimeout(10);
             options.setAutomaticReconnect(false);
