@@ -285,7 +285,12 @@ public final class RolloutVerbs {
                 }
                 try (RolloutDriver driver = new RolloutDriver(f.store, f.view, key, clock, lease())) {
                     Rollout end = driver.drive(id, !verb.equals("resume"), err::println);
-                    return exit(end);
+                    if (verb.equals("resume")) {
+                        return exit(end);
+                    }
+                    out.println(id + " " + end.status() + (end.reason() == null ? "" : ": " + end.reason()));
+                    return end.status().equals(verb.equals("pause") ? Rollout.PAUSED : Rollout.ABORTED)
+                            ? FleetCommand.OK : FleetCommand.FAILED;
                 } catch (RolloutDriver.LeaseLost e) {
                     // a live driver holds it: it applies the request
                     err.println("berth fleet rollout " + verb + ": asked the rollout's driver (" + e.getMessage() + ")");
