@@ -47,7 +47,7 @@ final class PrivateEngine implements AutoCloseable {
             PrivateEngine engine = new PrivateEngine(bridge, dir, process);
             Process p = process;
             Await.until("the private dockerd on " + engine.host + " to answer",
-                    () -> p.isAlive() && engine.docker("version").exitCode() == 0 ? true : !p.isAlive() ? fail(dir) : null,
+                    () -> ready(p, engine, dir),
                     Duration.ofSeconds(60), () -> tail(dir));
             return engine;
         } catch (Exception | Error e) {
@@ -61,8 +61,12 @@ final class PrivateEngine implements AutoCloseable {
         }
     }
 
-    private static Boolean fail(Path dir) {
-        throw new AssertionError("the private dockerd exited: " + tail(dir));
+    /** True once it answers, null while it starts; fails when it exited. */
+    private static Boolean ready(Process p, PrivateEngine engine, Path dir) {
+        if (!p.isAlive()) {
+            throw new AssertionError("the private dockerd exited: " + tail(dir));
+        }
+        return engine.docker("version").exitCode() == 0 ? Boolean.TRUE : null;
     }
 
     private static String tail(Path dir) {
