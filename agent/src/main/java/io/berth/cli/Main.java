@@ -30,7 +30,8 @@ public final class Main {
               agent [--config FILE]   run the agent (the daemon)
               validate FILE           check a desired document (JSON or YAML) and list every error
               keygen [--out FILE]     make an Ed25519 key pair for signing desired documents
-              sign --key FILE DOC     print DOC signed with the key
+              sign --key FILE [--device ID|--selector S] [--not-after WHEN] DOC
+                                      print DOC signed with the key, bound to devices and a deadline
               version                 print Berth's version
 
             Commands for a running agent (through its control socket, BERTH_SOCKET):

@@ -19,7 +19,8 @@ public record BrokerOptions(OperatorConnection.Settings settings, String prefix)
             "--key-file");
 
     public static final String HELP = """
-              --broker URL[,URL…]  the broker, or the nodes of a cluster (BERTH_MQTT_URL; tcp:// or ssl://)
+              --broker URL[,URL…]  the broker, or the nodes of a cluster: the first that answers (BERTH_MQTT_URL;
+                                   tcp:// or ssl://); MQTT 5, else 3.1.1
               --prefix P           the topic prefix (BERTH_TOPIC_PREFIX, else berth)
               --username U         the login (BERTH_MQTT_USERNAME); the password only from BERTH_MQTT_PASSWORD
               --ca-file, --cert-file, --key-file FILE

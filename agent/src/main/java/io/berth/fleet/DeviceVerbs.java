@@ -5,10 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.cli.Args;
-import io.berth.cli.SigningKey;
+import io.berth.spec.SigningKey;
 import io.berth.link.OperatorConnection;
 import io.berth.model.Durations;
 import io.berth.spec.Signatures;
+import io.berth.spec.SigningKey;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -98,10 +99,9 @@ public final class DeviceVerbs {
                     }
                 });
             }
-            ObjectNode body = JSON.createObjectNode().put("service", service).put("tail", tail);
-            byte[] answer = c.request(base + "cmd/logs", JSON.writeValueAsBytes(body), replyTopic(base), Duration
-                    .ofSeconds(20), Duration.ofSeconds(30));
-            JsonNode reply = answer == null ? null : read(answer);
+            ObjectNode body = JSON.createObjectNode().put("service", service).put("tail", tail)
+                    .put("device", device).put("expiresAt", Clock.systemUTC().instant().plusSeconds(20).toString());
+            JsonNode reply = c.request(base + "cmd/logs", body, replyTopic(base), Duration.ofSeconds(20));
             synchronized (out) {
                 if (reply == null) {
                     err.println("berth logs: " + device + " did not answer (offline?)" + (a.has("-f")
@@ -174,16 +174,14 @@ public final class DeviceVerbs {
         try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
             if (a.value("--sign-key") != null) {
                 SigningKey key = SigningKey.read(Path.of(a.value("--sign-key")));
-                body = Signatures.sign(body, key.keyId(), key.key());
+                body = Signatures.signCommand(body, key.keyId(), key.key());
             }
-            byte[] answer = c.request(base + "cmd/" + verb, JSON.writeValueAsBytes(body), replyTopic(base), timeout,
-                    timeout);
-            if (answer == null) {
+            JsonNode reply = c.request(base + "cmd/" + verb, body, replyTopic(base), timeout);
+            if (reply == null) {
                 err.println("berth cmd: no answer from " + device + " within " + timeout.toSeconds() + " s (offline? "
                         + "see berth fleet ls)");
                 return NO_ANSWER;
             }
-            JsonNode reply = read(answer);
             if (a.has("--json")) {
                 out.println(reply);
             } else if (reply.path("ok").asBoolean()) {

@@ -70,7 +70,7 @@ public final class StatusReporter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String deviceId;
-    private final ObjectNode agentInfo;
+    private ObjectNode agentInfo;
     private final Clock clock;
     private final ScheduledExecutorService timer;
     private final Sink sink;
@@ -156,6 +156,16 @@ public final class StatusReporter {
             goodRevision = revision;
             publish(last);
         }
+    }
+
+    /**
+     * The broker the link is connected to and its MQTT version, shown as {@code agent.broker} and
+     * {@code agent.mqtt} (the node of a cluster in use, PROTOCOL.md §2). A new node, not the old
+     * one changed: the last sent report shares it.
+     */
+    public synchronized void brokerInUse(String url, String protocol) {
+        agentInfo = agentInfo.deepCopy().put("broker", url).put("mqtt", protocol);
+        publish(last);
     }
 
     /** Clears the last rejection (a newer document was accepted). */

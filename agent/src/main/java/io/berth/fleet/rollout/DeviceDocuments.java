@@ -2,7 +2,7 @@ package io.berth.fleet.rollout;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.berth.cli.SigningKey;
+import io.berth.spec.SigningKey;
 import io.berth.spec.Signatures;
 import java.security.GeneralSecurityException;
 

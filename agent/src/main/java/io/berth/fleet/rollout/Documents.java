@@ -2,7 +2,7 @@ package io.berth.fleet.rollout;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.berth.spec.Jcs;
+import io.berth.spec.Signatures;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -29,7 +29,7 @@ public final class Documents {
     public static String hash(JsonNode document) {
         try {
             return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(Jcs.canonicalize(content(document))));
+                    .digest(Signatures.signedBytes(content(document))));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

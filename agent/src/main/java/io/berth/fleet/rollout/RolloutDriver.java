@@ -1,6 +1,6 @@
 package io.berth.fleet.rollout;
 
-import io.berth.cli.SigningKey;
+import io.berth.spec.SigningKey;
 import io.berth.fleet.FleetView;
 import io.berth.fleet.rollout.Rollout.Target;
 import java.io.IOException;

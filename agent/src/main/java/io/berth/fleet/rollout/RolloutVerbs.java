@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.cli.Args;
 import io.berth.cli.DocumentFiles;
-import io.berth.cli.SigningKey;
+import io.berth.spec.SigningKey;
 import io.berth.fleet.BrokerOptions;
 import io.berth.fleet.Device;
 import io.berth.fleet.FleetCommand;

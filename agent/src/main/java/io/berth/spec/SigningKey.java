@@ -1,6 +1,5 @@
-package io.berth.cli;
+package io.berth.spec;
 
-import io.berth.spec.Signatures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,20 +12,24 @@ import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A signing key as {@code berth keygen} writes it: {@code # keyId: ID} and a PKCS#8 Ed25519 PEM block. */
+/**
+ * An operator's Ed25519 signing key as {@code berth keygen} writes it: a PKCS#8 PEM block with
+ * a {@code # keyId: …} line. Used by {@code berth sign} (documents) and by every operator verb
+ * that signs a document or a command ({@link Signatures#signCommand}).
+ */
 public record SigningKey(String keyId, PrivateKey key) {
     private static final Pattern KEY_ID = Pattern.compile("(?m)^# keyId: (\\S+)$");
     private static final Pattern PEM = Pattern.compile(
             "-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
 
-    /** @throws IOException saying what is wrong with the file */
+    @Override
+    public String toString() {
+        return "SigningKey[" + keyId + ", ***]";
+    }
+
+    /** @throws IOException saying why the file is not a key made by {@code berth keygen} */
     public static SigningKey read(Path file) throws IOException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw new IOException("cannot read the key " + file + ": " + e.getMessage(), e);
-        }
+        String text = Files.readString(file, StandardCharsets.US_ASCII);
         Matcher id = KEY_ID.matcher(text);
         Matcher pem = PEM.matcher(text);
         if (!id.find() || !pem.find()) {
@@ -38,10 +41,5 @@ public record SigningKey(String keyId, PrivateKey key) {
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new IOException("cannot read the key " + file + ": " + e.getMessage(), e);
         }
-    }
-
-    @Override
-    public String toString() {
-        return "SigningKey[" + keyId + "]";
     }
 }
