@@ -110,7 +110,7 @@ public final class Agent implements AutoCloseable {
         this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter,
                 new ContainerDefaults(config.dataRoot(), config.defaultLogging()),
                 new ImageSettings(config.stateDir(), config.diskPullFloor(), config.profile().platform()));
-        this.trust = new DeviceTrust(config.deviceId(), java.util.Map::of, config.policy(), config.trustedKeys(),
+        this.trust = new DeviceTrust(config.deviceId(), config::labels, config.policy(), config.trustedKeys(),
                 HostFiles.of(config.dataRoot(), name -> {
                     try {
                         return engine.volumeOptions(name);
@@ -128,6 +128,8 @@ public final class Agent implements AutoCloseable {
                 agentFacts(config));
         this.controlServer = new ControlServer(config.socket(), new ControlHandler(actions), timer);
         link.serveCommands(RemoteCommands.on(actions, config.trustedKeys(), config.deviceId()));
+        link.announceLabels(config.labels());
+        reporter.setLabels(config.labels());
     }
 
     /** What the agent tells of itself to doctor and support bundles: no secrets. */

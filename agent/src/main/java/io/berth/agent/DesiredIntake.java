@@ -114,6 +114,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             ParsedDocument parsed = DocumentParser.parseJson(good);
             if (parsed instanceof ParsedDocument.Valid valid) {
                 goodRevision = valid.state().revision();
+                reporter.setGood(goodRevision);
                 if (!trust.refusalsOfStored(valid).isEmpty()) {
                     Logger.warn("the last good revision {} is refused by this device now; a failed update cannot "
                             + "roll back until a revision converges again", goodRevision);
@@ -148,6 +149,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         if (revision != acceptedRevision || revision == goodRevision) {
             return; // only the stored document can become the last good one, and only once
         }
+        reporter.setGood(revision);
         try {
             store.saveGood();
             goodRevision = revision;

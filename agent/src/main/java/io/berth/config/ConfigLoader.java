@@ -1,6 +1,7 @@
 package io.berth.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.model.DeviceLabels;
 import io.berth.model.Durations;
 import io.berth.model.Secret;
 import io.berth.model.ServiceOptions;
@@ -72,6 +73,8 @@ public final class ConfigLoader {
         KEYS.put("trustedKeys", ""); // comma-separated KEY_ID=BASE64 Ed25519 public keys; empty = unsigned allowed
         // free space that must remain on the engine's data root after a pull (image size where known + this)
         KEYS.put("disk.pullFloor", "1GiB");
+        // the device's labels (PROTOCOL.md §10): a map in the file, k=v,k=v in BERTH_LABELS; kept whole, not flattened
+        KEYS.put("labels", "");
     }
 
     private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
@@ -148,7 +151,18 @@ public final class ConfigLoader {
                 policy(fromFile, env, profileDefaults), trustedKeys(pick("trustedKeys", fromFile, env, profileDefaults)),
                 logging(pick("logging.maxSize", fromFile, env, profileDefaults),
                         pick("logging.maxFile", fromFile, env, profileDefaults)),
-                number("disk.pullFloor", 0, Long.MAX_VALUE / 4, fromFile, env, profileDefaults));
+                number("disk.pullFloor", 0, Long.MAX_VALUE / 4, fromFile, env, profileDefaults),
+                labels(pick("labels", fromFile, env, profileDefaults), env));
+    }
+
+    private static Map<String, String> labels(String value, Map<String, String> env) throws ConfigException {
+        try {
+            return DeviceLabels.parse(value);
+        } catch (IllegalArgumentException e) {
+            String from = env.get(envName("labels")) != null && !env.get(envName("labels")).isEmpty()
+                    ? envName("labels") : "labels in the config file";
+            throw new ConfigException("device labels (" + from + "): " + e.getMessage(), e);
+        }
     }
 
     /** One broker URL or a comma-separated list, all tcp:// or all ssl:// (one TLS setting serves them all). */
@@ -341,7 +355,11 @@ public final class ConfigLoader {
             throw new ConfigException("the config file " + file + " must hold a map of keys");
         }
         List<String> unknown = new ArrayList<>();
+        JsonNode labels = ((com.fasterxml.jackson.databind.node.ObjectNode) tree).remove("labels");
         flatten("", tree, flat);
+        if (labels != null && !labels.isNull()) {
+            flat.put("labels", labelText(labels, file));
+        }
         for (String key : flat.keySet()) {
             if (!KEYS.containsKey(key)) {
                 unknown.add(key);
@@ -352,6 +370,36 @@ public final class ConfigLoader {
                     + String.join(", ", KEYS.keySet()));
         }
         return flat;
+    }
+
+    /**
+     * The labels map of the file as {@code k=v,k=v} (what {@code BERTH_LABELS} holds), after
+     * checking each one here, so an error names the label as the file spells it.
+     */
+    private static String labelText(JsonNode labels, Path file) throws ConfigException {
+        if (labels.isTextual()) {
+            return labels.asText();
+        }
+        if (!labels.isObject()) {
+            throw new ConfigException("labels in " + file + " must be a map of label keys to values (tier: canary)");
+        }
+        Map<String, String> map = new LinkedHashMap<>();
+        for (var it = labels.fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (!e.getValue().isValueNode()) {
+                throw new ConfigException("label '" + e.getKey() + "' in " + file + " must be a plain value, not a "
+                        + (e.getValue().isObject() ? "map" : "list"));
+            }
+            map.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asText());
+        }
+        try {
+            Map<String, String> valid = DeviceLabels.validate(map);
+            StringBuilder text = new StringBuilder();
+            valid.forEach((k, v) -> text.append(text.length() == 0 ? "" : ",").append(k).append('=').append(v));
+            return text.toString();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("device labels in " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private static void flatten(String prefix, JsonNode node, Map<String, String> out) {

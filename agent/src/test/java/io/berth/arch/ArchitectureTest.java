@@ -131,6 +131,46 @@ class ArchitectureTest {
     }
 
     @Test
+    void theAgentNeverReachesFleetCode() {
+        // operator-only code is loaded only by its verbs: the daemon's packages never name it, and in
+        // the CLI only the verb dispatch (Main) and publish/watch (their broker options) do
+        assertNoReferences("io.berth.fleet is operator-only: no agent package refers to it",
+                s -> !s.inPackage("fleet") && !(s.inPackage("cli") && (s.path.endsWith("/Main.java")
+                        || s.path.endsWith("/OperatorVerbs.java"))), Set.of("io.berth.fleet"));
+    }
+
+    @Test
+    void fleetCodeDoesNotKnowTheAgentsInsides() {
+        assertNoReferences("io.berth.fleet talks to devices over MQTT only: not to the agent, engine, store or socket",
+                s -> s.inPackage("fleet"), Set.of("io.berth.agent", "io.berth.reconcile", "io.berth.engine",
+                        "io.berth.store", "io.berth.localapi", "io.berth.actions", "org.eclipse.paho",
+                        "com.github.dockerjava"));
+    }
+
+    @Test
+    void theRolloutDecisionsArePure() {
+        Pattern clock = Pattern.compile("\\b(?:Instant|LocalDateTime|ZonedDateTime|OffsetDateTime)\\.now\\s*\\("
+                + "|System\\.(?:currentTimeMillis|nanoTime)\\s*\\(|Clock\\.system");
+        List<String> files = List.of("io/berth/fleet/rollout/RolloutPlanner.java", "io/berth/fleet/rollout/Waves.java",
+                "io/berth/fleet/rollout/Rollout.java", "io/berth/fleet/rollout/Documents.java");
+        List<String> violations = new ArrayList<>();
+        for (Source s : sources) {
+            if (files.contains(s.path)) {
+                Matcher m = clock.matcher(s.code);
+                while (m.find()) {
+                    violations.add(s.path + ": " + m.group());
+                }
+            }
+        }
+        assertTrue(sources.stream().filter(s -> files.contains(s.path)).count() == files.size(), "all scanned");
+        if (!violations.isEmpty()) {
+            fail("rollout decisions take the time as an argument:\n  " + String.join("\n  ", violations));
+        }
+        assertNoReferences("rollout decisions do no I/O", s -> files.contains(s.path),
+                Set.of("java.io.File", "java.nio.file", "java.net", "io.berth.link"));
+    }
+
+    @Test
     void linkDoesNotKnowReconcile() {
         assertNoReferences("io.berth.link hands documents to a listener; it does not know io.berth.reconcile",
                 s -> s.inPackage("link"), Set.of("io.berth.reconcile"));
