@@ -174,6 +174,9 @@ public final class ControlServer implements AutoCloseable {
             this.channel = channel;
         }
 
+        /** What the client sent after its request line, read with the request. */
+        private ByteBuffer leftover = ByteBuffer.allocate(0);
+
         Request readRequest() throws IOException {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             ByteBuffer buffer = ByteBuffer.allocate(8192);
@@ -192,6 +195,7 @@ public final class ControlServer implements AutoCloseable {
                     for (int i = 0; i < n; i++) {
                         byte b = buffer.get(i);
                         if (b == '\n') {
+                            leftover = ByteBuffer.wrap(java.util.Arrays.copyOfRange(buffer.array(), i + 1, n));
                             break outer;
                         }
                         line.write(b);
@@ -217,7 +221,37 @@ public final class ControlServer implements AutoCloseable {
                 return null;
             }
             JsonNode args = tree.path("args");
-            return new Request(tree.get("verb").asText(), args.isObject() ? args : Protocol.JSON.createObjectNode());
+            return new Request(tree.get("verb").asText(), args.isObject() ? args : Protocol.JSON.createObjectNode(),
+                    new Body());
+        }
+
+        /** The bytes after the request line: each read must come within the I/O timeout. */
+        private final class Body extends java.io.InputStream {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                if (leftover.hasRemaining()) {
+                    int n = Math.min(len, leftover.remaining());
+                    leftover.get(b, off, n);
+                    return n;
+                }
+                ScheduledFuture<?> cut = deadline();
+                try {
+                    return channel.read(ByteBuffer.wrap(b, off, len));
+                } catch (ClosedChannelException timedOut) {
+                    throw new IOException("the client stopped sending for " + ioTimeout.toSeconds() + " s");
+                } finally {
+                    cut.cancel(false);
+                }
+            }
         }
 
         private ScheduledFuture<?> deadline() {
