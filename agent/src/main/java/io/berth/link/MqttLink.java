@@ -365,7 +365,9 @@ public final class MqttLink implements AutoCloseable {
         closing = true;
         try {
             if (client.isConnected()) {
-                client.publish(topics.online(), "{\"online\":false}".getBytes(StandardCharsets.UTF_8), 1, true)
+                // unlike the will, a stop on purpose says since when: an operator tells the two apart
+                String offline = "{\"online\":false,\"since\":\"" + Instant.now(clock) + "\"}";
+                client.publish(topics.online(), offline.getBytes(StandardCharsets.UTF_8), 1, true)
                         .waitForCompletion(2000);
                 client.disconnect(1000).waitForCompletion(2000);
             }
