@@ -124,6 +124,11 @@ final class MemoryEngine implements Engine {
         volumes.putIfAbsent(volume.name(), Map.copyOf(labels));
     }
 
+    @Override
+    public synchronized void removeVolume(String name) {
+        volumes.remove(name);
+    }
+
     /** Simulated volumes have no driver options: nothing binds a host path. */
     @Override
     public synchronized Map<String, String> volumeOptions(String name) {
