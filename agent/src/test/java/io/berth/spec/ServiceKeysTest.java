@@ -146,7 +146,8 @@ class ServiceKeysTest {
             NetworkSpec back = d.networks().get("back");
             assertEquals("site-back", back.name());
             assertTrue(back.internal());
-            assertEquals(List.of("10.9.0.0/24,10.9.0.1"), back.ipamSubnets());
+            assertEquals(new NetworkSpec.Ipam(null, List.of(new NetworkSpec.Pool("10.9.0.0/24", "10.9.0.1", null))),
+                    back.ipam());
             assertTrue(d.networks().get("lan").external());
             assertTrue(d.volumes().containsKey("site-data"));
         }
