@@ -91,7 +91,8 @@ public final class Agent implements AutoCloseable {
         this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter,
                 new ContainerDefaults(config.dataRoot(), config.defaultLogging()),
                 new ImageSettings(config.stateDir(), config.diskPullFloor(), config.profile().platform()));
-        this.intake = new DesiredIntake(store, reconciler, reporter, config.policy(), config.trustedKeys());
+        this.intake = new DesiredIntake(store, reconciler, reporter, config.policy(), config.trustedKeys(),
+                config.project());
         reconciler.setHistory(intake);
         int logQos = config.logs().qos();
         this.logs = new LogForwarder(config.logs(),

@@ -41,13 +41,17 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
     private final DevicePolicy policy;
     private final Map<String, PublicKey> trustedKeys;
 
+    /** The Compose project name of documents without {@code name} (config {@code project}). */
+    private final String project;
+
     DesiredIntake(StateStore store, Reconciler reconciler, StatusReporter reporter) {
-        this(store, reconciler, reporter, DevicePolicy.PERMISSIVE, Map.of());
+        this(store, reconciler, reporter, DevicePolicy.PERMISSIVE, Map.of(), DocumentParser.DEFAULT_PROJECT);
     }
 
     /** @param trustedKeys where not empty, only documents signed by one of them are accepted */
     DesiredIntake(StateStore store, Reconciler reconciler, StatusReporter reporter, DevicePolicy policy,
-                  Map<String, PublicKey> trustedKeys) {
+                  Map<String, PublicKey> trustedKeys, String project) {
+        this.project = project;
         this.store = store;
         this.reconciler = reconciler;
         this.reporter = reporter;
@@ -70,7 +74,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             reconciler.requestPass();
             return;
         }
-        ParsedDocument parsed = DocumentParser.parseJson(saved);
+        ParsedDocument parsed = DocumentParser.parseJson(saved, project);
         if (parsed instanceof ParsedDocument.Valid valid) {
             acceptedRevision = valid.state().revision();
             acceptedDocument = valid.document();
@@ -107,7 +111,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             if (good == null) {
                 return null;
             }
-            ParsedDocument parsed = DocumentParser.parseJson(good);
+            ParsedDocument parsed = DocumentParser.parseJson(good, project);
             if (parsed instanceof ParsedDocument.Valid valid) {
                 goodRevision = valid.state().revision();
                 if (!refusals(valid).isEmpty()) {
@@ -181,7 +185,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             Logger.info("empty desired document from {} (a cleared retained message): nothing changes", source);
             return ApplyResult.unchanged(acceptedRevision);
         }
-        ParsedDocument parsed = DocumentParser.parseJson(payload);
+        ParsedDocument parsed = DocumentParser.parseJson(payload, project);
         if (parsed instanceof ParsedDocument.Invalid invalid) {
             return reject(invalid.revision(), "the document is not valid: " + invalid.summary(), invalid.errors(),
                     source);

@@ -18,11 +18,12 @@ public record AgentConfig(String deviceId, String mqttUrl, String mqttUsername, 
                           Duration reportMinInterval, Duration reportHeartbeat, long reportMemChangeBytes,
                           long reportDiskChangeBytes, Duration resyncInterval, LogSettings logs,
                           Path dataRoot, DevicePolicy policy, Map<String, PublicKey> trustedKeys,
-                          ServiceOptions.Logging defaultLogging, long diskPullFloor) {
+                          ServiceOptions.Logging defaultLogging, long diskPullFloor, String project) {
 
     public AgentConfig {
         policy = policy == null ? DevicePolicy.PERMISSIVE : policy;
         trustedKeys = trustedKeys == null ? Map.of() : Map.copyOf(trustedKeys);
+        project = project == null ? "berth" : project;
         if (dataRoot == null && stateDir != null) {
             dataRoot = stateDir.resolve("data");
         }

@@ -67,6 +67,8 @@ public final class ConfigLoader {
         KEYS.put("trustedKeys", ""); // comma-separated KEY_ID=BASE64 Ed25519 public keys; empty = unsigned allowed
         // free space that must remain on the engine's data root after a pull (image size where known + this)
         KEYS.put("disk.pullFloor", "1GiB");
+        // the Compose project name of documents without 'name': their default network is {project}_default
+        KEYS.put("project", "berth");
     }
 
     private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
@@ -141,7 +143,16 @@ public final class ConfigLoader {
                 policy(fromFile, env, profileDefaults), trustedKeys(pick("trustedKeys", fromFile, env, profileDefaults)),
                 logging(pick("logging.maxSize", fromFile, env, profileDefaults),
                         pick("logging.maxFile", fromFile, env, profileDefaults)),
-                number("disk.pullFloor", 0, Long.MAX_VALUE / 4, fromFile, env, profileDefaults));
+                number("disk.pullFloor", 0, Long.MAX_VALUE / 4, fromFile, env, profileDefaults),
+                project(pick("project", fromFile, env, profileDefaults)));
+    }
+
+    private static String project(String value) throws ConfigException {
+        if (!value.matches("[a-z0-9][a-z0-9_-]*")) {
+            throw new ConfigException("project '" + value + "' must be a Compose project name: lower-case letters, "
+                    + "digits, '_' and '-'");
+        }
+        return value;
     }
 
     private static String pick(String key, Map<String, String> file, Map<String, String> env,

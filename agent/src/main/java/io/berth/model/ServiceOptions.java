@@ -63,6 +63,15 @@ public record ServiceOptions(SortedSet<String> expose, SortedMap<String, String>
 
     private static final HostOptions NO_HOST_OPTIONS = new HostOptions.Builder().build();
 
+    /** The same options with other networks. */
+    public ServiceOptions withNetworks(SortedMap<String, NetworkAttachment> newNetworks) {
+        return new ServiceOptions(expose, tmpfs, volumesFrom, newNetworks, networkMode, links, hostname, domainname,
+                workingDir, user, groupAdd, readOnly, labels, memLimit, memReservation, nanoCpus, shmSize, devices,
+                deviceCgroupRules, privileged, capAdd, capDrop, securityOpt, sysctls, ulimits, ipc, pid, tty,
+                stdinOpen, platform, runtime, healthcheck, stopGraceNanos, stopSignal, dependsOn, logging, init,
+                pullPolicy, extraHosts, dns, dnsSearch, gpus, host);
+    }
+
     /** The same options with another logging (the device profile's default for services without one). */
     public ServiceOptions withLogging(Logging newLogging) {
         return new ServiceOptions(expose, tmpfs, volumesFrom, networks, networkMode, links, hostname, domainname,

@@ -14,8 +14,6 @@ import java.util.regex.Pattern;
 final class ServiceReader {
     static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}");
 
-    private static final boolean IMPLICIT_DEFAULT_NETWORK = false;
-
     private ServiceReader() {}
 
     /** The service's spec, or null when it has errors (collected in {@code r}). */
@@ -54,7 +52,7 @@ final class ServiceReader {
         if (out.networkMode != null && !out.networks.isEmpty()) {
             r.error(path + ".network_mode", "a service with 'networks' cannot also set network_mode: keep one");
         }
-        if (IMPLICIT_DEFAULT_NETWORK && out.networks.isEmpty() && out.networkMode == null) {
+        if (out.networks.isEmpty() && out.networkMode == null) {
             // as Compose: a service that names no network joins the project's default network
             out.networks.put(doc.networkNames.getOrDefault(DocumentContext.DEFAULT_NETWORK, doc.defaultNetworkName()),
                     new NetworkAttachment(new TreeSet<>(), null));
