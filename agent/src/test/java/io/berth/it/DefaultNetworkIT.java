@@ -28,7 +28,7 @@ class DefaultNetworkIT extends WithTestDevice {
         broker.publishDesired(document(1, web, client, data, "\"network_mode\": \"bridge\","));
         broker.awaitReported("converged on revision 1", r -> TestBroker.converged(r, 1), ReconcileIT.CONVERGE);
         assertEquals("bridge", DockerCli.inspect(web, "{{.HostConfig.NetworkMode}}"));
-        DockerCli.ok("exec", web, "sh", "-c", "echo kept > /data/mark");
+        DockerCli.ok("exec", web, "sh", "-c", "echo kept > /data/mark && echo anon > /anon/mark");
         String firstId = DockerCli.inspect(web, "{{.Id}}");
 
         // revision 2: the same services naming no network, as a Compose file is written
@@ -39,6 +39,7 @@ class DefaultNetworkIT extends WithTestDevice {
         assertEquals("true", DockerCli.inspect(network, "{{index .Labels \"berth.managed\"}}"));
         assertNotEquals(firstId, DockerCli.inspect(web, "{{.Id}}"), "recreated once to join the network");
         assertEquals("kept", DockerCli.ok("exec", web, "cat", "/data/mark"), "the named volume kept its data");
+        assertEquals("anon", DockerCli.ok("exec", web, "cat", "/anon/mark"), "the anonymous volume was inherited");
         String aliases = DockerCli.inspect(web, "{{json (index .NetworkSettings.Networks \"" + network + "\").Aliases}}");
         assertTrue(aliases.contains("\"web\""), aliases);
 
@@ -51,7 +52,7 @@ class DefaultNetworkIT extends WithTestDevice {
                 {"revision": %d,
                  "services": {
                    "web": {"image": "%s", "container_name": "%s", %s
-                           "command": ["httpd", "-f", "-p", "80", "-h", "/www"], "volumes": ["data:/data"]},
+                           "command": ["httpd", "-f", "-p", "80", "-h", "/www"], "volumes": ["data:/data", "/anon"]},
                    "client": {"image": "%s", "container_name": "%s", "command": ["sleep", "3600"]}
                  },
                  "volumes": {"data": {"name": "%s"}}}

@@ -51,7 +51,7 @@ final class DockerCli {
     }
 
     static void removeContainer(String name) {
-        run("rm", "-f", name);
+        run("rm", "-f", "-v", name); // -v: its anonymous volumes too (named ones stay)
     }
 
     static void removeNetwork(String name) {

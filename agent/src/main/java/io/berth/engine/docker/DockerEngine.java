@@ -317,7 +317,7 @@ public final class DockerEngine implements Engine {
     @Override
     public String createContainer(ServiceSpec spec, Map<String, String> labels) throws EngineException {
         return call("create container " + spec.containerName() + " for service " + spec.name(), () -> {
-            ContainerSettings settings = ContainerSettings.of(spec, labels);
+            ContainerSettings settings = ContainerSettings.of(AnonymousVolumes.inherit(client, spec, labels), labels);
             CreateContainerCmd cmd = client.createContainerCmd(spec.image());
             settings.applyTo(cmd);
             String id = cmd.exec().getId();
