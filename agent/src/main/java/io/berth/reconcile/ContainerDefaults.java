@@ -4,6 +4,7 @@ import io.berth.engine.EngineException;
 import io.berth.model.Mount;
 import io.berth.model.ServiceOptions;
 import io.berth.model.ServiceSpec;
+import io.berth.store.HostFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,13 +30,7 @@ public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging) {
             return resolved;
         }
         ServiceOptions o = resolved.options();
-        ServiceOptions withLogging = new ServiceOptions(o.expose(), o.tmpfs(), o.volumesFrom(), o.networks(),
-                o.networkMode(), o.links(), o.hostname(), o.domainname(), o.workingDir(), o.user(), o.groupAdd(),
-                o.readOnly(), o.labels(), o.memLimit(), o.memReservation(), o.nanoCpus(), o.shmSize(), o.devices(),
-                o.deviceCgroupRules(), o.privileged(), o.capAdd(), o.capDrop(), o.securityOpt(), o.sysctls(),
-                o.ulimits(), o.ipc(), o.pid(), o.tty(), o.stdinOpen(), o.platform(), o.runtime(), o.healthcheck(),
-                o.stopGraceNanos(), o.stopSignal(), o.dependsOn(), logging, o.init(), o.pullPolicy(),
-                o.extraHosts(), o.dns(), o.dnsSearch(), o.gpus());
+        ServiceOptions withLogging = o.withLogging(logging);
         return new ServiceSpec(resolved.name(), resolved.containerName(), resolved.image(), resolved.command(),
                 resolved.entrypoint(), resolved.environment(), resolved.ports(), resolved.mounts(), resolved.restart(),
                 resolved.state(), withLogging);
@@ -58,13 +53,23 @@ public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging) {
                 throw EngineException.terminal("the bind path " + m.source() + " of service " + spec.name()
                         + " leaves the data root " + root, null);
             }
+            Path real;
             try {
-                Files.createDirectories(dir);
+                // where it leads before anything is created: mkdir through a planted symlink would create on the host
+                real = HostFiles.files(root).realPath(dir);
+                if (!real.startsWith(root.toRealPath())) {
+                    // a container planted a symlink in its data dir: the engine would follow it out of the root
+                    throw EngineException.terminal("the bind path " + m.source() + " of service " + spec.name()
+                            + " leads to " + real + " through a symlink, out of the data root " + root
+                            + "; remove the symlink", null);
+                }
+                Files.createDirectories(real);
+                real = real.toRealPath();
             } catch (IOException e) {
                 throw EngineException.retryable("cannot create " + dir + " for the bind " + m.source() + " of service "
                         + spec.name() + ": " + e.getMessage() + "; check the data root's permissions", e);
             }
-            mounts.add(m.withSource(dir.toString()));
+            mounts.add(m.withSource(real.toString())); // where it leads now, not a path a symlink may redirect
         }
         return spec.withMounts(mounts);
     }

@@ -10,6 +10,8 @@ import io.berth.reconcile.HostFacts;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.StatusReporter;
 import io.berth.spec.DevicePolicy;
+import io.berth.spec.DeviceTrust;
+import io.berth.spec.PolicyHost;
 import io.berth.store.StateStore;
 import io.berth.support.FakeClock;
 import java.nio.charset.StandardCharsets;
@@ -64,7 +66,9 @@ class DesiredIntakeRollbackTest {
                 new ContainerDefaults(Files.createDirectories(dir.resolve("data")), null));
         StateStore store = new StateStore(dir.resolve("state"));
         store.prepare();
-        DesiredIntake intake = new DesiredIntake(store, reconciler, reporter, policy, Map.of());
+        DeviceTrust trust = new DeviceTrust("dev", Map::of, policy, Map.of(), PolicyHost.lexical(dir.resolve("data")),
+                clock);
+        DesiredIntake intake = new DesiredIntake(store, reconciler, reporter, trust, "berth");
         reconciler.setHistory(intake);
         return intake;
     }
@@ -94,7 +98,9 @@ class DesiredIntakeRollbackTest {
         reconciler.close();
 
         // restarted with a policy that refuses privileged containers: revision 1 may not run here any more
-        DevicePolicy strict = new DevicePolicy(false, true, true, true, List.of(), List.of());
+        DevicePolicy p = DevicePolicy.PERMISSIVE;
+        DevicePolicy strict = new DevicePolicy(false, p.hostNamespaces(), p.devices(), p.capabilities(),
+                p.unconfined(), p.sysctls(), p.bindPrefixes(), p.registries());
         DesiredIntake after = agent(strict);
         onLoop(after::restore);
         clock.advance(Duration.ofMinutes(5));

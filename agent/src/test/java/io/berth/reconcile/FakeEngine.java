@@ -206,6 +206,17 @@ public final class FakeEngine implements Engine {
     }
 
     @Override
+    public Map<String, String> volumeOptions(String name) {
+        return Map.of();
+    }
+
+    @Override
+    public synchronized void removeVolume(String name) throws EngineException {
+        check("remove volume " + name);
+        volumes.remove(name);
+    }
+
+    @Override
     public synchronized void createNetwork(NetworkSpec network, Map<String, String> labels) throws EngineException {
         check("create network " + network.name());
         networks.put(network.name(), new ObservedNetwork(network.name(), true, false));
