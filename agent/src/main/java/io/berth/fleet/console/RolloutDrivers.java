@@ -18,7 +18,8 @@ import java.util.function.Consumer;
  * The console drives open rollouts, so an operator can start one with {@code fleet rollout
  * start} (which returns once the first wave is out) and leave the console running: every open
  * rollout that no live driver holds is taken (the driver's lease says who holds it), one
- * thread each. A rollout another live driver holds is looked at again later.
+ * thread each, and a request on a rollout nobody drives (abort --revert of a halted one) is
+ * applied. A rollout another live driver holds is looked at again later.
  */
 final class RolloutDrivers implements AutoCloseable {
     private static final long RECHECK_SECONDS = 5;
@@ -65,13 +66,17 @@ final class RolloutDrivers implements AutoCloseable {
         try {
             Instant now = clock.instant();
             for (Rollout r : store.all().values()) {
-                if (!r.open() || driving.containsKey(r.id())
+                // a request (a button, or fleet rollout pause|abort from elsewhere) on a rollout nobody
+                // drives, a halted one among them, is applied here as the CLI would apply it
+                boolean asked = store.request(r.id()).isPresent();
+                if (!r.open() && !asked || driving.containsKey(r.id())
                         || now.isBefore(notBefore.getOrDefault(r.id(), Instant.EPOCH))
                         || heldByAnother(r, now)) {
                     continue;
                 }
                 driving.put(r.id(), now);
-                threads.execute(() -> drive(r.id()));
+                boolean untilRest = !r.open();
+                threads.execute(() -> drive(r.id(), untilRest));
             }
         } catch (RuntimeException e) {
             log.accept("console: looking for rollouts to drive failed (" + e + "); trying again in " + RECHECK_SECONDS
@@ -85,10 +90,10 @@ final class RolloutDrivers implements AutoCloseable {
                 && Instant.parse(lease.until()).isAfter(now);
     }
 
-    private void drive(String id) {
+    private void drive(String id, boolean untilRest) {
         try {
             log.accept("console: driving rollout " + id);
-            Rollout end = driver.drive(id, false, line -> log.accept("console: " + line));
+            Rollout end = driver.drive(id, untilRest, line -> log.accept("console: " + line));
             log.accept("console: rollout " + id + " is " + end.status());
         } catch (RolloutDriver.LeaseLost e) {
             log.accept("console: " + e.getMessage());

@@ -59,8 +59,10 @@ function fleetView() {
   const failing = rows.filter(d => (d.failing || []).length || ["failed", "rolled-back", "degraded"].includes(d.phase)).length;
   const th = (key, text) => h("th", { class: state.sort.key === key ? "sorted" + (state.sort.asc ? " asc" : "") : "",
     onclick: () => { state.sort = { key, asc: state.sort.key === key ? !state.sort.asc : true }; render(); } }, text);
-  const input = h("input", { id: "selector", placeholder: "selector, e.g. tier=canary,site in (a,b)", value: state.selector,
-    oninput: e => { state.selector = e.target.value; }, onchange: e => applySelector(e.target.value) });
+  // one input for the page's life: a render moves it, so what is being typed and the caret stay
+  const input = state.selectorInput || (state.selectorInput = h("input", { id: "selector",
+    placeholder: "selector, e.g. tier=canary,site in (a,b)", value: state.selector,
+    oninput: e => { state.selector = e.target.value; }, onchange: e => applySelector(e.target.value) }));
   return [
     h("h1", {}, "Fleet"),
     h("div", { class: "summary" },
@@ -172,12 +174,12 @@ function rolloutView(id) {
     h("h1", {}, "Rollout ", r.id, " ", h("span", { class: "state " + cls("status", r.status), id: "rollout-status" }, r.status)),
     h("p", { class: "muted" }, (r.selector ? "selector " + r.selector : "devices " + (r.devices || []).join(", ")) + " · max failures "
       + r.maxFailures + " · wave timeout " + r.waveTimeout + (r.lease ? " · driven by " + r.lease.owner : "")),
-    r.reason ? h("p", { class: "error" }, r.reason) : null,
+    r.reason ? h("p", { class: r.status === "halted" || r.status === "aborted" ? "error" : "muted", id: "rollout-reason" }, r.reason) : null,
     h("div", { class: "toolbar" },
       h("button", { id: "pause", disabled: r.status !== "running", onclick: () => act(id, "pause") }, "Pause"),
       h("button", { id: "resume", disabled: r.status !== "paused", onclick: () => act(id, "resume") }, "Resume"),
       h("button", { id: "abort", class: "danger", disabled: !open, onclick: () => act(id, "abort") }, "Abort"),
-      h("button", { id: "abort-revert", class: "danger", disabled: !open && r.status !== "halted", onclick: () => act(id, "abort", true) }, "Abort and revert")),
+      h("button", { id: "abort-revert", class: "danger", disabled: r.status === "aborted", onclick: () => act(id, "abort", true) }, "Abort and revert")),
     h("div", { class: "waves" }, (r.waveList || []).map((w, i) => h("div", { class: "card", "data-wave": i + 1 },
       h("b", {}, "Wave " + (i + 1) + " (" + w.size + ")"), " ",
       h("span", { class: "muted" }, w.doneAt ? "done" : w.startedAt ? "started" : "waiting"),
