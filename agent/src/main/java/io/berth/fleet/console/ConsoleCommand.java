@@ -1,7 +1,6 @@
 package io.berth.fleet.console;
 
 import io.berth.cli.Args;
-import io.berth.cli.SigningKey;
 import io.berth.fleet.BrokerOptions;
 import io.berth.fleet.FleetCommand;
 import io.berth.fleet.FleetView;
@@ -9,6 +8,7 @@ import io.berth.fleet.rollout.RolloutDriver;
 import io.berth.fleet.rollout.RolloutStore;
 import io.berth.link.OperatorConnection;
 import io.berth.model.Durations;
+import io.berth.spec.SigningKey;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
