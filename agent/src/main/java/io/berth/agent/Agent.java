@@ -92,7 +92,13 @@ public final class Agent implements AutoCloseable {
                 new ContainerDefaults(config.dataRoot(), config.defaultLogging()),
                 new ImageSettings(config.stateDir(), config.diskPullFloor(), config.profile().platform()));
         this.intake = new DesiredIntake(store, reconciler, reporter, config.policy(), config.trustedKeys(),
-                config.project());
+                config.project(), () -> {
+                    try {
+                        return engine.info().apiVersion();
+                    } catch (io.berth.engine.EngineException e) {
+                        return null; // not reachable now: the engine itself refuses what it cannot do
+                    }
+                });
         reconciler.setHistory(intake);
         int logQos = config.logs().qos();
         this.logs = new LogForwarder(config.logs(),

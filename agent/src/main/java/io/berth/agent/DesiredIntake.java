@@ -11,6 +11,7 @@ import io.berth.reconcile.Rollback;
 import io.berth.reconcile.StatusReporter;
 import io.berth.spec.DevicePolicy;
 import io.berth.spec.DocumentParser;
+import io.berth.spec.EngineApi;
 import io.berth.spec.Signatures;
 import java.security.PublicKey;
 import java.util.Map;
@@ -43,15 +44,18 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
 
     /** The Compose project name of documents without {@code name} (config {@code project}). */
     private final String project;
+    /** The engine's API version, for keys that need a newer one ({@link EngineApi}); null when unknown. */
+    private final java.util.function.Supplier<String> engineApi;
 
     DesiredIntake(StateStore store, Reconciler reconciler, StatusReporter reporter) {
-        this(store, reconciler, reporter, DevicePolicy.PERMISSIVE, Map.of(), DocumentParser.DEFAULT_PROJECT);
+        this(store, reconciler, reporter, DevicePolicy.PERMISSIVE, Map.of(), DocumentParser.DEFAULT_PROJECT, () -> null);
     }
 
     /** @param trustedKeys where not empty, only documents signed by one of them are accepted */
     DesiredIntake(StateStore store, Reconciler reconciler, StatusReporter reporter, DevicePolicy policy,
-                  Map<String, PublicKey> trustedKeys, String project) {
+                  Map<String, PublicKey> trustedKeys, String project, java.util.function.Supplier<String> engineApi) {
         this.project = project;
+        this.engineApi = engineApi;
         this.store = store;
         this.reconciler = reconciler;
         this.reporter = reporter;
@@ -234,6 +238,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
     private List<SpecError> refusals(ParsedDocument.Valid valid) {
         List<SpecError> refused = new ArrayList<>(Signatures.verify(valid.document(), trustedKeys));
         refused.addAll(policy.check(valid.state()));
+        refused.addAll(EngineApi.check(valid.state(), engineApi.get()));
         return refused;
     }
 
