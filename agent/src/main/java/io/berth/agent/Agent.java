@@ -89,7 +89,7 @@ public final class Agent implements AutoCloseable {
                 sink, config.reportMinInterval(), config.reportHeartbeat(), new HostFacts(config.stateDir(),
                         config.reportMemChangeBytes(), config.reportDiskChangeBytes()));
         this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter,
-                new ContainerDefaults(config.dataRoot(), config.defaultLogging()),
+                new ContainerDefaults(config.dataRoot(), config.defaultLogging(), config.stateDir().resolve("files")),
                 new ImageSettings(config.stateDir(), config.diskPullFloor(), config.profile().platform()));
         this.intake = new DesiredIntake(store, reconciler, reporter, config.policy(), config.trustedKeys(),
                 config.project(), () -> {
