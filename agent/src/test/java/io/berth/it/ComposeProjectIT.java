@@ -73,6 +73,32 @@ class ComposeProjectIT extends WithTestDevice {
         assertTrue(!report.contains("s3cret-token"), "never reported");
     }
 
+    @Test
+    void aComposeProjectsVolumeIsTakenOverWithItsData() throws Exception {
+        // as 'docker compose -p PROJECT up' left it, after 'docker compose down' (which keeps volumes)
+        String project = device.project + "c";
+        String volume = project + "_data"; // Compose's name for the volume 'data' of the project
+        device.volumes.add(volume);
+        DockerCli.ok("volume", "create", "--label", "com.docker.compose.project=" + project,
+                "--label", "com.docker.compose.volume=data", volume);
+        String seed = device.container("seed");
+        DockerCli.ok("run", "--name", seed, "-v", volume + ":/d", ReconcileIT.IMAGE_V1, "sh", "-c",
+                "echo from-compose > /d/mark");
+        String app = device.container("app");
+        TestBroker broker = device.broker();
+        device.startAgent();
+        broker.publishDesired("""
+                {"revision": 1, "services": {"app": {"image": "%s", "container_name": "%s",
+                   "command": ["sleep", "3600"], "volumes": ["data:/data"]}},
+                 "volumes": {"data": {"name": "%s", "external": true}}}
+                """.formatted(ReconcileIT.IMAGE_V1, app, volume));
+        broker.awaitReported("converged on revision 1", r -> TestBroker.converged(r, 1), ReconcileIT.CONVERGE);
+        assertEquals("from-compose", DockerCli.ok("exec", app, "cat", "/data/mark"));
+        broker.publishDesired("{\"revision\": 2, \"services\": {}}");
+        broker.awaitReported("converged on revision 2", r -> TestBroker.converged(r, 2), ReconcileIT.CONVERGE);
+        assertEquals(volume, DockerCli.inspect(volume, "{{.Name}}"), "an external volume is never removed");
+    }
+
     /** The berth CLI from the built jar, against the test device's agent: exit code, then stdout and stderr. */
     private List<String> berth(String... args) throws Exception {
         Path jar = Path.of(System.getProperty("berth.jar", "target/berth.jar"));
