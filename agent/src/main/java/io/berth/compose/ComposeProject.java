@@ -79,6 +79,13 @@ public record ComposeProject(JsonNode document, List<SpecError> errors, List<Spe
         }
         Profiles.apply(merged, active, loader.errors);
         InlineContent.resolve(merged, dir, variables, loader.errors);
+        int size = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(merged).length;
+        if (size > io.berth.spec.DocumentParser.MAX_BYTES) {
+            loader.errors.add(new SpecError("", "the resolved document has " + size + " bytes, over the 1 MiB a "
+                    + "device takes" + (merged.has("configs") || merged.has("secrets") ? " (configs and secrets "
+                    + "count, carried inline): put large files in a volume, or ship them in a sideload bundle"
+                    : ": split the deployment")));
+        }
         return new ComposeProject(merged, loader.errors, loader.warnings, List.copyOf(all));
     }
 

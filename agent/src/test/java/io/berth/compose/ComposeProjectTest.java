@@ -186,6 +186,19 @@ class ComposeProjectTest {
     }
 
     @Test
+    void inlineContentCountsAgainstTheDocumentLimit() throws IOException {
+        write("big.bin", "x".repeat(600_000));
+        write("big2.bin", "y".repeat(600_000));
+        Path compose = write("compose.yaml", """
+                services: {web: {image: busybox, configs: [a, b]}}
+                configs: {a: {file: ./big.bin}, b: {file: ./big2.bin}}
+                """);
+        List<io.berth.spec.SpecError> errors = ComposeProject.load(List.of(compose), List.of(), Map.of()).errors();
+        assertEquals(1, errors.size());
+        assertTrue(errors.get(0).message().contains("put large files in a volume"), errors.toString());
+    }
+
+    @Test
     void noFileIsAnError() {
         assertThrows(IOException.class, () -> ComposeProject.load(List.of(), List.of(), Map.of()));
     }
