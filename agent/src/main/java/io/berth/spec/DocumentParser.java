@@ -110,7 +110,12 @@ public final class DocumentParser {
 
     /** Validates a document already read into a tree (from JSON or YAML). */
     public static ParsedDocument parse(JsonNode document) {
-        return new DocumentParser(true, DEFAULT_PROJECT).read(document);
+        return parse(document, DEFAULT_PROJECT);
+    }
+
+    /** @param defaultProject the project name where the document has no {@code name} (the device's config) */
+    public static ParsedDocument parse(JsonNode document, String defaultProject) {
+        return new DocumentParser(true, defaultProject).read(document);
     }
 
     /**
@@ -145,6 +150,8 @@ public final class DocumentParser {
                 case "networks" -> NetworkAndVolumeSections.networks(r, context, value, networks);
                 case "registries" -> TopLevel.registries(r, value, registries);
                 case "update" -> update = TopLevel.update(r, value);
+                case "target", "notAfter" -> Signatures.shapeErrors(key, value).forEach(e -> r.error(e.path(),
+                        e.message()));
                 case "signature" -> TopLevel.signature(r, value);
                 case "configs" -> FileSections.read(r, "configs", value, context.configs);
                 case "secrets" -> FileSections.read(r, "secrets", value, context.secrets);
