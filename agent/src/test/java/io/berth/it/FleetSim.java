@@ -69,8 +69,9 @@ public final class FleetSim {
         System.exit(0);
     }
 
-    private static String id(int i) {
-        return String.format("sim-%05d", i);
+    /** Device ids are MQTT client ids: unique per run, so two simulators on one broker never take each other's sessions. */
+    private String id(int i) {
+        return String.format("sim%s-%05d", prefix.substring(prefix.indexOf('-') + 1), i);
     }
 
     private void run(int idleSeconds) throws Exception {
@@ -83,6 +84,7 @@ public final class FleetSim {
         }
         long heap0 = heapAfterGc();
         long rss0 = rss();
+        long broker0 = brokerRss();
         int threads0 = Thread.activeCount();
 
         long t0 = System.nanoTime();
@@ -104,6 +106,7 @@ public final class FleetSim {
         long heap = heapAfterGc();
         results.put("heapPerDeviceKiB", (heap - heap0) / size / 1024);
         results.put("rssPerDeviceKiB", (rss() - rss0) / size / 1024);
+        results.put("brokerRssPerDeviceKiB", (brokerRss() - broker0) / size / 1024);
         results.put("threadsPerDevice", (Thread.activeCount() - threads0) / (double) size);
 
         Thread.sleep(5_000); // let the converge reports settle
@@ -252,7 +255,25 @@ public final class FleetSim {
     }
 
     private static long rss() throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        return rss(Path.of("/proc/self/status"));
+    }
+
+    /** The broker's RSS (the three NATS nodes together), from dev-services' pid files. */
+    private long brokerRss() throws Exception {
+        Path run = Path.of(System.getenv().getOrDefault("BERTH_DEV_DIR", "/var/tmp/berth-dev"));
+        long sum = 0;
+        for (String name : nats ? List.of("nats-1", "nats-2", "nats-3") : List.of("mosquitto")) {
+            Path pid = run.resolve(name + ".pid");
+            if (Files.isReadable(pid)) {
+                Path status = Path.of("/proc", Files.readString(pid).strip(), "status");
+                sum += Files.isReadable(status) ? rss(status) : 0;
+            }
+        }
+        return sum;
+    }
+
+    private static long rss(Path statusFile) throws Exception {
+        for (String line : Files.readAllLines(statusFile)) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
             }
