@@ -18,6 +18,8 @@ import io.berth.reconcile.HostFacts;
 import io.berth.reconcile.ImageSettings;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.StatusReporter;
+import io.berth.spec.DeviceTrust;
+import io.berth.store.HostFiles;
 import io.berth.store.StateStore;
 import io.berth.support.Version;
 import java.io.IOException;
@@ -43,6 +45,7 @@ public final class Agent implements AutoCloseable {
     private final StatusReporter reporter;
     private final Reconciler reconciler;
     private final DesiredIntake intake;
+    private final DeviceTrust trust;
     private final LogForwarder logs;
     private LogStreams logStreams;
     private final Actions actions;
@@ -107,7 +110,15 @@ public final class Agent implements AutoCloseable {
         this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter,
                 new ContainerDefaults(config.dataRoot(), config.defaultLogging()),
                 new ImageSettings(config.stateDir(), config.diskPullFloor(), config.profile().platform()));
-        this.intake = new DesiredIntake(store, reconciler, reporter, config.policy(), config.trustedKeys());
+        this.trust = new DeviceTrust(config.deviceId(), config::labels, config.policy(), config.trustedKeys(),
+                HostFiles.of(config.dataRoot(), name -> {
+                    try {
+                        return engine.volumeOptions(name);
+                    } catch (EngineException e) {
+                        throw new IllegalStateException(e.getMessage(), e);
+                    }
+                }), clock);
+        this.intake = new DesiredIntake(store, reconciler, reporter, trust);
         reconciler.setHistory(intake);
         int logQos = config.logs().qos();
         this.logs = new LogForwarder(config.logs(),
@@ -116,7 +127,9 @@ public final class Agent implements AutoCloseable {
         this.actions = new Actions(engine, reconciler, reporter, store, intake, link::status, link::connected,
                 agentFacts(config));
         this.controlServer = new ControlServer(config.socket(), new ControlHandler(actions), timer);
-        link.serveCommands(RemoteCommands.on(actions));
+        link.serveCommands(RemoteCommands.on(actions, config.trustedKeys(), config.deviceId()));
+        link.announceLabels(config.labels());
+        reporter.setLabels(config.labels());
     }
 
     /** What the agent tells of itself to doctor and support bundles: no secrets. */

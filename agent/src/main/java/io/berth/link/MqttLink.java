@@ -82,6 +82,7 @@ public final class MqttLink implements AutoCloseable {
     private volatile Wire wire;
     private volatile boolean closing;
     private volatile CommandHandler commands;
+    private volatile Map<String, String> labels = Map.of();
     private volatile long lastPublishWarning = System.nanoTime() - 120_000_000_000L;
     private volatile String status = "connecting (first attempt)";
     private volatile String inUse;
@@ -103,6 +104,11 @@ public final class MqttLink implements AutoCloseable {
         } catch (WireException e) {
             throw new IOException("cannot set up the MQTT client for " + urlText + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The device's labels, carried by the retained {@code online} message and its will (§2, §10); set before {@link #start()}. */
+    public void announceLabels(Map<String, String> deviceLabels) {
+        this.labels = Map.copyOf(deviceLabels);
     }
 
     /** Serves remote commands; set before {@link #start()}. */
@@ -169,8 +175,14 @@ public final class MqttLink implements AutoCloseable {
 
     /** The retained presence message: online since the connection, or the will's offline. Kept small and in one place. */
     byte[] onlinePayload(boolean online) {
-        String json = online ? "{\"online\":true,\"since\":\"" + Instant.now(clock) + "\"}" : "{\"online\":false}";
-        return json.getBytes(StandardCharsets.UTF_8);
+        // {"online":…,"since":…,"labels":{…}} (§2, §10): the will keeps the labels of a device that went away
+        com.fasterxml.jackson.databind.node.ObjectNode node =
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("online", online);
+        if (online) {
+            node.put("since", Instant.now(clock).toString());
+        }
+        new java.util.TreeMap<>(labels).forEach(node.putObject("labels")::put);
+        return node.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private void connect() {

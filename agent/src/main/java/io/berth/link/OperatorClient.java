@@ -41,14 +41,24 @@ public final class OperatorClient implements AutoCloseable {
     private final String connectedTo;
 
     public OperatorClient(String url, String username, char[] password, Topics topics) throws IOException {
+        this(Arrays.stream(url.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList(), username, password,
+                null, topics);
+    }
+
+    /** With a broker list and the TLS/mTLS files, as the agent takes them. */
+    public OperatorClient(OperatorConnection.Settings settings, Topics topics) throws IOException {
+        this(settings.urls(), settings.username(), settings.password(), OperatorConnection.sockets(settings), topics);
+    }
+
+    private OperatorClient(List<String> list, String username, char[] password, javax.net.SocketFactory sockets,
+                           Topics topics) throws IOException {
         this.topics = topics;
-        this.urls = url;
+        this.urls = String.join(",", list);
         this.clientId = "berth-cli-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        List<String> list = Arrays.stream(url.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
         if (list.isEmpty()) {
             throw new IOException("no broker: give --broker URL[,URL…] or set BERTH_MQTT_URL");
         }
-        Wire.Connect how = new Wire.Connect(list.toArray(String[]::new), false, 0, username, password, null, null,
+        Wire.Connect how = new Wire.Connect(list.toArray(String[]::new), false, 0, username, password, sockets, null,
                 null, 0);
         Wire w = Wire.open(Wire.V5, list.get(0), clientId, new Events());
         String to;

@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.tinylog.Logger;
 
 /**
- * The agent's control socket: a unix socket (mode 0660, its directory created if missing), one
+ * The agent's control socket: a unix socket (mode 0660, group {@code berth} where that group
+ * exists: see {@link SocketAccess}; its directory created if missing), one
  * acceptor thread and a small fixed pool of workers. A client that sends garbage gets an error
  * line; one that sends too much or hangs is cut off; when all workers are busy a new client is
  * told so at once. Nothing a client does reaches the agent except through the {@link Handler}.
@@ -87,6 +88,7 @@ public final class ControlServer implements AutoCloseable {
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket), 16);
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+        SocketAccess.shareWithGroup(socket);
         acceptor = new Thread(this::acceptLoop, "berth-api-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -125,6 +127,11 @@ public final class ControlServer implements AutoCloseable {
         try {
             Request request = c.readRequest();
             if (request == null) {
+                return;
+            }
+            String refused = SocketAccess.refusal(request.verb(), SocketAccess.peerIsRoot(channel));
+            if (refused != null) {
+                c.error(refused);
                 return;
             }
             try {

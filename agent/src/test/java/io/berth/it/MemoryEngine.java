@@ -125,6 +125,11 @@ final class MemoryEngine implements Engine {
     }
 
     @Override
+    public Map<String, String> volumeOptions(String name) {
+        return Map.of(); // simulated volumes bind nothing
+    }
+
+    @Override
     public synchronized void createNetwork(NetworkSpec network, Map<String, String> labels) {
         networks.putIfAbsent(network.name(), Map.copyOf(labels));
     }
