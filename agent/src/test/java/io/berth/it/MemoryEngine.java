@@ -125,8 +125,14 @@ final class MemoryEngine implements Engine {
     }
 
     @Override
-    public Map<String, String> volumeOptions(String name) {
-        return Map.of(); // simulated volumes bind nothing
+    public synchronized void removeVolume(String name) {
+        volumes.remove(name);
+    }
+
+    /** Simulated volumes have no driver options: nothing binds a host path. */
+    @Override
+    public synchronized Map<String, String> volumeOptions(String name) {
+        return Map.of();
     }
 
     @Override
