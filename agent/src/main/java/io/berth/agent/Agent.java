@@ -109,7 +109,7 @@ public final class Agent implements AutoCloseable {
                 sink, config.reportMinInterval(), config.reportHeartbeat(), new HostFacts(config.stateDir(),
                         config.reportMemChangeBytes(), config.reportDiskChangeBytes()));
         this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter,
-                new ContainerDefaults(config.dataRoot(), config.defaultLogging()),
+                new ContainerDefaults(config.dataRoot(), config.defaultLogging(), config.stateDir().resolve("files")),
                 new ImageSettings(config.stateDir(), config.diskPullFloor(), config.profile().platform()));
         this.trust = new DeviceTrust(config.deviceId(), config::labels, config.policy(), config.trustedKeys(),
                 HostFiles.of(config.dataRoot(), name -> {
@@ -119,7 +119,13 @@ public final class Agent implements AutoCloseable {
                         throw new IllegalStateException(e.getMessage(), e);
                     }
                 }), clock);
-        this.intake = new DesiredIntake(store, reconciler, reporter, trust, config.project());
+        this.intake = new DesiredIntake(store, reconciler, reporter, trust, config.project(), () -> {
+            try {
+                return engine.info().apiVersion();
+            } catch (EngineException e) {
+                return null; // not reachable now: the engine itself refuses what it cannot do
+            }
+        });
         reconciler.setHistory(intake);
         int logQos = config.logs().qos();
         this.logs = new LogForwarder(config.logs(),

@@ -265,11 +265,13 @@ final class AgentVerbs {
         if (help("apply", args)) {
             return OK;
         }
-        Args a = Args.parse(args, Set.of(), Set.of(), Map.of());
-        if (a.positional.size() != 1) {
-            throw new Args.UsageException("which file? berth apply FILE");
+        ComposeArgs compose = ComposeArgs.extract(args);
+        Args a = Args.parse(compose.rest(), Set.of(), Set.of(), Map.of());
+        List<Path> files = compose.filesWith(a.positional);
+        if (files.isEmpty() || a.positional.size() > 1) {
+            throw new Args.UsageException("which file? berth apply FILE, or -f FILE [-f FILE…] [--profile NAME]");
         }
-        Path file = Path.of(a.positional.get(0));
+        Path file = files.get(0);
         if (!Files.isReadable(file)) {
             err.println("berth apply: cannot read " + file);
             return USAGE;
@@ -286,7 +288,7 @@ final class AgentVerbs {
             }
             out.println("loaded " + loaded.path("images").size() + " image(s) from " + file.getFileName());
         } else {
-            document = ComposeFile.readForSending(file, env, "apply", err);
+            document = ComposeFile.readForSending(files, compose.profiles(), env, "apply", err);
             if (document == null) {
                 return FAILED;
             }

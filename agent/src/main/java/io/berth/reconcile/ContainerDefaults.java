@@ -14,18 +14,25 @@ import java.util.List;
  * What the device adds to a service when it creates its container, outside the spec's hash (so
  * a change here never recreates a running container): relative bind paths ({@code ./config})
  * resolved under the device's data root (PROTOCOL.md §3), their directories created; and the
- * device profile's log limits for services that set no {@code logging}, so SD cards do not fill.
+ * device profile's log limits for services that set no {@code logging}, so SD cards do not fill;
+ * configs and secrets written as files ({@link ServiceFiles}) and bound read-only.
  *
  * @param logging the default logging, or null for the engine's own default
  */
-public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging) {
+public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging, Path filesDir) {
 
     public ContainerDefaults {
         dataRoot = dataRoot.toAbsolutePath().normalize();
+        filesDir = filesDir == null ? dataRoot.resolveSibling("files") : filesDir.toAbsolutePath().normalize();
+    }
+
+    /** @param filesDir where configs and secrets are written; {@code files} beside the data root */
+    public ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging) {
+        this(dataRoot, logging, null);
     }
 
     ServiceSpec apply(ServiceSpec spec) throws EngineException {
-        ServiceSpec resolved = resolve(spec);
+        ServiceSpec resolved = ServiceFiles.apply(resolve(spec), filesDir);
         if (logging == null || resolved.options().logging() != null) {
             return resolved;
         }
