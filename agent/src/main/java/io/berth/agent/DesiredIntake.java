@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.model.DesiredState;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.RevisionHistory;
-import io.berth.reconcile.Rollback;
+import io.berth.plan.Rollback;
+import io.berth.reconcile.EventType;
+import io.berth.reconcile.FoldedTask;
 import io.berth.reconcile.StatusReporter;
 import io.berth.spec.DeviceTrust;
 import io.berth.spec.DocumentParser;
@@ -19,6 +21,7 @@ import io.berth.spec.SpecError;
 import io.berth.store.StateStore;
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.tinylog.Logger;
 
 /**
@@ -39,6 +42,9 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
     /** The content hash of the accepted revision, from the revision floor when the document itself is lost. */
     private String acceptedHash;
     private final DeviceTrust trust;
+    /** The latest desired message not taken yet: a burst keeps only its last (each is the whole state). */
+    private final AtomicReference<byte[]> latest = new AtomicReference<>();
+    private final FoldedTask takeLatest;
 
     /** The Compose project name of documents without {@code name} (config {@code project}). */
     private final String project;
@@ -62,6 +68,21 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         this.reconciler = reconciler;
         this.reporter = reporter;
         this.trust = trust;
+        this.takeLatest = reconciler.fold("a desired document", () -> {
+            byte[] payload = latest.getAndSet(null);
+            if (payload != null) {
+                receive(payload, "mqtt");
+            }
+        });
+    }
+
+    /**
+     * A desired message from the broker (any thread): only the latest one waiting is kept, and it
+     * takes at most one place in the reconcile queue, so no burst can fill it.
+     */
+    void offer(byte[] payload) {
+        latest.set(payload);
+        takeLatest.request();
     }
 
     /** Loads the last accepted document from the state dir and reconciles it, with or without a broker. */
@@ -269,7 +290,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
                         valid.state().services().size());
                 reporter.clearRejected();
                 reporter.setSource(source);
-                reporter.event(revision, "accepted", null, "accepted revision " + revision + " from " + source);
+                reporter.event(revision, EventType.ACCEPTED, null, "accepted revision " + revision + " from " + source);
                 reconciler.setDesired(valid.state());
                 return ApplyResult.accepted(revision);
             }

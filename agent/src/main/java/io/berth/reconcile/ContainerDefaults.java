@@ -57,8 +57,8 @@ public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging, P
             Path dir = root.resolve(m.source().substring(2)).normalize();
             if (!dir.startsWith(root)) {
                 // the parser refuses '..' out of the root; this is the last line of defence
-                throw new EngineException("the bind path " + m.source() + " of service " + spec.name()
-                        + " leaves the data root " + root, true, null);
+                throw EngineException.terminal("the bind path " + m.source() + " of service " + spec.name()
+                        + " leaves the data root " + root, null);
             }
             Path real;
             try {
@@ -66,15 +66,15 @@ public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging, P
                 real = HostFiles.files(root).realPath(dir);
                 if (!real.startsWith(root.toRealPath())) {
                     // a container planted a symlink in its data dir: the engine would follow it out of the root
-                    throw new EngineException("the bind path " + m.source() + " of service " + spec.name()
+                    throw EngineException.terminal("the bind path " + m.source() + " of service " + spec.name()
                             + " leads to " + real + " through a symlink, out of the data root " + root
-                            + "; remove the symlink", true, null);
+                            + "; remove the symlink", null);
                 }
                 Files.createDirectories(real);
                 real = real.toRealPath();
             } catch (IOException e) {
-                throw new EngineException("cannot create " + dir + " for the bind " + m.source() + " of service "
-                        + spec.name() + ": " + e.getMessage() + "; check the data root's permissions", false, e);
+                throw EngineException.retryable("cannot create " + dir + " for the bind " + m.source() + " of service "
+                        + spec.name() + ": " + e.getMessage() + "; check the data root's permissions", e);
             }
             mounts.add(m.withSource(real.toString())); // where it leads now, not a path a symlink may redirect
         }
