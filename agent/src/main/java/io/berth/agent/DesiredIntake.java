@@ -180,6 +180,31 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         return acceptedDocument;
     }
 
+    @Override
+    public List<SpecError> vet(JsonNode document) {
+        JsonNode doc = document;
+        if (doc instanceof com.fasterxml.jackson.databind.node.ObjectNode object && !object.has("revision")) {
+            doc = object.deepCopy().put("revision", acceptedRevision + 1); // as berth apply fills it in
+        }
+        ParsedDocument parsed = DocumentParser.parse(doc);
+        if (parsed instanceof ParsedDocument.Invalid invalid) {
+            return invalid.errors();
+        }
+        ParsedDocument.Valid valid = (ParsedDocument.Valid) parsed;
+        List<SpecError> refused = new java.util.ArrayList<>(trust.refusals(valid));
+        RevisionGate.Decision decision = RevisionGate.decideByHash(acceptedRevision, acceptedHash,
+                valid.state().revision(), valid.document());
+        if (decision.verdict() == RevisionGate.Verdict.REJECT) {
+            refused.add(new SpecError("revision", decision.reason()));
+        }
+        return refused;
+    }
+
+    @Override
+    public boolean signaturesRequired() {
+        return trust.signaturesRequired();
+    }
+
     /** A document as received; an empty payload (a cleared retained message) changes nothing. */
     @Override
     public ApplyResult receive(byte[] payload, String source) {

@@ -124,6 +124,12 @@ final class MemoryEngine implements Engine {
         volumes.putIfAbsent(volume.name(), Map.copyOf(labels));
     }
 
+    /** Simulated volumes have no driver options: nothing binds a host path. */
+    @Override
+    public synchronized Map<String, String> volumeOptions(String name) {
+        return Map.of();
+    }
+
     @Override
     public synchronized void createNetwork(NetworkSpec network, Map<String, String> labels) {
         networks.putIfAbsent(network.name(), Map.copyOf(labels));
