@@ -211,7 +211,9 @@ class ArchitectureTest {
     private static final Map<String, String> PUBLIC_WITHOUT_OUTSIDE_USER = Map.of(
             "io/berth/cli/Main.java", "the jar's Main-Class: the launcher runs it",
             "io/berth/config/DeviceProfile.java", "AgentConfig.profile() returns it to the agent and the CLI, "
-                    + "which call its accessors");
+                    + "which call its accessors",
+            "io/berth/support/JournalWriter.java", "tinylog instantiates the writer by its name (Main sets it "
+                    + "for BERTH_LOG_FORMAT=journal)");
 
     @Test
     void publicOnlyWhatIsUsedOutsideItsPackage() {
