@@ -102,11 +102,12 @@ public final class LogBench {
             AgentSample before = AgentSample.of(run.agent.pid());
             run.await(() -> tally.accounted() >= printed, seconds + 60L, "all " + printed + " lines at " + rate + "/s");
             AgentSample after = AgentSample.of(run.agent.pid());
-            System.out.printf("  %8d %10.0f %10d %8d %12.1f %8.1f  %s%n", rate, printed / tally.printedSeconds(),
+            System.out.printf("  %8d %10.0f %10d %8d %12.1f %8.1f  %s%n", rate, tally.printedRate(),
                     tally.lines(), tally.dropped(), after.cpuPercentSince(before), after.rssKiB() / 1024.0,
                     after.threadsSince(before));
             check(rate + "/s", tally, Map.of(service, printed));
         } catch (BenchTimeout e) {
+            System.out.printf("  %8d  %s%n", rate, e.getMessage());
             failures.add(e.getMessage());
         }
     }
