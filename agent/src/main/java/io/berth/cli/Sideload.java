@@ -3,7 +3,8 @@ package io.berth.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.berth.engine.docker.EngineProbe;
+import io.berth.engine.EngineSocket;
+import io.berth.engine.http.EngineHttp;
 import io.berth.localapi.ControlClient;
 import io.berth.sideload.ImageArchive;
 import io.berth.spec.DocumentParser;
@@ -119,23 +120,26 @@ final class Sideload {
             return args.isEmpty() ? AgentVerbs.USAGE : AgentVerbs.OK;
         }
         Args a;
+        ComposeArgs compose;
         try {
             if (!args.get(0).equals("create")) {
                 throw new Args.UsageException("unknown bundle command '" + args.get(0) + "'");
             }
-            a = Args.parse(args.subList(1, args.size()), Set.of(), Set.of("--output"), Map.of("-o", "--output"));
-            if (a.positional.size() != 1 || a.value("--output") == null) {
-                throw new Args.UsageException("give the output file and one document");
+            compose = ComposeArgs.extract(args.subList(1, args.size()));
+            a = Args.parse(compose.rest(), Set.of(), Set.of("--output"), Map.of("-o", "--output"));
+            if (compose.filesWith(a.positional).isEmpty() || a.positional.size() > 1 || a.value("--output") == null) {
+                throw new Args.UsageException("give the output file and one document (or -f FILE [-f FILE…])");
             }
         } catch (Args.UsageException e) {
             err.println("berth bundle: " + e.getMessage());
             err.print(BUNDLE_HELP);
             return AgentVerbs.USAGE;
         }
-        Path doc = Path.of(a.positional.get(0));
+        List<Path> files = compose.filesWith(a.positional);
+        Path doc = files.get(0);
         Path output = Path.of(a.value("--output"));
         JsonNode tree;
-        tree = ComposeFile.readForSending(doc, env, "bundle", err);
+        tree = ComposeFile.readForSending(files, compose.profiles(), env, "bundle", err);
         if (tree == null) {
             return AgentVerbs.FAILED;
         }
@@ -159,7 +163,7 @@ final class Sideload {
         ((ParsedDocument.Valid) parsed).state().services().values().forEach(s -> images.add(s.image()));
         String dockerHost = env.getOrDefault("BERTH_DOCKER_HOST", "unix:///var/run/docker.sock");
         try {
-            write(output, tree, images, new EngineProbe(dockerHost));
+            write(output, tree, images, new EngineHttp(dockerHost));
         } catch (IOException e) {
             err.println("berth bundle: " + e.getMessage());
             return AgentVerbs.FAILED;
@@ -169,7 +173,7 @@ final class Sideload {
         return AgentVerbs.OK;
     }
 
-    private static void write(Path output, JsonNode document, Set<String> images, EngineProbe engine)
+    private static void write(Path output, JsonNode document, Set<String> images, EngineSocket engine)
             throws IOException {
         Path dir = output.toAbsolutePath().getParent();
         Path save = Files.createTempFile(dir, ".berth-images", ".tar");
@@ -182,7 +186,7 @@ final class Sideload {
                 sep = "&";
             }
             try {
-                engine.download(query.toString(), save);
+                engine.download(query.toString(), save, bytes -> { });
             } catch (IOException e) {
                 throw new IOException("cannot save the images " + images + " from the engine (are they all present? "
                         + "docker pull them first): " + e.getMessage(), e);

@@ -171,6 +171,15 @@ class ArchitectureTest {
     }
 
     @Test
+    void theCliReachesTheEngineOnlyThroughEngineSocket() {
+        // one HTTP layer for the engine socket (io.berth.engine.http); the CLI never sees the docker-java adapter
+        assertNoReferences("the CLI talks to the engine through io.berth.engine.EngineSocket, not io.berth.engine.docker",
+                s -> s.inPackage("cli") && !s.path.endsWith("/CdsTraining.java"), Set.of("io.berth.engine.docker"));
+        assertNoReferences("io.berth.engine.http is plain HTTP: no docker-java",
+                s -> s.path.startsWith("io/berth/engine/http/"), Set.of("com.github.dockerjava", "io.berth.engine.docker"));
+    }
+
+    @Test
     void linkDoesNotKnowReconcile() {
         assertNoReferences("io.berth.link hands documents to a listener; it does not know io.berth.reconcile",
                 s -> s.inPackage("link"), Set.of("io.berth.reconcile"));
@@ -213,7 +222,9 @@ class ArchitectureTest {
             "io/berth/config/DeviceProfile.java", "AgentConfig.profile() returns it to the agent and the CLI, "
                     + "which call its accessors",
             "io/berth/support/JournalWriter.java", "tinylog instantiates the writer by its name (Main sets it "
-                    + "for BERTH_LOG_FORMAT=journal)");
+                    + "for BERTH_LOG_FORMAT=journal)",
+            "io/berth/plan/PlanContext.java", "Planner.nextSteps takes it and Rollout.context makes it: the "
+                    + "reconciler hands one to the other without naming it");
 
     @Test
     void publicOnlyWhatIsUsedOutsideItsPackage() {
