@@ -226,6 +226,12 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
                 valid.document());
         switch (decision.verdict()) {
             case UNCHANGED -> {
+                if (acceptedDocument == null) {
+                    // the accepted document itself was lost: the same content (its hash) is taken again
+                    Logger.info("revision {} from {} is the highest accepted one, whose stored document was lost: "
+                            + "taking it again", revision, source);
+                    return accept(valid, payload, source);
+                }
                 Logger.debug("revision {} from {} is already applied: nothing to do", revision, source);
                 return ApplyResult.unchanged(revision);
             }
@@ -234,27 +240,32 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
                         source);
             }
             default -> {
-                try {
-                    store.saveDesired(payload);
-                    store.saveSource(source);
-                } catch (IOException e) {
-                    return reject(revision, "cannot store the document in " + store.dir() + " (" + e.getMessage()
-                            + "); nothing was changed: free space or fix permissions, then publish again",
-                            List.of(), source);
-                }
-                acceptedRevision = revision;
-                acceptedDocument = valid.document();
-                acceptedHash = RevisionGate.contentHash(valid.document());
-                raiseFloor();
-                Logger.info("accepted revision {} from {} ({} services)", revision, source,
-                        valid.state().services().size());
-                reporter.clearRejected();
-                reporter.setSource(source);
-                reporter.event(revision, "accepted", null, "accepted revision " + revision + " from " + source);
-                reconciler.setDesired(valid.state());
-                return ApplyResult.accepted(revision);
+                return accept(valid, payload, source);
             }
         }
+    }
+
+    private ApplyResult accept(ParsedDocument.Valid valid, byte[] payload, String source) {
+        long revision = valid.state().revision();
+        try {
+            store.saveDesired(payload);
+            store.saveSource(source);
+        } catch (IOException e) {
+            return reject(revision, "cannot store the document in " + store.dir() + " (" + e.getMessage()
+                    + "); nothing was changed: free space or fix permissions, then publish again",
+                    List.of(), source);
+        }
+        acceptedRevision = revision;
+        acceptedDocument = valid.document();
+        acceptedHash = RevisionGate.contentHash(valid.document());
+        raiseFloor();
+        Logger.info("accepted revision {} from {} ({} services)", revision, source,
+                valid.state().services().size());
+        reporter.clearRejected();
+        reporter.setSource(source);
+        reporter.event(revision, "accepted", null, "accepted revision " + revision + " from " + source);
+        reconciler.setDesired(valid.state());
+        return ApplyResult.accepted(revision);
     }
 
     /**
