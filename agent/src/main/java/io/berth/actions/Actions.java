@@ -279,7 +279,7 @@ public final class Actions {
         result.put("mqttConnected", linkConnected.get());
         result.put("mqtt", linkStatus.get());
         result.put("paused", store.paused());
-        TlsProbe.Result tls = TlsProbe.check(agentFacts.path("mqttUrl").asText(""), java.time.Instant.now());
+        TlsProbe.Result tls = brokerTls();
         result.putObject("tls").put("level", tls.level()).put("message", tls.message());
         var registries = result.putArray("registries");
         for (RegistryAuth auth : currentRegistries()) {
@@ -288,6 +288,24 @@ public final class Actions {
                     .put("message", r.message());
         }
         return result;
+    }
+
+    /** The broker's TLS checked with the link's own CA and client certificate (mqtt.tls.*). */
+    private TlsProbe.Result brokerTls() {
+        String url = agentFacts.path("mqttUrl").asText("");
+        java.util.function.Function<String, java.nio.file.Path> path = key -> agentFacts.path(key).isTextual()
+                ? java.nio.file.Path.of(agentFacts.get(key).asText()) : null;
+        var settings = new io.berth.link.TlsFiles.Settings(path.apply("mqttTlsCaFile"), path.apply("mqttTlsCertFile"),
+                path.apply("mqttTlsKeyFile"));
+        if (!url.startsWith("ssl://") || !settings.any()) {
+            return TlsProbe.check(url, java.time.Instant.now());
+        }
+        try {
+            return TlsProbe.check(url, io.berth.link.TlsFiles.context(settings).getSocketFactory(),
+                    java.time.Instant.now());
+        } catch (io.berth.link.TlsFiles.TlsSetupException e) {
+            return new TlsProbe.Result("fail", e.getMessage());
+        }
     }
 
     /** The agent's side of a support bundle: settings, the stored document and the report, all redacted. */

@@ -19,7 +19,7 @@ import io.berth.reconcile.ImageSettings;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.StatusReporter;
 import io.berth.spec.DeviceTrust;
-import io.berth.spec.PolicyHost;
+import io.berth.support.DeviceHost;
 import io.berth.store.StateStore;
 import io.berth.support.Version;
 import java.io.IOException;
@@ -95,7 +95,7 @@ public final class Agent implements AutoCloseable {
                 new ContainerDefaults(config.dataRoot(), config.defaultLogging()),
                 new ImageSettings(config.stateDir(), config.diskPullFloor(), config.profile().platform()));
         this.trust = new DeviceTrust(config.deviceId(), java.util.Map::of, config.policy(), config.trustedKeys(),
-                PolicyHost.of(config.dataRoot(), name -> {
+                new DeviceHost(config.dataRoot(), name -> {
                     try {
                         return engine.volumeOptions(name);
                     } catch (EngineException e) {
@@ -126,6 +126,16 @@ public final class Agent implements AutoCloseable {
         facts.put("mqttUrl", config.mqttUrl());
         facts.put("mqttUsername", String.valueOf(config.mqttUsername()));
         facts.put("topicPrefix", config.topicPrefix());
+        // where the link's TLS files are (paths, not secrets): doctor's TLS check uses the same ones
+        if (config.mqttCaFile() != null) {
+            facts.put("mqttTlsCaFile", config.mqttCaFile().toString());
+        }
+        if (config.mqttCertFile() != null) {
+            facts.put("mqttTlsCertFile", config.mqttCertFile().toString());
+        }
+        if (config.mqttKeyFile() != null) {
+            facts.put("mqttTlsKeyFile", config.mqttKeyFile().toString());
+        }
         return facts;
     }
 

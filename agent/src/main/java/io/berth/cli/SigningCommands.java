@@ -114,8 +114,8 @@ final class SigningCommands {
         }
         SigningKey key;
         try {
-            key = SigningKey.read(keyFile);
-        } catch (IOException e) {
+            key = SigningKey.parse(Files.readString(keyFile, StandardCharsets.US_ASCII), keyFile.toString());
+        } catch (IOException | IllegalArgumentException e) {
             err.println("berth sign: " + e.getMessage());
             return 2;
         }

@@ -61,7 +61,7 @@ public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging) {
             Path real;
             try {
                 // where it leads before anything is created: mkdir through a planted symlink would create on the host
-                real = io.berth.spec.PolicyHost.files(root).realPath(dir);
+                real = io.berth.support.DeviceHost.realPath(dir);
                 if (!real.startsWith(root.toRealPath())) {
                     // a container planted a symlink in its data dir: the engine would follow it out of the root
                     throw new EngineException("the bind path " + m.source() + " of service " + spec.name()
