@@ -94,13 +94,10 @@ public final class Actions {
             if (fillRevision && doc != null && doc.isObject() && !doc.has("revision")) {
                 // the next revision; or the accepted one when the content is the same (applying a file twice)
                 ObjectNode copy = ((ObjectNode) doc).deepCopy();
-                JsonNode accepted = intake.acceptedDocument();
-                ObjectNode withoutRevision = accepted instanceof ObjectNode o ? o.deepCopy() : null;
-                if (withoutRevision != null) {
-                    withoutRevision.remove("revision");
+                copy.put("revision", intake.acceptedRevision());
+                if (!io.berth.spec.RevisionGate.contentHash(copy).equals(intake.acceptedHash())) {
+                    copy.put("revision", intake.acceptedRevision() + 1);
                 }
-                copy.put("revision", copy.equals(withoutRevision) ? intake.acceptedRevision()
-                        : intake.acceptedRevision() + 1);
                 doc = copy;
             }
             byte[] payload = doc == null ? new byte[0] : JSON.writeValueAsBytes(doc);
@@ -315,7 +312,10 @@ public final class Actions {
         result.set("status", status());
         try {
             byte[] desired = store.loadDesired().orElse(null);
-            result.set("desired", desired == null ? null : Redactor.redact(JSON.readTree(desired)));
+            JsonNode tree = desired == null ? null : JSON.readTree(desired);
+            result.set("desired", Redactor.redactDocument(tree));
+            // for the CLI to scrub from inspects and logs, when its user cannot read desired.json; it never writes them
+            result.set("scrub", JSON.valueToTree(Redactor.documentSecrets(tree)));
             result.put("source", store.loadSource().orElse(null));
         } catch (IOException e) {
             result.put("desiredError", "cannot read the stored document: " + e.getMessage());

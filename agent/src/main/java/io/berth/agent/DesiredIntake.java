@@ -33,7 +33,12 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
     private long acceptedRevision;
     /** The revision of the stored last good document ({@code good.json}): written once per revision. */
     private long goodRevision;
-    private JsonNode acceptedDocument;
+    /**
+     * Whether the accepted revision's document is stored and running here. The document itself
+     * is not kept in memory: its tree holds registry passwords in clear, and the records
+     * ({@code RegistryAuth}'s {@code Secret}) and its hash are all the agent needs.
+     */
+    private boolean acceptedStored;
 
     /** The content hash of the accepted revision, from the revision floor when the document itself is lost. */
     private String acceptedHash;
@@ -75,7 +80,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         }
         if (parsed instanceof ParsedDocument.Valid valid) {
             acceptedRevision = valid.state().revision();
-            acceptedDocument = valid.document();
+            acceptedStored = true;
             acceptedHash = RevisionGate.contentHash(valid.document());
             raiseFloor();
             Logger.info("restored revision {} from {}", acceptedRevision, store.dir());
@@ -174,8 +179,8 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
     }
 
     @Override
-    public JsonNode acceptedDocument() {
-        return acceptedDocument;
+    public String acceptedHash() {
+        return acceptedHash;
     }
 
     @Override
@@ -226,7 +231,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
                 valid.document());
         switch (decision.verdict()) {
             case UNCHANGED -> {
-                if (acceptedDocument == null) {
+                if (!acceptedStored) {
                     // the accepted document itself was lost: the same content (its hash) is taken again
                     Logger.info("revision {} from {} is the highest accepted one, whose stored document was lost: "
                             + "taking it again", revision, source);
@@ -256,7 +261,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
                     List.of(), source);
         }
         acceptedRevision = revision;
-        acceptedDocument = valid.document();
+        acceptedStored = true;
         acceptedHash = RevisionGate.contentHash(valid.document());
         raiseFloor();
         Logger.info("accepted revision {} from {} ({} services)", revision, source,
