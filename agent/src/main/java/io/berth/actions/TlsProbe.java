@@ -24,12 +24,14 @@ final class TlsProbe {
 
     private TlsProbe() {}
 
+    /** @param mqttUrl the configured broker, or list of brokers: the first is checked (they share one TLS setting) */
     static Result check(String mqttUrl, Instant now) {
         return check(mqttUrl, (SSLSocketFactory) SSLSocketFactory.getDefault(), now);
     }
 
     /** @param factory built from the link's own TLS settings ({@link io.berth.link.TlsFiles#context}) */
     static Result check(String mqttUrl, SSLSocketFactory factory, Instant now) {
+        mqttUrl = mqttUrl.split(",")[0].strip();
         if (!mqttUrl.startsWith("ssl://")) {
             return new Result("ok", "not used (" + mqttUrl.replaceFirst("://.*", "://") + "); fine on a trusted network");
         }

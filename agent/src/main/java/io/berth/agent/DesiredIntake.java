@@ -44,8 +44,15 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
     private String acceptedHash;
     private final DeviceTrust trust;
 
-    /** @param trust signatures, target and device policy every document must pass */
-    DesiredIntake(StateStore store, Reconciler reconciler, StatusReporter reporter, DeviceTrust trust) {
+    /** The Compose project name of documents without {@code name} (config {@code project}). */
+    private final String project;
+
+    /**
+     * @param trust   signatures, target and device policy every document must pass
+     * @param project the Compose project name of documents without {@code name}
+     */
+    DesiredIntake(StateStore store, Reconciler reconciler, StatusReporter reporter, DeviceTrust trust, String project) {
+        this.project = project;
         this.store = store;
         this.reconciler = reconciler;
         this.reporter = reporter;
@@ -68,7 +75,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             reconciler.requestPass();
             return;
         }
-        ParsedDocument parsed = DocumentParser.parseJson(saved);
+        ParsedDocument parsed = DocumentParser.parseJson(saved, project);
         if (parsed instanceof ParsedDocument.Valid valid && (valid.state().revision() < acceptedRevision
                 || valid.state().revision() == acceptedRevision && acceptedHash != null
                 && !acceptedHash.equals(RevisionGate.contentHash(valid.document())))) {
@@ -116,9 +123,10 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             if (good == null) {
                 return null;
             }
-            ParsedDocument parsed = DocumentParser.parseJson(good);
+            ParsedDocument parsed = DocumentParser.parseJson(good, project);
             if (parsed instanceof ParsedDocument.Valid valid) {
                 goodRevision = valid.state().revision();
+                reporter.setGood(goodRevision);
                 if (!trust.refusalsOfStored(valid).isEmpty()) {
                     Logger.warn("the last good revision {} is refused by this device now; a failed update cannot "
                             + "roll back until a revision converges again", goodRevision);
@@ -153,6 +161,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         if (revision != acceptedRevision || revision == goodRevision) {
             return; // only the stored document can become the last good one, and only once
         }
+        reporter.setGood(revision);
         try {
             store.saveGood();
             goodRevision = revision;
@@ -189,7 +198,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         if (doc instanceof com.fasterxml.jackson.databind.node.ObjectNode object && !object.has("revision")) {
             doc = object.deepCopy().put("revision", acceptedRevision + 1); // as berth apply fills it in
         }
-        ParsedDocument parsed = DocumentParser.parse(doc);
+        ParsedDocument parsed = DocumentParser.parse(doc, project);
         if (parsed instanceof ParsedDocument.Invalid invalid) {
             return invalid.errors();
         }
@@ -215,7 +224,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             Logger.info("empty desired document from {} (a cleared retained message): nothing changes", source);
             return ApplyResult.unchanged(acceptedRevision);
         }
-        ParsedDocument parsed = DocumentParser.parseJson(payload);
+        ParsedDocument parsed = DocumentParser.parseJson(payload, project);
         if (parsed instanceof ParsedDocument.Invalid invalid) {
             return reject(invalid.revision(), "the document is not valid: " + invalid.summary(), invalid.errors(),
                     source);

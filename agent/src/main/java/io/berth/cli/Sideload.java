@@ -3,7 +3,8 @@ package io.berth.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.berth.engine.docker.EngineProbe;
+import io.berth.engine.EngineSocket;
+import io.berth.engine.http.EngineHttp;
 import io.berth.localapi.ControlClient;
 import io.berth.sideload.ImageArchive;
 import io.berth.spec.DocumentParser;
@@ -159,7 +160,7 @@ final class Sideload {
         ((ParsedDocument.Valid) parsed).state().services().values().forEach(s -> images.add(s.image()));
         String dockerHost = env.getOrDefault("BERTH_DOCKER_HOST", "unix:///var/run/docker.sock");
         try {
-            write(output, tree, images, new EngineProbe(dockerHost));
+            write(output, tree, images, new EngineHttp(dockerHost));
         } catch (IOException e) {
             err.println("berth bundle: " + e.getMessage());
             return AgentVerbs.FAILED;
@@ -169,7 +170,7 @@ final class Sideload {
         return AgentVerbs.OK;
     }
 
-    private static void write(Path output, JsonNode document, Set<String> images, EngineProbe engine)
+    private static void write(Path output, JsonNode document, Set<String> images, EngineSocket engine)
             throws IOException {
         Path dir = output.toAbsolutePath().getParent();
         Path save = Files.createTempFile(dir, ".berth-images", ".tar");
@@ -182,7 +183,7 @@ final class Sideload {
                 sep = "&";
             }
             try {
-                engine.download(query.toString(), save);
+                engine.download(query.toString(), save, bytes -> { });
             } catch (IOException e) {
                 throw new IOException("cannot save the images " + images + " from the engine (are they all present? "
                         + "docker pull them first): " + e.getMessage(), e);

@@ -114,7 +114,7 @@ final class SigningCommands {
         }
         SigningKey key;
         try {
-            key = SigningKey.parse(Files.readString(keyFile, StandardCharsets.US_ASCII), keyFile.toString());
+            key = SigningKey.read(keyFile);
         } catch (IOException | IllegalArgumentException e) {
             err.println("berth sign: " + e.getMessage());
             return 2;

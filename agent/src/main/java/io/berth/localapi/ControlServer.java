@@ -21,10 +21,12 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.tinylog.Logger;
 
 /**
- * The agent's control socket: a unix socket (mode 0660, its directory created if missing), one
+ * The agent's control socket: a unix socket (mode 0660, group {@code berth} where that group
+ * exists: see {@link SocketAccess}; its directory created if missing), one
  * acceptor thread and a small fixed pool of workers. A client that sends garbage gets an error
  * line; one that sends too much or hangs is cut off; when all workers are busy a new client is
  * told so at once. Nothing a client does reaches the agent except through the {@link Handler}.
@@ -41,6 +43,8 @@ public final class ControlServer implements AutoCloseable {
     private ServerSocketChannel server;
     private Thread acceptor;
     private volatile boolean closed;
+    /** Bytes of the requests being read or served now, all workers together ({@link Protocol#READING_BUDGET_BYTES}). */
+    private final AtomicLong reading = new AtomicLong();
 
     /** @param timer cuts off clients that hang (shared with the agent; only short tasks run on it) */
     public ControlServer(Path socket, Handler handler, ScheduledExecutorService timer) {
@@ -87,6 +91,7 @@ public final class ControlServer implements AutoCloseable {
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket), 16);
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+        SocketAccess.shareWithGroup(socket);
         acceptor = new Thread(this::acceptLoop, "berth-api-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -127,6 +132,11 @@ public final class ControlServer implements AutoCloseable {
             if (request == null) {
                 return;
             }
+            String refused = SocketAccess.refusal(request.verb(), SocketAccess.peerIsRoot(channel));
+            if (refused != null) {
+                c.error(refused);
+                return;
+            }
             try {
                 handler.handle(request, c);
                 if (!c.answered) {
@@ -147,6 +157,7 @@ public final class ControlServer implements AutoCloseable {
         } catch (IOException e) {
             Logger.debug("control socket: client dropped: {}", e.toString());
         } finally {
+            reading.addAndGet(-c.held);
             c.close();
         }
     }
@@ -162,6 +173,8 @@ public final class ControlServer implements AutoCloseable {
     private final class Connection implements Reply {
         private final SocketChannel channel;
         private volatile boolean answered;
+        /** Bytes of the request counted in {@link #reading} until it is served. */
+        private long held;
 
         Connection(SocketChannel channel) {
             this.channel = channel;
@@ -185,6 +198,11 @@ public final class ControlServer implements AutoCloseable {
                         }
                         break;
                     }
+                    held += n;
+                    if (reading.addAndGet(n) > Protocol.READING_BUDGET_BYTES) {
+                        writeLine(ControlServer.error("the agent is reading other large requests: try again"));
+                        return null;
+                    }
                     for (int i = 0; i < n; i++) {
                         byte b = buffer.get(i);
                         if (b == '\n') {
@@ -194,7 +212,8 @@ public final class ControlServer implements AutoCloseable {
                         line.write(b);
                     }
                     if (line.size() > Protocol.MAX_REQUEST_BYTES) {
-                        writeLine(ControlServer.error("request larger than " + Protocol.MAX_REQUEST_BYTES + " bytes"));
+                        writeLine(ControlServer.error("request larger than " + Protocol.MAX_REQUEST_BYTES
+                                + " bytes"));
                         return null;
                     }
                 }

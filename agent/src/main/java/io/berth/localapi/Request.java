@@ -7,8 +7,8 @@ import java.io.InputStream;
  * One request on the control socket: a verb and its arguments (an object, maybe empty), and
  * the bytes the client sends after its request line (an archive for {@code load}), read on demand.
  */
-public record Request(String verb, JsonNode args, InputStream body) {
-    public Request(String verb, JsonNode args) {
+record Request(String verb, JsonNode args, InputStream body) {
+    Request(String verb, JsonNode args) {
         this(verb, args, InputStream.nullInputStream());
     }
 }

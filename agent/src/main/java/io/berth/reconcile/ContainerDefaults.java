@@ -4,6 +4,7 @@ import io.berth.engine.EngineException;
 import io.berth.model.Mount;
 import io.berth.model.ServiceOptions;
 import io.berth.model.ServiceSpec;
+import io.berth.store.HostFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,13 +30,7 @@ public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging) {
             return resolved;
         }
         ServiceOptions o = resolved.options();
-        ServiceOptions withLogging = new ServiceOptions(o.expose(), o.tmpfs(), o.volumesFrom(), o.networks(),
-                o.networkMode(), o.links(), o.hostname(), o.domainname(), o.workingDir(), o.user(), o.groupAdd(),
-                o.readOnly(), o.labels(), o.memLimit(), o.memReservation(), o.nanoCpus(), o.shmSize(), o.devices(),
-                o.deviceCgroupRules(), o.privileged(), o.capAdd(), o.capDrop(), o.securityOpt(), o.sysctls(),
-                o.ulimits(), o.ipc(), o.pid(), o.tty(), o.stdinOpen(), o.platform(), o.runtime(), o.healthcheck(),
-                o.stopGraceNanos(), o.stopSignal(), o.dependsOn(), logging, o.init(), o.pullPolicy(),
-                o.extraHosts(), o.dns(), o.dnsSearch(), o.gpus());
+        ServiceOptions withLogging = o.withLogging(logging);
         return new ServiceSpec(resolved.name(), resolved.containerName(), resolved.image(), resolved.command(),
                 resolved.entrypoint(), resolved.environment(), resolved.ports(), resolved.mounts(), resolved.restart(),
                 resolved.state(), withLogging);
@@ -61,7 +56,7 @@ public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging) {
             Path real;
             try {
                 // where it leads before anything is created: mkdir through a planted symlink would create on the host
-                real = io.berth.support.DeviceHost.realPath(dir);
+                real = HostFiles.files(root).realPath(dir);
                 if (!real.startsWith(root.toRealPath())) {
                     // a container planted a symlink in its data dir: the engine would follow it out of the root
                     throw new EngineException("the bind path " + m.source() + " of service " + spec.name()

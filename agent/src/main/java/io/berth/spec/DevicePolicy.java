@@ -6,6 +6,7 @@ import io.berth.model.ImageRef;
 import io.berth.model.Mount;
 import io.berth.model.ServiceSpec;
 import io.berth.model.VolumeSpec;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -46,9 +47,9 @@ public record DevicePolicy(boolean privileged, boolean hostNamespaces, boolean d
         return upper.startsWith("CAP_") ? upper.substring(4) : upper;
     }
 
-    /** Checks without a document tree, symlinks or an engine (tests of the plain rules). */
+    /** Checks without a document tree or an engine (validate, tests): the data root is {@code dataRoot}. */
     public List<SpecError> check(DesiredState state) {
-        return check(state, null, PolicyHost.plain("/var/lib/berth/data"));
+        return check(state, null, PolicyHost.lexical(Path.of("/var/lib/berth/data")));
     }
 
     /**
@@ -151,8 +152,8 @@ public record DevicePolicy(boolean privileged, boolean hostNamespaces, boolean d
             Mount m = s.mounts().get(i);
             String at = path + ".volumes[" + i + "]";
             if (m.type() == Mount.Type.BIND) {
-                String source = m.relative() ? HostPath.normalize(host.dataRoot() + "/" + m.source().substring(2))
-                        : m.source();
+                Path source = m.relative() ? host.dataRoot().resolve(m.source().substring(2)).normalize()
+                        : Path.of(m.source());
                 hostPath(m.source(), source, m.relative(), at, host, errors);
             } else if (m.type() == Mount.Type.VOLUME && !m.source().isEmpty()) {
                 VolumeSpec volume = state.volumes().values().stream().filter(v -> v.name().equals(m.source()))
@@ -171,7 +172,7 @@ public record DevicePolicy(boolean privileged, boolean hostNamespaces, boolean d
                 String device = options.get("device");
                 if (device != null && isBind(options.get("o"))) {
                     hostPath("the volume " + m.source() + (external ? " (external)" : "") + " binds " + device,
-                            device, false, at, host, errors);
+                            Path.of(device), false, at, host, errors);
                 } else if (device != null && device.startsWith("/dev/") && !devices) {
                     errors.add(new SpecError(at, "the volume " + m.source() + " mounts the host device " + device
                             + ", which this device's policy refuses (policy.devices=false)"));
@@ -192,27 +193,29 @@ public record DevicePolicy(boolean privileged, boolean hostNamespaces, boolean d
         return false;
     }
 
-    private void hostPath(String what, String source, boolean relative, String at, PolicyHost host,
+    private void hostPath(String what, Path source, boolean relative, String at, PolicyHost host,
                           List<SpecError> errors) {
-        if (!source.startsWith("/")) {
+        if (!source.isAbsolute()) {
             errors.add(new SpecError(at, what + " is not an absolute host path; this device's policy "
                     + "(policy.bindPaths) takes absolute ones under its allowed paths"));
             return;
         }
-        String real = host.realPath(source);
-        if (relative && HostPath.under(real, host.realPath(host.dataRoot())) || allowed(real, host)) {
+        Path real = host.realPath(source);
+        if (relative && real.startsWith(host.realPath(host.dataRoot())) || allowed(real, host)) {
             return;
         }
-        String leads = real.equals(HostPath.normalize(source)) ? "" : " (it leads to " + real + " through a symlink)";
+        String leads = real.equals(source.normalize()) ? "" : " (it leads to " + real + " through a symlink)";
         errors.add(new SpecError(at, "the host path " + what + leads + " is outside what this device's policy "
                 + "allows (policy.bindPaths=" + String.join(",", bindPrefixes) + "): use a path under one of them"
                 + (relative ? "" : " or ./relative")));
     }
 
-    private boolean allowed(String real, PolicyHost host) {
+    private boolean allowed(Path real, PolicyHost host) {
         for (String prefix : bindPrefixes) {
-            if (!prefix.isBlank() && (HostPath.under(real, host.realPath(prefix))
-                    || HostPath.under(real, HostPath.normalize(prefix)))) {
+            if (prefix.isBlank()) {
+                continue;
+            }
+            if (real.startsWith(host.realPath(Path.of(prefix))) || real.startsWith(Path.of(prefix).normalize())) {
                 return true;
             }
         }

@@ -19,7 +19,7 @@ import java.util.List;
  * exponents ({@code 10.0}, {@code 1e2}: canonical {@code 10} and {@code 100}, which the agent
  * would read as other text than the integer written plainly).
  */
-public final class Jcs {
+final class Jcs {
     private Jcs() {}
 
     /** Largest integer every JSON implementation keeps exactly. */

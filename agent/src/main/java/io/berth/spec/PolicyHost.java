@@ -1,49 +1,52 @@
 package io.berth.spec;
 
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
  * What {@link DevicePolicy} must know of the device beyond the document: where host paths
  * really lead (symlinks resolved), the data root of {@code ./relative} binds, and the driver
  * options of volumes that already exist ({@code external} ones), so each is checked by what it
- * resolves to, not by its name. Paths are absolute, normalized text; the device's own
- * implementation ({@code support.DeviceHost}) reads the file system and the engine.
+ * resolves to, not by its name.
  */
 public interface PolicyHost {
 
-    /** The data root of {@code ./relative} binds. */
-    String dataRoot();
-
-    /**
-     * Where a host path leads: the real path of its longest existing prefix, the rest appended.
-     * A symlink planted anywhere along the path is followed, as the engine would.
-     */
-    String realPath(String path);
+    /** The data root of {@code ./relative} binds (absolute, normalized). */
+    Path dataRoot();
 
     /**
      * The driver options of an existing volume ({@code type}, {@code o}, {@code device} of the
      * local driver), empty when it has none or does not exist.
-     *
-     * @throws RuntimeException when it cannot be told (the policy then refuses)
      */
     Map<String, String> volumeOptions(String name);
 
-    /** A host where no path is a symlink and no volume exists yet (validate, tests of pure rules). */
-    static PolicyHost plain(String dataRoot) {
+    /**
+     * Where a host path leads: {@code toRealPath} of its longest existing prefix, the rest
+     * appended. A symlink planted anywhere along the path is followed, as the engine would.
+     * The device's file system answers this ({@code store.HostFiles}); this package reads none.
+     */
+    Path realPath(Path path);
+
+    /**
+     * Without a device (validate on an operator's machine, unit tests of other rules): paths
+     * are taken as written, normalized, and no volume exists yet.
+     */
+    static PolicyHost lexical(Path dataRoot) {
+        Path root = dataRoot.toAbsolutePath().normalize();
         return new PolicyHost() {
             @Override
-            public String dataRoot() {
-                return HostPath.normalize(dataRoot);
-            }
-
-            @Override
-            public String realPath(String path) {
-                return HostPath.normalize(path);
+            public Path dataRoot() {
+                return root;
             }
 
             @Override
             public Map<String, String> volumeOptions(String name) {
                 return Map.of();
+            }
+
+            @Override
+            public Path realPath(Path path) {
+                return path.toAbsolutePath().normalize();
             }
         };
     }

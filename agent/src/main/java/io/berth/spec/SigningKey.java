@@ -1,5 +1,9 @@
 package io.berth.spec;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
@@ -23,23 +27,19 @@ public record SigningKey(String keyId, PrivateKey key) {
         return "SigningKey[" + keyId + ", ***]";
     }
 
-    /**
-     * The key in the text of a key file (the caller reads the file: spec does no I/O).
-     *
-     * @param file what to call the file in messages
-     * @throws IllegalArgumentException saying why the text is not a key made by {@code berth keygen}
-     */
-    public static SigningKey parse(String text, String file) {
+    /** @throws IOException saying why the file is not a key made by {@code berth keygen} */
+    public static SigningKey read(Path file) throws IOException {
+        String text = Files.readString(file, StandardCharsets.US_ASCII);
         Matcher id = KEY_ID.matcher(text);
         Matcher pem = PEM.matcher(text);
         if (!id.find() || !pem.find()) {
-            throw new IllegalArgumentException(file + " is not a key made by berth keygen");
+            throw new IOException(file + " is not a key made by berth keygen");
         }
         try {
             return new SigningKey(id.group(1), KeyFactory.getInstance(Signatures.ALG).generatePrivate(
                     new PKCS8EncodedKeySpec(Base64.getMimeDecoder().decode(pem.group(1)))));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot read the key " + file + ": " + e.getMessage(), e);
+            throw new IOException("cannot read the key " + file + ": " + e.getMessage(), e);
         }
     }
 }

@@ -25,7 +25,7 @@ class DeviceProfilesTest {
             "raspberry-pi-zero-2w", "jetson-orin-nano", "beaglebone-black", "generic-arm64", "generic-armv7",
             "generic-amd64", "generic");
     private static final Set<String> SIZES = Set.of("logs.bufferBytes", "logs.batchBytes", "disk.pullFloor",
-            "disk.stateFloor", "memory");
+            "disk.stateFloor", "memory", "service.memoryHigh", "service.memoryMax");
     private static final Set<String> DURATIONS = Set.of("report.minInterval", "report.heartbeat",
             "reconcile.resyncInterval");
     private static final Set<String> NUMBERS = Set.of("logs.batchLines", "logs.linesPerSecond", "logging.maxFile");
@@ -82,7 +82,7 @@ class DeviceProfilesTest {
                  "volumes": {"root": {"driver_opts": {"type": "none", "o": "bind", "device": "/"}}}}""";
         var state = io.berth.spec.SpecFixtures.desired(attack);
         var errors = policy.check(state, new com.fasterxml.jackson.databind.ObjectMapper().readTree(attack),
-                io.berth.spec.PolicyHost.plain("/var/lib/berth/data"));
+                io.berth.store.HostFiles.files(Path.of("/var/lib/berth/data")));
         if (name.startsWith("generic")) {
             assertEquals(List.of(), errors, name + " is the permissive fallback");
             return;
@@ -121,7 +121,13 @@ class DeviceProfilesTest {
         assertTrue(heapMiB * 16 <= p.bytes("memory") >> 20, name + ": heap is at most 1/16 of the board's RAM");
         assertTrue(flags.contains("-XX:+UseSerialGC") && flags.contains("-XX:MaxMetaspaceSize="), name);
         assertTrue(flags.contains("-XX:-UsePerfData"), name + ": no hsperfdata file, so no flash writes when idle");
+        assertTrue(List.of(flags.split("\\s+")).contains("-XX:+ExitOnOutOfMemoryError"),
+                name + ": an OutOfMemoryError in any thread ends the agent, and systemd starts it again");
         assertTrue(p.bytes("logs.bufferBytes") <= p.bytes("memory") / 256, name + ": the log buffer is small");
+        long high = p.bytes("service.memoryHigh") >> 20;
+        assertTrue(high >= heapMiB + 64 && high < p.bytes("service.memoryMax") >> 20,
+                name + ": the unit's MemoryHigh leaves the JVM 64 MiB beyond its heap and stays under MemoryMax");
+        assertTrue(p.setting("service.memoryMax").matches("\\d+MiB"), name + ": the package's postinst reads MiB");
     }
 
     @Test

@@ -1,6 +1,5 @@
-package io.berth.support;
+package io.berth.store;
 
-import io.berth.spec.HostPath;
 import io.berth.spec.PolicyHost;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,25 +8,32 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Function;
 
-/** The device as the policy sees it: its file system (symlinks followed) and its engine's volumes. */
-public final class DeviceHost implements PolicyHost {
-    private static final int MAX_LINKS = 40;
-    private final String dataRoot;
+/**
+ * The device's side of {@link PolicyHost}: where host paths really lead on this file system
+ * (symlinks resolved), and the driver options of the engine's existing volumes.
+ */
+public final class HostFiles implements PolicyHost {
+
+    private final Path dataRoot;
     private final Function<String, Map<String, String>> volumeOptions;
 
-    /** @param volumeOptions the driver options of an existing volume; may throw when the engine cannot tell */
-    public DeviceHost(Path dataRoot, Function<String, Map<String, String>> volumeOptions) {
-        this.dataRoot = HostPath.normalize(dataRoot.toAbsolutePath().toString());
+    private HostFiles(Path dataRoot, Function<String, Map<String, String>> volumeOptions) {
+        this.dataRoot = dataRoot.toAbsolutePath().normalize();
         this.volumeOptions = volumeOptions;
     }
 
-    /** The file system only: no volume exists (checks before an engine is reachable, tests). */
-    public static DeviceHost files(Path dataRoot) {
-        return new DeviceHost(dataRoot, name -> Map.of());
+    /** The device itself: its file system and its engine's volumes. */
+    public static PolicyHost of(Path dataRoot, Function<String, Map<String, String>> volumeOptions) {
+        return new HostFiles(dataRoot, volumeOptions);
+    }
+
+    /** This file system, with no engine: no volume exists yet. */
+    public static PolicyHost files(Path dataRoot) {
+        return of(dataRoot, name -> Map.of());
     }
 
     @Override
-    public String dataRoot() {
+    public Path dataRoot() {
         return dataRoot;
     }
 
@@ -38,12 +44,7 @@ public final class DeviceHost implements PolicyHost {
     }
 
     @Override
-    public String realPath(String path) {
-        return realPath(Path.of(HostPath.normalize(path))).toString();
-    }
-
-    /** {@code toRealPath} of the longest existing prefix, the rest appended; dangling links followed too. */
-    public static Path realPath(Path path) {
+    public Path realPath(Path path) {
         return resolve(path.toAbsolutePath().normalize(), 0);
     }
 
@@ -60,9 +61,9 @@ public final class DeviceHost implements PolicyHost {
             // what follows the existing prefix does not exist: no symlink in it
             return existing.toRealPath().resolve(rest).normalize();
         } catch (IOException e) {
-            // a dangling symlink: where it points to, followed on
+            // a dangling symlink: where it points to, read without following further
             try {
-                if (Files.isSymbolicLink(existing) && depth < MAX_LINKS) {
+                if (Files.isSymbolicLink(existing) && depth <= 40) {
                     Path target = existing.getParent().resolve(Files.readSymbolicLink(existing)).normalize();
                     return resolve(target.resolve(rest).normalize(), depth + 1);
                 }
