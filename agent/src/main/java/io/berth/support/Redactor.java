@@ -93,11 +93,12 @@ public final class Redactor {
      */
     public static java.util.List<String> documentSecrets(JsonNode document) {
         java.util.List<String> values = new java.util.ArrayList<>();
+        java.util.List<String> secrets = new java.util.ArrayList<>();
         if (document == null) {
             return values;
         }
-        document.path("registries").forEach(r -> values.add(r.path("password").asText(null)));
-        document.path("secrets").forEach(s -> values.add(s.path("content").asText(null)));
+        document.path("registries").forEach(r -> secrets.add(r.path("password").asText(null)));
+        document.path("secrets").forEach(s -> secrets.add(s.path("content").asText(null)));
         for (JsonNode service : document.path("services")) {
             JsonNode environment = service.path("environment");
             if (environment.isObject()) {
@@ -109,16 +110,26 @@ public final class Redactor {
                 }
             }
         }
+        // an environment value is scrubbed as text only when it cannot be an ordinary word or number
         values.removeIf(v -> v == null || v.length() < 6 || v.matches("-?[0-9.]+|true|false|yes|no"));
+        secrets.removeIf(v -> v == null || v.isBlank());
+        values.addAll(0, secrets);
         return values;
     }
 
-    /** A redacted copy of {@code node}; null stays null. */
+    /** A redacted copy of {@code node}; null stays null. A document's {@code secrets.*.content} goes too. */
     public static JsonNode redact(JsonNode node) {
         if (node == null) {
             return null;
         }
         JsonNode copy = node.deepCopy();
+        if (copy.path("secrets") instanceof ObjectNode secrets) {
+            secrets.forEach(s -> {
+                if (s instanceof ObjectNode secret && secret.has("content")) {
+                    secret.put("content", MASK);
+                }
+            });
+        }
         walk(copy);
         return copy;
     }
