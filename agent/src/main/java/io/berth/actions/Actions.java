@@ -304,8 +304,18 @@ public final class Actions {
         }
     }
 
-    /** The agent's side of a support bundle: settings, the stored document and the report, all redacted. */
+    /** The agent's side of a support bundle, for a caller that is not root. */
     public ObjectNode support() {
+        return support(false);
+    }
+
+    /**
+     * The agent's side of a support bundle: settings, the stored document and the report, all
+     * redacted. {@code root}: the caller runs as root (who may read desired.json anyway) and gets
+     * the secret values to scrub from what only text search can clean (container logs); the
+     * berth group's members, who may ask for a bundle without root, never get them.
+     */
+    public ObjectNode support(boolean root) {
         ObjectNode result = JSON.createObjectNode();
         result.set("agent", agentFacts.deepCopy());
         result.set("status", status());
@@ -313,8 +323,9 @@ public final class Actions {
             byte[] desired = store.loadDesired().orElse(null);
             JsonNode tree = desired == null ? null : JSON.readTree(desired);
             result.set("desired", Redactor.redactDocument(tree));
-            // for the CLI to scrub from inspects and logs, when its user cannot read desired.json; it never writes them
-            result.set("scrub", JSON.valueToTree(Redactor.documentSecrets(tree)));
+            if (root) { // for the CLI to scrub from logs (it never writes them), when it cannot read desired.json itself
+                result.set("scrub", JSON.valueToTree(Redactor.documentSecrets(tree)));
+            }
             result.put("source", store.loadSource().orElse(null));
         } catch (IOException e) {
             result.put("desiredError", "cannot read the stored document: " + e.getMessage());
