@@ -60,7 +60,16 @@ final class StepRunner implements AutoCloseable {
             return new Result(step, executor.execute(step), null);
         } catch (EngineException e) {
             return new Result(step, null, e);
+        } catch (RuntimeException e) {
+            // A bug or an adapter surprise must not lose the batch's other outcomes: this step
+            // fails retryably (with backoff), the others are recorded as usual.
+            return new Result(step, null, EngineException.retryable(
+                    describe(step) + " failed unexpectedly (" + e + "); it will be retried with backoff", e));
         }
+    }
+
+    private static String describe(Step step) {
+        return step.getClass().getSimpleName();
     }
 
     @Override

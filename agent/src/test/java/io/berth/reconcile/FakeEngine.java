@@ -52,6 +52,8 @@ public final class FakeEngine implements Engine {
     public volatile Runnable duringPull = () -> { };
     /** Calls ({@code pull img:1}) that fail once, retryably (a registry away, say). */
     public final Set<String> failOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Calls that throw an unexpected RuntimeException (a bug in an adapter, say). */
+    public final Set<String> throwUnexpected = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** While set, every call fails as an engine away would. */
     public volatile boolean down;
     private int ids;
@@ -65,6 +67,9 @@ public final class FakeEngine implements Engine {
             throw EngineException.retryable(call + " failed: cannot reach the engine (fake: down)", null);
         }
         calls.add(call);
+        if (throwUnexpected.contains(call)) {
+            throw new IllegalStateException(call + ": unexpected (fake)");
+        }
         if (failOnce.remove(call)) {
             throw EngineException.retryable(call + " failed: the registry is away (fake)", null);
         }
