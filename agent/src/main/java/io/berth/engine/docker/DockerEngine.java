@@ -386,7 +386,7 @@ public final class DockerEngine implements Engine {
 
     @Override
     public void createNetwork(NetworkSpec network, Map<String, String> labels) throws EngineException {
-        call("create network " + network.name(), Op.CREATE, () -> {
+        call("create network " + network.name(), Op.CREATE_NETWORK, () -> {
             Map<String, String> all = new HashMap<>(network.labels());
             all.putAll(labels);
             var cmd = client.createNetworkCmd().withName(network.name()).withLabels(all)
@@ -601,8 +601,10 @@ public final class DockerEngine implements Engine {
     enum Op {
         /** a pull: a 404 is an image or tag that does not exist */
         PULL,
-        /** creating a container, volume or network: a 400 is a spec the engine refuses */
+        /** creating a container or volume: a 400 is a spec the engine refuses */
         CREATE,
+        /** creating a network: as CREATE, but a 403 (a pool overlapping another network's) clears */
+        CREATE_NETWORK,
         /** anything else: a 404 is something replaced meanwhile */
         OTHER
     }
@@ -612,14 +614,20 @@ public final class DockerEngine implements Engine {
      * message is shown, never matched.
      *
      * <pre>
-     * failure                                  PULL        CREATE      OTHER
-     * 400 Bad Request                          terminal    terminal    retryable
-     * 401 Unauthorized, 403 Forbidden          terminal    terminal    terminal
-     * 404 Not Found                            terminal    retryable   retryable
-     * 409 Conflict, 5xx, other statuses        retryable   retryable   retryable
-     * an error inside a stream (no status)     retryable   retryable   retryable
-     * no answer at all (transport)             retryable   retryable   retryable
+     * failure                                  PULL        CREATE      CREATE_NETWORK  OTHER
+     * 400 Bad Request                          terminal    terminal    terminal        retryable
+     * 401 Unauthorized                         terminal    terminal    terminal        terminal
+     * 403 Forbidden                            terminal    terminal    retryable       terminal
+     * 404 Not Found                            terminal    retryable   retryable       retryable
+     * 409 Conflict, 5xx, other statuses        retryable   retryable   retryable       retryable
+     * an error inside a stream (no status)     retryable   retryable   retryable       retryable
+     * no answer at all (transport)             retryable   retryable   retryable       retryable
      * </pre>
+     *
+     * dockerd 20.10 answers a network create whose subnet overlaps another network's with 403
+     * ("Pool overlaps with other one on this address space") and one with no free default pool
+     * left ("could not find an available, non-overlapping IPv4 address pool") with 500: both
+     * clear when another network is removed, so both are retried with backoff.
      *
      * A registry that refuses credentials answers a pull with 500 (dockerd 20.10), like a
      * registry that is away: both are retried with backoff, never given up on.
@@ -627,7 +635,8 @@ public final class DockerEngine implements Engine {
     static boolean terminal(Op op, RuntimeException e) {
         int status = e instanceof DockerException d ? d.getHttpStatus() : 0;
         return switch (status) {
-            case 401, 403 -> true;
+            case 401 -> true;
+            case 403 -> op != Op.CREATE_NETWORK;
             case 400 -> op != Op.OTHER;
             case 404 -> op == Op.PULL;
             default -> false;
