@@ -25,11 +25,18 @@ final class Dependencies {
      * A dependency marked {@code required: false} that is not in the document is ignored.
      */
     static String unmet(ServiceSpec spec, DesiredState desired, ObservedState observed) {
+        Map<String, String> all = unmetAll(spec, desired, observed);
+        return all.isEmpty() ? null : all.values().iterator().next();
+    }
+
+    /** Every {@code depends_on} entry not met yet, in the document's order: name to what it waits for. */
+    static Map<String, String> unmetAll(ServiceSpec spec, DesiredState desired, ObservedState observed) {
+        Map<String, String> unmet = new java.util.LinkedHashMap<>();
         for (Map.Entry<String, ServiceOptions.Dependency> entry : spec.options().dependsOn().entrySet()) {
             ServiceSpec dependency = desired.services().get(entry.getKey());
             if (dependency == null) {
                 if (entry.getValue().required()) {
-                    return entry.getKey() + " (not in the document)";
+                    unmet.put(entry.getKey(), entry.getKey() + " (not in the document)");
                 }
                 continue;
             }
@@ -45,10 +52,10 @@ final class Dependencies {
                 default -> c.isRunning();
             };
             if (!met) {
-                return entry.getKey() + " (" + condition + ")";
+                unmet.put(entry.getKey(), entry.getKey() + " (" + condition + ")");
             }
         }
-        return null;
+        return unmet;
     }
 
     /** The containers a service's container must find at creation: shared network, volumes_from, links. */

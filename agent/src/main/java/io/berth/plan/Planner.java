@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -208,6 +209,11 @@ public final class Planner {
     /** Whether a service waits for a {@code depends_on} condition to start. */
     public static boolean waitsForDependency(ServiceSpec spec, DesiredState desired, ObservedState observed) {
         return Dependencies.unmet(spec, desired, observed) != null;
+    }
+
+    /** The services named in a service's {@code depends_on} whose condition does not hold yet. */
+    public static Set<String> unmetDependencies(ServiceSpec spec, DesiredState desired, ObservedState observed) {
+        return Dependencies.unmetAll(spec, desired, observed).keySet();
     }
 
     /** The service's stop_grace_period, else the default: the engine's stop call overrides the container's own. */

@@ -109,7 +109,8 @@ public record Rollout(DesiredState desired, DesiredState lastGood, Rollback roll
      * After an observation: notes which containers are as desired since when, and rolls the
      * accepted revision back when a service on trial hit a terminal error or is not good within
      * its health timeout (timed from the first step that changed its container, or from now for a
-     * service that waits for a dependency, or whose replacement this process did not make).
+     * service that waits for a dependency on trial or being created, or whose replacement this
+     * process did not make).
      */
     public Verdict observed(ObservedState observed, Map<FailureKey, Failure> failures, Instant now) {
         Rollout next = withGoodSince(observed, now);
@@ -129,7 +130,7 @@ public record Rollout(DesiredState desired, DesiredState lastGood, Rollback roll
             Instant started = trials.get(service);
             Duration timeout = desired.update().healthTimeoutFor(spec);
             ObservedContainer c = observed.containerOf(spec);
-            if (started != null ? Planner.waitsForDependency(spec, desired, observed)
+            if (started != null ? waitsForDependencyInMotion(spec, observed)
                     : c != null && spec.hash().equals(c.specHash())) {
                 started = now;
                 trials.put(service, now);
@@ -144,6 +145,26 @@ public record Rollout(DesiredState desired, DesiredState lastGood, Rollback roll
             }
         }
         return new Continue(next.withTrials(trials), wake);
+    }
+
+    /**
+     * Whether a service's trial pauses: it waits for a dependency that is itself on trial or not
+     * created yet (its own trial or creation times it). A dependency that is settled but does not
+     * meet the condition (unhealthy, say) does not pause it: the trial keeps timing and rolls back.
+     */
+    private boolean waitsForDependencyInMotion(ServiceSpec spec, ObservedState observed) {
+        Map<String, ServiceSpec> trial = onTrial();
+        for (String name : Planner.unmetDependencies(spec, desired, observed)) {
+            ServiceSpec dependency = desired.services().get(name);
+            if (dependency == null) {
+                continue;
+            }
+            ObservedContainer c = observed.containerOf(dependency);
+            if (trial.containsKey(name) || c == null || !dependency.hash().equals(c.specHash())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Rollout withGoodSince(ObservedState observed, Instant now) {

@@ -229,6 +229,31 @@ class ReconcilerTest {
     }
 
     @Test
+    void aReplacementWaitingForASettledDependencyThatNeverHoldsIsRolledBack() throws Exception {
+        start();
+        String body = """
+                "services": {"db": {"image": "img:1",
+                    "healthcheck": {"test": ["CMD", "true"], "interval": "1s"}},
+                  "app": {"image": "img:1", "command": ["app", "%s"],
+                    "depends_on": {"db": {"condition": "service_healthy"}}}},
+                "update": {"healthTimeout": "30s"}""";
+        onLoop(() -> reconciler.restore(doc(1, body.formatted("1")), null, null));
+        engine.setHealth("db", Health.HEALTHY);
+        after(Duration.ofSeconds(6));
+        assertEquals(List.of("converged 1"), history);
+
+        // db is not part of the update and turns unhealthy: the new app waits for a condition
+        // that never holds; its trial must keep timing, not restart on every pass
+        engine.setHealth("db", Health.UNHEALTHY);
+        onLoop(() -> reconciler.setDesired(doc(2, body.formatted("2"))));
+        after(Duration.ofSeconds(20));
+        assertEquals(List.of(), events("rollback"), "not before its health timeout");
+        after(Duration.ofSeconds(11));
+        assertEquals(1, events("rollback").size(), events.toString());
+        assertEquals(List.of("converged 1", "rolled back 2"), history);
+    }
+
+    @Test
     void killThenDownloadDoesNotCountThePullAgainstTheHealthTimeout() throws Exception {
         runningRevision1();
         // the old container stops first; the pull then takes longer than the whole health timeout
