@@ -66,4 +66,45 @@ class AnonymousVolumesIT extends WithTestDevice {
             DockerCli.run("rmi", image);
         }
     }
+
+    @Test
+    void aNamedVolumeIsNeverInheritedAndAFailedCreateLeavesNoVolumeBehind() throws Exception {
+        String db = device.container("db");
+        String named = "berth-it-named-" + device.id;
+        try {
+            TestBroker broker = device.broker();
+            device.startAgent();
+            // revision 1 mounts a named volume at /data and writes into it
+            broker.publishDesired("""
+                    {"revision": 1, "volumes": {"%s": {}}, "services": {"%s": {"image": "%s",
+                      "volumes": ["%s:/data"], "command": ["sh", "-c", "echo named > /data/file; sleep 3600"]}}}"""
+                    .formatted(named, db, ReconcileIT.IMAGE_V1, named));
+            broker.awaitReported("revision 1", r -> TestBroker.converged(r, 1), Duration.ofSeconds(60));
+            assertEquals(named, DockerCli.inspect(db, "{{range .Mounts}}{{.Name}}{{end}}").trim());
+
+            // revision 2 makes /data anonymous: a fresh volume, not the named one
+            String anonymous = """
+                    {"revision": %d, "volumes": {"%s": {}}, "services": {"%s": {"image": "%s",
+                      "volumes": [%s], "command": ["sh", "-c", "sleep 3601"]%s}}}""";
+            broker.publishDesired(anonymous.formatted(2, named, db, ReconcileIT.IMAGE_V1, "\"/data\"", ""));
+            broker.awaitReported("revision 2", r -> TestBroker.converged(r, 2), Duration.ofSeconds(90));
+            String mounted = DockerCli.inspect(db, "{{range .Mounts}}{{.Name}}{{end}}").trim();
+            assertNotEquals(named, mounted, "the named volume is not taken for an anonymous one");
+            assertEquals("", DockerCli.ok("exec", db, "ls", "/data").trim(), "a fresh, empty volume");
+
+            // revision 3 adds an anonymous /extra and asks for more cpus than the host has: the
+            // engine refuses the create (terminal, rolled back); the volume made for it is removed
+            broker.publishDesired(anonymous.formatted(3, named, db, ReconcileIT.IMAGE_V1, "\"/data\", \"/extra\"",
+                    ", \"cpus\": 512"));
+            broker.awaitReported("rolled back", r -> "rolled-back".equals(r.path("phase").asText()),
+                    Duration.ofSeconds(90));
+            assertEquals("", DockerCli.ok("volume", "ls", "-q", "--filter", "label=berth.device=" + device.id,
+                    "--filter", "label=berth.anonymous=/extra").trim(), "no volume left from the failed create");
+            assertEquals(mounted, DockerCli.inspect(db, "{{range .Mounts}}{{.Name}}{{end}}").trim());
+        } finally {
+            device.stopAgent();
+            DockerCli.removeContainer(db);
+            DockerCli.removeVolume(named);
+        }
+    }
 }

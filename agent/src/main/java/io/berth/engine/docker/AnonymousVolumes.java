@@ -28,4 +28,9 @@ final class AnonymousVolumes {
         imageVolumes.stream().filter(p -> !explicit.contains(p)).forEach(paths::add);
         return paths;
     }
+
+    /** Whether a volume name is one the engine made up for an unnamed volume: 64 hex digits. */
+    static boolean engineNamed(String name) {
+        return name.length() == 64 && name.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+    }
 }

@@ -331,45 +331,77 @@ public final class DockerEngine implements Engine {
     public String createContainer(ServiceSpec spec, Map<String, String> inheritedVolumes, Map<String, String> labels)
             throws EngineException {
         return call("create container " + spec.containerName() + " for service " + spec.name(), Op.CREATE, () -> {
-            ContainerSettings settings = ContainerSettings.of(spec, labels, anonymousVolumes(spec, inheritedVolumes));
-            CreateContainerCmd cmd = client.createContainerCmd(spec.image());
-            settings.applyTo(cmd);
-            String id = cmd.exec().getId();
+            List<String> made = new ArrayList<>();
             try {
-                // API 1.41 attaches one network at create; the others before the first start
-                for (var extra : settings.extraNetworks().entrySet()) {
-                    client.connectToNetworkCmd().withContainerId(id).withNetworkId(extra.getKey())
-                            .withContainerNetwork(extra.getValue()).exec();
+                ContainerSettings settings = ContainerSettings.of(spec, labels, anonymousVolumes(spec, inheritedVolumes, made));
+                CreateContainerCmd cmd = client.createContainerCmd(spec.image());
+                settings.applyTo(cmd);
+                String id = cmd.exec().getId();
+                try {
+                    // API 1.41 attaches one network at create; the others before the first start
+                    for (var extra : settings.extraNetworks().entrySet()) {
+                        client.connectToNetworkCmd().withContainerId(id).withNetworkId(extra.getKey())
+                                .withContainerNetwork(extra.getValue()).exec();
+                    }
+                } catch (RuntimeException e) {
+                    client.removeContainerCmd(id).withForce(true).exec();
+                    throw e;
                 }
+                return id;
             } catch (RuntimeException e) {
-                client.removeContainerCmd(id).withForce(true).exec();
+                // the anonymous volumes made for this attempt would otherwise leak on every retry
+                for (String volume : made) {
+                    try {
+                        client.removeVolumeCmd(volume).exec();
+                    } catch (RuntimeException left) {
+                        e.addSuppressed(left);
+                    }
+                }
                 throw e;
             }
-            return id;
         });
     }
 
     /**
-     * The volume for each anonymous mount of the container: the predecessor's where it had one
-     * at that path, else a new volume labelled as this service's (so it is reported as an orphan
-     * once nothing uses it, never lost track of or removed silently).
+     * The volume for each anonymous mount of the container: the predecessor's where it had an
+     * anonymous one at that path (labelled {@link Labels#ANONYMOUS}, or one the engine made
+     * without a name; never a named volume the previous revision mounted there), else a new
+     * volume labelled as this service's (so it is reported as an orphan once nothing uses it,
+     * never lost track of or removed silently), noted in {@code made}.
      */
-    private Map<String, String> anonymousVolumes(ServiceSpec spec, Map<String, String> inherited) {
+    private Map<String, String> anonymousVolumes(ServiceSpec spec, Map<String, String> inherited, List<String> made) {
         var config = client.inspectImageCmd(spec.image()).exec().getConfig();
         Set<String> imageVolumes = config == null || config.getVolumes() == null ? Set.of()
                 : config.getVolumes().keySet();
         Map<String, String> volumes = new LinkedHashMap<>();
         for (String path : AnonymousVolumes.paths(spec, imageVolumes)) {
             String name = inherited.get(path);
+            if (name != null && !anonymous(name)) {
+                name = null;
+            }
             if (name == null) {
                 Map<String, String> labels = new HashMap<>(ownership);
                 labels.put(Labels.SERVICE, spec.name());
                 labels.put(Labels.ANONYMOUS, path);
                 name = client.createVolumeCmd().withLabels(labels).exec().getName();
+                made.add(name);
             }
             volumes.put(path, name);
         }
         return volumes;
+    }
+
+    /** Whether a mounted volume is an anonymous one: Berth's label, or a name the engine chose. */
+    private boolean anonymous(String name) {
+        if (AnonymousVolumes.engineNamed(name)) {
+            return true;
+        }
+        try {
+            Map<String, String> labels = client.inspectVolumeCmd(name).exec().getLabels();
+            return labels != null && labels.containsKey(Labels.ANONYMOUS);
+        } catch (NotFoundException gone) {
+            return false;
+        }
     }
 
     @Override
