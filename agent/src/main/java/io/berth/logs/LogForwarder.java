@@ -40,7 +40,12 @@ import org.tinylog.Logger;
  * Every line is either published or counted: the buffer drops its oldest when full, the
  * device-wide rate limit drops what exceeds it, and the next batch of the service carries the
  * count in {@code dropped}. Positions (the last line published per container) survive a
- * restart in the state dir, so following resumes without duplicates or gaps.
+ * restart in the state dir, so following resumes where it stopped. A line stamped no later
+ * than the container's last one is a duplicate (json-file keeps time order; dockerd 20.10's
+ * follower re-reads part of a file as it rotates) and is counted in {@link Stats#duplicates},
+ * never forwarded twice. Positions are saved every 30 s and at close: after a crash (an OOM
+ * kill, power loss) up to the last 30 s of lines are sent again. Lines that rotate out of the
+ * engine's files before they are read are lost without a count (raise {@code max-file}).
  */
 public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
 
@@ -50,7 +55,8 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     }
 
     /** Counters since start, for status and benchmarks. */
-    public record Stats(long received, long published, long dropped, long buffered, int following) {}
+    public record Stats(long received, long published, long dropped, long buffered, int following,
+                        long duplicates) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String POSITIONS = "log-positions.json";
@@ -95,9 +101,11 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     /** The last publish failed: only the once-a-second retry publishes until one succeeds. */
     private boolean brokerAway;
     private final Map<String, Long> droppedByService = new TreeMap<>();
+    /**
+     * Per container: the time of the last line taken (or where its stream resumed); a line not
+     * after it is one seen already (json-file is in time order) and is counted, not forwarded.
+     */
     private final Map<String, Instant> received = new HashMap<>();
-    /** Per followed container: lines at or before this were forwarded already (the stream resumed there). */
-    private final Map<String, Instant> resumeAfter = new HashMap<>();
     private final Map<String, Instant> published = new HashMap<>();
     private final Set<String> followed = new HashSet<>();
     private final Set<String> refused = new HashSet<>();
@@ -111,6 +119,7 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     private long statReceived;
     private long statPublished;
     private long statDropped;
+    private long statDuplicates;
 
     public LogForwarder(LogSettings limits, Publisher publisher, Clock clock, ScheduledExecutorService timer,
                         Path stateDir) {
@@ -156,7 +165,7 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
                         // from the very start: the engine stamps the first lines before the container's StartedAt
                         since = Instant.EPOCH;
                     } else {
-                        resumeAfter.put(c.id(), since);
+                        received.put(c.id(), since);
                     }
                     Instant from = since;
                     String service = c.service();
@@ -165,7 +174,6 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
             }
             positionsDirty |= published.keySet().retainAll(present);
             received.keySet().retainAll(present);
-            resumeAfter.keySet().retainAll(present);
             refused.retainAll(present);
         }
         follow.forEach(Runnable::run);
@@ -175,12 +183,12 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     public void line(String containerId, String service, Instant time, String stream, String line) {
         boolean flushNow;
         synchronized (this) {
-            Instant resumedAt = resumeAfter.get(containerId);
-            if (resumedAt != null) {
-                if (!time.isAfter(resumedAt)) {
-                    return; // forwarded already: the stream resumed from the last position
-                }
-                resumeAfter.remove(containerId);
+            Instant last = received.get(containerId);
+            if (last != null && !time.isAfter(last)) {
+                // seen already: a resumed stream, or dockerd 20.10's json-file follower re-reading
+                // part of a rotated file
+                statDuplicates++;
+                return;
             }
             received.put(containerId, time);
             statReceived++;
@@ -338,7 +346,8 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     }
 
     public synchronized Stats stats() {
-        return new Stats(statReceived, statPublished, statDropped, buffer.size(), streams == null ? 0 : streams.following());
+        return new Stats(statReceived, statPublished, statDropped, buffer.size(),
+                streams == null ? 0 : streams.following(), statDuplicates);
     }
 
     private void loadPositions() {

@@ -161,4 +161,29 @@ class LogForwarderTest {
         }
         assertEquals(5, received.dropped.get(), "the five dropped lines are counted in a published batch");
     }
+
+    @Test
+    void aReplayedSegmentIsDroppedAndCountedNotForwardedTwice() {
+        List<String> forwarded = new ArrayList<>();
+        LogForwarder forwarder = new LogForwarder(limits(1024 * 1024), (service, batch) -> {
+            try {
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(batch).path("lines")
+                        .forEach(l -> forwarded.add(l.path("line").asText()));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return true;
+        }, Clock.systemUTC(), timer, stateDir);
+        feed(forwarder, 0, 100);
+        // json-file's follower re-reads part of a rotated file: lines 60..99 come again, then new ones
+        feed(forwarder, 60, 150);
+        forwarder.flush();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            expected.add("line " + i);
+        }
+        assertEquals(expected, forwarded, "each line once, in order");
+        assertEquals(40, forwarder.stats().duplicates(), "the replayed lines are counted");
+        assertEquals(150, forwarder.stats().received());
+    }
 }
