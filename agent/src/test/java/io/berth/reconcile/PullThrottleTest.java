@@ -4,38 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
+import io.berth.support.FakeClock;
 import org.junit.jupiter.api.Test;
 
 /** At most one pull-progress event per image per second (§5), on a fake clock. */
 class PullThrottleTest {
-
-    /** A clock that moves only when told. */
-    static final class FakeClock extends Clock {
-        private Instant now = Instant.parse("2026-11-23T10:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    }
 
     private final FakeClock clock = new FakeClock();
     private final PullThrottle throttle = new PullThrottle(clock, Duration.ofSeconds(1));
@@ -92,5 +66,13 @@ class PullThrottleTest {
         clock.advance(Duration.ofSeconds(2));
         throttle.tryAcquire("c:1");
         assertEquals(1, throttle.remembered());
+    }
+
+    @Test
+    void aWallClockSetBackDoesNotSilenceProgress() {
+        assertTrue(throttle.tryAcquire("a:1"));
+        clock.jumpWall(Duration.ofHours(-3)); // NTP steps the clock of a board without RTC
+        clock.advance(Duration.ofSeconds(1));
+        assertTrue(throttle.tryAcquire("a:1"), "a second later, whatever the wall clock says");
     }
 }
