@@ -30,6 +30,7 @@ import org.tinylog.Logger;
  */
 final class DesiredIntake implements DocumentIntake, RevisionHistory {
     private static final ObjectMapper JSON = new ObjectMapper();
+    static final int MAX_ERRORS = 100;
     private final StateStore store;
     private final Reconciler reconciler;
     private final StatusReporter reporter;
@@ -233,11 +234,27 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         return refused;
     }
 
-    private ApplyResult reject(Long revision, String reason, List<SpecError> errors, String source) {
+    private ApplyResult reject(Long revision, String reason, List<SpecError> all, String source) {
+        List<SpecError> errors = capped(all);
         Logger.warn("rejected a desired document from {}{}: {}", source,
                 revision == null ? "" : " (revision " + revision + ")", reason);
         errors.forEach(e -> Logger.warn("  {}", e));
         reconciler.reject(revision, reason, errors);
         return ApplyResult.rejected(revision, reason, errors);
+    }
+
+    /**
+     * The errors a rejection carries into the log, the report, the event and the answer: a document
+     * of a megabyte can hold tens of thousands of bad keys, and their report would not fit in a
+     * small board's heap. The first {@link #MAX_ERRORS} are kept, and one more says how many are not.
+     */
+    static List<SpecError> capped(List<SpecError> errors) {
+        if (errors.size() <= MAX_ERRORS) {
+            return errors;
+        }
+        List<SpecError> kept = new ArrayList<>(errors.subList(0, MAX_ERRORS));
+        kept.add(new SpecError("", "and " + (errors.size() - MAX_ERRORS) + " more errors, not listed; fix the ones "
+                + "above and validate the document again (berth validate FILE lists them all)"));
+        return kept;
     }
 }
