@@ -26,7 +26,8 @@ import org.tinylog.Logger;
 /**
  * Remote commands (PROTOCOL.md §7): {@code {p}/{d}/cmd/{verb}} with a JSON body, answered with
  * {@code {"ok":…,"result":…,"error":…}}. Unknown verbs and malformed bodies get {@code ok:false}
- * with the reason.
+ * with the reason. Where the device trusts signing keys, the verbs that change it ({@code restart},
+ * {@code reconcile}) run only when signed by one of them for this device; read-only ones stay open.
  */
 final class RemoteCommands implements MqttLink.CommandHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,7 +49,12 @@ final class RemoteCommands implements MqttLink.CommandHandler {
         }
     }
 
+    /** The verbs that change the device: signed where the device has trusted keys. */
+    static final java.util.Set<String> MUTATING = java.util.Set.of("restart", "reconcile");
+
     private final Map<String, Verb> verbs = new TreeMap<>();
+    private final Map<String, java.security.PublicKey> trustedKeys;
+    private final String deviceId;
     /** Commands may wait (a restart, a log read): one thread of their own, never Paho's, a short queue. */
     private final ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(16), r -> {
@@ -58,12 +64,19 @@ final class RemoteCommands implements MqttLink.CommandHandler {
             });
 
     RemoteCommands() {
+        this(Map.of(), "");
+    }
+
+    /** @param trustedKeys where not empty, mutating verbs must be signed by one of them for {@code deviceId} */
+    RemoteCommands(Map<String, java.security.PublicKey> trustedKeys, String deviceId) {
+        this.trustedKeys = Map.copyOf(trustedKeys);
+        this.deviceId = deviceId;
         worker.allowCoreThreadTimeOut(true);
     }
 
     /** The MQTT commands of PROTOCOL.md §7, on the same actions as the control socket. */
-    static RemoteCommands on(Actions actions) {
-        return new RemoteCommands()
+    static RemoteCommands on(Actions actions, Map<String, java.security.PublicKey> trustedKeys, String deviceId) {
+        return new RemoteCommands(trustedKeys, deviceId)
                 .register("reconcile", body -> {
                     actions.reconcile();
                     return JSON.createObjectNode().put("requested", true);
@@ -168,6 +181,13 @@ final class RemoteCommands implements MqttLink.CommandHandler {
                 throw new CommandFailed("unknown command '" + name + "': use one of " + String.join(", ", verbs.keySet()));
             }
             JsonNode request = parse(body);
+            if (MUTATING.contains(name)) {
+                var refused = io.berth.spec.Signatures.verifyCommand(request, trustedKeys, deviceId);
+                if (!refused.isEmpty()) {
+                    throw new CommandFailed("refused: '" + name + "' changes this device, which takes it only signed "
+                            + "by a trusted key for this device (berth cmd --sign-key FILE): " + refused.get(0));
+                }
+            }
             JsonNode result = verb.run(request);
             answer.put("ok", true);
             answer.set("result", result);

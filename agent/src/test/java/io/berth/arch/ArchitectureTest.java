@@ -80,19 +80,23 @@ class ArchitectureTest {
     @Test
     void modelSpecAndPlanDoNoIoAndKnowNoAdapters() {
         // spec/DocumentReader.java reads files by design (java.nio.file.Files/Path for 'berth validate FILE'
-        // and the config file); it is the one file of these packages allowed to, and is excluded by name.
+        // and the config file), and spec/SigningKey.java reads an operator's key file; they are the files of
+        // these packages allowed to, excluded by name.
+        // java.nio.file.Path itself is a value (a host path in a policy rule); what reads the file system is not.
         assertNoReferences("io.berth.model, .spec and .plan are pure: no files, no network, no engine, link, "
                         + "reconcile or logging",
                 s -> (s.inPackage("model") || s.inPackage("spec") || s.inPackage("plan"))
-                        && !s.path.equals("io/berth/spec/DocumentReader.java"),
-                Set.of("java.io.File", "java.nio.file", "java.net", "io.berth.engine", "io.berth.link",
-                        "io.berth.reconcile", "org.tinylog"));
+                        && !s.path.equals("io/berth/spec/DocumentReader.java")
+                        && !s.path.equals("io/berth/spec/SigningKey.java"),
+                Set.of("java.io.File", "java.nio.file.Files", "java.nio.file.Paths", "java.nio.file.LinkOption",
+                        "java.nio.file.attribute", "java.nio.file.*", "java.nio.channels", "java.net",
+                        "io.berth.engine", "io.berth.link", "io.berth.store", "io.berth.reconcile", "org.tinylog"));
     }
 
     @Test
     void documentReaderIsTheOnlyFileReaderInSpecAndStaysOffTheNetwork() {
-        assertNoReferences("spec/DocumentReader.java reads files only",
-                s -> s.path.equals("io/berth/spec/DocumentReader.java"),
+        assertNoReferences("spec/DocumentReader.java and spec/SigningKey.java read files only",
+                s -> s.path.equals("io/berth/spec/DocumentReader.java") || s.path.equals("io/berth/spec/SigningKey.java"),
                 Set.of("java.net", "io.berth.engine", "io.berth.link", "io.berth.reconcile", "org.tinylog"));
     }
 
@@ -124,6 +128,55 @@ class ArchitectureTest {
                         && !s.path.endsWith("/CdsTraining.java")
                         || s.inPackage("localapi"),
                 Set.of("org.eclipse.paho", "com.github.dockerjava", "io.berth.link", "io.berth.agent"));
+    }
+
+    @Test
+    void theAgentNeverReachesFleetCode() {
+        // operator-only code is loaded only by its verbs: the daemon's packages never name it, and in
+        // the CLI only the verb dispatch (Main) and publish/watch (their broker options) do
+        assertNoReferences("io.berth.fleet is operator-only: no agent package refers to it",
+                s -> !s.inPackage("fleet") && !(s.inPackage("cli") && (s.path.endsWith("/Main.java")
+                        || s.path.endsWith("/OperatorVerbs.java"))), Set.of("io.berth.fleet"));
+    }
+
+    @Test
+    void fleetCodeDoesNotKnowTheAgentsInsides() {
+        assertNoReferences("io.berth.fleet talks to devices over MQTT only: not to the agent, engine, store or socket",
+                s -> s.inPackage("fleet"), Set.of("io.berth.agent", "io.berth.reconcile", "io.berth.engine",
+                        "io.berth.store", "io.berth.localapi", "io.berth.actions", "org.eclipse.paho",
+                        "com.github.dockerjava"));
+    }
+
+    @Test
+    void theRolloutDecisionsArePure() {
+        Pattern clock = Pattern.compile("\\b(?:Instant|LocalDateTime|ZonedDateTime|OffsetDateTime)\\.now\\s*\\("
+                + "|System\\.(?:currentTimeMillis|nanoTime)\\s*\\(|Clock\\.system");
+        List<String> files = List.of("io/berth/fleet/rollout/RolloutPlanner.java", "io/berth/fleet/rollout/Waves.java",
+                "io/berth/fleet/rollout/Rollout.java", "io/berth/fleet/rollout/Documents.java");
+        List<String> violations = new ArrayList<>();
+        for (Source s : sources) {
+            if (files.contains(s.path)) {
+                Matcher m = clock.matcher(s.code);
+                while (m.find()) {
+                    violations.add(s.path + ": " + m.group());
+                }
+            }
+        }
+        assertTrue(sources.stream().filter(s -> files.contains(s.path)).count() == files.size(), "all scanned");
+        if (!violations.isEmpty()) {
+            fail("rollout decisions take the time as an argument:\n  " + String.join("\n  ", violations));
+        }
+        assertNoReferences("rollout decisions do no I/O", s -> files.contains(s.path),
+                Set.of("java.io.File", "java.nio.file", "java.net", "io.berth.link"));
+    }
+
+    @Test
+    void theCliReachesTheEngineOnlyThroughEngineSocket() {
+        // one HTTP layer for the engine socket (io.berth.engine.http); the CLI never sees the docker-java adapter
+        assertNoReferences("the CLI talks to the engine through io.berth.engine.EngineSocket, not io.berth.engine.docker",
+                s -> s.inPackage("cli") && !s.path.endsWith("/CdsTraining.java"), Set.of("io.berth.engine.docker"));
+        assertNoReferences("io.berth.engine.http is plain HTTP: no docker-java",
+                s -> s.path.startsWith("io/berth/engine/http/"), Set.of("com.github.dockerjava", "io.berth.engine.docker"));
     }
 
     @Test

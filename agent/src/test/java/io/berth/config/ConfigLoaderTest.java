@@ -115,6 +115,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void filesInConfigDBesideTheFileAreMergedInNameOrder() throws Exception {
+        Path file = write("config.yaml", "deviceId: from-file\ntopicPrefix: base\nmqtt:\n  url: tcp://file:1883\n");
+        Files.createDirectories(dir.resolve("config.d"));
+        write("config.d/20-site.yaml", "topicPrefix: site\nmqtt.url: tcp://site:1883\n");
+        write("config.d/10-enroll.yaml", "deviceId: enrolled\ntopicPrefix: enroll\n");
+        write("config.d/30-notes.txt", "not: a config file\n");
+        AgentConfig config = ConfigLoader.load(file, Map.of("BERTH_MQTT_URL", "tcp://env:1883"));
+        assertEquals("enrolled", config.deviceId(), "a drop-in wins over the file");
+        assertEquals("site", config.topicPrefix(), "20-site.yaml comes after 10-enroll.yaml");
+        assertEquals("tcp://env:1883", config.mqttUrl(), "the environment still wins");
+        write("config.d/40-typo.yaml", "mqtt.ur1: tcp://typo:1883\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Map.of()));
+        assertTrue(e.getMessage().contains("40-typo.yaml") && e.getMessage().contains("mqtt.ur1"), e.getMessage());
+    }
+
+    @Test
     void anEmptyEnvironmentVariableDoesNotOverride() throws Exception {
         Path file = write("berth.yaml", "deviceId: from-file\n");
         assertEquals("from-file", ConfigLoader.load(file, Map.of("BERTH_DEVICE_ID", "")).deviceId());
@@ -388,6 +404,29 @@ class ConfigLoaderTest {
                 Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_URL", "mqtt://broker:1883")));
         assertTrue(e.getMessage().contains("mqtt://broker:1883") && e.getMessage().contains("tcp://"),
                 e.getMessage());
+    }
+
+    @Test
+    void aListOfBrokersIsKeptInOrderAndTheVersionDefaultsToAuto() throws ConfigException {
+        AgentConfig config = ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_URL",
+                " tcp://n1:1883 , tcp://n2:1883,tcp://n3:1883"));
+        assertEquals(java.util.List.of("tcp://n1:1883", "tcp://n2:1883", "tcp://n3:1883"), config.mqttUrls());
+        assertEquals("auto", config.mqttVersion());
+        assertEquals("3.1.1", ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_VERSION", "3.1.1"))
+                .mqttVersion());
+    }
+
+    @Test
+    void aListThatMixesTlsAndPlainOrAnUnknownVersionIsRefused() {
+        ConfigException mixed = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+                Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_URL", "ssl://a:8883,tcp://b:1883")));
+        assertTrue(mixed.getMessage().contains("mixes tcp:// and ssl://"), mixed.getMessage());
+        ConfigException bad = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+                Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_URL", "tcp://a:1883,mqtt://b")));
+        assertTrue(bad.getMessage().contains("mqtt://b"), bad.getMessage());
+        ConfigException version = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+                Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_VERSION", "3")));
+        assertTrue(version.getMessage().contains("must be 5, 3.1.1 or auto"), version.getMessage());
     }
 
     @Test
