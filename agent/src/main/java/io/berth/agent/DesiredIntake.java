@@ -17,6 +17,7 @@ import io.berth.spec.RevisionGate;
 import io.berth.spec.SpecError;
 import io.berth.store.StateStore;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import org.tinylog.Logger;
 

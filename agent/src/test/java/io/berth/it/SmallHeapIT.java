@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -35,7 +36,7 @@ class SmallHeapIT extends WithTestDevice {
     private static final Duration CONVERGE = Duration.ofSeconds(120);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private Process startAgent(Path log) throws Exception {
+    private Process startAgent(Path log, String mqttUrl) throws Exception {
         Path launcher = Path.of("..", "provisioning", "bin", "berth").toAbsolutePath().normalize();
         assertTrue(Files.isExecutable(launcher), "the launcher " + launcher);
         ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "agent");
@@ -44,7 +45,7 @@ class SmallHeapIT extends WithTestDevice {
                 "BERTH_PROFILE", PROFILE,
                 "BERTH_DEVICE_ID", device.id,
                 "BERTH_TOPIC_PREFIX", device.prefix(),
-                "BERTH_MQTT_URL", TestBroker.URL,
+                "BERTH_MQTT_URL", mqttUrl,
                 "BERTH_STATE_DIR", device.stateDir.resolve("state").toString(),
                 "BERTH_SOCKET", device.stateDir.resolve("berth.sock").toString(),
                 "BERTH_REPORT_MIN_INTERVAL", "200ms"));
@@ -67,9 +68,11 @@ class SmallHeapIT extends WithTestDevice {
         String chatty = device.container("chatty");
         Path log = device.stateDir.resolve("agent.log");
         // the operator watches what the agent sends, not desired: the 100 MB message is not for it
-        TestBroker operator = new TestBroker(device.prefix(), device.id,
+        // a broker of its own: the shared one refuses packets over 2 MiB
+        PrivateBroker broker = new PrivateBroker();
+        TestBroker operator = new TestBroker(broker.url, device.prefix(), device.id,
                 List.of("reported", "online", "events", "logs/#"));
-        MqttClient attacker = new MqttClient(TestBroker.URL, "it-attacker-" + device.id, new MemoryPersistence());
+        MqttClient attacker = new MqttClient(broker.url, "it-attacker-" + device.id, new MemoryPersistence());
         Process agent = null;
         try {
             MqttConnectionOptions options = new MqttConnectionOptions();
@@ -77,10 +80,10 @@ class SmallHeapIT extends WithTestDevice {
             attacker.connect(options);
             String desired = operator.topic("desired");
 
-            agent = startAgent(log);
+            agent = startAgent(log, broker.url);
             assertFlags(agent);
             operator.publishDesired(document(1, chatty));
-            operator.awaitReported("revision 1", r -> TestBroker.converged(r, 1), CONVERGE);
+            awaitReported(operator, agent, log, "revision 1", r -> TestBroker.converged(r, 1));
             Await.until("the chatty service's logs forwarded", () -> !operator.logs.isEmpty(), Duration.ofSeconds(60),
                     () -> "no log batch yet");
 
@@ -119,8 +122,8 @@ class SmallHeapIT extends WithTestDevice {
 
             // a rejection published after the flood shows the agent has taken all of it
             operator.publishDesired("{\"revision\": 1, \"services\": {}}");
-            operator.awaitReported("the rejection of the changed revision 1, after the flood",
-                    r -> r.path("rejected").path("revision").asLong() == 1, CONVERGE);
+            awaitReported(operator, agent, log, "the rejection of the changed revision 1, after the flood",
+                    r -> r.path("rejected").path("revision").asLong() == 1);
             assertTrue(agent.isAlive(), "the agent is still running: " + tail(log));
 
             // a restart under the 100 MB retained message (the one above replaced it: put it back)
@@ -132,29 +135,45 @@ class SmallHeapIT extends WithTestDevice {
             assertTrue(agent.waitFor(30, TimeUnit.SECONDS), "the agent stops on SIGTERM");
             assertEquals(0, agent.exitValue(), "a clean stop, not an OutOfMemoryError (exit 3): " + tail(log));
             String firstStart = operator.latest("reported").path("agent").path("startedAt").asText();
-            agent = startAgent(log);
+            agent = startAgent(log, broker.url);
             assertFlags(agent);
-            operator.awaitReported("the restarted agent's report",
-                    r -> !firstStart.equals(r.path("agent").path("startedAt").asText()), CONVERGE);
+            awaitReported(operator, agent, log, "the restarted agent's report",
+                    r -> !firstStart.equals(r.path("agent").path("startedAt").asText()));
 
             // a newer valid revision is reconciled
             operator.publishDesired(document(2, chatty));
-            JsonNode reported = operator.awaitReported("revision 2", r -> TestBroker.converged(r, 2), CONVERGE);
+            JsonNode reported = awaitReported(operator, agent, log, "revision 2", r -> TestBroker.converged(r, 2));
             assertEquals("2", DockerCli.inspect(chatty, "{{index .Config.Labels \"berth.revision\"}}"));
             assertEquals(PROFILE, reported.path("agent").path("profile").asText(), reported.toString());
             assertTrue(agent.isAlive(), "the agent is still running: " + tail(log));
             assertFalse(Files.readString(log).contains("OutOfMemoryError"), tail(log));
         } finally {
-            if (agent != null) {
-                agent.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            try {
+                if (agent != null) {
+                    agent.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                }
+                if (attacker.isConnected()) {
+                    attacker.disconnect();
+                }
+                attacker.close();
+                operator.close();
+            } finally {
+                broker.close(); // its retained messages go with it
             }
-            if (attacker.isConnected()) {
-                attacker.publish(operator.topic("desired"), new byte[0], 1, true);
-                attacker.disconnect();
-            }
-            attacker.close();
-            operator.close();
         }
+    }
+
+    /** Waits for a report, failing at once, with the agent's last log lines, when the agent has ended. */
+    private static JsonNode awaitReported(TestBroker operator, Process agent, Path log, String what,
+                                          Predicate<JsonNode> condition) throws InterruptedException {
+        return Await.until(what, () -> {
+            if (!agent.isAlive()) {
+                throw new AssertionError("the agent ended (exit code " + agent.exitValue() + ", 3 is an "
+                        + "OutOfMemoryError) while waiting for " + what + ":\n" + tail(log));
+            }
+            JsonNode reported = operator.latest("reported");
+            return reported != null && condition.test(reported) ? reported : null;
+        }, CONVERGE, () -> "last reported: " + operator.latest("reported") + "\nthe agent's log:\n" + tail(log));
     }
 
     /** The launcher execs java (same process) with the profile's heap and the exit on OutOfMemoryError. */

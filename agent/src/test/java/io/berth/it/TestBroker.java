@@ -30,14 +30,14 @@ final class TestBroker implements AutoCloseable {
     final Map<String, java.util.concurrent.atomic.AtomicInteger> counts = new ConcurrentHashMap<>();
 
     TestBroker(String prefix, String device) throws MqttException {
-        this(prefix, device, List.of("#"));
+        this(URL, prefix, device, List.of("#"));
     }
 
-    /** Watches only {@code {p}/{d}/SUFFIX} for each suffix (MQTT wildcards allowed). */
-    TestBroker(String prefix, String device, List<String> suffixes) throws MqttException {
+    /** On the broker at {@code url}, watching only {@code {p}/{d}/SUFFIX} for each suffix (wildcards allowed). */
+    TestBroker(String url, String prefix, String device, List<String> suffixes) throws MqttException {
         this.prefix = prefix;
         this.device = device;
-        client = new MqttClient(URL, "it-operator-" + device, new MemoryPersistence());
+        client = new MqttClient(url, "it-operator-" + device, new MemoryPersistence());
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setCleanStart(true);
         client.connect(options);
