@@ -250,7 +250,9 @@ class ArchitectureTest {
             "io/berth/support/JournalWriter.java", "tinylog creates it by its name (cli.Main configures "
                     + "writer=io.berth.support.JournalWriter)",
             "io/berth/engine/http/HttpHead.java", "EngineHttp's public exchange returns it to engine.docker, which "
-                    + "reads its status and headers");
+                    + "reads its status and headers",
+            "io/berth/plan/PlanContext.java", "Planner.nextSteps takes it and Rollout.context makes it: the "
+                    + "reconciler hands one to the other without naming it");
 
     @Test
     void publicOnlyWhatIsUsedOutsideItsPackage() {

@@ -1,11 +1,12 @@
 package io.berth.plan;
 
-import static io.berth.spec.SpecFixtures.desired;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.berth.model.ContainerStatus;
 import io.berth.model.DesiredState;
+import io.berth.model.Health;
 import io.berth.model.ObservedContainer;
 import io.berth.model.ObservedState;
 import io.berth.model.ServiceSpec;
@@ -17,6 +18,11 @@ import org.junit.jupiter.api.Test;
 
 /** depends_on ordering and terminal failures, as planner fixtures. */
 class PlannerDependencyTest {
+
+    /** The fixtures are about the planner, not the default network (SpecFixtures#desiredWithoutDefaultNetwork). */
+    static io.berth.model.DesiredState desired(String json) {
+        return io.berth.spec.SpecFixtures.desiredWithoutDefaultNetwork(json);
+    }
     static final String IMAGE = "127.0.0.1:5000/demo/busybox:1";
     static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
 
@@ -31,8 +37,8 @@ class PlannerDependencyTest {
 
     static ObservedContainer container(String service, String status, String health, Integer exitCode) {
         ServiceSpec spec = APP.services().get(service);
-        return new ObservedContainer("id-" + service, spec.containerName(), true, service, spec.hash(), 3, status,
-                health, exitCode, null, 0, IMAGE, "sha256:aaaa", false);
+        return new ObservedContainer("id-" + service, spec.containerName(), true, service, spec.hash(), 3,
+                ContainerStatus.of(status), Health.of(health), exitCode, null, 0, IMAGE, "sha256:aaaa", false);
     }
 
     static Set<String> started(List<ObservedContainer> containers) {
@@ -78,7 +84,7 @@ class PlannerDependencyTest {
         DesiredState single = desired("""
                 {"revision": 4, "services": {"ghost": {"image": "127.0.0.1:5000/demo/nope:1"}}}""");
         Plan plan = Planner.nextSteps(single, new ObservedState(List.of(), Map.of(), Map.of()),
-                new PlanContext(NOW, Map.of("ghost", Instant.MAX), Set.of("ghost")));
+                new PlanContext(NOW, Map.of(FailureKey.service("ghost"), Instant.MAX), Set.of(FailureKey.service("ghost"))));
         assertTrue(plan.steps().isEmpty());
         assertFalse(plan.waiting());
         assertTrue(plan.settled());
