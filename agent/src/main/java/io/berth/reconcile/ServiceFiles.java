@@ -38,9 +38,9 @@ final class ServiceFiles {
                 Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(f.secret() ? "r--------"
                         : "r--r--r--"));
             } catch (IOException e) {
-                throw new EngineException("cannot write the " + f.kind() + " '" + f.name() + "' of service "
+                throw EngineException.retryable("cannot write the " + f.kind() + " '" + f.name() + "' of service "
                         + spec.name() + " to " + file + ": " + e.getMessage() + "; check the state dir's space and "
-                        + "permissions", false, null);
+                        + "permissions", null);
             }
             mounts.add(new Mount(Mount.Type.BIND, file.toString(), f.target(), true));
         }
