@@ -17,7 +17,7 @@ import java.util.Set;
  * merge by their target; {@code command}, {@code entrypoint} and {@code healthcheck.test} are
  * replaced whole.
  */
-public final class ComposeMerge {
+final class ComposeMerge {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** Service keys whose lists are unions of both files', in order, without duplicates. */
     private static final Set<String> UNIONS = Set.of("expose", "external_links", "dns", "dns_search", "dns_opt",

@@ -17,7 +17,7 @@ import java.util.Map;
  * may span lines; double quotes take {@code \n \t \" \\} escapes; an unquoted value ends at
  * {@code " #"}; a bare {@code KEY} line takes the variable from the environment (left out when unset).
  */
-public final class EnvFile {
+final class EnvFile {
 
     private EnvFile() {}
 

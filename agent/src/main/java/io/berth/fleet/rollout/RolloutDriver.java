@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  * topic). A driver that sees another owner's newer record, or cannot renew before its lease
  * ends, stops acting at once.
  */
-final class RolloutDriver implements AutoCloseable {
+public final class RolloutDriver implements AutoCloseable {
 
     /** The rollout is driven by someone else (or was taken over): this driver does nothing more. */
     public static final class LeaseLost extends Exception {

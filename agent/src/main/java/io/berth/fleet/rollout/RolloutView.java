@@ -15,7 +15,7 @@ import java.util.Map;
  * was offline when its wave ran shows here when it caught up). Never the document: it may hold
  * registry credentials.
  */
-final class RolloutView {
+public final class RolloutView {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private RolloutView() {}
