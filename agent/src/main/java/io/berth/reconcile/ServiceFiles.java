@@ -40,7 +40,7 @@ final class ServiceFiles {
             } catch (IOException e) {
                 throw EngineException.retryable("cannot write the " + f.kind() + " '" + f.name() + "' of service "
                         + spec.name() + " to " + file + ": " + e.getMessage() + "; check the state dir's space and "
-                        + "permissions", null);
+                        + "permissions", e);
             }
             mounts.add(new Mount(Mount.Type.BIND, file.toString(), f.target(), true));
         }
