@@ -58,9 +58,9 @@ class SmallHeapIT extends WithTestDevice {
                 + "while [ $i -lt 200 ]; do echo \"line $i $pad\"; i=$((i+1)); done; sleep 0.1; n=$((n+1)); "
                 + "if [ $((n % 20)) -eq 0 ]; then head -c 1000000 /dev/zero | tr '\\0' y; echo; fi; done";
         return """
-                {"revision": %d, "services": {"%s": {"image": "%s", "environment": {"REV": "%d"},
+                {"revision": %d, "name": "%s", "services": {"%s": {"image": "%s", "environment": {"REV": "%d"},
                   "command": ["sh", "-c", %s]}}}
-                """.formatted(revision, chatty, ReconcileIT.IMAGE_V1, revision, JSON.valueToTree(script));
+                """.formatted(revision, chatty, chatty, ReconcileIT.IMAGE_V1, revision, JSON.valueToTree(script));
     }
 
     @Test
