@@ -32,7 +32,7 @@ final class ComposeMerge {
     private ComposeMerge() {}
 
     /** The later document merged over the earlier one (a new tree; neither is changed). */
-    public static ObjectNode documents(JsonNode earlier, JsonNode later) {
+    static ObjectNode documents(JsonNode earlier, JsonNode later) {
         ObjectNode out = earlier.deepCopy();
         later.fields().forEachRemaining(e -> {
             JsonNode before = out.get(e.getKey());
@@ -52,7 +52,7 @@ final class ComposeMerge {
     }
 
     /** One service merged over another, by Compose's rules for each key. */
-    public static ObjectNode service(JsonNode earlier, JsonNode later) {
+    static ObjectNode service(JsonNode earlier, JsonNode later) {
         ObjectNode out = earlier.deepCopy();
         later.fields().forEachRemaining(e -> {
             String key = e.getKey();

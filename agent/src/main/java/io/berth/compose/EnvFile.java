@@ -22,7 +22,7 @@ final class EnvFile {
     private EnvFile() {}
 
     /** @param environment what interpolation and bare keys fall back to (the client's environment) */
-    public static Map<String, String> read(Path file, Map<String, String> environment) throws IOException {
+    static Map<String, String> read(Path file, Map<String, String> environment) throws IOException {
         if (Files.size(file) > DocumentParser.MAX_BYTES) {
             throw new IOException(file + " is larger than 1 MiB");
         }

@@ -243,8 +243,8 @@ class ArchitectureTest {
             "io/berth/cli/Main.java", "the jar's Main-Class: the launcher runs it",
             "io/berth/config/DeviceProfile.java", "AgentConfig.profile() returns it to the agent and the CLI, "
                     + "which call its accessors",
-            "io/berth/support/JournalWriter.java", "tinylog creates it by its name (cli.Main configures "
-                    + "writer=io.berth.support.JournalWriter)",
+            "io/berth/support/JournalWriter.java", "tinylog instantiates the writer by its name (Main sets it "
+                    + "for BERTH_LOG_FORMAT=journal)",
             "io/berth/engine/http/HttpHead.java", "EngineHttp's public exchange returns it to engine.docker, which "
                     + "reads its status and headers",
             "io/berth/plan/PlanContext.java", "Planner.nextSteps takes it and Rollout.context makes it: the "
