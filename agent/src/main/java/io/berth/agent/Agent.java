@@ -19,7 +19,7 @@ import io.berth.reconcile.ImageSettings;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.StatusReporter;
 import io.berth.spec.DeviceTrust;
-import io.berth.spec.PolicyHost;
+import io.berth.store.HostFiles;
 import io.berth.store.StateStore;
 import io.berth.support.Version;
 import java.io.IOException;
@@ -106,7 +106,7 @@ public final class Agent implements AutoCloseable {
                 new ContainerDefaults(config.dataRoot(), config.defaultLogging()),
                 new ImageSettings(config.stateDir(), config.diskPullFloor(), config.profile().platform()));
         this.trust = new DeviceTrust(config.deviceId(), config::labels, config.policy(), config.trustedKeys(),
-                PolicyHost.of(config.dataRoot(), name -> {
+                HostFiles.of(config.dataRoot(), name -> {
                     try {
                         return engine.volumeOptions(name);
                     } catch (EngineException e) {

@@ -1,6 +1,6 @@
 package io.berth.fleet;
 
-import io.berth.cli.Args;
+import io.berth.support.Args;
 import io.berth.link.OperatorConnection;
 import io.berth.link.TlsFiles;
 import java.nio.file.Path;

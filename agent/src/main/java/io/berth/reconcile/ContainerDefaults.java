@@ -4,6 +4,7 @@ import io.berth.engine.EngineException;
 import io.berth.model.Mount;
 import io.berth.model.ServiceOptions;
 import io.berth.model.ServiceSpec;
+import io.berth.store.HostFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +62,7 @@ public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging) {
             Path real;
             try {
                 // where it leads before anything is created: mkdir through a planted symlink would create on the host
-                real = io.berth.spec.PolicyHost.files(root).realPath(dir);
+                real = HostFiles.files(root).realPath(dir);
                 if (!real.startsWith(root.toRealPath())) {
                     // a container planted a symlink in its data dir: the engine would follow it out of the root
                     throw new EngineException("the bind path " + m.source() + " of service " + spec.name()

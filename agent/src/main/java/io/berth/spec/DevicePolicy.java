@@ -49,7 +49,7 @@ public record DevicePolicy(boolean privileged, boolean hostNamespaces, boolean d
 
     /** Checks without a document tree or an engine (validate, tests): the data root is {@code dataRoot}. */
     public List<SpecError> check(DesiredState state) {
-        return check(state, null, PolicyHost.files(Path.of("/var/lib/berth/data")));
+        return check(state, null, PolicyHost.lexical(Path.of("/var/lib/berth/data")));
     }
 
     /**

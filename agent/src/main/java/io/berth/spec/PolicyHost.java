@@ -1,11 +1,7 @@
 package io.berth.spec;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * What {@link DevicePolicy} must know of the device beyond the document: where host paths
@@ -27,39 +23,15 @@ public interface PolicyHost {
     /**
      * Where a host path leads: {@code toRealPath} of its longest existing prefix, the rest
      * appended. A symlink planted anywhere along the path is followed, as the engine would.
+     * The device's file system answers this ({@code store.HostFiles}); this package reads none.
      */
-    default Path realPath(Path path) {
-        return resolve(path.toAbsolutePath().normalize(), 0);
-    }
+    Path realPath(Path path);
 
-    private static Path resolve(Path path, int depth) {
-        Path existing = path;
-        while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
-            existing = existing.getParent();
-        }
-        if (existing == null) {
-            return path;
-        }
-        Path rest = existing.relativize(path);
-        try {
-            // what follows the existing prefix does not exist: no symlink in it
-            return existing.toRealPath().resolve(rest).normalize();
-        } catch (IOException e) {
-            // a dangling symlink: where it points to, read without following further
-            try {
-                if (Files.isSymbolicLink(existing) && depth <= 40) {
-                    Path target = existing.getParent().resolve(Files.readSymbolicLink(existing)).normalize();
-                    return resolve(target.resolve(rest).normalize(), depth + 1);
-                }
-            } catch (IOException ignored) {
-                // below
-            }
-            return path;
-        }
-    }
-
-    /** The device itself: its file system and its engine's volumes. */
-    static PolicyHost of(Path dataRoot, Function<String, Map<String, String>> volumeOptions) {
+    /**
+     * Without a device (validate on an operator's machine, unit tests of other rules): paths
+     * are taken as written, normalized, and no volume exists yet.
+     */
+    static PolicyHost lexical(Path dataRoot) {
         Path root = dataRoot.toAbsolutePath().normalize();
         return new PolicyHost() {
             @Override
@@ -69,14 +41,13 @@ public interface PolicyHost {
 
             @Override
             public Map<String, String> volumeOptions(String name) {
-                Map<String, String> options = volumeOptions.apply(name);
-                return options == null ? Map.of() : options;
+                return Map.of();
+            }
+
+            @Override
+            public Path realPath(Path path) {
+                return path.toAbsolutePath().normalize();
             }
         };
-    }
-
-    /** For checks without an engine (validate, tests): no volume exists yet. */
-    static PolicyHost files(Path dataRoot) {
-        return of(dataRoot, name -> Map.of());
     }
 }

@@ -82,7 +82,7 @@ class DeviceProfilesTest {
                  "volumes": {"root": {"driver_opts": {"type": "none", "o": "bind", "device": "/"}}}}""";
         var state = io.berth.spec.SpecFixtures.desired(attack);
         var errors = policy.check(state, new com.fasterxml.jackson.databind.ObjectMapper().readTree(attack),
-                io.berth.spec.PolicyHost.files(Path.of("/var/lib/berth/data")));
+                io.berth.store.HostFiles.files(Path.of("/var/lib/berth/data")));
         if (name.startsWith("generic")) {
             assertEquals(List.of(), errors, name + " is the permissive fallback");
             return;

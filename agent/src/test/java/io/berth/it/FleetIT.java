@@ -147,6 +147,13 @@ class FleetIT {
         Process driver = berth("fleet", "rollout", "start", "--selector", "tier in (canary,prod)", "--canary",
                 "tier=canary", "--waves", "1,100%", "--id", "canary-first", "--wait", doc.toString());
         assertEquals(0, exit(driver, 180), log(driver));
+        System.out.println("fleet rollout start --wait printed:\n" + log(driver));
+        Process status = berth("fleet", "rollout", "status", "canary-first");
+        Process ls = berth("fleet", "ls");
+        assertEquals(0, exit(status, 30));
+        assertEquals(0, exit(ls, 30));
+        System.out.println("fleet rollout status printed:\n" + stdout(status) + "\nfleet ls printed:\n" + stdout(ls));
+        assertTrue(stdout(ls).contains(id("c1")) && stdout(ls).contains("tier=canary"), stdout(ls));
         Rollout end = store.get("canary-first").orElseThrow();
         assertEquals(Rollout.COMPLETED, end.status(), end.reason());
         assertEquals(List.of(id("c1")), end.waves().get(0).devices());

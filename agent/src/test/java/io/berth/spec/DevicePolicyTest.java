@@ -1,5 +1,7 @@
 package io.berth.spec;
 
+import io.berth.store.HostFiles;
+
 import static io.berth.spec.SpecFixtures.desired;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,17 +46,17 @@ class DevicePolicyTest {
         String doc = """
                 {"revision": 1, "services": {"web": {"image": "busybox", "volumes": ["root:/host"]}},
                  "volumes": {"root": {"driver_opts": {"type": "none", "o": "bind", "device": "/"}}}}""";
-        List<SpecError> errors = errors(strict("/srv/x"), doc, PolicyHost.files(tmp));
+        List<SpecError> errors = errors(strict("/srv/x"), doc, HostFiles.files(tmp));
         assertEquals(List.of("services.web.volumes[0]"), errors.stream().map(SpecError::path).toList());
         assertTrue(errors.get(0).message().contains("policy.bindPaths=/srv/x"), errors::toString);
         // under the allowed path it is fine, as a bind would be; rbind among other options too
         assertEquals(List.of(), paths(strict(tmp.toString()), doc.replace("\"device\": \"/\"", "\"device\": \""
-                + tmp.resolve("ok") + "\""), PolicyHost.files(tmp)));
+                + tmp.resolve("ok") + "\""), HostFiles.files(tmp)));
         assertEquals(List.of("services.web.volumes[0]"), paths(strict("/srv/x"), doc.replace("\"o\": \"bind\"",
-                "\"o\": \"ro,rbind\""), PolicyHost.files(tmp)));
+                "\"o\": \"ro,rbind\""), HostFiles.files(tmp)));
         // without a bind restriction the volume is taken, as /:/host would be
         assertEquals(List.of(), DevicePolicy.PERMISSIVE.check(desired(doc), JSON.readTree(doc),
-                PolicyHost.files(tmp)));
+                HostFiles.files(tmp)));
     }
 
     @Test
@@ -62,11 +64,11 @@ class DevicePolicyTest {
         String doc = """
                 {"revision": 1, "services": {"web": {"image": "busybox", "volumes": ["data:/host"]}},
                  "volumes": {"data": {"external": true, "name": "prepared"}}}""";
-        PolicyHost engineBindsRoot = PolicyHost.of(tmp, name -> name.equals("prepared")
+        PolicyHost engineBindsRoot = HostFiles.of(tmp, name -> name.equals("prepared")
                 ? Map.of("type", "none", "o", "bind", "device", "/") : Map.of());
         assertEquals(List.of("services.web.volumes[0]"), paths(strict("/srv/x"), doc, engineBindsRoot));
-        assertEquals(List.of(), paths(strict("/srv/x"), doc, PolicyHost.of(tmp, name -> Map.of())));
-        PolicyHost engineDown = PolicyHost.of(tmp, name -> {
+        assertEquals(List.of(), paths(strict("/srv/x"), doc, HostFiles.of(tmp, name -> Map.of())));
+        PolicyHost engineDown = HostFiles.of(tmp, name -> {
             throw new IllegalStateException("the engine does not answer");
         });
         assertEquals(List.of("services.web.volumes[0]"), paths(strict("/srv/x"), doc, engineDown), "fails closed");
@@ -79,12 +81,12 @@ class DevicePolicyTest {
         String doc = """
                 {"revision": 1, "services": {"web": {"image": "busybox", "volumes": ["%s:/host"]}}}"""
                 .formatted(allowed.resolve("escape/etc"));
-        List<SpecError> errors = errors(strict(allowed.toString()), doc, PolicyHost.files(tmp));
+        List<SpecError> errors = errors(strict(allowed.toString()), doc, HostFiles.files(tmp));
         assertEquals(1, errors.size(), errors::toString);
         assertTrue(errors.get(0).message().contains("leads to /etc through a symlink"), errors::toString);
         // a real directory under the allowed path, existing or not yet, is fine
         assertEquals(List.of(), paths(strict(allowed.toString()), doc.replace("escape/etc", "real/not/yet"),
-                PolicyHost.files(tmp)));
+                HostFiles.files(tmp)));
     }
 
     @Test
@@ -95,10 +97,10 @@ class DevicePolicyTest {
         Files.createSymbolicLink(dataRoot.resolve("web/planted"), Path.of("/"));
         String doc = """
                 {"revision": 1, "services": {"later": {"image": "busybox", "volumes": ["./web/planted:/host"]}}}""";
-        List<SpecError> errors = errors(strict("/srv/x"), doc, PolicyHost.files(dataRoot));
+        List<SpecError> errors = errors(strict("/srv/x"), doc, HostFiles.files(dataRoot));
         assertEquals(List.of("services.later.volumes[0]"), errors.stream().map(SpecError::path).toList());
         assertTrue(errors.get(0).message().contains("leads to / through a symlink"), errors::toString);
-        assertEquals(List.of(), paths(strict("/srv/x"), doc.replace("planted", "config"), PolicyHost.files(dataRoot)),
+        assertEquals(List.of(), paths(strict("/srv/x"), doc.replace("planted", "config"), HostFiles.files(dataRoot)),
                 "a plain relative bind stays allowed");
     }
 
@@ -112,15 +114,15 @@ class DevicePolicyTest {
                  "networks": {"outside": {"external": true, "name": "host"}}}""";
         DevicePolicy onlyNamespaces = new DevicePolicy(true, false, true, null, true, true, List.of(), List.of());
         assertEquals(List.of("services.aa.network_mode", "services.bb.pid", "services.bb.ipc", "services.cc.networks"),
-                paths(onlyNamespaces, doc, PolicyHost.files(tmp)));
+                paths(onlyNamespaces, doc, HostFiles.files(tmp)));
         // uts and userns_mode are read from the document as written
         var tree = JSON.readTree(doc.replace("\"pid\": \"host\", \"ipc\": \"host\"", "\"uts\": \"host\", "
                 + "\"userns_mode\": \"host\""));
         DesiredState state = desired(doc.replace(", \"pid\": \"host\", \"ipc\": \"host\"", ""));
         assertEquals(List.of("services.aa.network_mode", "services.bb.uts", "services.bb.userns_mode",
-                "services.cc.networks"), onlyNamespaces.check(state, tree, PolicyHost.files(tmp)).stream()
+                "services.cc.networks"), onlyNamespaces.check(state, tree, HostFiles.files(tmp)).stream()
                 .map(SpecError::path).toList());
-        assertEquals(List.of(), DevicePolicy.PERMISSIVE.check(state, tree, PolicyHost.files(tmp)));
+        assertEquals(List.of(), DevicePolicy.PERMISSIVE.check(state, tree, HostFiles.files(tmp)));
     }
 
     @Test
@@ -132,7 +134,7 @@ class DevicePolicyTest {
             String doc = """
                     {"revision": 1, "services": {"web": {"image": "busybox", "security_opt": ["%s"]}}}"""
                     .formatted(opt);
-            List<SpecError> errors = errors(onlyUnconfined, doc, PolicyHost.files(tmp));
+            List<SpecError> errors = errors(onlyUnconfined, doc, HostFiles.files(tmp));
             assertEquals(List.of("services.web.security_opt"), errors.stream().map(SpecError::path).toList(), opt);
             assertTrue(errors.get(0).message().contains("policy.unconfined=false"), errors::toString);
         }
@@ -141,7 +143,7 @@ class DevicePolicyTest {
             String doc = """
                     {"revision": 1, "services": {"web": {"image": "busybox", "security_opt": ["%s"]}}}"""
                     .formatted(opt);
-            assertEquals(List.of(), paths(onlyUnconfined, doc, PolicyHost.files(tmp)), opt);
+            assertEquals(List.of(), paths(onlyUnconfined, doc, HostFiles.files(tmp)), opt);
         }
     }
 
@@ -152,15 +154,15 @@ class DevicePolicyTest {
                   "cap_add": ["NET_BIND_SERVICE", "CAP_SYS_ADMIN"]}}}""";
         DevicePolicy policy = new DevicePolicy(true, true, true, Set.of("net_bind_service"), true, false, List.of(),
                 List.of());
-        List<SpecError> errors = errors(policy, doc, PolicyHost.files(tmp));
+        List<SpecError> errors = errors(policy, doc, HostFiles.files(tmp));
         assertEquals(List.of("services.web.cap_add", "services.web.sysctls"), errors.stream().map(SpecError::path)
                 .toList());
         assertTrue(errors.get(0).message().contains("SYS_ADMIN"), errors::toString);
         String all = """
                 {"revision": 1, "services": {"web": {"image": "busybox", "cap_add": ["ALL"]}}}""";
-        assertEquals(List.of("services.web.cap_add"), paths(policy, all, PolicyHost.files(tmp)),
+        assertEquals(List.of("services.web.cap_add"), paths(policy, all, HostFiles.files(tmp)),
                 "ALL is not any capability: only when listed");
         DevicePolicy allListed = new DevicePolicy(true, true, true, Set.of("ALL"), true, true, List.of(), List.of());
-        assertEquals(List.of(), paths(allListed, all, PolicyHost.files(tmp)));
+        assertEquals(List.of(), paths(allListed, all, HostFiles.files(tmp)));
     }
 }

@@ -1,15 +1,20 @@
-package io.berth.fleet.rollout;
+package io.berth.fleet.verbs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.berth.cli.Args;
-import io.berth.cli.DocumentFiles;
+import io.berth.support.Args;
 import io.berth.spec.SigningKey;
 import io.berth.fleet.BrokerOptions;
 import io.berth.fleet.Device;
-import io.berth.fleet.FleetCommand;
 import io.berth.fleet.FleetView;
+import io.berth.fleet.rollout.Documents;
+import io.berth.fleet.rollout.Rollout;
+import io.berth.fleet.rollout.RolloutDriver;
+import io.berth.fleet.rollout.RolloutPlanner;
+import io.berth.fleet.rollout.RolloutStore;
+import io.berth.fleet.rollout.RolloutView;
+import io.berth.support.Args;
 import io.berth.link.OperatorConnection;
 import io.berth.model.Durations;
 import io.berth.model.Selector;
@@ -29,7 +34,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** {@code berth fleet rollout start|ls|status|pause|resume|abort} (PROTOCOL.md §10; docs/fleet.md). */
-public final class RolloutVerbs {
+final class RolloutVerbs {
     static final String HELP = """
             Usage: berth fleet rollout start (--selector S | --device ID…) FILE [--waves 1,10%,100%]
                                              [--canary S] [--max-failures N|P%] [--wave-timeout 10m]
@@ -55,7 +60,8 @@ public final class RolloutVerbs {
 
     private RolloutVerbs() {}
 
-    public static int main(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+    static int main(List<String> args, Map<String, String> env, PrintStream out, PrintStream err,
+                    FleetCommand.DocumentSource documents) {
         if (args.isEmpty() || args.get(0).equals("-h") || args.get(0).equals("--help")) {
             (args.isEmpty() ? err : out).print(HELP);
             return args.isEmpty() ? FleetCommand.USAGE : FleetCommand.OK;
@@ -76,7 +82,7 @@ public final class RolloutVerbs {
             err.println("berth fleet rollout " + verb + ": " + e.getMessage());
             return FleetCommand.USAGE;
         }
-        Session s = new Session(a, env, out, err, verb, broker);
+        Session s = new Session(a, env, out, err, verb, broker, documents);
         return switch (verb) {
             case "start" -> s.start();
             case "ls" -> s.ls();
@@ -98,9 +104,12 @@ public final class RolloutVerbs {
         final PrintStream err;
         final String verb;
         final BrokerOptions broker;
+        final FleetCommand.DocumentSource documents;
         final Clock clock = Clock.systemUTC();
 
-        Session(Args a, Map<String, String> env, PrintStream out, PrintStream err, String verb, BrokerOptions broker) {
+        Session(Args a, Map<String, String> env, PrintStream out, PrintStream err, String verb, BrokerOptions broker,
+                FleetCommand.DocumentSource documents) {
+            this.documents = documents;
             this.a = a;
             this.env = env;
             this.out = out;
@@ -147,7 +156,7 @@ public final class RolloutVerbs {
             if (timeout == null || timeout.isZero() || timeout.isNegative()) {
                 return usage("--wave-timeout takes a duration like 90s or 10m");
             }
-            JsonNode tree = DocumentFiles.readForSending(Path.of(a.positional.get(0)), env, "fleet rollout start", err);
+            JsonNode tree = documents.read(Path.of(a.positional.get(0)), "fleet rollout start", err);
             if (!(tree instanceof ObjectNode document)) {
                 return tree == null ? FleetCommand.FAILED : usage(a.positional.get(0) + " holds no desired document");
             }

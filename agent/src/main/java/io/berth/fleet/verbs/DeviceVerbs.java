@@ -1,10 +1,11 @@
-package io.berth.fleet;
+package io.berth.fleet.verbs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.berth.cli.Args;
+import io.berth.fleet.BrokerOptions;
+import io.berth.support.Args;
 import io.berth.spec.SigningKey;
 import io.berth.link.OperatorConnection;
 import io.berth.model.Durations;
