@@ -217,10 +217,6 @@ public final class RolloutDriver implements AutoCloseable {
 
     /** Lines for what changed: the status, and each device's state. */
     private static void report(Rollout before, Rollout after, Consumer<String> progress) {
-        if (!Objects.equals(before.status(), after.status())) {
-            progress.accept("rollout " + after.id() + " " + after.status() + (after.reason() == null ? ""
-                    : ": " + after.reason()));
-        }
         for (Map.Entry<String, Target> e : after.targets().entrySet()) {
             Target was = before.targets().get(e.getKey());
             Target now = e.getValue();
@@ -228,6 +224,10 @@ public final class RolloutDriver implements AutoCloseable {
                 progress.accept("  " + e.getKey() + " (wave " + (now.wave() + 1) + "): " + now.state()
                         + (now.result() == null ? "" : " - " + now.result()));
             }
+        }
+        if (!Objects.equals(before.status(), after.status())) {
+            progress.accept("rollout " + after.id() + " " + after.status() + (after.reason() == null ? ""
+                    : ": " + after.reason()));
         }
     }
 
