@@ -37,6 +37,7 @@ public final class RolloutDriver implements AutoCloseable {
     }
 
     private static final Duration SETTLE = Duration.ofSeconds(1);
+    private static final Duration RESULTS_EVERY = Duration.ofSeconds(1);
 
     private final RolloutStore store;
     private final FleetView fleet;
@@ -122,7 +123,13 @@ public final class RolloutDriver implements AutoCloseable {
                 }
                 RolloutPlanner.Decision d = RolloutPlanner.next(base, fleet.devices(), store.desired(), now);
                 boolean renew = now.isAfter(Instant.parse(mine.lease().until()).minus(ttl.multipliedBy(2).dividedBy(3)));
-                if (d.changed(mine) || renew) {
+                // results alone (devices converging) are written at most once a second: a wave of a
+                // thousand devices would otherwise rewrite the record a thousand times; anything the
+                // rollout is about to do (a publish, a status change, a request) is written at once
+                boolean urgent = !d.publish().isEmpty() || request != null
+                        || !Objects.equals(d.next().status(), mine.status());
+                boolean due = !now.isBefore(Instant.parse(mine.updatedAt()).plus(RESULTS_EVERY));
+                if (d.changed(mine) && (urgent || due) || renew) {
                     report(mine, d.next(), progress);
                     mine = d.next().written(now, owner, now.plus(ttl));
                     store.write(mine); // the record first, always
