@@ -73,6 +73,8 @@ public final class FleetOpsBench {
                     return;
                 }
                 String id = topic.split("/")[1];
+                // a handler runs on the MQTT thread, which must not wait for a publish of its own
+                timer.execute(() -> {
                 try {
                     long revision = JSON.readTree(payload).path("revision").asLong();
                     String tier = Integer.parseInt(id.substring(4)) < Math.max(1, n / 100) ? "canary" : "prod";
@@ -88,6 +90,7 @@ public final class FleetOpsBench {
                 } catch (Exception e) {
                     System.err.println("stand-in " + id + ": " + e);
                 }
+                });
             });
             observer.subscribe(prefix + "/#", (topic, payload) -> counts.computeIfAbsent(kind(topic),
                     k -> new AtomicLong()).incrementAndGet());
