@@ -54,6 +54,12 @@ public final class Agent implements AutoCloseable {
     private volatile boolean closed;
 
     public Agent(AgentConfig config, Clock clock) throws IOException {
+        this(config, clock, new DockerEngine(config.dockerHost(), Labels.ownership(config.deviceId()),
+                config.profile().platform()));
+    }
+
+    /** An agent on a given engine: the fleet simulator's in-memory one (provisioning/bench/fleet). */
+    public Agent(AgentConfig config, Clock clock, Engine engine) throws IOException {
         this.config = config;
         this.timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "berth-timer");
@@ -63,8 +69,7 @@ public final class Agent implements AutoCloseable {
         this.timer.setRemoveOnCancelPolicy(true);
         this.store = new StateStore(config.stateDir());
         store.prepare();
-        this.engine = new DockerEngine(config.dockerHost(), Labels.ownership(config.deviceId()),
-                config.profile().platform());
+        this.engine = engine;
         Topics topics = new Topics(config.topicPrefix(), config.deviceId());
         MqttLink.Settings settings = new MqttLink.Settings(config.mqttUrls(), config.mqttVersion(),
                 config.mqttUsername(),
@@ -113,7 +118,7 @@ public final class Agent implements AutoCloseable {
                         throw new IllegalStateException(e.getMessage(), e);
                     }
                 }), clock);
-        this.intake = new DesiredIntake(store, reconciler, reporter, trust);
+        this.intake = new DesiredIntake(store, reconciler, reporter, trust, config.project());
         reconciler.setHistory(intake);
         int logQos = config.logs().qos();
         this.logs = new LogForwarder(config.logs(),

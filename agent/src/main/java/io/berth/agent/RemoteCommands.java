@@ -10,6 +10,8 @@ import io.berth.engine.LogQuery;
 import io.berth.link.MqttLink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -30,6 +32,11 @@ import org.tinylog.Logger;
 final class RemoteCommands implements MqttLink.CommandHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_BODY = 64 * 1024;
+    /**
+     * Characters of line text in one {@code logs} answer: 1000 lines of up to 16 KiB each would be 16 MiB, more
+     * than the whole heap of a small board; the newest lines within this are kept.
+     */
+    static final int MAX_ANSWER_LINE_CHARS = 256 * 1024;
 
     /** One verb: takes the body, returns the result or throws {@link CommandFailed} with the reason. */
     interface Verb {
@@ -87,15 +94,11 @@ final class RemoteCommands implements MqttLink.CommandHandler {
                     if (tail < 1 || tail > 1000) {
                         throw new CommandFailed("'tail' must be 1 to 1000, found " + body.get("tail"));
                     }
-                    ArrayNode lines = JSON.createArrayNode();
+                    NewestLines lines = new NewestLines(MAX_ANSWER_LINE_CHARS);
                     CompletableFuture<Throwable> end = new CompletableFuture<>();
                     try (AutoCloseable read = actions.logs(service, new LogQuery(tail, 0, false),
-                            line -> {
-                                synchronized (lines) {
-                                    lines.addObject().put("t", line.time()).put("stream", line.stream())
-                                            .put("line", line.line());
-                                }
-                            }, error -> end.complete(error))) {
+                            line -> lines.add(line.time(), line.stream(), line.line()),
+                            error -> end.complete(error))) {
                         Throwable error = end.get(15, TimeUnit.SECONDS);
                         if (error != null) {
                             throw new CommandFailed("reading the logs of " + service + " failed: "
@@ -110,9 +113,7 @@ final class RemoteCommands implements MqttLink.CommandHandler {
                     } catch (Exception e) {
                         throw new CommandFailed("reading the logs of " + service + " failed: " + e);
                     }
-                    synchronized (lines) {
-                        return JSON.createObjectNode().put("service", service).set("lines", lines);
-                    }
+                    return lines.answer(JSON.createObjectNode().put("service", service));
                 })
                 .register("diagnose", body -> actions.diagnose());
     }
@@ -124,12 +125,51 @@ final class RemoteCommands implements MqttLink.CommandHandler {
 
     @Override
     public void onCommand(String verb, byte[] body, Consumer<byte[]> reply) {
+        if (body != null && body.length > MAX_BODY) {
+            // answered here: a queue of commands waiting for the worker holds no large bodies
+            reply.accept(refusal("the body is " + body.length + " bytes; commands take at most " + MAX_BODY));
+            return;
+        }
         try {
             worker.execute(() -> reply.accept(answer(verb, body)));
         } catch (RejectedExecutionException busy) {
-            ObjectNode answer = JSON.createObjectNode().put("ok", false).putNull("result")
-                    .put("error", "the agent is busy with 16 other commands: try again shortly");
-            reply.accept(answer.toString().getBytes(StandardCharsets.UTF_8));
+            reply.accept(refusal("the agent is busy with 16 other commands: try again shortly"));
+        }
+    }
+
+    private static byte[] refusal(String error) {
+        ObjectNode answer = JSON.createObjectNode().put("ok", false).putNull("result").put("error", error);
+        return answer.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The newest log lines whose text fits in a budget of characters (the engine sends the oldest first);
+     * older ones are left out and counted in {@code "truncated"}.
+     */
+    static final class NewestLines {
+        private final long budget;
+        private final Deque<ObjectNode> lines = new ArrayDeque<>();
+        private long bytes;
+        private long truncated;
+
+        NewestLines(long budget) {
+            this.budget = budget;
+        }
+
+        synchronized void add(String time, String stream, String text) {
+            lines.addLast(JSON.createObjectNode().put("t", time).put("stream", stream).put("line", text));
+            bytes += text.length();
+            while (bytes > budget && !lines.isEmpty()) {
+                bytes -= lines.removeFirst().path("line").asText().length();
+                truncated++;
+            }
+        }
+
+        synchronized ObjectNode answer(ObjectNode answer) {
+            ArrayNode array = answer.putArray("lines");
+            lines.forEach(array::add);
+            answer.put("truncated", truncated);
+            return answer;
         }
     }
 

@@ -1,7 +1,8 @@
 package io.berth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.berth.engine.docker.EngineProbe;
+import io.berth.engine.EngineSocket;
+import io.berth.engine.http.EngineHttp;
 import io.berth.localapi.ControlClient;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -96,7 +97,7 @@ final class Doctor {
         agentCheck();
         String dockerHost = agent != null ? agent.path("agent").path("dockerHost").asText()
                 : env.getOrDefault("BERTH_DOCKER_HOST", "unix:///var/run/docker.sock");
-        JsonNode info = engineCheck(new EngineProbe(dockerHost));
+        JsonNode info = engineCheck(new EngineHttp(dockerHost));
         brokerAndRegistries();
         Path stateDir = Path.of(agent != null ? agent.path("agent").path("stateDir").asText()
                 : env.getOrDefault("BERTH_STATE_DIR", "/var/lib/berth"));
@@ -132,12 +133,12 @@ final class Doctor {
         }
     }
 
-    private JsonNode engineCheck(EngineProbe probe) {
+    private JsonNode engineCheck(EngineSocket probe) {
         JsonNode version;
         JsonNode info;
         try {
-            version = probe.getJson("/version");
-            info = probe.getJson("/info");
+            version = probe.get("/version");
+            info = probe.get("/info");
         } catch (IOException e) {
             add("engine", "fail", e.getMessage(), "start the engine (systemctl start docker) or set BERTH_DOCKER_HOST");
             return null;

@@ -76,6 +76,10 @@ public final class Main {
         if (level != null && !level.isBlank()) {
             Configuration.set("writer.level", level.toLowerCase(Locale.ROOT));
         }
+        if ("journal".equals(System.getenv("BERTH_LOG_FORMAT"))) { // set by berth.service
+            Configuration.set("writer", "io.berth.support.JournalWriter");
+            Configuration.set("writer.format", "[{thread}] {message}");
+        }
         System.exit(run(args, System.getenv(), System.out, System.err));
     }
 

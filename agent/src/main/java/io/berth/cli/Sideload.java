@@ -4,7 +4,8 @@ import io.berth.support.Args;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.berth.engine.docker.EngineProbe;
+import io.berth.engine.EngineSocket;
+import io.berth.engine.http.EngineHttp;
 import io.berth.localapi.ControlClient;
 import io.berth.sideload.ImageArchive;
 import io.berth.spec.DocumentParser;
@@ -36,9 +37,13 @@ final class Sideload {
             Usage: berth load FILE
 
             Loads images from a 'docker save' archive (plain, .tar.gz or .tar.xz) or a Berth
-            bundle into the engine, through the agent. The archive is checked whole first
-            (manifest present, every layer complete and matching its digest); a truncated
-            or changed archive is refused and nothing is loaded.
+            bundle into the engine, through the agent: the file is streamed over the control
+            socket, so any file this user can read works. The archive is checked whole
+            first (manifest present, every layer complete and matching its digest); a
+            bundle's document is checked as a published one would be (signature, target,
+            policy, revision) and only the images it names are tagged. A truncated or
+            changed archive, or a refused document, loads nothing. On a device with
+            trusted keys, only bundles with a signed document load.
             """;
     static final String BUNDLE_HELP = """
             Usage: berth bundle create -o FILE DOC
@@ -68,10 +73,17 @@ final class Sideload {
         }
     }
 
-    /** Sends an archive to the agent to check and load; returns its answer. */
+    /**
+     * Streams an archive to the agent over its socket, to check and load; returns its answer.
+     * The agent needs no path of ours (a home or /tmp it may not see under its unit's
+     * ProtectHome/PrivateTmp), and what it checks is what it loads.
+     */
     static JsonNode load(ControlClient client, Path file) throws IOException {
-        ObjectNode request = JSON.createObjectNode().put("path", file.toAbsolutePath().normalize().toString());
-        return client.call("load", request);
+        try (InputStream in = Files.newInputStream(file)) {
+            ObjectNode request = JSON.createObjectNode().put("size", Files.size(file))
+                    .put("name", file.getFileName().toString());
+            return client.upload("load", request, in);
+        }
     }
 
     static int loadVerb(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
@@ -149,7 +161,7 @@ final class Sideload {
         ((ParsedDocument.Valid) parsed).state().services().values().forEach(s -> images.add(s.image()));
         String dockerHost = env.getOrDefault("BERTH_DOCKER_HOST", "unix:///var/run/docker.sock");
         try {
-            write(output, tree, images, new EngineProbe(dockerHost));
+            write(output, tree, images, new EngineHttp(dockerHost));
         } catch (IOException e) {
             err.println("berth bundle: " + e.getMessage());
             return AgentVerbs.FAILED;
@@ -159,7 +171,7 @@ final class Sideload {
         return AgentVerbs.OK;
     }
 
-    private static void write(Path output, JsonNode document, Set<String> images, EngineProbe engine)
+    private static void write(Path output, JsonNode document, Set<String> images, EngineSocket engine)
             throws IOException {
         Path dir = output.toAbsolutePath().getParent();
         Path save = Files.createTempFile(dir, ".berth-images", ".tar");
@@ -172,7 +184,7 @@ final class Sideload {
                 sep = "&";
             }
             try {
-                engine.download(query.toString(), save);
+                engine.download(query.toString(), save, bytes -> { });
             } catch (IOException e) {
                 throw new IOException("cannot save the images " + images + " from the engine (are they all present? "
                         + "docker pull them first): " + e.getMessage(), e);
@@ -188,6 +200,11 @@ final class Sideload {
             meta.put("created", Instant.now().toString());
             meta.put("berth", Version.current());
             meta.set("images", JSON.valueToTree(images));
+            ObjectNode digests = meta.putObject("digests"); // each tag pinned to its image's config (its id)
+            for (ImageArchive.Image image : saved.manifest()) {
+                image.tags().stream().filter(images::contains).forEach(t -> digests.put(t, "sha256:"
+                        + image.configDigest()));
+            }
             Files.deleteIfExists(temp);
             Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try (OutputStream os = Files.newOutputStream(temp);

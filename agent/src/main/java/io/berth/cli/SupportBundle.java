@@ -3,7 +3,8 @@ package io.berth.cli;
 import io.berth.support.Args;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.berth.engine.docker.EngineProbe;
+import io.berth.engine.EngineSocket;
+import io.berth.engine.http.EngineHttp;
 import io.berth.localapi.ControlClient;
 import io.berth.support.Redactor;
 import io.berth.support.Version;
@@ -124,14 +125,14 @@ final class SupportBundle {
 
         String dockerHost = support != null ? support.path("agent").path("dockerHost").asText()
                 : env.getOrDefault("BERTH_DOCKER_HOST", "unix:///var/run/docker.sock");
-        EngineProbe engine = new EngineProbe(dockerHost);
+        EngineSocket engine = new EngineHttp(dockerHost);
         try {
-            json("engine/version.json", engine.getJson("/version"));
-            json("engine/info.json", engine.getJson("/info"));
+            json("engine/version.json", engine.get("/version"));
+            json("engine/info.json", engine.get("/info"));
             for (Map.Entry<String, String> c : containers(engine, support).entrySet()) {
                 String name = c.getValue().replaceAll("[^A-Za-z0-9_.-]", "_");
                 try {
-                    json("containers/" + name + ".inspect.json", engine.getJson("/containers/" + c.getKey() + "/json"));
+                    json("containers/" + name + ".inspect.json", engine.get("/containers/" + c.getKey() + "/json"));
                     entries.put("containers/" + name + ".log", text(engine.logTail(c.getKey(), LOG_TAIL)));
                 } catch (IOException e) {
                     entries.put("containers/" + name + ".error.txt", text(e.getMessage() + "\n"));
@@ -150,7 +151,7 @@ final class SupportBundle {
     }
 
     /** The managed containers: the agent's list, or the engine's containers with Berth's labels. */
-    private Map<String, String> containers(EngineProbe engine, JsonNode support) throws IOException {
+    private Map<String, String> containers(EngineSocket engine, JsonNode support) throws IOException {
         Map<String, String> found = new LinkedHashMap<>();
         if (support != null) {
             support.path("containers").forEach(c -> found.put(c.path("id").asText(), c.path("name").asText()));
@@ -162,7 +163,7 @@ final class SupportBundle {
             labels.add("berth.device=" + device);
         }
         String filters = JSON.createObjectNode().set("label", JSON.valueToTree(labels)).toString();
-        JsonNode list = engine.getJson("/containers/json?all=1&filters="
+        JsonNode list = engine.get("/containers/json?all=1&filters="
                 + URLEncoder.encode(filters, StandardCharsets.UTF_8));
         for (JsonNode c : list) {
             String name = c.path("Names").path(0).asText(c.path("Id").asText());

@@ -21,9 +21,9 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * Merges the device profile, the config file (YAML or JSON, nested or dotted keys) and the
- * environment, in that order: the environment wins. Every key {@code a.bKey} has the
- * environment variable {@code BERTH_A_B_KEY}.
+ * Merges the device profile, the config file (YAML or JSON, nested or dotted keys), the files
+ * {@code config.d/*.yaml} beside it in name order, and the environment, in that order: the
+ * environment wins. Every key {@code a.bKey} has the environment variable {@code BERTH_A_B_KEY}.
  */
 public final class ConfigLoader {
 
@@ -75,6 +75,8 @@ public final class ConfigLoader {
         KEYS.put("disk.pullFloor", "1GiB");
         // the device's labels (PROTOCOL.md §10): a map in the file, k=v,k=v in BERTH_LABELS; kept whole, not flattened
         KEYS.put("labels", "");
+        // the Compose project name of documents without 'name': their default network is {project}_default
+        KEYS.put("project", "berth");
     }
 
     private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
@@ -94,7 +96,7 @@ public final class ConfigLoader {
     /** As {@link #load(Path, Map)}, with the facts a profile is detected from (when none is configured). */
     public static AgentConfig load(Path file, Map<String, String> env, Supplier<ProfileDetector.Host> host)
             throws ConfigException {
-        Map<String, String> fromFile = file == null ? Map.of() : readFile(file);
+        Map<String, String> fromFile = file == null ? Map.of() : readWithDropIns(file);
         String profileName = pick("profile", fromFile, env, Map.of());
         DeviceProfile profile;
         if (DeviceProfile.AUTO.equals(profileName)) {
@@ -152,7 +154,8 @@ public final class ConfigLoader {
                 logging(pick("logging.maxSize", fromFile, env, profileDefaults),
                         pick("logging.maxFile", fromFile, env, profileDefaults)),
                 number("disk.pullFloor", 0, Long.MAX_VALUE / 4, fromFile, env, profileDefaults),
-                labels(pick("labels", fromFile, env, profileDefaults), env));
+                labels(pick("labels", fromFile, env, profileDefaults), env),
+                project(pick("project", fromFile, env, profileDefaults)));
     }
 
     private static Map<String, String> labels(String value, Map<String, String> env) throws ConfigException {
@@ -182,6 +185,14 @@ public final class ConfigLoader {
             }
         }
         return String.join(",", urls);
+    }
+
+    private static String project(String value) throws ConfigException {
+        if (!value.matches("[a-z0-9][a-z0-9_-]*")) {
+            throw new ConfigException("project '" + value + "' must be a Compose project name: lower-case letters, "
+                    + "digits, '_' and '-'");
+        }
+        return value;
     }
 
     private static String pick(String key, Map<String, String> file, Map<String, String> env,
@@ -316,6 +327,24 @@ public final class ConfigLoader {
             throw new ConfigException("dataRoot '" + value + "' must be an absolute path");
         }
         return Path.of(value);
+    }
+
+    /** The file, then {@code config.d/*.yaml} beside it in name order; a later file's key wins. */
+    static Map<String, String> readWithDropIns(Path file) throws ConfigException {
+        Map<String, String> merged = new TreeMap<>(readFile(file));
+        Path dir = file.toAbsolutePath().resolveSibling("config.d");
+        if (Files.isDirectory(dir)) {
+            List<Path> parts;
+            try (var list = Files.list(dir)) {
+                parts = list.filter(p -> p.getFileName().toString().endsWith(".yaml")).sorted().toList();
+            } catch (IOException e) {
+                throw new ConfigException("cannot list " + dir + ": " + e.getMessage(), e);
+            }
+            for (Path part : parts) {
+                merged.putAll(readFile(part));
+            }
+        }
+        return merged;
     }
 
     private static Map<String, String> readFile(Path file) throws ConfigException {

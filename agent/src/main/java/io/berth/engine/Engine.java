@@ -56,6 +56,9 @@ public interface Engine extends AutoCloseable {
      */
     Map<String, String> volumeOptions(String name) throws EngineException;
 
+    /** Removes a volume by name, never forced (the engine refuses one a container uses). Missing is not an error. */
+    void removeVolume(String name) throws EngineException;
+
     /** Creates a network with its options and these (ownership) labels. */
     void createNetwork(NetworkSpec network, Map<String, String> labels) throws EngineException;
 

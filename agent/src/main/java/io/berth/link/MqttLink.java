@@ -203,9 +203,16 @@ public final class MqttLink implements AutoCloseable {
 
     /** The retained presence message: online since the connection, or the will's offline. Kept small and in one place. */
     byte[] onlinePayload(boolean online) {
-        // {"online":…,"since":…,"labels":{…}} (§2, §10): the will keeps the labels of a device that went away
+        return onlinePayload(online, online);
+    }
+
+    /**
+     * {"online":…,"since":…,"labels":{…}} (§2, §10): the will keeps the labels of a device that went
+     * away and has no {@code since}; a stop on purpose has one, so an operator tells the two apart.
+     */
+    byte[] onlinePayload(boolean online, boolean since) {
         com.fasterxml.jackson.databind.node.ObjectNode node = EVENT_JSON.createObjectNode().put("online", online);
-        if (online) {
+        if (since) {
             node.put("since", Instant.now(clock).toString());
         }
         new java.util.TreeMap<>(labels).forEach(node.putObject("labels")::put);
@@ -416,8 +423,9 @@ public final class MqttLink implements AutoCloseable {
         closing = true;
         Wire w = wire;
         try {
+            // unlike the will, a stop on purpose says since when: an operator tells the two apart
             if (w.connected()) {
-                w.publish(topics.online(), onlinePayload(false), 1, true).get(2, TimeUnit.SECONDS);
+                w.publish(topics.online(), onlinePayload(false, true), 1, true).get(2, TimeUnit.SECONDS);
             }
         } catch (Exception e) {
             Logger.debug("MQTT: offline announcement: {}", e.toString());

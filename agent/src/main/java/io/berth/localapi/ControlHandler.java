@@ -42,7 +42,15 @@ public final class ControlHandler implements Handler {
                 case "apply" -> apply(args, reply);
                 case "logs" -> logs(args, reply);
                 case "load" -> {
-                    var contents = actions.load(java.nio.file.Path.of(required(args, "path")));
+                    long size = args.path("size").asLong(-1);
+                    if (!args.path("size").canConvertToLong() || size <= 0) {
+                        throw new ActionException("the request needs 'size' and the archive's bytes after it: this "
+                                + "agent takes archives over its socket, not paths (berth load FILE sends them)");
+                    }
+                    io.berth.sideload.ImageArchive.Contents contents;
+                    try (io.berth.sideload.Spool spool = actions.receive(request.body(), size)) {
+                        contents = actions.load(spool);
+                    }
                     ObjectNode result = Protocol.JSON.createObjectNode();
                     result.set("images", Protocol.JSON.valueToTree(contents.images()));
                     result.put("layers", contents.layers());

@@ -171,6 +171,15 @@ class ArchitectureTest {
     }
 
     @Test
+    void theCliReachesTheEngineOnlyThroughEngineSocket() {
+        // one HTTP layer for the engine socket (io.berth.engine.http); the CLI never sees the docker-java adapter
+        assertNoReferences("the CLI talks to the engine through io.berth.engine.EngineSocket, not io.berth.engine.docker",
+                s -> s.inPackage("cli") && !s.path.endsWith("/CdsTraining.java"), Set.of("io.berth.engine.docker"));
+        assertNoReferences("io.berth.engine.http is plain HTTP: no docker-java",
+                s -> s.path.startsWith("io/berth/engine/http/"), Set.of("com.github.dockerjava", "io.berth.engine.docker"));
+    }
+
+    @Test
     void linkDoesNotKnowReconcile() {
         assertNoReferences("io.berth.link hands documents to a listener; it does not know io.berth.reconcile",
                 s -> s.inPackage("link"), Set.of("io.berth.reconcile"));

@@ -115,6 +115,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void filesInConfigDBesideTheFileAreMergedInNameOrder() throws Exception {
+        Path file = write("config.yaml", "deviceId: from-file\ntopicPrefix: base\nmqtt:\n  url: tcp://file:1883\n");
+        Files.createDirectories(dir.resolve("config.d"));
+        write("config.d/20-site.yaml", "topicPrefix: site\nmqtt.url: tcp://site:1883\n");
+        write("config.d/10-enroll.yaml", "deviceId: enrolled\ntopicPrefix: enroll\n");
+        write("config.d/30-notes.txt", "not: a config file\n");
+        AgentConfig config = ConfigLoader.load(file, Map.of("BERTH_MQTT_URL", "tcp://env:1883"));
+        assertEquals("enrolled", config.deviceId(), "a drop-in wins over the file");
+        assertEquals("site", config.topicPrefix(), "20-site.yaml comes after 10-enroll.yaml");
+        assertEquals("tcp://env:1883", config.mqttUrl(), "the environment still wins");
+        write("config.d/40-typo.yaml", "mqtt.ur1: tcp://typo:1883\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Map.of()));
+        assertTrue(e.getMessage().contains("40-typo.yaml") && e.getMessage().contains("mqtt.ur1"), e.getMessage());
+    }
+
+    @Test
     void anEmptyEnvironmentVariableDoesNotOverride() throws Exception {
         Path file = write("berth.yaml", "deviceId: from-file\n");
         assertEquals("from-file", ConfigLoader.load(file, Map.of("BERTH_DEVICE_ID", "")).deviceId());

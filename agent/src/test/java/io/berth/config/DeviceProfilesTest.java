@@ -25,7 +25,7 @@ class DeviceProfilesTest {
             "raspberry-pi-zero-2w", "jetson-orin-nano", "beaglebone-black", "generic-arm64", "generic-armv7",
             "generic-amd64", "generic");
     private static final Set<String> SIZES = Set.of("logs.bufferBytes", "logs.batchBytes", "disk.pullFloor",
-            "disk.stateFloor", "memory");
+            "disk.stateFloor", "memory", "service.memoryHigh", "service.memoryMax");
     private static final Set<String> DURATIONS = Set.of("report.minInterval", "report.heartbeat",
             "reconcile.resyncInterval");
     private static final Set<String> NUMBERS = Set.of("logs.batchLines", "logs.linesPerSecond", "logging.maxFile");
@@ -124,6 +124,10 @@ class DeviceProfilesTest {
         assertTrue(List.of(flags.split("\\s+")).contains("-XX:+ExitOnOutOfMemoryError"),
                 name + ": an OutOfMemoryError in any thread ends the agent, and systemd starts it again");
         assertTrue(p.bytes("logs.bufferBytes") <= p.bytes("memory") / 256, name + ": the log buffer is small");
+        long high = p.bytes("service.memoryHigh") >> 20;
+        assertTrue(high >= heapMiB + 64 && high < p.bytes("service.memoryMax") >> 20,
+                name + ": the unit's MemoryHigh leaves the JVM 64 MiB beyond its heap and stays under MemoryMax");
+        assertTrue(p.setting("service.memoryMax").matches("\\d+MiB"), name + ": the package's postinst reads MiB");
     }
 
     @Test

@@ -68,6 +68,7 @@ class CliProcessIT {
         Map<String, String> env = new HashMap<>();
         env.put("BERTH_DEVICE_ID", device.id);
         env.put("BERTH_TOPIC_PREFIX", device.prefix());
+        env.put("BERTH_PROJECT", device.project);
         env.put("BERTH_MQTT_URL", TestBroker.URL);
         env.put("BERTH_STATE_DIR", device.stateDir.resolve("state").toString());
         env.put("BERTH_SOCKET", device.stateDir.resolve("run/berth.sock").toString());
@@ -348,6 +349,7 @@ class CliProcessIT {
         assertTrue(everything.contains("API_TOKEN=***"), "secret environment values are masked");
 
         // a registry password given in a desired document appears nowhere a human reads
+        assertFalse(outputs.isEmpty(), "the CLI's outputs were recorded");
         for (String secret : List.of(REGISTRY_PASSWORD, TOKEN_VALUE)) {
             files.forEach((name, content) -> assertFalse(content.contains(secret), secret + " in bundle " + name));
             assertFalse(agentLogText().contains(secret), secret + " in the agent log");
@@ -460,6 +462,7 @@ class CliProcessIT {
             assertTrue(invalid.err().contains("services.x.bogus") && invalid.err().contains("nothing was published"),
                     invalid.err());
             assertEquals(2, berth("publish", doc.toString()).code(), "--device is required");
+            assertFalse(outputs.isEmpty(), "the CLI's outputs were recorded");
             outputs.forEach(out -> assertFalse(out.contains(REGISTRY_PASSWORD), "password in CLI output"));
         } finally {
             watch.destroy();

@@ -17,8 +17,6 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.Frame;
-import com.github.dockerjava.api.model.StreamType;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.Network;
@@ -39,6 +37,9 @@ import io.berth.engine.LogLine;
 import io.berth.engine.LogQuery;
 import io.berth.engine.LocalImage;
 import io.berth.engine.PullProgress;
+import io.berth.engine.http.EngineErrors;
+import io.berth.engine.http.FollowedLogs;
+import io.berth.engine.http.LogReader;
 import io.berth.model.ImageRef;
 import io.berth.model.Labels;
 import io.berth.model.Mount;
@@ -77,6 +78,7 @@ public final class DockerEngine implements Engine {
     private final Map<String, String> ownership;
     private final String platform;
     private volatile String engineArch;
+    private LogReader logReader; // guarded by this
 
     /** @param ownership the labels that mark what this agent created ({@link Labels#ownership}) */
     public DockerEngine(String dockerHost, Map<String, String> ownership) {
@@ -329,7 +331,7 @@ public final class DockerEngine implements Engine {
     @Override
     public String createContainer(ServiceSpec spec, Map<String, String> labels) throws EngineException {
         return call("create container " + spec.containerName() + " for service " + spec.name(), () -> {
-            ContainerSettings settings = ContainerSettings.of(spec, labels);
+            ContainerSettings settings = ContainerSettings.of(AnonymousVolumes.inherit(client, spec, labels), labels);
             CreateContainerCmd cmd = client.createContainerCmd(spec.image());
             settings.applyTo(cmd);
             String id = cmd.exec().getId();
@@ -348,6 +350,18 @@ public final class DockerEngine implements Engine {
     }
 
     @Override
+    public void removeVolume(String name) throws EngineException {
+        call("remove volume " + name, () -> {
+            try {
+                client.removeVolumeCmd(name).exec();
+            } catch (NotFoundException gone) {
+                // fine: it is gone
+            }
+            return null;
+        });
+    }
+
+    @Override
     public void createNetwork(NetworkSpec network, Map<String, String> labels) throws EngineException {
         call("create network " + network.name(), () -> {
             Map<String, String> all = new HashMap<>(network.labels());
@@ -361,15 +375,20 @@ public final class DockerEngine implements Engine {
             if (!network.driverOpts().isEmpty()) {
                 cmd.withOptions(network.driverOpts());
             }
-            if (network.ipamDriver() != null || !network.ipamSubnets().isEmpty()) {
+            if (network.ipam() != null) {
                 Network.Ipam ipam = new Network.Ipam();
-                if (network.ipamDriver() != null) {
-                    ipam.withDriver(network.ipamDriver());
+                if (network.ipam().driver() != null) {
+                    ipam.withDriver(network.ipam().driver());
                 }
-                ipam.withConfig(network.ipamSubnets().stream().map(s -> {
-                    String[] parts = s.split(",", 2);
-                    Network.Ipam.Config c = new Network.Ipam.Config().withSubnet(parts[0]);
-                    return parts.length == 2 ? c.withGateway(parts[1]) : c;
+                ipam.withConfig(network.ipam().config().stream().map(pool -> {
+                    Network.Ipam.Config c = new Network.Ipam.Config().withSubnet(pool.subnet());
+                    if (pool.gateway() != null) {
+                        c.withGateway(pool.gateway());
+                    }
+                    if (pool.ipRange() != null) {
+                        c.withIpRange(pool.ipRange());
+                    }
+                    return c;
                 }).toList());
                 cmd.withIpam(ipam);
             }
@@ -469,11 +488,7 @@ public final class DockerEngine implements Engine {
 
     @Override
     public LogStreams openLogStreams(LogStreams.Sink sink) throws EngineException {
-        try {
-            return new DockerLogStreams(host, sink);
-        } catch (IOException e) {
-            throw new EngineException("cannot follow container logs: " + e.getMessage(), true, e);
-        }
+        return new FollowedLogs(logReader(), sink);
     }
 
     @Override
@@ -506,55 +521,33 @@ public final class DockerEngine implements Engine {
     @Override
     public AutoCloseable logs(String containerId, LogQuery query, Consumer<LogLine> onLine,
                               Consumer<Throwable> onEnd) throws EngineException {
-        return call("read the log of container " + shortId(containerId), () -> {
-            var cmd = client.logContainerCmd(containerId).withStdOut(true).withStdErr(true).withTimestamps(true)
-                    .withFollowStream(query.follow());
-            if (query.tail() >= 0) {
-                cmd.withTail(query.tail());
+        return logReader().read(LogReader.path(containerId, query), new LogReader.Sink() {
+            @Override
+            public void line(String stream, String time, String text) {
+                onLine.accept(new LogLine(time, stream, text));
             }
-            if (query.since() > 0) {
-                cmd.withSince((int) query.since());
+
+            @Override
+            public void ended(String problem, boolean refused) {
+                onEnd.accept(problem == null ? null : new IOException(problem));
             }
-            return cmd.exec(new ResultCallback.Adapter<Frame>() {
-                private final StringBuilder partial = new StringBuilder();
-
-                @Override
-                public void onNext(Frame frame) {
-                    String stream = frame.getStreamType() == StreamType.STDERR ? "stderr" : "stdout";
-                    // without a TTY a frame is one line; with one, raw chunks: split on line breaks
-                    partial.append(new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8));
-                    int nl;
-                    while ((nl = partial.indexOf("\n")) >= 0) {
-                        String text = partial.substring(0, nl);
-                        partial.delete(0, nl + 1);
-                        if (text.endsWith("\r")) {
-                            text = text.substring(0, text.length() - 1);
-                        }
-                        int space = text.indexOf(' ');
-                        // withTimestamps: every line starts with the engine's RFC 3339 time and a space
-                        if (space > 0 && Character.isDigit(text.charAt(0))) {
-                            onLine.accept(new LogLine(text.substring(0, space), stream, text.substring(space + 1)));
-                        } else {
-                            onLine.accept(new LogLine(null, stream, text));
-                        }
-                    }
-                }
-
-                @Override
-                public void onError(Throwable error) {
-                    // closing a follow interrupts its stream thread: expected, not an error
-                    boolean closing = error instanceof java.nio.channels.ClosedByInterruptException
-                            || error instanceof InterruptedException
-                            || error.getCause() instanceof java.nio.channels.ClosedByInterruptException;
-                    onEnd.accept(closing ? null : error);
-                }
-
-                @Override
-                public void onComplete() {
-                    onEnd.accept(null);
-                }
-            });
         });
+    }
+
+    /** The one log reader (one thread) for every follow and read of this engine, opened at first use. */
+    private synchronized LogReader logReader() throws EngineException {
+        if (logReader == null) {
+            if (!host.startsWith("unix://")) {
+                throw new EngineException("reading container logs needs the engine's unix socket; " + host
+                        + " is not one", true, null);
+            }
+            try {
+                logReader = new LogReader(Path.of(URI.create(host).getPath()));
+            } catch (IOException e) {
+                throw new EngineException("cannot read container logs: " + e.getMessage(), true, e);
+            }
+        }
+        return logReader;
     }
 
     @Override
@@ -567,6 +560,11 @@ public final class DockerEngine implements Engine {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (logReader != null) {
+                logReader.close();
+            }
+        }
         try {
             client.close();
         } catch (IOException e) {
@@ -608,15 +606,8 @@ public final class DockerEngine implements Engine {
     }
 
     private static String clean(RuntimeException e) {
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         // docker-java prefixes "Status 404: " and wraps the engine's JSON {"message":"…"}
-        int at = message.indexOf("{\"message\":\"");
-        if (at >= 0) {
-            String inner = message.substring(at + 12);
-            int end = inner.lastIndexOf("\"}");
-            message = end >= 0 ? inner.substring(0, end) : inner;
-        }
-        return message.strip();
+        return e.getMessage() == null ? e.getClass().getSimpleName() : EngineErrors.fromText(e.getMessage());
     }
 
     private static String rootMessage(Throwable e) {

@@ -1,0 +1,205 @@
+package io.berth.engine.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.engine.EngineSocket;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.URI;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+
+/**
+ * HTTP/1.1 on the engine's unix socket with the JDK's unix-domain channels: one connection per
+ * request ({@code Connection: close}), the answer decoded by {@link ResponseDecoder}. The one
+ * client for every engine request: docker-java's transport ({@code UnixHttpClient}), the CLI's
+ * {@link EngineSocket}, and the log reader share its decoders.
+ */
+public final class EngineHttp implements EngineSocket {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long TIMEOUT_MS = 10_000;
+    private static final int MAX_JSON = 16 * 1024 * 1024;
+    private static volatile ScheduledExecutorService watchdog;
+
+    private final String host;
+    private final Path socket;
+
+    /** @param dockerHost {@code unix:///var/run/docker.sock}; other schemes fail at the first request */
+    public EngineHttp(String dockerHost) {
+        this.host = dockerHost;
+        this.socket = dockerHost.startsWith("unix://") ? Path.of(URI.create(dockerHost).getPath()) : null;
+    }
+
+    /** The client for a unix socket path. */
+    public static EngineHttp of(Path socket) {
+        return new EngineHttp("unix://" + socket);
+    }
+
+    @Override
+    public String host() {
+        return host;
+    }
+
+    /** Sends a request and reads the answer's head; the caller reads the body and closes the exchange. */
+    public Exchange open(String method, String path, Map<String, String> headers, byte[] body) throws IOException {
+        SocketChannel channel = connect();
+        try {
+            StringBuilder head = new StringBuilder(256);
+            head.append(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: docker\r\nUser-Agent: berth\r\n");
+            boolean upgrade = headers.keySet().stream().anyMatch("Upgrade"::equalsIgnoreCase);
+            if (!upgrade) {
+                head.append("Connection: close\r\n");
+            }
+            headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
+            if (body != null) {
+                if (headers.keySet().stream().noneMatch("Content-Type"::equalsIgnoreCase)) {
+                    head.append("Content-Type: application/json\r\n");
+                }
+                head.append("Content-Length: ").append(body.length).append("\r\n");
+            } else if (!"GET".equals(method) && !"HEAD".equals(method)) {
+                head.append("Content-Length: 0\r\n");
+            }
+            head.append("\r\n");
+            writeFully(channel, ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1)));
+            if (body != null) {
+                writeFully(channel, ByteBuffer.wrap(body));
+            }
+            return new Exchange(channel, "HEAD".equals(method));
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    private SocketChannel connect() throws IOException {
+        if (socket == null) {
+            throw new IOException("only an engine on a unix socket can be used (docker host is " + host + ")");
+        }
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            return channel;
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new IOException("cannot reach the engine at " + host + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    @Override
+    public JsonNode get(String path) throws IOException {
+        byte[] body = call("GET", path, null);
+        return JSON.readTree(body);
+    }
+
+    @Override
+    public JsonNode post(String path, JsonNode body) throws IOException {
+        byte[] answer = call("POST", path, body == null ? null : JSON.writeValueAsBytes(body));
+        return answer.length == 0 ? null : JSON.readTree(answer);
+    }
+
+    @Override
+    public String logTail(String containerId, int tail) throws IOException {
+        byte[] body = call("GET", "/containers/" + containerId + "/logs?stdout=1&stderr=1&timestamps=1&tail=" + tail,
+                null);
+        ByteArrayOutputStream merged = new ByteArrayOutputStream(body.length);
+        new FrameDemux(FrameDemux.Mode.DETECT, (stream, data, off, len) -> merged.write(data, off, len))
+                .feed(body, 0, body.length);
+        return merged.toString(StandardCharsets.UTF_8);
+    }
+
+    /** A whole answer within the time limit; a status other than 2xx is an error with the engine's message. */
+    private byte[] call(String method, String path, byte[] body) throws IOException {
+        Exchange exchange = open(method, path, Map.of(), body);
+        ScheduledFuture<?> timeout = watchdog().schedule(exchange::close, TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        try (exchange) {
+            byte[] answer = exchange.body().readNBytes(MAX_JSON);
+            if (exchange.head().status() / 100 != 2) {
+                throw new IOException(EngineErrors.describe(method, path, exchange.head().status(), answer));
+            }
+            return answer;
+        } catch (AsynchronousCloseException e) {
+            throw new IOException("the engine at " + host + " did not answer " + method + " " + path + " within "
+                    + TIMEOUT_MS / 1000 + " s", e);
+        } finally {
+            timeout.cancel(false);
+        }
+    }
+
+    @Override
+    public long download(String path, Path target, LongConsumer progress) throws IOException {
+        try (Exchange exchange = open("GET", path, Map.of(), null)) {
+            InputStream in = exchange.body();
+            if (exchange.head().status() != 200) {
+                throw new IOException(EngineErrors.describe("GET", path, exchange.head().status(), in.readNBytes(4096)));
+            }
+            long total = 0;
+            byte[] buffer = new byte[64 * 1024];
+            try (OutputStream out = Files.newOutputStream(target)) {
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    out.write(buffer, 0, n);
+                    total += n;
+                    progress.accept(total);
+                }
+            }
+            return total;
+        }
+    }
+
+    @Override
+    public Upgraded upgrade(String path, JsonNode body) throws IOException {
+        Exchange exchange = open("POST", path, Map.of("Connection", "Upgrade", "Upgrade", "tcp"),
+                JSON.writeValueAsBytes(body));
+        int status = exchange.head().status();
+        if (status != 101 && status != 200) {
+            byte[] answer = exchange.body().readNBytes(4096);
+            exchange.close();
+            throw new IOException(EngineErrors.describe("POST", path, status, answer));
+        }
+        return exchange;
+    }
+
+    private static ScheduledExecutorService watchdog() {
+        ScheduledExecutorService w = watchdog;
+        if (w == null) {
+            synchronized (EngineHttp.class) {
+                if (watchdog == null) {
+                    watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "berth-engine-timeout");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                }
+                w = watchdog;
+            }
+        }
+        return w;
+    }
+
+    static void writeFully(SocketChannel channel, ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+    }
+
+    static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+    }
+}
