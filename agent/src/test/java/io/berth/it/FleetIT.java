@@ -247,6 +247,21 @@ class FleetIT {
                 s.toString());
     }
 
+    @Test
+    void logsAndCommandsReachOneDevice() throws Exception {
+        String c1 = id("c1");
+        Process logs = berth("logs", "--device", c1, "web");
+        assertEquals(0, exit(logs, 60), log(logs));
+        assertTrue(stdout(logs).contains("hello-fleet"), log(logs));
+        Process diagnose = berth("cmd", "--device", c1, "diagnose", "--json");
+        assertEquals(0, exit(diagnose, 60), log(diagnose));
+        assertTrue(JSON.readTree(stdout(diagnose)).path("ok").asBoolean(), stdout(diagnose));
+        Process refused = berth("cmd", "--device", c1, "restart", "no-such-service");
+        assertEquals(1, exit(refused, 60), "ok:false is exit 1: " + log(refused));
+        Process nobody = berth("cmd", "--device", "ghost-" + c1, "reconcile", "--timeout", "2s");
+        assertEquals(3, exit(nobody, 60), "no answer is exit 3: " + log(nobody));
+    }
+
     // ---- helpers -----------------------------------------------------------------------------
 
     private String id(String name) {
@@ -255,7 +270,8 @@ class FleetIT {
 
     private static String document(long revision, String image) {
         return "{" + (revision > 0 ? "\"revision\": " + revision + ", " : "") + "\"services\": {\"web\": {\"image\": \""
-                + image + "\", \"command\": [\"sleep\", \"3600\"]}}, \"update\": {\"healthTimeout\": \"20s\"}}";
+                + image + "\", \"command\": [\"sh\", \"-c\", \"echo hello-fleet; sleep 3600\"]}}, "
+                + "\"update\": {\"healthTimeout\": \"20s\"}}";
     }
 
     private Path file(String name, String content) throws Exception {

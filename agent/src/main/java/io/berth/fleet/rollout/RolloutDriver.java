@@ -83,15 +83,23 @@ public final class RolloutDriver implements AutoCloseable {
         return mine;
     }
 
+    /** How far {@link #drive} goes. */
+    public enum Mode {
+        /** Until the rollout is no longer open: completed, halted, or aborted (and reverted). */
+        TO_END,
+        /** Until no request waits and the rollout is not running: what pause and abort need without a driver. */
+        SETTLE,
+        /** Until there is nothing to publish now: a new rollout's first wave is out. */
+        FIRST_STEP
+    }
+
     /**
-     * Drives a rollout until it is no longer open (completed, halted, aborted and reverted), or,
-     * with {@code untilRest}, until no request is waiting and nothing is to be published (what
-     * {@code pause} and {@code abort} need when no driver is running). Waits for the lease of a
-     * driver that went away. Releases the lease at the end.
+     * Drives a rollout as far as {@code mode} says, waiting first for the lease of a driver that
+     * went away. Releases the lease at the end.
      *
      * @param progress told of each change a person would want to see, one line each
      */
-    public Rollout drive(String id, boolean untilRest, Consumer<String> progress)
+    public Rollout drive(String id, Mode mode, Consumer<String> progress)
             throws IOException, InterruptedException, LeaseLost {
         Rollout mine = acquire(id, progress);
         check(mine);
@@ -147,13 +155,16 @@ public final class RolloutDriver implements AutoCloseable {
                     store.write(mine);
                     continue;
                 }
-                if (!mine.open() || untilRest && request == null && !Rollout.RUNNING.equals(mine.status())
-                        && !mine.revertPending()) {
+                boolean settled = request == null && !Rollout.RUNNING.equals(mine.status()) && !mine.revertPending();
+                if (!mine.open() || mode == Mode.SETTLE && settled || mode == Mode.FIRST_STEP) {
                     break;
                 }
+                // wake on news, for timeouts once a second, and in time to renew the lease
+                Instant renewAt = Instant.parse(mine.lease().until()).minus(ttl.multipliedBy(2).dividedBy(3));
+                long waitMs = Math.max(10, Math.min(1000, Duration.between(clock.instant(), renewAt).toMillis() + 1));
                 synchronized (wake) {
                     if (changes == seen) {
-                        wake.wait(1000);
+                        wake.wait(waitMs);
                     }
                 }
             }

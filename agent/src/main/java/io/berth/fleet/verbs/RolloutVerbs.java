@@ -195,7 +195,8 @@ final class RolloutVerbs {
                     err.println("rollout " + id + ": " + selected.size() + " device(s) in " + created.waves().size()
                             + " wave(s): " + String.join(" | ", created.waves().stream().map(w -> String.join(",",
                             w.devices())).toList()));
-                    Rollout end = driver.drive(id, !a.has("--wait"), err::println);
+                    Rollout end = driver.drive(id, a.has("--wait") ? RolloutDriver.Mode.TO_END
+                            : RolloutDriver.Mode.FIRST_STEP, err::println);
                     return a.has("--wait") ? exit(end) : FleetCommand.OK;
                 }
             } catch (IOException | RolloutDriver.LeaseLost e) {
@@ -293,7 +294,8 @@ final class RolloutVerbs {
                     }
                 }
                 try (RolloutDriver driver = new RolloutDriver(f.store, f.view, key, clock, lease())) {
-                    Rollout end = driver.drive(id, !verb.equals("resume"), err::println);
+                    Rollout end = driver.drive(id, verb.equals("resume") ? RolloutDriver.Mode.TO_END
+                            : RolloutDriver.Mode.SETTLE, err::println);
                     if (verb.equals("resume")) {
                         return exit(end);
                     }
