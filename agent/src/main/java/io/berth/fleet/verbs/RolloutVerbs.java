@@ -172,9 +172,8 @@ final class RolloutVerbs {
             if (!id.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
                 return usage("--id '" + id + "' must be letters, digits, '_', '.' and '-' (at most 64)");
             }
-            try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
+            return connected(f -> {
                 SigningKey key = key();
-                Fleet f = Fleet.open(c, broker.prefix());
                 List<Device> selected = selector != null ? f.view.select(selector)
                         : a.values("--device").stream().map(d -> f.view.device(d).orElse(new Device(d, null, null,
                         Map.of(), null))).toList();
@@ -199,6 +198,17 @@ final class RolloutVerbs {
                             : RolloutDriver.Mode.FIRST_STEP, err::println);
                     return a.has("--wait") ? exit(end) : FleetCommand.OK;
                 }
+            });
+        }
+
+        /** What a verb does once connected, with the fleet and the rollouts in. */
+        interface Body {
+            int run(Fleet f) throws IOException, InterruptedException, RolloutDriver.LeaseLost;
+        }
+
+        int connected(Body body) {
+            try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
+                return body.run(Fleet.open(c, broker.prefix()));
             } catch (IOException | RolloutDriver.LeaseLost e) {
                 return failed(e.getMessage());
             } catch (InterruptedException e) {
@@ -215,8 +225,7 @@ final class RolloutVerbs {
         }
 
         int ls() {
-            try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
-                Fleet f = Fleet.open(c, broker.prefix());
+            return connected(f -> {
                 Map<String, Rollout> all = f.store.all();
                 if (a.has("--json")) {
                     var array = JSON.createArrayNode();
@@ -226,20 +235,14 @@ final class RolloutVerbs {
                     out.print(RolloutView.table(all.values(), clock.instant()));
                 }
                 return FleetCommand.OK;
-            } catch (IOException e) {
-                return failed(e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return FleetCommand.FAILED;
-            }
+            });
         }
 
         int status() {
             if (a.positional.size() != 1) {
                 return usage("give the rollout ID");
             }
-            try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
-                Fleet f = Fleet.open(c, broker.prefix());
+            return connected(f -> {
                 Rollout r = f.store.get(a.positional.get(0)).orElse(null);
                 if (r == null) {
                     return failed("no rollout " + a.positional.get(0) + " on the broker: see berth fleet rollout ls");
@@ -250,12 +253,7 @@ final class RolloutVerbs {
                     out.print(RolloutView.text(r, f.view.devices(), clock.instant()));
                 }
                 return FleetCommand.OK;
-            } catch (IOException e) {
-                return failed(e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return FleetCommand.FAILED;
-            }
+            });
         }
 
         /**
@@ -268,9 +266,8 @@ final class RolloutVerbs {
                 return usage("give the rollout ID");
             }
             String id = a.positional.get(0);
-            try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
+            return connected(f -> {
                 SigningKey key = key();
-                Fleet f = Fleet.open(c, broker.prefix());
                 Rollout r = f.store.get(id).orElse(null);
                 if (r == null) {
                     return failed("no rollout " + id + " on the broker: see berth fleet rollout ls");
@@ -307,12 +304,7 @@ final class RolloutVerbs {
                     err.println("berth fleet rollout " + verb + ": asked the rollout's driver (" + e.getMessage() + ")");
                     return verb.equals("resume") ? FleetCommand.FAILED : FleetCommand.OK;
                 }
-            } catch (IOException e) {
-                return failed(e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return FleetCommand.FAILED;
-            }
+            });
         }
     }
 
