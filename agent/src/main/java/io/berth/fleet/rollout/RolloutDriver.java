@@ -153,6 +153,9 @@ public final class RolloutDriver implements AutoCloseable {
                     report(mine, after, progress);
                     mine = after.written(clock.instant(), owner, clock.instant().plus(ttl));
                     store.write(mine);
+                    if (mode == Mode.FIRST_STEP) {
+                        break;
+                    }
                     continue;
                 }
                 boolean settled = request == null && !Rollout.RUNNING.equals(mine.status()) && !mine.revertPending();
