@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -130,7 +132,7 @@ public final class RolloutDriver implements AutoCloseable {
                     }
                 }
                 RolloutPlanner.Decision d = RolloutPlanner.next(base, fleet.devices(), store.desired(), now);
-                boolean renew = now.isAfter(Instant.parse(mine.lease().until()).minus(ttl.multipliedBy(2).dividedBy(3)));
+                boolean renew = now.isAfter(renewAt(mine));
                 // results alone (devices converging) are written at most once a second: a wave of a
                 // thousand devices would otherwise rewrite the record a thousand times; anything the
                 // rollout is about to do (a publish, a status change, a request) is written at once
@@ -146,8 +148,17 @@ public final class RolloutDriver implements AutoCloseable {
                     store.clearRequest(id);
                 }
                 if (!d.publish().isEmpty()) {
+                    List<RolloutPlanner.Publish> done = new ArrayList<>();
                     for (RolloutPlanner.Publish p : d.publish()) {
+                        if (!clock.instant().isBefore(renewAt(mine))) {
+                            // a big wave outlasts a lease: record what is out so far and renew, so no other
+                            // driver takes over (and publishes the rest too) while this one is at it
+                            mine = RolloutPlanner.published(mine, done, clock.instant())
+                                    .written(clock.instant(), owner, clock.instant().plus(ttl));
+                            store.write(mine);
+                        }
                         store.publishDesired(p.device(), DeviceDocuments.build(p.content(), p.revision(), p.device(), key));
+                        done.add(p);
                     }
                     Rollout after = RolloutPlanner.published(mine, d.publish(), now);
                     report(mine, after, progress);
@@ -163,8 +174,7 @@ public final class RolloutDriver implements AutoCloseable {
                     break;
                 }
                 // wake on news, for timeouts once a second, and in time to renew the lease
-                Instant renewAt = Instant.parse(mine.lease().until()).minus(ttl.multipliedBy(2).dividedBy(3));
-                long waitMs = Math.max(10, Math.min(1000, Duration.between(clock.instant(), renewAt).toMillis() + 1));
+                long waitMs = Math.max(10, Math.min(1000, Duration.between(clock.instant(), renewAt(mine)).toMillis() + 1));
                 synchronized (wake) {
                     if (changes == seen) {
                         wake.wait(waitMs);
@@ -175,6 +185,11 @@ public final class RolloutDriver implements AutoCloseable {
             release(id, mine);
         }
         return mine;
+    }
+
+    /** When a lease is renewed: a third of its time after it was written. */
+    private Instant renewAt(Rollout mine) {
+        return Instant.parse(mine.lease().until()).minus(ttl.multipliedBy(2).dividedBy(3));
     }
 
     private void check(Rollout r) throws IOException {
