@@ -18,6 +18,13 @@ public record BrokerOptions(OperatorConnection.Settings settings, String prefix)
     public static final Set<String> OPTIONS = Set.of("--broker", "--prefix", "--username", "--ca-file", "--cert-file",
             "--key-file");
 
+    /** A verb's own value options and these. */
+    public static Set<String> options(String... own) {
+        Set<String> all = new java.util.HashSet<>(OPTIONS);
+        all.addAll(java.util.List.of(own));
+        return all;
+    }
+
     public static final String HELP = """
               --broker URL[,URL…]  the broker, or the nodes of a cluster: the first that answers (BERTH_MQTT_URL;
                                    tcp:// or ssl://); MQTT 5, else 3.1.1

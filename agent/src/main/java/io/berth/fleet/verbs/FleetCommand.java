@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,6 +24,7 @@ public final class FleetCommand {
     static final String HELP = """
             Usage: berth fleet ls [--selector S] [--json]
                    berth fleet rollout start|ls|status|pause|resume|abort …   (berth fleet rollout --help)
+                   berth fleet serve [--listen HOST:PORT] [--token T] …           (berth fleet serve --help)
 
             Lists every device seen on the broker ({p}/+/online and {p}/+/reported): id,
             online, phase, desired/applied revision, failing services, labels, report age.
@@ -52,6 +52,7 @@ public final class FleetCommand {
         return switch (args.get(0)) {
             case "ls" -> ls(args.subList(1, args.size()), env, out, err);
             case "rollout" -> RolloutVerbs.main(args.subList(1, args.size()), env, out, err, documents);
+            case "serve" -> io.berth.fleet.console.ConsoleCommand.main(args.subList(1, args.size()), env, out, err);
             default -> {
                 err.println("berth fleet: unknown command '" + args.get(0) + "'\n");
                 err.print(HELP);
@@ -62,9 +63,7 @@ public final class FleetCommand {
 
     /** The value options of a verb plus the broker's. */
     public static Set<String> options(String... own) {
-        Set<String> all = new HashSet<>(BrokerOptions.OPTIONS);
-        all.addAll(List.of(own));
-        return all;
+        return BrokerOptions.options(own);
     }
 
     static int ls(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
