@@ -134,6 +134,7 @@ class FleetIT {
         }
         operator.close();
         ENGINES.values().forEach(PrivateEngine::removeAllContainers);
+        ENGINES.values().forEach(PrivateEngine::removeAllNetworks); // their bridges would outlive the engines
         try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
