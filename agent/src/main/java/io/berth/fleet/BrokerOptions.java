@@ -1,6 +1,6 @@
 package io.berth.fleet;
 
-import io.berth.cli.Args;
+import io.berth.support.Args;
 import io.berth.link.OperatorConnection;
 import io.berth.link.TlsFiles;
 import java.nio.file.Path;
@@ -17,6 +17,13 @@ public record BrokerOptions(OperatorConnection.Settings settings, String prefix)
     /** The value options every operator verb takes. */
     public static final Set<String> OPTIONS = Set.of("--broker", "--prefix", "--username", "--ca-file", "--cert-file",
             "--key-file");
+
+    /** A verb's own value options and these. */
+    public static Set<String> options(String... own) {
+        Set<String> all = new java.util.HashSet<>(OPTIONS);
+        all.addAll(java.util.List.of(own));
+        return all;
+    }
 
     public static final String HELP = """
               --broker URL[,URL…]  the broker, or the nodes of a cluster: the first that answers (BERTH_MQTT_URL;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.agent.Agent;
 import io.berth.config.ConfigLoader;
-import io.berth.fleet.FleetCommand;
+import io.berth.fleet.verbs.FleetCommand;
 import io.berth.fleet.FleetView;
 import io.berth.link.OperatorConnection;
 import io.berth.link.TlsFiles;
@@ -248,7 +248,14 @@ public final class FleetSim {
         try {
             exit = FleetCommand.main(List.of("rollout", "start", "--selector", "tier", "--canary", "tier=canary",
                     "--waves", "1%,10%,100%", "--wave-timeout", "5m", "--id", id, "--wait", doc.toString()), env,
-                    new java.io.PrintStream(out), new java.io.PrintStream(err));
+                    new java.io.PrintStream(out), new java.io.PrintStream(err), (file, verb, errors) -> {
+                        try {
+                            return io.berth.spec.DocumentReader.readFile(file);
+                        } catch (java.io.IOException e) {
+                            errors.println(e.getMessage());
+                            return null;
+                        }
+                    });
             r.put("seconds", seconds(t0));
             r.put("exit", exit);
             r.put("devicesOnNewImage", count(reported, x -> "converged".equals(x.path("phase").asText())
