@@ -249,10 +249,21 @@ public final class FleetSim {
             exit = FleetCommand.main(List.of("rollout", "start", "--selector", "tier", "--canary", "tier=canary",
                     "--waves", "1%,10%,100%", "--wave-timeout", "5m", "--id", id, "--wait", doc.toString()), env,
                     new java.io.PrintStream(out), new java.io.PrintStream(err));
-            r.put("seconds", seconds(t0));
+            r.put("driverSeconds", seconds(t0));
             r.put("exit", exit);
-            r.put("devicesOnNewImage", count(reported, x -> "converged".equals(x.path("phase").asText())
-                    && x.path("services").path("app").path("image").asText().endsWith(image)));
+            String said = (out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8)).strip();
+            r.put("driverLastLine", said.substring(said.lastIndexOf('\n') + 1));
+            // the driver is done when every device converged, failed or was away when its wave came
+            // (away devices take their retained document later): wait for the fleet itself
+            java.util.function.IntSupplier onImage = () -> count(reported, x -> "converged".equals(
+                    x.path("phase").asText()) && x.path("services").path("app").path("image").asText().endsWith(image));
+            r.put("devicesOnNewImageWhenDriverDone", onImage.getAsInt());
+            try {
+                await("every device converged on " + image, size, onImage, 900);
+                r.put("allConvergedSeconds", seconds(t0));
+            } catch (IllegalStateException e) {
+                r.put("allConverged", e.getMessage());
+            }
             if (killNode) {
                 killer.join();
                 r.put("devicesOnKilledNode", affected);
