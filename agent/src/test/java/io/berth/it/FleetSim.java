@@ -97,7 +97,19 @@ public final class FleetSim {
         for (int i = 0; i < size; i++) {
             start(i);
         }
-        await("all online", size, () -> count(online, o -> o.path("online").asBoolean()), 300);
+        try {
+            await("all online", size, () -> count(online, o -> o.path("online").asBoolean()), 900);
+        } catch (IllegalStateException e) {
+            // say which devices, and what their link says (the link status of berth status)
+            List<String> missing = new ArrayList<>();
+            for (int i = 0; i < size; i++) {
+                JsonNode o = online.get(id(i));
+                if (o == null || !o.path("online").asBoolean()) {
+                    missing.add(id(i) + ": " + agents.get(i).linkStatus());
+                }
+            }
+            throw new IllegalStateException(e.getMessage() + "; not online: " + missing, e);
+        }
         results.put("startToAllOnlineSeconds", seconds(t0));
 
         t0 = System.nanoTime();
