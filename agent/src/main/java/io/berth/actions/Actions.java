@@ -41,7 +41,6 @@ public final class Actions {
     /** At most this many log reads at once; each holds one engine stream and thread. */
     static final int MAX_LOG_READS = 4;
     private static final Duration RECONCILE_WAIT = Duration.ofSeconds(60);
-    private static final Duration RESTART_GRACE = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Free space a sideload spool leaves on the state dir's disk. */
     private static final long SPOOL_FLOOR = 64L << 20;
@@ -108,16 +107,16 @@ public final class Actions {
         });
     }
 
-    /** Stops and starts the container of a service, as {@code docker restart} does. */
+    /**
+     * Stops and starts the container of a service, as {@code docker restart} does: a step of the
+     * reconcile loop like any other (its events, its backoff); answers once it ran.
+     */
     public String restart(String service) throws ActionException {
-        return onReconcileThread("restart " + service, () -> {
-            ObservedContainer c = containerOf(service);
-            engine.stop(c.id(), RESTART_GRACE);
-            engine.start(c.id());
-            Logger.info("restarted service {} (container {}) on request", service, c.name());
-            reconciler.requestPass();
-            return "restarted " + service + " (container " + c.name() + ")";
+        CompletableFuture<String> done = onReconcileThread("restart " + service, () -> {
+            containerOf(service); // a clear answer for a service that is not there
+            return reconciler.restart(service);
         });
+        return await("restart " + service, done);
     }
 
     /** Reads a service's log. Close the result to stop a follow; {@code onEnd} is called once. */
@@ -127,7 +126,7 @@ public final class Actions {
         try {
             c = containerOf(service);
         } catch (EngineException e) {
-            throw new ActionException(e.getMessage(), e);
+            throw ActionException.of(e);
         }
         if (!logReads.tryAcquire()) {
             throw new ActionException("already " + MAX_LOG_READS + " log reads running on this device; stop one "
@@ -340,7 +339,7 @@ public final class Actions {
         ObservedState observed = engine.observe(Set.of(), Set.of(), Set.of());
         ObservedContainer found = null;
         for (ObservedContainer c : observed.containers()) {
-            if (c.managed() && service.equals(c.service()) && !io.berth.plan.Planner.isKept(c.name())
+            if (c.managed() && service.equals(c.service()) && !c.kept()
                     && (found == null || c.isRunning())) {
                 found = c;
             }
@@ -373,8 +372,13 @@ public final class Actions {
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
             throw new ActionException("the agent is too busy to " + what + " now (its work queue is full); "
-                    + "try again in a moment", e);
+                    + "try again in a moment", e, true);
         }
+        return await(what, result);
+    }
+
+    /** Waits for what the reconcile thread answers; its errors mapped once, here. */
+    private static <T> T await(String what, CompletableFuture<T> result) throws ActionException {
         try {
             return result.get(RECONCILE_WAIT.toSeconds(), TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -382,10 +386,13 @@ public final class Actions {
             if (cause instanceof ActionException a) {
                 throw a;
             }
+            if (cause instanceof EngineException engineError) {
+                throw ActionException.of(engineError);
+            }
             throw new ActionException("cannot " + what + ": " + cause.getMessage(), cause);
         } catch (TimeoutException e) {
             throw new ActionException("the agent did not get to '" + what + "' within " + RECONCILE_WAIT.toSeconds()
-                    + " s (a long pull may be running); it will still do it", e);
+                    + " s (a long pull may be running); it will still do it", e, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ActionException("interrupted while waiting to " + what, e);

@@ -32,6 +32,8 @@ final class AgentVerbs {
     static final int FAILED = 1;
     static final int USAGE = 2;
     static final int UNREACHABLE = 3;
+    /** Failed for now (the engine restarting, the agent busy): the same request may succeed later. */
+    static final int TRY_AGAIN = 4;
 
     static final String DEFAULT_SOCKET = "/run/berth/berth.sock";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -131,7 +133,7 @@ final class AgentVerbs {
             return UNREACHABLE;
         } catch (ControlClient.RefusedException e) {
             err.println("berth " + verb + ": " + e.getMessage());
-            return FAILED;
+            return exitCode(e);
         } catch (IOException e) {
             err.println("berth " + verb + ": " + e.getMessage());
             return FAILED;
@@ -263,11 +265,13 @@ final class AgentVerbs {
         if (help("apply", args)) {
             return OK;
         }
-        Args a = Args.parse(args, Set.of(), Set.of(), Map.of());
-        if (a.positional.size() != 1) {
-            throw new Args.UsageException("which file? berth apply FILE");
+        ComposeArgs compose = ComposeArgs.extract(args);
+        Args a = Args.parse(compose.rest(), Set.of(), Set.of(), Map.of());
+        List<Path> files = compose.filesWith(a.positional);
+        if (files.isEmpty() || a.positional.size() > 1) {
+            throw new Args.UsageException("which file? berth apply FILE, or -f FILE [-f FILE…] [--profile NAME]");
         }
-        Path file = Path.of(a.positional.get(0));
+        Path file = files.get(0);
         if (!Files.isReadable(file)) {
             err.println("berth apply: cannot read " + file);
             return USAGE;
@@ -284,7 +288,7 @@ final class AgentVerbs {
             }
             out.println("loaded " + loaded.path("images").size() + " image(s) from " + file.getFileName());
         } else {
-            document = ComposeFile.readForSending(file, env, "apply", err);
+            document = ComposeFile.readForSending(files, compose.profiles(), env, "apply", err);
             if (document == null) {
                 return FAILED;
             }
@@ -314,8 +318,13 @@ final class AgentVerbs {
             for (JsonNode error : detail.path("errors")) {
                 err.println("  " + error.path("path").asText() + ": " + error.path("message").asText());
             }
-            return FAILED;
+            return exitCode(e);
         }
+    }
+
+    /** The one mapping of the agent's refusal to an exit code: 4 when it says trying again may help, else 1. */
+    static int exitCode(ControlClient.RefusedException e) {
+        return e.answer().path("detail").path("retryable").asBoolean(false) ? TRY_AGAIN : FAILED;
     }
 
     static boolean handles(String verb) {

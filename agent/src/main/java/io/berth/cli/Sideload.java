@@ -120,23 +120,26 @@ final class Sideload {
             return args.isEmpty() ? AgentVerbs.USAGE : AgentVerbs.OK;
         }
         Args a;
+        ComposeArgs compose;
         try {
             if (!args.get(0).equals("create")) {
                 throw new Args.UsageException("unknown bundle command '" + args.get(0) + "'");
             }
-            a = Args.parse(args.subList(1, args.size()), Set.of(), Set.of("--output"), Map.of("-o", "--output"));
-            if (a.positional.size() != 1 || a.value("--output") == null) {
-                throw new Args.UsageException("give the output file and one document");
+            compose = ComposeArgs.extract(args.subList(1, args.size()));
+            a = Args.parse(compose.rest(), Set.of(), Set.of("--output"), Map.of("-o", "--output"));
+            if (compose.filesWith(a.positional).isEmpty() || a.positional.size() > 1 || a.value("--output") == null) {
+                throw new Args.UsageException("give the output file and one document (or -f FILE [-f FILE…])");
             }
         } catch (Args.UsageException e) {
             err.println("berth bundle: " + e.getMessage());
             err.print(BUNDLE_HELP);
             return AgentVerbs.USAGE;
         }
-        Path doc = Path.of(a.positional.get(0));
+        List<Path> files = compose.filesWith(a.positional);
+        Path doc = files.get(0);
         Path output = Path.of(a.value("--output"));
         JsonNode tree;
-        tree = ComposeFile.readForSending(doc, env, "bundle", err);
+        tree = ComposeFile.readForSending(files, compose.profiles(), env, "bundle", err);
         if (tree == null) {
             return AgentVerbs.FAILED;
         }
