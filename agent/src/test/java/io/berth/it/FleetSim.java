@@ -412,6 +412,28 @@ public final class FleetSim {
         return 0;
     }
 
+    /**
+     * The agents keep persistent sessions (QoS 1 messages wait for a device that is away); a
+     * simulated fleet that is gone for good ends them with a clean connect per client id, or
+     * they stay on the broker (on NATS as replicated JetStream state, until someone deletes them).
+     */
+    private void endSessions() {
+        String url = nats ? NatsCluster.node(3) : TestBroker.URL;
+        for (int i = 0; i < size; i++) {
+            try {
+                MqttClient client = new MqttClient(url, id(i), new MemoryPersistence());
+                MqttConnectOptions options = new MqttConnectOptions();
+                options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+                options.setCleanSession(true);
+                client.connect(options);
+                client.disconnect();
+                client.close();
+            } catch (Exception e) {
+                System.err.println("fleetsim: cannot end the session of " + id(i) + ": " + e);
+            }
+        }
+    }
+
     private void close() throws Exception {
         synchronized (agents) {
             agents.parallelStream().forEach(Agent::close);
@@ -427,6 +449,7 @@ public final class FleetSim {
             }
             observer.disconnect();
         }
+        endSessions();
         if (proxy != null) {
             proxy.close();
         }
