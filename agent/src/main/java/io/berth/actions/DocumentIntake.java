@@ -7,8 +7,8 @@ public interface DocumentIntake {
     /** The last accepted revision, 0 when none. */
     long acceptedRevision();
 
-    /** The last accepted document as received, null when none. */
-    com.fasterxml.jackson.databind.JsonNode acceptedDocument();
+    /** The content hash ({@code RevisionGate.contentHash}) of the last accepted document, null when none. */
+    String acceptedHash();
 
     /**
      * What this device would refuse in a document before anything of it is used (a sideload

@@ -221,6 +221,8 @@ class ArchitectureTest {
             "io/berth/cli/Main.java", "the jar's Main-Class: the launcher runs it",
             "io/berth/config/DeviceProfile.java", "AgentConfig.profile() returns it to the agent and the CLI, "
                     + "which call its accessors",
+            "io/berth/support/JournalWriter.java", "tinylog instantiates the writer by its name (Main sets it "
+                    + "for BERTH_LOG_FORMAT=journal)",
             "io/berth/plan/PlanContext.java", "Planner.nextSteps takes it and Rollout.context makes it: the "
                     + "reconciler hands one to the other without naming it");
 

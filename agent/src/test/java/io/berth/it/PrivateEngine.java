@@ -108,6 +108,9 @@ final class PrivateEngine implements AutoCloseable {
             docker(rm.toArray(new String[0]));
         }
         docker("volume", "prune", "-f");
+        // the agents' networks ({project}_default): a stopped engine leaves their bridges on the host,
+        // and their subnets then block every other engine's new networks
+        docker("network", "prune", "-f");
     }
 
     /**
