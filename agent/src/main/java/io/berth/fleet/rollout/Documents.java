@@ -13,7 +13,7 @@ import java.util.List;
  * {@code notAfter} and {@code signature}. A rollout stores and compares documents this way, so the
  * same content published to many devices, each with its own revision and signature, has one hash.
  */
-final class Documents {
+public final class Documents {
     private static final List<String> ENVELOPE = List.of("revision", "target", "notAfter", "signature");
 
     private Documents() {}

@@ -27,7 +27,7 @@ import java.util.TreeMap;
  *   <li>More failures than {@code maxFailures}: halted, no further device is touched.</li>
  * </ul>
  */
-final class RolloutPlanner {
+public final class RolloutPlanner {
     private RolloutPlanner() {}
 
     /** One document to publish, retained, on a device's {@code desired} topic. */
