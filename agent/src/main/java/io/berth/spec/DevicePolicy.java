@@ -232,6 +232,14 @@ public record DevicePolicy(boolean privileged, boolean hostNamespaces, boolean d
                 + (relative ? "" : " or ./relative")));
     }
 
+    /**
+     * Whether a host path, already resolved ({@link PolicyHost#realPath}), is under one of
+     * {@code policy.bindPaths}; true when they are empty (any path).
+     */
+    public boolean allowsHostPath(Path real, PolicyHost host) {
+        return bindPrefixes.isEmpty() || allowed(real, host);
+    }
+
     private boolean allowed(Path real, PolicyHost host) {
         for (String prefix : bindPrefixes) {
             if (prefix.isBlank()) {
