@@ -241,6 +241,12 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
                 valid.state().revision(), valid.document());
         if (decision.verdict() == RevisionGate.Verdict.REJECT) {
             refused.add(new SpecError("revision", decision.reason()));
+        } else if (decision.verdict() == RevisionGate.Verdict.UNCHANGED) {
+            // the running revision's own (signed) document is readable from the retained message: replayed
+            // in a bundle, it would let any archive re-tag the running images
+            refused.add(new SpecError("revision", "revision " + valid.state().revision() + " is the one this device "
+                    + "already runs; a bundle must carry a newer revision than " + acceptedRevision + ", so a copy "
+                    + "of the running document cannot re-tag its images: build the bundle with a higher revision"));
         }
         return refused;
     }

@@ -176,7 +176,7 @@ public final class DeviceVerbs {
         try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
             if (a.value("--sign-key") != null) {
                 SigningKey key = SigningKey.read(Path.of(a.value("--sign-key")));
-                body = Signatures.signCommand(body, key.keyId(), key.key());
+                body = Signatures.signCommand(body.put("verb", verb), key.keyId(), key.key()); // the verb is signed too
             }
             JsonNode reply = c.request(base + "cmd/" + verb, body, replyTopic(base), timeout);
             if (reply == null) {
