@@ -13,7 +13,8 @@ public interface DocumentIntake {
     /**
      * What this device would refuse in a document before anything of it is used (a sideload
      * bundle's, before its images load): invalid, unsigned, not for this device, against its
-     * policy, or an old revision. A document without a revision is judged as the next one.
+     * policy, or a revision not newer than the accepted one (the running revision's own document,
+     * replayed, could re-tag its images). A document without a revision is judged as the next one.
      */
     java.util.List<io.berth.spec.SpecError> vet(com.fasterxml.jackson.databind.JsonNode document);
 

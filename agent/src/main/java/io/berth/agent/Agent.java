@@ -109,7 +109,8 @@ public final class Agent implements AutoCloseable {
                 sink, config.reportMinInterval(), config.reportHeartbeat(), new HostFacts(config.stateDir(),
                         config.reportMemChangeBytes(), config.reportDiskChangeBytes()));
         this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter,
-                new ContainerDefaults(config.dataRoot(), config.defaultLogging(), config.stateDir().resolve("files")),
+                new ContainerDefaults(config.dataRoot(), config.defaultLogging(), config.stateDir().resolve("files"),
+                        config.policy()),
                 new ImageSettings(config.stateDir(), config.diskPullFloor(), config.profile().platform()));
         this.trust = new DeviceTrust(config.deviceId(), config::labels, config.policy(), config.trustedKeys(),
                 HostFiles.of(config.dataRoot(), name -> {

@@ -20,6 +20,7 @@ import io.berth.spec.RevisionGate;
 import io.berth.spec.SpecError;
 import io.berth.store.StateStore;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.tinylog.Logger;
@@ -31,6 +32,7 @@ import org.tinylog.Logger;
  */
 final class DesiredIntake implements DocumentIntake, RevisionHistory {
     private static final ObjectMapper JSON = new ObjectMapper();
+    static final int MAX_ERRORS = 100;
     private final StateStore store;
     private final Reconciler reconciler;
     private final StatusReporter reporter;
@@ -239,6 +241,12 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
                 valid.state().revision(), valid.document());
         if (decision.verdict() == RevisionGate.Verdict.REJECT) {
             refused.add(new SpecError("revision", decision.reason()));
+        } else if (decision.verdict() == RevisionGate.Verdict.UNCHANGED) {
+            // the running revision's own (signed) document is readable from the retained message: replayed
+            // in a bundle, it would let any archive re-tag the running images
+            refused.add(new SpecError("revision", "revision " + valid.state().revision() + " is the one this device "
+                    + "already runs; a bundle must carry a newer revision than " + acceptedRevision + ", so a copy "
+                    + "of the running document cannot re-tag its images: build the bundle with a higher revision"));
         }
         return refused;
     }
@@ -346,11 +354,27 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         return refused;
     }
 
-    private ApplyResult reject(Long revision, String reason, List<SpecError> errors, String source) {
+    private ApplyResult reject(Long revision, String reason, List<SpecError> all, String source) {
+        List<SpecError> errors = capped(all);
         Logger.warn("rejected a desired document from {}{}: {}", source,
                 revision == null ? "" : " (revision " + revision + ")", reason);
         errors.forEach(e -> Logger.warn("  {}", e));
         reconciler.reject(revision, reason, errors);
         return ApplyResult.rejected(revision, reason, errors);
+    }
+
+    /**
+     * The errors a rejection carries into the log, the report, the event and the answer: a document
+     * of a megabyte can hold tens of thousands of bad keys, and their report would not fit in a
+     * small board's heap. The first {@link #MAX_ERRORS} are kept, and one more says how many are not.
+     */
+    static List<SpecError> capped(List<SpecError> errors) {
+        if (errors.size() <= MAX_ERRORS) {
+            return errors;
+        }
+        List<SpecError> kept = new ArrayList<>(errors.subList(0, MAX_ERRORS));
+        kept.add(new SpecError("", "and " + (errors.size() - MAX_ERRORS) + " more errors, not listed; fix the ones "
+                + "above and validate the document again (berth validate FILE lists them all)"));
+        return kept;
     }
 }

@@ -67,6 +67,8 @@ final class RemoteCommands implements MqttLink.CommandHandler {
     private final Map<String, Verb> verbs = new TreeMap<>();
     private final Map<String, java.security.PublicKey> trustedKeys;
     private final String deviceId;
+    private final java.time.Clock clock;
+    private final SeenSignatures seen = new SeenSignatures();
     /** Commands may wait (a restart, a log read): one thread of their own, never Paho's, a short queue. */
     private final ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(16), r -> {
@@ -81,8 +83,13 @@ final class RemoteCommands implements MqttLink.CommandHandler {
 
     /** @param trustedKeys where not empty, mutating verbs must be signed by one of them for {@code deviceId} */
     RemoteCommands(Map<String, java.security.PublicKey> trustedKeys, String deviceId) {
+        this(trustedKeys, deviceId, java.time.Clock.systemUTC());
+    }
+
+    RemoteCommands(Map<String, java.security.PublicKey> trustedKeys, String deviceId, java.time.Clock clock) {
         this.trustedKeys = Map.copyOf(trustedKeys);
         this.deviceId = deviceId;
+        this.clock = clock;
         worker.allowCoreThreadTimeOut(true);
     }
 
@@ -194,10 +201,16 @@ final class RemoteCommands implements MqttLink.CommandHandler {
             }
             JsonNode request = parse(body);
             if (MUTATING.contains(name)) {
-                var refused = io.berth.spec.Signatures.verifyCommand(request, trustedKeys, deviceId);
+                java.time.Instant now = clock.instant();
+                var refused = io.berth.spec.Signatures.verifyCommand(request, trustedKeys, deviceId, name, now);
                 if (!refused.isEmpty()) {
                     throw new CommandFailed("refused: '" + name + "' changes this device, which takes it only signed "
                             + "by a trusted key for this device (berth cmd --sign-key FILE): " + refused.get(0));
+                }
+                String replay = trustedKeys.isEmpty() ? null : seen.record(request.path("signature").path("value")
+                        .asText(), io.berth.spec.Signatures.instant(request.path("expiresAt").asText()), now);
+                if (replay != null) {
+                    throw new CommandFailed("refused: " + replay);
                 }
             }
             JsonNode result = verb.run(request);

@@ -1,5 +1,6 @@
 package io.berth.cli;
 
+import io.berth.support.Args;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -98,10 +98,11 @@ public final class Main {
                 out.println("berth " + Version.current());
                 yield OK;
             }
-            case "fleet" -> io.berth.fleet.FleetCommand.main(List.of(args).subList(1, args.length), env, out, err);
-            case "cmd" -> io.berth.fleet.DeviceVerbs.cmd(List.of(args).subList(1, args.length), env, out, err);
+            case "fleet" -> io.berth.fleet.verbs.FleetCommand.main(List.of(args).subList(1, args.length), env, out, err,
+                    (file, verb, errors) -> ComposeFile.readForSending(file, env, verb, errors));
+            case "cmd" -> io.berth.fleet.verbs.DeviceVerbs.cmd(List.of(args).subList(1, args.length), env, out, err);
             case "logs" -> List.of(args).stream().anyMatch(x -> x.equals("--device") || x.startsWith("--device="))
-                    ? io.berth.fleet.DeviceVerbs.logs(List.of(args).subList(1, args.length), env, out, err)
+                    ? io.berth.fleet.verbs.DeviceVerbs.logs(List.of(args).subList(1, args.length), env, out, err)
                     : new AgentVerbs(env, out, err, Clock.systemUTC()).run(args[0], List.of(args).subList(1, args.length));
             case "status", "restart", "pause", "resume", "apply" ->
                     new AgentVerbs(env, out, err, Clock.systemUTC()).run(args[0], List.of(args).subList(1, args.length));

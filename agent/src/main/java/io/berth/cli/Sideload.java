@@ -1,5 +1,6 @@
 package io.berth.cli;
 
+import io.berth.support.Args;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

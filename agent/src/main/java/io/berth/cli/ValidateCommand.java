@@ -1,5 +1,6 @@
 package io.berth.cli;
 
+import io.berth.support.Args;
 import io.berth.spec.DocumentParser;
 import io.berth.spec.ParsedDocument;
 import io.berth.spec.SpecError;

@@ -1,6 +1,6 @@
 package io.berth.fleet;
 
-import io.berth.cli.Args;
+import io.berth.support.Args;
 import io.berth.link.OperatorConnection;
 import io.berth.link.TlsFiles;
 import java.nio.file.Path;
@@ -18,13 +18,22 @@ public record BrokerOptions(OperatorConnection.Settings settings, String prefix)
     public static final Set<String> OPTIONS = Set.of("--broker", "--prefix", "--username", "--ca-file", "--cert-file",
             "--key-file");
 
+    /** A verb's own value options and these. */
+    public static Set<String> options(String... own) {
+        Set<String> all = new java.util.HashSet<>(OPTIONS);
+        all.addAll(java.util.List.of(own));
+        return all;
+    }
+
     public static final String HELP = """
-              --broker URL[,URL…]  the broker, or the nodes of a cluster: the first that answers (BERTH_MQTT_URL;
-                                   tcp:// or ssl://); MQTT 5, else 3.1.1
+              --broker URL[,URL…]  the broker, or a cluster's nodes: the first that answers
+                                   (BERTH_MQTT_URL; tcp:// or ssl://); MQTT 5, else 3.1.1
               --prefix P           the topic prefix (BERTH_TOPIC_PREFIX, else berth)
-              --username U         the login (BERTH_MQTT_USERNAME); the password only from BERTH_MQTT_PASSWORD
+              --username U         the login (BERTH_MQTT_USERNAME); the password only from
+                                   BERTH_MQTT_PASSWORD
               --ca-file, --cert-file, --key-file FILE
-                                   PEM files for ssl:// and mTLS (BERTH_MQTT_TLS_CA_FILE, …_CERT_FILE, …_KEY_FILE)
+                                   PEM files for ssl:// and mTLS (BERTH_MQTT_TLS_CA_FILE,
+                                   …_CERT_FILE, …_KEY_FILE)
             """;
 
     public static BrokerOptions from(Args a, Map<String, String> env) throws Args.UsageException {

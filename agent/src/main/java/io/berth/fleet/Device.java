@@ -15,7 +15,7 @@ import java.util.TreeMap;
 public record Device(String id, Boolean online, Instant onlineSince, Map<String, String> labels, JsonNode report) {
 
     public Device {
-        labels = Map.copyOf(labels);
+        labels = java.util.Collections.unmodifiableMap(new TreeMap<>(labels)); // sorted, as the table shows them
     }
 
     static Device unknown(String id) {

@@ -34,24 +34,51 @@ public final class FleetView {
         this.prefix = prefix;
     }
 
-    /** Subscribes and waits until the retained messages have arrived (a marker sent after them came back). */
+    /** How long {@link #attach} waits for the broker to hand over the retained messages. */
+    static final long SYNC_SECONDS = 60;
+
+    /** Markers of {@link #attach} in flight: the reserved id they were sent under, and what is still due. */
+    private final Map<String, CountDownLatch> markers = new ConcurrentHashMap<>();
+
+    /**
+     * Subscribes and waits until the retained messages have arrived: a marker published on
+     * {@code {p}/_sync-…/online} and {@code …/reported} after subscribing comes back through the
+     * same two subscriptions, after their retained messages (a broker delivers what one
+     * subscription matches in order). A rollout picks its devices from this table, so a table
+     * cut short would skip devices: when the markers do not come back in time this fails.
+     */
     public void attach(OperatorConnection connection) throws IOException, InterruptedException {
         connection.subscribe(prefix + "/+/online", (topic, payload) -> onOnline(deviceOf(topic), payload));
         connection.subscribe(prefix + "/+/reported", (topic, payload) -> onReported(deviceOf(topic), payload));
+        String marker = "_sync-" + Long.toHexString(System.nanoTime()) + "-" + Integer.toHexString(
+                System.identityHashCode(this));
+        CountDownLatch back = new CountDownLatch(2);
+        markers.put(marker, back);
+        try {
+            connection.publish(prefix + "/" + marker + "/online", new byte[] {'1'}, false);
+            connection.publish(prefix + "/" + marker + "/reported", new byte[] {'1'}, false);
+            if (!back.await(SYNC_SECONDS, TimeUnit.SECONDS)) {
+                throw new IOException("the broker did not hand over the fleet's retained messages within "
+                        + SYNC_SECONDS + " s (" + devices.size() + " devices so far): the table would be "
+                        + "incomplete; try again, or check the broker's load");
+            }
+        } finally {
+            markers.remove(marker);
+        }
         sync(connection, prefix);
     }
 
     /**
-     * Waits until the retained messages of the subscriptions made so far have been delivered: a
-     * marker published after them on a topic of our own comes back after them (a broker sends
-     * retained messages when it takes the subscription), then 100 ms without news.
+     * Waits until the retained messages of other subscriptions made so far (the rollout store's)
+     * have been delivered: a marker published after them on a topic of our own comes back after
+     * them, then 100 ms without news.
      */
     static void sync(OperatorConnection connection, String prefix) throws IOException, InterruptedException {
         String topic = prefix + "/_fleet/sync/" + Long.toHexString(System.nanoTime()) + Math.abs(System.identityHashCode(connection));
         CountDownLatch back = new CountDownLatch(1);
         connection.subscribe(topic, (t, p) -> back.countDown());
         connection.publish(topic, new byte[] {'1'}, false);
-        back.await(3, TimeUnit.SECONDS);
+        back.await(SYNC_SECONDS, TimeUnit.SECONDS);
         Thread.sleep(100); // messages already on the wire behind the marker on other topics
     }
 
@@ -119,11 +146,18 @@ public final class FleetView {
         }
     }
 
-    /** The device id of {@code {p}/{d}/…}, or null for the reserved {@code _…} ids (§10). */
+    /** The device id of {@code {p}/{d}/…}, or null for the reserved {@code _…} ids (§10), markers among them. */
     private String deviceOf(String topic) {
         String rest = topic.substring(prefix.length() + 1);
         String id = rest.substring(0, rest.indexOf('/'));
-        return id.startsWith("_") ? null : id;
+        if (id.startsWith("_")) {
+            CountDownLatch marker = markers.get(id);
+            if (marker != null) {
+                marker.countDown();
+            }
+            return null;
+        }
+        return id;
     }
 
     private static Map<String, String> labels(JsonNode node) {

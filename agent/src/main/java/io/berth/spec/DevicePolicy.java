@@ -90,11 +90,29 @@ public record DevicePolicy(boolean privileged, boolean hostNamespaces, boolean d
                     }
                 }
             }
+            String runtime = s.options().runtime();
+            if (!devices && runtime != null && !runtime.isBlank() && !"runc".equals(runtime.strip())) {
+                errors.add(new SpecError(path + ".runtime", "the runtime " + runtime + " is refused by this device's "
+                        + "policy (policy.devices=false): another runtime (nvidia, …) hands the container host "
+                        + "devices and driver mounts; use the engine's default (runc), or allow policy.devices"));
+            }
+            if (!privileged && s.options().host() != null) {
+                if (s.options().host().cgroupParent() != null && !s.options().host().cgroupParent().isBlank()) {
+                    errors.add(new SpecError(path + ".cgroup_parent", "a cgroup_parent moves the container out of "
+                            + "the cgroup whose limits the device sets, which this device's policy refuses "
+                            + "(policy.privileged=false): drop it"));
+                }
+                if (s.options().host().oomKillDisable()) {
+                    errors.add(new SpecError(path + ".oom_kill_disable", "oom_kill_disable lets the container hold "
+                            + "memory the device needs, which this device's policy refuses (policy.privileged=false):"
+                            + " drop it"));
+                }
+            }
             if (!sysctls && !s.options().sysctls().isEmpty()) {
                 errors.add(new SpecError(path + ".sysctls", "sysctls are refused by this device's policy "
                         + "(policy.sysctls=false)"));
             }
-            if (!bindPrefixes.isEmpty()) {
+            if (!bindPrefixes.isEmpty() || !devices) {
                 mounts(state, s, path, host, errors);
             }
             if (!registries.isEmpty() && !registries.contains(ImageRef.registryOf(s.image()))) {
@@ -151,7 +169,7 @@ public record DevicePolicy(boolean privileged, boolean hostNamespaces, boolean d
         for (int i = 0; i < s.mounts().size(); i++) {
             Mount m = s.mounts().get(i);
             String at = path + ".volumes[" + i + "]";
-            if (m.type() == Mount.Type.BIND) {
+            if (m.type() == Mount.Type.BIND && !bindPrefixes.isEmpty()) {
                 Path source = m.relative() ? host.dataRoot().resolve(m.source().substring(2)).normalize()
                         : Path.of(m.source());
                 hostPath(m.source(), source, m.relative(), at, host, errors);
@@ -165,12 +183,16 @@ public record DevicePolicy(boolean privileged, boolean hostNamespaces, boolean d
                             || "local".equals(volume.driver()) ? volume.driverOpts() : Map.of();
                 } catch (RuntimeException e) {
                     errors.add(new SpecError(at, "cannot tell what the external volume " + m.source() + " binds ("
-                            + e.getMessage() + "), so this device's policy (policy.bindPaths) refuses it; try again "
+                            + e.getMessage() + "), so this device's policy (policy." + (bindPrefixes.isEmpty()
+                            ? "devices" : "bindPaths") + ") refuses it; try again "
                             + "when the engine answers"));
                     continue;
                 }
                 String device = options.get("device");
                 if (device != null && isBind(options.get("o"))) {
+                    if (bindPrefixes.isEmpty()) {
+                        continue; // any host path is allowed
+                    }
                     hostPath("the volume " + m.source() + (external ? " (external)" : "") + " binds " + device,
                             Path.of(device), false, at, host, errors);
                 } else if (device != null && device.startsWith("/dev/") && !devices) {
@@ -208,6 +230,14 @@ public record DevicePolicy(boolean privileged, boolean hostNamespaces, boolean d
         errors.add(new SpecError(at, "the host path " + what + leads + " is outside what this device's policy "
                 + "allows (policy.bindPaths=" + String.join(",", bindPrefixes) + "): use a path under one of them"
                 + (relative ? "" : " or ./relative")));
+    }
+
+    /**
+     * Whether a host path, already resolved ({@link PolicyHost#realPath}), is under one of
+     * {@code policy.bindPaths}; true when they are empty (any path).
+     */
+    public boolean allowsHostPath(Path real, PolicyHost host) {
+        return bindPrefixes.isEmpty() || allowed(real, host);
     }
 
     private boolean allowed(Path real, PolicyHost host) {

@@ -78,17 +78,18 @@ public final class Signatures {
 
     /**
      * A command body (PROTOCOL.md §7) with a signature by {@code key} added (replacing any):
-     * over the body with its {@code device} and {@code expiresAt}, without {@code replyTo},
+     * over the body with its {@code verb}, {@code device} and {@code expiresAt}, without {@code replyTo},
      * {@code correlation} and {@code signature}, so those may be added or changed afterwards.
      *
-     * @throws IllegalArgumentException when the body names no {@code device} or {@code expiresAt}
-     *                                  (an unbound signed command could be replayed on any device, forever)
+     * @throws IllegalArgumentException when the body names no {@code verb}, {@code device} or {@code expiresAt}
+     *                                  (an unbound signed command could be replayed as another verb, on any
+     *                                  device, forever)
      */
     public static ObjectNode signCommand(ObjectNode body, String keyId, PrivateKey key)
             throws GeneralSecurityException {
-        if (!body.path("device").isTextual() || !body.path("expiresAt").isTextual()) {
-            throw new IllegalArgumentException("a signed command names its 'device' and 'expiresAt' (an ISO-8601 "
-                    + "instant)");
+        if (!body.path("verb").isTextual() || !body.path("device").isTextual() || !body.path("expiresAt").isTextual()) {
+            throw new IllegalArgumentException("a signed command names its 'verb', 'device' and 'expiresAt' (an "
+                    + "ISO-8601 instant)");
         }
         return sign(body, keyId, key, UNSIGNED_COMMAND_KEYS);
     }
@@ -105,13 +106,17 @@ public final class Signatures {
         return signed;
     }
 
+    /** How far ahead of the device's clock a signed command may expire: a bound on how long it can be replayed. */
+    public static final java.time.Duration MAX_COMMAND_LIFETIME = java.time.Duration.ofHours(1);
+
     /**
      * Checks a signed command body for this device: a signature by a trusted key over the body
-     * without {@code replyTo}/{@code correlation}, a {@code device} naming this device, and an
-     * {@code expiresAt}. No keys = no check. (Whether {@code expiresAt} has passed is the link's
-     * one check of command expiry, for signed and unsigned commands alike.)
+     * without {@code replyTo}/{@code correlation}, the {@code verb} it arrived as, a {@code device}
+     * naming this device, and an {@code expiresAt} not passed and at most {@link #MAX_COMMAND_LIFETIME}
+     * after {@code now}. No keys = no check. (The caller refuses a signature it has already seen.)
      */
-    public static List<SpecError> verifyCommand(JsonNode body, Map<String, PublicKey> trusted, String deviceId) {
+    public static List<SpecError> verifyCommand(JsonNode body, Map<String, PublicKey> trusted, String deviceId,
+                                                String verb, java.time.Instant now) {
         if (trusted.isEmpty()) {
             return List.of();
         }
@@ -125,9 +130,22 @@ public final class Signatures {
                     ? "device '" + body.path("device").asText() + "'" : "no device") + ", not for this one ("
                     + deviceId + ")"));
         }
-        if (!body.path("expiresAt").isTextual() || instant(body.get("expiresAt").asText()) == null) {
+        if (!verb.equals(body.path("verb").asText(null))) {
+            errors.add(new SpecError("verb", "the command is signed as " + (body.path("verb").isTextual()
+                    ? "'" + body.path("verb").asText() + "'" : "no verb") + ", not as '" + verb + "' (berth cmd "
+                    + "--sign-key signs the verb it sends)"));
+        }
+        java.time.Instant expires = body.path("expiresAt").isTextual() ? instant(body.get("expiresAt").asText()) : null;
+        if (expires == null) {
             errors.add(new SpecError("expiresAt", "a signed command must carry expiresAt, an ISO-8601 instant "
                     + "(berth cmd --sign-key adds it)"));
+        } else if (now.isAfter(expires)) {
+            errors.add(new SpecError("expiresAt", "the command expired at " + expires + " (the device's clock says "
+                    + now + "): send it again"));
+        } else if (expires.isAfter(now.plus(MAX_COMMAND_LIFETIME))) {
+            errors.add(new SpecError("expiresAt", "the command expires at " + expires + ", more than "
+                    + MAX_COMMAND_LIFETIME.toMinutes() + " minutes after the device's clock (" + now + "): sign "
+                    + "commands with a shorter --timeout, or fix the clock"));
         }
         return errors;
     }
@@ -249,7 +267,8 @@ public final class Signatures {
         }
     }
 
-    static java.time.Instant instant(String text) {
+    /** An ISO-8601 instant or offset date-time, or null when the text is neither. */
+    public static java.time.Instant instant(String text) {
         try {
             return java.time.Instant.parse(text);
         } catch (java.time.format.DateTimeParseException e) {

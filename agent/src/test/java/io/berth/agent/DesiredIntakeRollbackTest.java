@@ -29,7 +29,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The state dir at start, through the intake: a last good revision this device refuses now is no way back. */
+/**
+ * The state dir at start, through the intake: a last good revision this device refuses now is no
+ * way back, and a lost desired.json is taken again (stored and applied) when its revision arrives.
+ */
 class DesiredIntakeRollbackTest {
     static final String V1 = """
             {"revision": 1, "services": {"web": {"image": "img:1", "privileged": true}},
@@ -109,5 +112,28 @@ class DesiredIntakeRollbackTest {
         assertTrue(events.stream().noneMatch(e -> e.contains("\"type\":\"rollback\"")), events.toString());
         assertEquals(Map.of("web", "img:2", "web-berth-previous", "img:1"), engine.containers(),
                 "the privileged container of revision 1 is not brought back");
+    }
+
+    @Test
+    void aLostDesiredJsonIsTakenAgainWhenItsRevisionArrivesAgain() throws Exception {
+        engine.registry.put("img:2", "sha256:2222");
+        DesiredIntake before = agent(DevicePolicy.PERMISSIVE);
+        onLoop(() -> before.receive(V2.getBytes(StandardCharsets.UTF_8), "mqtt"));
+        assertEquals(Map.of("web", "img:2"), engine.containers());
+        reconciler.close();
+        Files.delete(dir.resolve("state").resolve("desired.json")); // the revision floor stays
+        engine.remove(engine.idOf("web")); // so applying it again shows
+
+        DesiredIntake after = agent(DevicePolicy.PERMISSIVE);
+        onLoop(after::restore);
+        List<io.berth.actions.ApplyResult> results = new ArrayList<>();
+        onLoop(() -> results.add(after.receive(V2.getBytes(StandardCharsets.UTF_8), "mqtt")));
+        assertEquals("accepted", results.get(0).outcome(), results.toString());
+        assertTrue(Files.exists(dir.resolve("state").resolve("desired.json")), "stored again");
+        onLoop(() -> { }); // the pass queued before this ran
+        assertEquals(Map.of("web", "img:2"), engine.containers(), "and applied");
+        // an older revision is still refused: the floor held
+        onLoop(() -> results.add(after.receive(V1.getBytes(StandardCharsets.UTF_8), "mqtt")));
+        assertEquals("rejected", results.get(1).outcome(), results.toString());
     }
 }

@@ -1,5 +1,6 @@
 package io.berth.cli;
 
+import io.berth.support.Args;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -78,7 +78,7 @@ class AgentProcessIT extends WithTestDevice {
             assertEquals(0, agent.exitValue(), Files.readString(log.toPath()));
             JsonNode online = awaitOffline(broker);
             // the agent's own goodbye, not the broker's will: it says since when
-            assertEquals(Set.of("online", "since"), fieldNames(online), online.toString());
+            assertEquals(Set.of("online", "since", "labels"), fieldNames(online), online.toString());
             Instant since = Instant.parse(online.path("since").asText());
             assertFalse(since.isBefore(stopped.minusSeconds(1)), "since " + since + ", stopped at " + stopped);
             assertEquals("true", DockerCli.inspect(job, "{{.State.Running}}"), "containers keep running");
@@ -97,7 +97,7 @@ class AgentProcessIT extends WithTestDevice {
             agent.destroyForcibly(); // SIGKILL: no goodbye, the broker publishes the will
             assertTrue(agent.waitFor(20, TimeUnit.SECONDS));
             JsonNode online = awaitOffline(broker);
-            assertEquals("{\"online\":false}", online.toString(), "the will, without since");
+            assertEquals("{\"online\":false,\"labels\":{}}", online.toString(), "the will, without since");
             assertEquals("true", DockerCli.inspect(job, "{{.State.Running}}"), "containers keep running");
         } finally {
             agent.destroyForcibly();

@@ -121,6 +121,7 @@ class CrashSafetyIT {
             }
             agent = startAgent();
         }
+        System.out.println("CrashSafetyIT: " + midUpdate + " of " + kills + " kills landed in the middle of the update");
         assertTrue(midUpdate >= 3, midUpdate + " of " + kills + " kills landed in the middle of the update, expected "
                 + "at least 3; the engine at each kill:\n" + String.join("\n--\n", seen));
         broker.awaitReported("revision 2 after " + kills + " kills", r -> TestBroker.converged(r, 2),

@@ -134,6 +134,7 @@ class FleetIT {
         }
         operator.close();
         ENGINES.values().forEach(PrivateEngine::removeAllContainers);
+        ENGINES.values().forEach(PrivateEngine::removeAllNetworks); // their bridges would outlive the engines
         try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
@@ -147,6 +148,13 @@ class FleetIT {
         Process driver = berth("fleet", "rollout", "start", "--selector", "tier in (canary,prod)", "--canary",
                 "tier=canary", "--waves", "1,100%", "--id", "canary-first", "--wait", doc.toString());
         assertEquals(0, exit(driver, 180), log(driver));
+        System.out.println("fleet rollout start --wait printed:\n" + log(driver));
+        Process status = berth("fleet", "rollout", "status", "canary-first");
+        Process ls = berth("fleet", "ls");
+        assertEquals(0, exit(status, 30));
+        assertEquals(0, exit(ls, 30));
+        System.out.println("fleet rollout status printed:\n" + stdout(status) + "\nfleet ls printed:\n" + stdout(ls));
+        assertTrue(stdout(ls).contains(id("c1")) && stdout(ls).contains("tier=canary"), stdout(ls));
         Rollout end = store.get("canary-first").orElseThrow();
         assertEquals(Rollout.COMPLETED, end.status(), end.reason());
         assertEquals(List.of(id("c1")), end.waves().get(0).devices());
@@ -240,6 +248,21 @@ class FleetIT {
                 s.toString());
     }
 
+    @Test
+    void logsAndCommandsReachOneDevice() throws Exception {
+        String c1 = id("c1");
+        Process logs = berth("logs", "--device", c1, "web");
+        assertEquals(0, exit(logs, 60), log(logs));
+        assertTrue(stdout(logs).contains("hello-fleet"), log(logs));
+        Process diagnose = berth("cmd", "--device", c1, "diagnose", "--json");
+        assertEquals(0, exit(diagnose, 60), log(diagnose));
+        assertTrue(JSON.readTree(stdout(diagnose)).path("ok").asBoolean(), stdout(diagnose));
+        Process refused = berth("cmd", "--device", c1, "restart", "no-such-service");
+        assertEquals(1, exit(refused, 60), "ok:false is exit 1: " + log(refused));
+        Process nobody = berth("cmd", "--device", "ghost-" + c1, "reconcile", "--timeout", "2s");
+        assertEquals(3, exit(nobody, 60), "no answer is exit 3: " + log(nobody));
+    }
+
     // ---- helpers -----------------------------------------------------------------------------
 
     private String id(String name) {
@@ -248,7 +271,8 @@ class FleetIT {
 
     private static String document(long revision, String image) {
         return "{" + (revision > 0 ? "\"revision\": " + revision + ", " : "") + "\"services\": {\"web\": {\"image\": \""
-                + image + "\", \"command\": [\"sleep\", \"3600\"]}}, \"update\": {\"healthTimeout\": \"20s\"}}";
+                + image + "\", \"command\": [\"sh\", \"-c\", \"echo hello-fleet; sleep 3600\"]}}, "
+                + "\"update\": {\"healthTimeout\": \"20s\"}}";
     }
 
     private Path file(String name, String content) throws Exception {

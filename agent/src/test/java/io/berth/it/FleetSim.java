@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.agent.Agent;
 import io.berth.config.ConfigLoader;
-import io.berth.fleet.FleetCommand;
+import io.berth.fleet.verbs.FleetCommand;
 import io.berth.fleet.FleetView;
 import io.berth.link.OperatorConnection;
 import io.berth.link.TlsFiles;
@@ -97,7 +97,19 @@ public final class FleetSim {
         for (int i = 0; i < size; i++) {
             start(i);
         }
-        await("all online", size, () -> count(online, o -> o.path("online").asBoolean()), 300);
+        try {
+            await("all online", size, () -> count(online, o -> o.path("online").asBoolean()), 900);
+        } catch (IllegalStateException e) {
+            // say which devices, and what their link says (the link status of berth status)
+            List<String> missing = new ArrayList<>();
+            for (int i = 0; i < size; i++) {
+                JsonNode o = online.get(id(i));
+                if (o == null || !o.path("online").asBoolean()) {
+                    missing.add(id(i) + ": " + agents.get(i).linkStatus());
+                }
+            }
+            throw new IllegalStateException(e.getMessage() + "; not online: " + missing, e);
+        }
         results.put("startToAllOnlineSeconds", seconds(t0));
 
         t0 = System.nanoTime();
@@ -248,11 +260,29 @@ public final class FleetSim {
         try {
             exit = FleetCommand.main(List.of("rollout", "start", "--selector", "tier", "--canary", "tier=canary",
                     "--waves", "1%,10%,100%", "--wave-timeout", "5m", "--id", id, "--wait", doc.toString()), env,
-                    new java.io.PrintStream(out), new java.io.PrintStream(err));
-            r.put("seconds", seconds(t0));
+                    new java.io.PrintStream(out), new java.io.PrintStream(err), (file, verb, errors) -> {
+                        try {
+                            return io.berth.spec.DocumentReader.readFile(file);
+                        } catch (java.io.IOException e) {
+                            errors.println(e.getMessage());
+                            return null;
+                        }
+                    });
+            r.put("driverSeconds", seconds(t0));
             r.put("exit", exit);
-            r.put("devicesOnNewImage", count(reported, x -> "converged".equals(x.path("phase").asText())
-                    && x.path("services").path("app").path("image").asText().endsWith(image)));
+            String said = (out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8)).strip();
+            r.put("driverLastLine", said.substring(said.lastIndexOf('\n') + 1));
+            // the driver is done when every device converged, failed or was away when its wave came
+            // (away devices take their retained document later): wait for the fleet itself
+            java.util.function.IntSupplier onImage = () -> count(reported, x -> "converged".equals(
+                    x.path("phase").asText()) && x.path("services").path("app").path("image").asText().endsWith(image));
+            r.put("devicesOnNewImageWhenDriverDone", onImage.getAsInt());
+            try {
+                await("every device converged on " + image, size, onImage, 900);
+                r.put("allConvergedSeconds", seconds(t0));
+            } catch (IllegalStateException e) {
+                r.put("allConverged", e.getMessage());
+            }
             if (killNode) {
                 killer.join();
                 r.put("devicesOnKilledNode", affected);
@@ -389,6 +419,28 @@ public final class FleetSim {
         return 0;
     }
 
+    /**
+     * The agents keep persistent sessions (QoS 1 messages wait for a device that is away); a
+     * simulated fleet that is gone for good ends them with a clean connect per client id, or
+     * they stay on the broker (on NATS as replicated JetStream state, until someone deletes them).
+     */
+    private void endSessions() {
+        String url = nats ? NatsCluster.node(3) : TestBroker.URL;
+        for (int i = 0; i < size; i++) {
+            try {
+                MqttClient client = new MqttClient(url, id(i), new MemoryPersistence());
+                MqttConnectOptions options = new MqttConnectOptions();
+                options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+                options.setCleanSession(true);
+                client.connect(options);
+                client.disconnect();
+                client.close();
+            } catch (Exception e) {
+                System.err.println("fleetsim: cannot end the session of " + id(i) + ": " + e);
+            }
+        }
+    }
+
     private void close() throws Exception {
         synchronized (agents) {
             agents.parallelStream().forEach(Agent::close);
@@ -404,6 +456,7 @@ public final class FleetSim {
             }
             observer.disconnect();
         }
+        endSessions();
         if (proxy != null) {
             proxy.close();
         }

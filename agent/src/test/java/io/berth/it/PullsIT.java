@@ -189,6 +189,7 @@ class PullsIT extends WithTestDevice {
             engine.pull(ReconcileIT.IMAGE_V1, null, progress::add);
             assertEquals(before, engine.image(ReconcileIT.IMAGE_V1).id());
         }
-        progress.forEach(p -> assertTrue(p.bytes() <= p.totalBytes(), p.toString()));
+        // nothing is downloaded, so nothing is reported as progress (a forEach over it checked nothing)
+        assertEquals(List.of(), progress, "an image that is up to date downloads nothing");
     }
 }

@@ -30,13 +30,17 @@ final class TestBroker implements AutoCloseable {
     final Map<String, java.util.concurrent.atomic.AtomicInteger> counts = new ConcurrentHashMap<>();
 
     TestBroker(String prefix, String device) throws MqttException {
+        this(URL, prefix, device, List.of("#"));
+    }
+
+    /** On the broker at {@code url}, watching only {@code {p}/{d}/SUFFIX} for each suffix (wildcards allowed). */
+    TestBroker(String url, String prefix, String device, List<String> suffixes) throws MqttException {
         this.prefix = prefix;
         this.device = device;
-        client = new MqttClient(URL, "it-operator-" + device, new MemoryPersistence());
+        client = new MqttClient(url, "it-operator-" + device, new MemoryPersistence());
         MqttConnectionOptions options = new MqttConnectionOptions();
         options.setCleanStart(true);
         client.connect(options);
-        client.subscribe(topic("#"), 1);
         client.setCallback(OnMessage.callback((topic, message) -> {
             latest.put(topic, message.getPayload());
             counts.computeIfAbsent(topic, t -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
@@ -46,9 +50,10 @@ final class TestBroker implements AutoCloseable {
                 logs.add(JSON.readTree(message.getPayload()));
             }
         }));
-        // subscribe again now that the callback is set, so retained messages reach it
-        client.unsubscribe(topic("#"));
-        client.subscribe(topic("#"), 1);
+        // subscribed once the callback is set, so retained messages reach it
+        for (String suffix : suffixes) {
+            client.subscribe(topic(suffix), 1);
+        }
     }
 
     /** How many messages arrived on {@code {p}/{d}/suffix}. */

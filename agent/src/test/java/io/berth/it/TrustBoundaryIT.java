@@ -115,7 +115,7 @@ class TrustBoundaryIT extends WithTestDevice {
     }
 
     @Test
-    void anUnsignedBundleTaggedWithTheRunningImageLoadsNothing() throws Exception {
+    void anUnsignedOrReplayedBundleTaggedWithTheRunningImageLoadsNothing() throws Exception {
         String running = "127.0.0.1:5000/trust-" + device.id + "/app:1";
         String other = "127.0.0.1:5000/trust-" + device.id + "/other:1";
         DockerCli.ok("tag", ReconcileIT.IMAGE_V1, running);
@@ -139,6 +139,14 @@ class TrustBoundaryIT extends WithTestDevice {
             assertEquals(1, plain.code, plain.err);
             assertTrue(plain.err.contains("only signed documents"), plain.err);
             assertEquals(runningId, DockerCli.inspect(running, "{{.Id}}"), "the running service's tag is unchanged");
+            // the running revision's own signed document (anyone can read it from the broker), replayed in a bundle
+            Path replay = bundle(forged, signed(1, running, "3600", "", ""), running,
+                    device.stateDir.resolve("replay.tar.gz"));
+            Result replayed = berth("load", replay.toString());
+            assertEquals(1, replayed.code, replayed.out);
+            assertTrue(replayed.err.contains("already runs") && replayed.err.contains("none of its images was loaded"),
+                    replayed.err);
+            assertEquals(runningId, DockerCli.inspect(running, "{{.Id}}"), "a replayed document re-tags nothing");
 
             // a signed bundle loads only what its document references, whatever else its manifest tags
             Path both = retagged(save, device.stateDir.resolve("both.tar"), List.of(other, running));

@@ -147,7 +147,8 @@ class ControlServerTest {
             assertTrue(blocked.tryAcquire(2, 10, TimeUnit.SECONDS), "both large requests reach the handler");
             String third = raw(("{\"verb\":\"echo\",\"args\":{\"pad\":\"" + pad + "\"}}\n")
                     .getBytes(StandardCharsets.UTF_8));
-            assertTrue(third != null && third.contains("reading other large requests: try again"), third);
+            assertTrue(third != null && third.contains("reading other large requests: try again"),
+                    third == null ? null : third.substring(0, Math.min(200, third.length())));
         } finally {
             release.countDown();
             for (SocketChannel channel : holding) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.berth.model.ServiceOptions;
 import io.berth.model.ServiceSpec;
+import io.berth.spec.DevicePolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -54,6 +55,33 @@ class ContainerDefaultsTest {
                 io.berth.engine.EngineException.class, () -> new ContainerDefaults(root, null).apply(spec));
         assertTrue(e.getMessage().contains("through a symlink"), e.getMessage());
         org.junit.jupiter.api.Assertions.assertFalse(Files.exists(Path.of("/", absent)), "nothing created on the host");
+    }
+
+    @Test
+    void anAbsoluteBindThroughASymlinkPlantedAfterAcceptanceIsRefusedAtCreation() throws Exception {
+        // service A binds srv/a read-write and plants srv/a/x -> /; service B, accepted before, binds srv/a/x
+        Path srv = Files.createDirectories(root.resolve("srv/a")).getParent();
+        DevicePolicy policy = new DevicePolicy(false, false, false, java.util.Set.of(), false, false,
+                java.util.List.of(srv.toString()), java.util.List.of());
+        ContainerDefaults defaults = new ContainerDefaults(root.resolve("data"), null, null, policy);
+        ServiceSpec b = web("{\"image\": \"busybox\", \"volumes\": [\"" + srv.resolve("a/x") + ":/host\"]}");
+        assertEquals(srv.resolve("a").toRealPath().resolve("x").toString(),
+                defaults.apply(b).mounts().get(0).source(), "not planted yet: the path itself, resolved");
+
+        Files.createSymbolicLink(srv.resolve("a/x"), Path.of("/"));
+        io.berth.engine.EngineException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.berth.engine.EngineException.class, () -> defaults.apply(b));
+        assertTrue(e.getMessage().contains("through a symlink") && e.getMessage().contains("policy.bindPaths"),
+                e.getMessage());
+
+        // a symlink that stays under the allowed path: the engine is given where it leads
+        Files.createDirectories(srv.resolve("data"));
+        Files.createSymbolicLink(srv.resolve("a/link"), srv.resolve("data"));
+        ServiceSpec c = web("{\"image\": \"busybox\", \"volumes\": [\"" + srv.resolve("a/link") + ":/d\"]}");
+        assertEquals(srv.resolve("data").toRealPath().toString(), defaults.apply(c).mounts().get(0).source());
+        // without a bind restriction, absolute binds are passed as written
+        assertEquals(srv.resolve("a/x").toString(), new ContainerDefaults(root.resolve("data"), null).apply(b)
+                .mounts().get(0).source());
     }
 
     @Test

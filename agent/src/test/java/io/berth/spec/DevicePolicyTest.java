@@ -165,4 +165,42 @@ class DevicePolicyTest {
         DevicePolicy allListed = new DevicePolicy(true, true, true, Set.of("ALL"), true, true, List.of(), List.of());
         assertEquals(List.of(), paths(allListed, all, HostFiles.files(tmp)));
     }
+
+    /** A board profile that loosens bindPaths (any) but still refuses devices, the privileged and the rest. */
+    private static final DevicePolicy NO_DEVICES = new DevicePolicy(false, false, false, Set.of(), false, false,
+            List.of(), List.of());
+
+    @Test
+    void aVolumeOnAHostDeviceIsRefusedEvenWhenAnyBindPathIsAllowed() throws Exception {
+        String doc = """
+                {"revision": 1, "services": {"web": {"image": "busybox", "volumes": ["disk:/host"]}},
+                 "volumes": {"disk": {"driver_opts": {"type": "ext4", "device": "/dev/mmcblk0p2"}}}}""";
+        List<SpecError> errors = errors(NO_DEVICES, doc, HostFiles.files(tmp));
+        assertEquals(List.of("services.web.volumes[0]"), errors.stream().map(SpecError::path).toList());
+        assertTrue(errors.get(0).message().contains("policy.devices=false"), errors::toString);
+        // any bind path is still allowed, a bind-like volume too
+        assertEquals(List.of(), paths(NO_DEVICES, """
+                {"revision": 1, "services": {"web": {"image": "busybox", "volumes": ["/:/host", "root:/r"]}},
+                 "volumes": {"root": {"driver_opts": {"type": "none", "o": "bind", "device": "/"}}}}""",
+                HostFiles.files(tmp)));
+    }
+
+    @Test
+    void anotherRuntimeIsADevicePermissionAndCgroupKeysArePrivileged() throws Exception {
+        String gpu = """
+                {"revision": 1, "services": {"gpu": {"image": "x:1", "runtime": "nvidia",
+                  "environment": {"NVIDIA_VISIBLE_DEVICES": "all"}}}}""";
+        List<SpecError> errors = errors(NO_DEVICES, gpu, HostFiles.files(tmp));
+        assertEquals(List.of("services.gpu.runtime"), errors.stream().map(SpecError::path).toList());
+        assertTrue(errors.get(0).message().contains("policy.devices=false"), errors::toString);
+        assertEquals(List.of(), paths(NO_DEVICES, gpu.replace("nvidia", "runc"), HostFiles.files(tmp)));
+        assertEquals(List.of(), paths(DevicePolicy.PERMISSIVE, gpu, HostFiles.files(tmp)));
+
+        String cgroups = """
+                {"revision": 1, "services": {"web": {"image": "x:1", "cgroup_parent": "/",
+                  "oom_kill_disable": true}}}""";
+        assertEquals(List.of("services.web.cgroup_parent", "services.web.oom_kill_disable"),
+                paths(NO_DEVICES, cgroups, HostFiles.files(tmp)));
+        assertEquals(List.of(), paths(DevicePolicy.PERMISSIVE, cgroups, HostFiles.files(tmp)));
+    }
 }

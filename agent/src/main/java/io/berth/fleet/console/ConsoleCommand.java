@@ -1,13 +1,12 @@
 package io.berth.fleet.console;
 
-import io.berth.cli.Args;
 import io.berth.fleet.BrokerOptions;
-import io.berth.fleet.FleetCommand;
 import io.berth.fleet.FleetView;
 import io.berth.fleet.rollout.RolloutDriver;
 import io.berth.fleet.rollout.RolloutStore;
 import io.berth.link.OperatorConnection;
 import io.berth.model.Durations;
+import io.berth.support.Args;
 import io.berth.spec.SigningKey;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -23,6 +22,9 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code berth fleet serve}: the operator console in the browser (docs/fleet.md, "The console"). */
 public final class ConsoleCommand {
+    private static final int OK = 0;
+    private static final int FAILED = 1;
+    private static final int USAGE = 2;
     static final String HELP = """
             Usage: berth fleet serve [--listen HOST:PORT] [--token T] [--sign-key FILE] [--no-drive]
 
@@ -40,14 +42,14 @@ public final class ConsoleCommand {
     public static int main(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
         if (args.contains("-h") || args.contains("--help")) {
             out.print(HELP);
-            return FleetCommand.OK;
+            return OK;
         }
         Args a;
         BrokerOptions broker;
         InetSocketAddress listen;
         String token;
         try {
-            a = Args.parse(args, Set.of("--no-drive"), FleetCommand.options("--listen", "--token", "--sign-key"), Map.of());
+            a = Args.parse(args, Set.of("--no-drive"), BrokerOptions.options("--listen", "--token", "--sign-key"), Map.of());
             if (!a.positional.isEmpty()) {
                 throw new Args.UsageException("unexpected argument '" + a.positional.get(0) + "'");
             }
@@ -61,7 +63,7 @@ public final class ConsoleCommand {
         } catch (Args.UsageException | IllegalArgumentException e) {
             err.println("berth fleet serve: " + e.getMessage());
             err.print(HELP);
-            return FleetCommand.USAGE;
+            return USAGE;
         }
         Clock clock = Clock.systemUTC();
         try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
@@ -90,13 +92,13 @@ public final class ConsoleCommand {
                 Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "berth-console-stop"));
                 stop.await();
             }
-            return FleetCommand.OK;
+            return OK;
         } catch (IOException e) {
             err.println("berth fleet serve: " + e.getMessage());
-            return FleetCommand.FAILED;
+            return FAILED;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return FleetCommand.FAILED;
+            return FAILED;
         }
     }
 

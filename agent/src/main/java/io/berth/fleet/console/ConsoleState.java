@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.fleet.Device;
-import io.berth.fleet.FleetCommand;
+import io.berth.fleet.DeviceRows;
 import io.berth.fleet.FleetView;
 import io.berth.fleet.rollout.Rollout;
 import io.berth.fleet.rollout.RolloutStore;
@@ -81,7 +81,7 @@ final class ConsoleState {
 
     /** A row of the fleet table: as {@code fleet ls --json}, plus online-since. */
     ObjectNode device(Device d) {
-        ObjectNode o = FleetCommand.json(d, clock.instant());
+        ObjectNode o = DeviceRows.json(d, clock.instant());
         o.put("onlineSince", d.onlineSince() == null ? null : d.onlineSince().toString());
         return o;
     }

@@ -93,7 +93,7 @@ final class RolloutDrivers implements AutoCloseable {
     private void drive(String id, boolean untilRest) {
         try {
             log.accept("console: driving rollout " + id);
-            Rollout end = driver.drive(id, untilRest, line -> log.accept("console: " + line));
+            Rollout end = driver.drive(id, untilRest ? RolloutDriver.Mode.SETTLE : RolloutDriver.Mode.TO_END, line -> log.accept("console: " + line));
             log.accept("console: rollout " + id + " is " + end.status());
         } catch (RolloutDriver.LeaseLost e) {
             log.accept("console: " + e.getMessage());

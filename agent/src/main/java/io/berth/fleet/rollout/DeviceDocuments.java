@@ -11,7 +11,7 @@ import java.security.GeneralSecurityException;
  * {@code target} naming that device and a signature over it all (PROTOCOL.md §3, §10), so a copy
  * replayed to another device is refused there.
  */
-public final class DeviceDocuments {
+final class DeviceDocuments {
     private DeviceDocuments() {}
 
     public static ObjectNode build(JsonNode content, long revision, String device, SigningKey key) {

@@ -96,7 +96,7 @@ public record Rollout(String id, String status, String reason, String selector, 
 
     /** Who drives the rollout, and until when unless renewed (see docs/fleet.md, "Two drivers"). */
     public record Lease(String owner, String until) {
-        boolean heldAt(Instant now) {
+        public boolean heldAt(Instant now) {
             return owner != null && until != null && Instant.parse(until).isAfter(now);
         }
     }

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -37,6 +39,7 @@ public final class RolloutDriver implements AutoCloseable {
     }
 
     private static final Duration SETTLE = Duration.ofSeconds(1);
+    private static final Duration RESULTS_EVERY = Duration.ofSeconds(1);
 
     private final RolloutStore store;
     private final FleetView fleet;
@@ -82,15 +85,23 @@ public final class RolloutDriver implements AutoCloseable {
         return mine;
     }
 
+    /** How far {@link #drive} goes. */
+    public enum Mode {
+        /** Until the rollout is no longer open: completed, halted, or aborted (and reverted). */
+        TO_END,
+        /** Until no request waits and the rollout is not running: what pause and abort need without a driver. */
+        SETTLE,
+        /** Until there is nothing to publish now: a new rollout's first wave is out. */
+        FIRST_STEP
+    }
+
     /**
-     * Drives a rollout until it is no longer open (completed, halted, aborted and reverted), or,
-     * with {@code untilRest}, until no request is waiting and nothing is to be published (what
-     * {@code pause} and {@code abort} need when no driver is running). Waits for the lease of a
-     * driver that went away. Releases the lease at the end.
+     * Drives a rollout as far as {@code mode} says, waiting first for the lease of a driver that
+     * went away. Releases the lease at the end.
      *
      * @param progress told of each change a person would want to see, one line each
      */
-    public Rollout drive(String id, boolean untilRest, Consumer<String> progress)
+    public Rollout drive(String id, Mode mode, Consumer<String> progress)
             throws IOException, InterruptedException, LeaseLost {
         Rollout mine = acquire(id, progress);
         check(mine);
@@ -121,8 +132,14 @@ public final class RolloutDriver implements AutoCloseable {
                     }
                 }
                 RolloutPlanner.Decision d = RolloutPlanner.next(base, fleet.devices(), store.desired(), now);
-                boolean renew = now.isAfter(Instant.parse(mine.lease().until()).minus(ttl.multipliedBy(2).dividedBy(3)));
-                if (d.changed(mine) || renew) {
+                boolean renew = now.isAfter(renewAt(mine));
+                // results alone (devices converging) are written at most once a second: a wave of a
+                // thousand devices would otherwise rewrite the record a thousand times; anything the
+                // rollout is about to do (a publish, a status change, a request) is written at once
+                boolean urgent = !d.publish().isEmpty() || request != null
+                        || !Objects.equals(d.next().status(), mine.status());
+                boolean due = !now.isBefore(Instant.parse(mine.updatedAt()).plus(RESULTS_EVERY));
+                if (d.changed(mine) && (urgent || due) || renew) {
                     report(mine, d.next(), progress);
                     mine = d.next().written(now, owner, now.plus(ttl));
                     store.write(mine); // the record first, always
@@ -131,22 +148,36 @@ public final class RolloutDriver implements AutoCloseable {
                     store.clearRequest(id);
                 }
                 if (!d.publish().isEmpty()) {
+                    List<RolloutPlanner.Publish> done = new ArrayList<>();
                     for (RolloutPlanner.Publish p : d.publish()) {
+                        if (!clock.instant().isBefore(renewAt(mine))) {
+                            // a big wave outlasts a lease: record what is out so far and renew, so no other
+                            // driver takes over (and publishes the rest too) while this one is at it
+                            mine = RolloutPlanner.published(mine, done, clock.instant())
+                                    .written(clock.instant(), owner, clock.instant().plus(ttl));
+                            store.write(mine);
+                        }
                         store.publishDesired(p.device(), DeviceDocuments.build(p.content(), p.revision(), p.device(), key));
+                        done.add(p);
                     }
                     Rollout after = RolloutPlanner.published(mine, d.publish(), now);
                     report(mine, after, progress);
                     mine = after.written(clock.instant(), owner, clock.instant().plus(ttl));
                     store.write(mine);
+                    if (mode == Mode.FIRST_STEP) {
+                        break;
+                    }
                     continue;
                 }
-                if (!mine.open() || untilRest && request == null && !Rollout.RUNNING.equals(mine.status())
-                        && !mine.revertPending()) {
+                boolean settled = request == null && !Rollout.RUNNING.equals(mine.status()) && !mine.revertPending();
+                if (!mine.open() || mode == Mode.SETTLE && settled || mode == Mode.FIRST_STEP) {
                     break;
                 }
+                // wake on news, for timeouts once a second, and in time to renew the lease
+                long waitMs = Math.max(10, Math.min(1000, Duration.between(clock.instant(), renewAt(mine)).toMillis() + 1));
                 synchronized (wake) {
                     if (changes == seen) {
-                        wake.wait(1000);
+                        wake.wait(waitMs);
                     }
                 }
             }
@@ -154,6 +185,11 @@ public final class RolloutDriver implements AutoCloseable {
             release(id, mine);
         }
         return mine;
+    }
+
+    /** When a lease is renewed: a third of its time after it was written. */
+    private Instant renewAt(Rollout mine) {
+        return Instant.parse(mine.lease().until()).minus(ttl.multipliedBy(2).dividedBy(3));
     }
 
     private void check(Rollout r) throws IOException {
@@ -217,10 +253,6 @@ public final class RolloutDriver implements AutoCloseable {
 
     /** Lines for what changed: the status, and each device's state. */
     private static void report(Rollout before, Rollout after, Consumer<String> progress) {
-        if (!Objects.equals(before.status(), after.status())) {
-            progress.accept("rollout " + after.id() + " " + after.status() + (after.reason() == null ? ""
-                    : ": " + after.reason()));
-        }
         for (Map.Entry<String, Target> e : after.targets().entrySet()) {
             Target was = before.targets().get(e.getKey());
             Target now = e.getValue();
@@ -228,6 +260,10 @@ public final class RolloutDriver implements AutoCloseable {
                 progress.accept("  " + e.getKey() + " (wave " + (now.wave() + 1) + "): " + now.state()
                         + (now.result() == null ? "" : " - " + now.result()));
             }
+        }
+        if (!Objects.equals(before.status(), after.status())) {
+            progress.accept("rollout " + after.id() + " " + after.status() + (after.reason() == null ? ""
+                    : ": " + after.reason()));
         }
     }
 

@@ -3,7 +3,7 @@ package io.berth.fleet.rollout;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.fleet.Device;
-import io.berth.fleet.FleetCommand;
+import io.berth.fleet.DeviceRows;
 import io.berth.fleet.rollout.Rollout.Target;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,7 +60,7 @@ public final class RolloutView {
             }
             Device d = devices.get(id);
             if (d != null) {
-                tn.set("device", FleetCommand.json(d, now));
+                tn.set("device", DeviceRows.json(d, now));
                 tn.put("now", live(t, d));
             }
         });
@@ -94,13 +94,13 @@ public final class RolloutView {
         return s.toString();
     }
 
-    static String table(Collection<Rollout> rollouts, Instant now) {
+    public static String table(Collection<Rollout> rollouts, Instant now) {
         StringBuilder s = new StringBuilder(String.format("%-28s %-10s %-6s %-30s %s%n", "ROLLOUT", "STATUS", "WAVE",
                 "DEVICES", "UPDATED"));
         for (Rollout r : rollouts) {
             long done = r.targets().values().stream().filter(t -> Target.CONVERGED.equals(t.state())).count();
             long failed = r.failures();
-            String updated = r.updatedAt() == null ? "-" : FleetCommand.age(Duration.between(Instant.parse(r.updatedAt()),
+            String updated = r.updatedAt() == null ? "-" : DeviceRows.age(Duration.between(Instant.parse(r.updatedAt()),
                     now).abs());
             s.append(String.format("%-28s %-10s %-6s %-30s %s%n", r.id(), r.status(), currentWave(r) + "/"
                     + r.waves().size(), r.targets().size() + " (" + done + " ok, " + failed + " failed)", updated));

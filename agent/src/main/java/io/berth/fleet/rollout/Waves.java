@@ -10,7 +10,7 @@ import java.util.List;
  * would be empty are left out; devices past the last size form one more wave, so every selected
  * device is in one.
  */
-public final class Waves {
+final class Waves {
     private Waves() {}
 
     /**

@@ -1,10 +1,11 @@
-package io.berth.fleet;
+package io.berth.fleet.verbs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.berth.cli.Args;
+import io.berth.fleet.BrokerOptions;
+import io.berth.support.Args;
 import io.berth.spec.SigningKey;
 import io.berth.link.OperatorConnection;
 import io.berth.model.Durations;
@@ -37,7 +38,8 @@ public final class DeviceVerbs {
 
             A device's service output: its recent lines (asked with the 'logs' command), then
             with -f the lines the device forwards as they come. A batch that says lines were
-            dropped (rate limit, broker away) shows as a line of its own.
+            dropped (rate limit, broker away) shows as a line of its own. Exit 3 when the device
+            does not answer (without -f).
             """ + BrokerOptions.HELP;
     static final String CMD_HELP = """
             Usage: berth cmd --device ID VERB [ARGS…] [--json] [--timeout 30s] [--sign-key FILE]
@@ -84,7 +86,7 @@ public final class DeviceVerbs {
         String base = broker.prefix() + "/" + device + "/";
         try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
             String[] last = {since == null ? "" : since.toString()};
-            CountDownLatch lost = new CountDownLatch(1);
+            CountDownLatch untilInterrupted = new CountDownLatch(1); // -f follows until Ctrl-C
             if (a.has("-f")) {
                 c.onLost(() -> err.println("berth logs: lost the broker; reconnecting"));
                 c.subscribe(base + "logs/" + service, (topic, payload) -> {
@@ -117,7 +119,7 @@ public final class DeviceVerbs {
             if (!a.has("-f")) {
                 return reply == null ? NO_ANSWER : FleetCommand.OK;
             }
-            lost.await();
+            untilInterrupted.await();
             return FleetCommand.OK;
         } catch (IOException e) {
             err.println("berth logs: " + e.getMessage());
@@ -174,7 +176,7 @@ public final class DeviceVerbs {
         try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
             if (a.value("--sign-key") != null) {
                 SigningKey key = SigningKey.read(Path.of(a.value("--sign-key")));
-                body = Signatures.signCommand(body, key.keyId(), key.key());
+                body = Signatures.signCommand(body.put("verb", verb), key.keyId(), key.key()); // the verb is signed too
             }
             JsonNode reply = c.request(base + "cmd/" + verb, body, replyTopic(base), timeout);
             if (reply == null) {

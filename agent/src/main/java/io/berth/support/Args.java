@@ -1,4 +1,4 @@
-package io.berth.cli;
+package io.berth.support;
 
 import java.util.ArrayList;
 import java.util.HashMap;

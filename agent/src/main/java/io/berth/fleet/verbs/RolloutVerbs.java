@@ -1,15 +1,20 @@
-package io.berth.fleet.rollout;
+package io.berth.fleet.verbs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.berth.cli.Args;
-import io.berth.cli.DocumentFiles;
+import io.berth.support.Args;
 import io.berth.spec.SigningKey;
 import io.berth.fleet.BrokerOptions;
 import io.berth.fleet.Device;
-import io.berth.fleet.FleetCommand;
 import io.berth.fleet.FleetView;
+import io.berth.fleet.rollout.Documents;
+import io.berth.fleet.rollout.Rollout;
+import io.berth.fleet.rollout.RolloutDriver;
+import io.berth.fleet.rollout.RolloutPlanner;
+import io.berth.fleet.rollout.RolloutStore;
+import io.berth.fleet.rollout.RolloutView;
+import io.berth.support.Args;
 import io.berth.link.OperatorConnection;
 import io.berth.model.Durations;
 import io.berth.model.Selector;
@@ -29,7 +34,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** {@code berth fleet rollout start|ls|status|pause|resume|abort} (PROTOCOL.md §10; docs/fleet.md). */
-public final class RolloutVerbs {
+final class RolloutVerbs {
     static final String HELP = """
             Usage: berth fleet rollout start (--selector S | --device ID…) FILE [--waves 1,10%,100%]
                                              [--canary S] [--max-failures N|P%] [--wave-timeout 10m]
@@ -55,7 +60,8 @@ public final class RolloutVerbs {
 
     private RolloutVerbs() {}
 
-    public static int main(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+    static int main(List<String> args, Map<String, String> env, PrintStream out, PrintStream err,
+                    FleetCommand.DocumentSource documents) {
         if (args.isEmpty() || args.get(0).equals("-h") || args.get(0).equals("--help")) {
             (args.isEmpty() ? err : out).print(HELP);
             return args.isEmpty() ? FleetCommand.USAGE : FleetCommand.OK;
@@ -76,7 +82,7 @@ public final class RolloutVerbs {
             err.println("berth fleet rollout " + verb + ": " + e.getMessage());
             return FleetCommand.USAGE;
         }
-        Session s = new Session(a, env, out, err, verb, broker);
+        Session s = new Session(a, env, out, err, verb, broker, documents);
         return switch (verb) {
             case "start" -> s.start();
             case "ls" -> s.ls();
@@ -98,9 +104,12 @@ public final class RolloutVerbs {
         final PrintStream err;
         final String verb;
         final BrokerOptions broker;
+        final FleetCommand.DocumentSource documents;
         final Clock clock = Clock.systemUTC();
 
-        Session(Args a, Map<String, String> env, PrintStream out, PrintStream err, String verb, BrokerOptions broker) {
+        Session(Args a, Map<String, String> env, PrintStream out, PrintStream err, String verb, BrokerOptions broker,
+                FleetCommand.DocumentSource documents) {
+            this.documents = documents;
             this.a = a;
             this.env = env;
             this.out = out;
@@ -147,7 +156,7 @@ public final class RolloutVerbs {
             if (timeout == null || timeout.isZero() || timeout.isNegative()) {
                 return usage("--wave-timeout takes a duration like 90s or 10m");
             }
-            JsonNode tree = DocumentFiles.readForSending(Path.of(a.positional.get(0)), env, "fleet rollout start", err);
+            JsonNode tree = documents.read(Path.of(a.positional.get(0)), "fleet rollout start", err);
             if (!(tree instanceof ObjectNode document)) {
                 return tree == null ? FleetCommand.FAILED : usage(a.positional.get(0) + " holds no desired document");
             }
@@ -163,9 +172,8 @@ public final class RolloutVerbs {
             if (!id.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
                 return usage("--id '" + id + "' must be letters, digits, '_', '.' and '-' (at most 64)");
             }
-            try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
+            return connected(f -> {
                 SigningKey key = key();
-                Fleet f = Fleet.open(c, broker.prefix());
                 List<Device> selected = selector != null ? f.view.select(selector)
                         : a.values("--device").stream().map(d -> f.view.device(d).orElse(new Device(d, null, null,
                         Map.of(), null))).toList();
@@ -186,9 +194,21 @@ public final class RolloutVerbs {
                     err.println("rollout " + id + ": " + selected.size() + " device(s) in " + created.waves().size()
                             + " wave(s): " + String.join(" | ", created.waves().stream().map(w -> String.join(",",
                             w.devices())).toList()));
-                    Rollout end = driver.drive(id, !a.has("--wait"), err::println);
+                    Rollout end = driver.drive(id, a.has("--wait") ? RolloutDriver.Mode.TO_END
+                            : RolloutDriver.Mode.FIRST_STEP, err::println);
                     return a.has("--wait") ? exit(end) : FleetCommand.OK;
                 }
+            });
+        }
+
+        /** What a verb does once connected, with the fleet and the rollouts in. */
+        interface Body {
+            int run(Fleet f) throws IOException, InterruptedException, RolloutDriver.LeaseLost;
+        }
+
+        int connected(Body body) {
+            try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
+                return body.run(Fleet.open(c, broker.prefix()));
             } catch (IOException | RolloutDriver.LeaseLost e) {
                 return failed(e.getMessage());
             } catch (InterruptedException e) {
@@ -205,8 +225,7 @@ public final class RolloutVerbs {
         }
 
         int ls() {
-            try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
-                Fleet f = Fleet.open(c, broker.prefix());
+            return connected(f -> {
                 Map<String, Rollout> all = f.store.all();
                 if (a.has("--json")) {
                     var array = JSON.createArrayNode();
@@ -216,20 +235,14 @@ public final class RolloutVerbs {
                     out.print(RolloutView.table(all.values(), clock.instant()));
                 }
                 return FleetCommand.OK;
-            } catch (IOException e) {
-                return failed(e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return FleetCommand.FAILED;
-            }
+            });
         }
 
         int status() {
             if (a.positional.size() != 1) {
                 return usage("give the rollout ID");
             }
-            try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
-                Fleet f = Fleet.open(c, broker.prefix());
+            return connected(f -> {
                 Rollout r = f.store.get(a.positional.get(0)).orElse(null);
                 if (r == null) {
                     return failed("no rollout " + a.positional.get(0) + " on the broker: see berth fleet rollout ls");
@@ -240,12 +253,7 @@ public final class RolloutVerbs {
                     out.print(RolloutView.text(r, f.view.devices(), clock.instant()));
                 }
                 return FleetCommand.OK;
-            } catch (IOException e) {
-                return failed(e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return FleetCommand.FAILED;
-            }
+            });
         }
 
         /**
@@ -258,9 +266,8 @@ public final class RolloutVerbs {
                 return usage("give the rollout ID");
             }
             String id = a.positional.get(0);
-            try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
+            return connected(f -> {
                 SigningKey key = key();
-                Fleet f = Fleet.open(c, broker.prefix());
                 Rollout r = f.store.get(id).orElse(null);
                 if (r == null) {
                     return failed("no rollout " + id + " on the broker: see berth fleet rollout ls");
@@ -284,7 +291,8 @@ public final class RolloutVerbs {
                     }
                 }
                 try (RolloutDriver driver = new RolloutDriver(f.store, f.view, key, clock, lease())) {
-                    Rollout end = driver.drive(id, !verb.equals("resume"), err::println);
+                    Rollout end = driver.drive(id, verb.equals("resume") ? RolloutDriver.Mode.TO_END
+                            : RolloutDriver.Mode.SETTLE, err::println);
                     if (verb.equals("resume")) {
                         return exit(end);
                     }
@@ -296,12 +304,7 @@ public final class RolloutVerbs {
                     err.println("berth fleet rollout " + verb + ": asked the rollout's driver (" + e.getMessage() + ")");
                     return verb.equals("resume") ? FleetCommand.FAILED : FleetCommand.OK;
                 }
-            } catch (IOException e) {
-                return failed(e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return FleetCommand.FAILED;
-            }
+            });
         }
     }
 
