@@ -8,6 +8,7 @@ import io.berth.model.ObservedState;
 import io.berth.model.ServiceOptions;
 import io.berth.model.ServiceSpec;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,7 +32,7 @@ final class Dependencies {
 
     /** Every {@code depends_on} entry not met yet, in the document's order: name to what it waits for. */
     static Map<String, String> unmetAll(ServiceSpec spec, DesiredState desired, ObservedState observed) {
-        Map<String, String> unmet = new java.util.LinkedHashMap<>();
+        Map<String, String> unmet = new LinkedHashMap<>();
         for (Map.Entry<String, ServiceOptions.Dependency> entry : spec.options().dependsOn().entrySet()) {
             ServiceSpec dependency = desired.services().get(entry.getKey());
             if (dependency == null) {
