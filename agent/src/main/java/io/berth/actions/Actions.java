@@ -8,7 +8,6 @@ import io.berth.engine.EngineException;
 import io.berth.engine.LogLine;
 import io.berth.engine.LogQuery;
 import io.berth.model.ObservedContainer;
-import io.berth.model.ObservedState;
 import io.berth.model.RegistryAuth;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.StatusReporter;
@@ -22,12 +21,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.tinylog.Logger;
@@ -40,7 +40,6 @@ import org.tinylog.Logger;
 public final class Actions {
     /** At most this many log reads at once; each holds one engine stream and thread. */
     static final int MAX_LOG_READS = 4;
-    private static final Duration RECONCILE_WAIT = Duration.ofSeconds(60);
     private static final Duration RESTART_GRACE = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -53,6 +52,11 @@ public final class Actions {
     private final Supplier<Boolean> linkConnected;
     private final ObjectNode agentFacts;
     private final Semaphore logReads = new Semaphore(MAX_LOG_READS);
+    private final ReconcileThread reconcileThread;
+    private final EventLog events;
+    private final ServiceStates serviceStates;
+    private final VolumeActions volumes;
+    private final DocumentActions documents;
 
     /**
      * @param agentFacts what {@link #diagnose} and {@link #support} tell of the agent's own settings,
@@ -60,9 +64,14 @@ public final class Actions {
      */
     public Actions(Engine engine, Reconciler reconciler, StatusReporter reporter, StateStore store,
                    DocumentIntake intake, Supplier<String> linkStatus, Supplier<Boolean> linkConnected,
-                   java.util.Map<String, String> agentFacts) {
+                   java.util.Map<String, String> agentFacts, EventLog events, java.time.Clock clock) {
         this.engine = engine;
         this.reconciler = reconciler;
+        this.reconcileThread = new ReconcileThread(reconciler);
+        this.events = events;
+        this.serviceStates = new ServiceStates(engine, intake, reconcileThread);
+        this.volumes = new VolumeActions(engine, intake, reconciler, reconcileThread);
+        this.documents = new DocumentActions(engine, intake, reconcileThread, clock);
         this.reporter = reporter;
         this.store = store;
         this.intake = intake;
@@ -70,6 +79,26 @@ public final class Actions {
         this.linkConnected = linkConnected;
         this.agentFacts = JSON.createObjectNode();
         new java.util.TreeMap<>(agentFacts).forEach(this.agentFacts::put);
+    }
+
+    /** The agent's recent and live events ({@code berth events}). */
+    public EventLog events() {
+        return events;
+    }
+
+    /** {@code berth stop} / {@code berth start}. */
+    public ServiceStates serviceStates() {
+        return serviceStates;
+    }
+
+    /** {@code berth volumes}. */
+    public VolumeActions volumes() {
+        return volumes;
+    }
+
+    /** {@code berth apply --dry-run} and {@code berth config}. */
+    public DocumentActions documents() {
+        return documents;
     }
 
     /** The reported document as it would be published now, with the broker connection and pause state. */
@@ -121,9 +150,34 @@ public final class Actions {
     /** Reads a service's log. Close the result to stop a follow; {@code onEnd} is called once. */
     public AutoCloseable logs(String service, LogQuery query, Consumer<LogLine> onLine, Consumer<Throwable> onEnd)
             throws ActionException {
-        ObservedContainer c;
+        return logs(List.of(service), query, (s, line) -> onLine.accept(line), onEnd);
+    }
+
+    /**
+     * Reads the logs of several services at once (none named: every service with a container),
+     * each line with its service. One request counts once against {@link #MAX_LOG_READS}, however
+     * many services it reads (the engine reads share one thread). {@code onEnd} is called once,
+     * when every log ended (with the first error, if any) or the result is closed.
+     */
+    public AutoCloseable logs(List<String> services, LogQuery query, BiConsumer<String, LogLine> onLine,
+                              Consumer<Throwable> onEnd) throws ActionException {
+        Map<String, ObservedContainer> containers = new LinkedHashMap<>();
         try {
-            c = containerOf(service);
+            if (services.isEmpty()) {
+                for (ObservedContainer c : engine.observe(Set.of(), Set.of(), Set.of()).containers()) {
+                    if (c.managed() && c.service() != null && !io.berth.plan.Planner.isKept(c.name())
+                            && (!containers.containsKey(c.service()) || c.isRunning())) {
+                        containers.put(c.service(), c);
+                    }
+                }
+                if (containers.isEmpty()) {
+                    throw new ActionException("no service has a container on this device yet; 'berth status' shows why");
+                }
+            } else {
+                for (String service : services) {
+                    containers.put(service, containerOf(service));
+                }
+            }
         } catch (EngineException e) {
             throw new ActionException(e.getMessage(), e);
         }
@@ -132,26 +186,47 @@ public final class Actions {
                     + "(Ctrl-C on a 'berth logs -f') and try again");
         }
         AtomicBoolean ended = new AtomicBoolean();
-        Consumer<Throwable> once = error -> {
+        AtomicInteger open = new AtomicInteger(containers.size());
+        AtomicReference<Throwable> firstError = new AtomicReference<>();
+        Runnable finish = () -> {
             if (ended.compareAndSet(false, true)) {
                 logReads.release();
-                onEnd.accept(error);
+                onEnd.accept(firstError.get());
             }
         };
-        AutoCloseable stream;
+        List<AutoCloseable> streams = new ArrayList<>();
+        AutoCloseable all = () -> {
+            for (AutoCloseable stream : streams) {
+                try {
+                    stream.close();
+                } catch (Exception e) {
+                    Logger.debug("closing a log read: {}", e.toString());
+                }
+            }
+            finish.run();
+        };
         try {
-            stream = engine.logs(c.id(), query, onLine, once);
+            for (var entry : containers.entrySet()) {
+                streams.add(engine.logs(entry.getValue().id(), query, line -> onLine.accept(entry.getKey(), line),
+                        error -> {
+                            if (error != null) {
+                                firstError.compareAndSet(null, error);
+                            }
+                            if (open.decrementAndGet() == 0) {
+                                finish.run();
+                            }
+                        }));
+            }
         } catch (EngineException | RuntimeException e) {
-            once.accept(e);
+            firstError.compareAndSet(null, e);
+            try {
+                all.close();
+            } catch (Exception ignored) {
+                // closing what was opened
+            }
             throw new ActionException(e.getMessage(), e);
         }
-        return () -> {
-            try {
-                stream.close();
-            } finally {
-                once.accept(null);
-            }
-        };
+        return all;
     }
 
     /** Stops reconciliation (persisted); documents are still accepted and stored. */
@@ -183,6 +258,12 @@ public final class Actions {
      * loaded, and for a bundle its desired document (which the caller applies).
      */
     public io.berth.sideload.ImageArchive.Contents load(java.nio.file.Path file) throws ActionException {
+        return load(file, bytes -> { });
+    }
+
+    /** {@link #load(java.nio.file.Path)}, telling {@code progress} the bytes sent to the engine so far. */
+    public io.berth.sideload.ImageArchive.Contents load(java.nio.file.Path file, java.util.function.LongConsumer progress)
+            throws ActionException {
         if (!file.isAbsolute() || !java.nio.file.Files.isRegularFile(file)) {
             throw new ActionException("the agent cannot read " + file + ": give an absolute path to a file the agent "
                     + "(root) can read");
@@ -196,7 +277,19 @@ public final class Actions {
         if (!logReads.tryAcquire()) { // a load is as heavy as a log read: share the bound
             throw new ActionException("the agent is busy streaming to the engine; try again in a moment");
         }
-        try (java.io.InputStream images = io.berth.sideload.ImageArchive.imagesStream(file)) {
+        try (java.io.InputStream images = new java.io.FilterInputStream(
+                io.berth.sideload.ImageArchive.imagesStream(file)) {
+            private long sent;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n > 0) {
+                    progress.accept(sent += n);
+                }
+                return n;
+            }
+        }) {
             engine.loadImages(images);
         } catch (IOException | EngineException e) {
             throw new ActionException("loading " + file + " into the engine failed: " + e.getMessage(), e);
@@ -278,14 +371,7 @@ public final class Actions {
     }
 
     private ObservedContainer containerOf(String service) throws EngineException, ActionException {
-        ObservedState observed = engine.observe(Set.of(), Set.of(), Set.of());
-        ObservedContainer found = null;
-        for (ObservedContainer c : observed.containers()) {
-            if (c.managed() && service.equals(c.service()) && !io.berth.plan.Planner.isKept(c.name())
-                    && (found == null || c.isRunning())) {
-                found = c;
-            }
-        }
+        ObservedContainer found = DryRun.containerOf(engine.observe(Set.of(), Set.of(), Set.of()), service);
         if (found == null) {
             JsonNode services = reporter.latest().path("services");
             List<String> names = new ArrayList<>();
@@ -298,39 +384,8 @@ public final class Actions {
         return found;
     }
 
-    private interface Task<T> {
-        T run() throws Exception;
-    }
-
-    private <T> T onReconcileThread(String what, Task<T> task) throws ActionException {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        try {
-            reconciler.submit(() -> {
-                try {
-                    result.complete(task.run());
-                } catch (Exception e) {
-                    result.completeExceptionally(e);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            throw new ActionException("the agent is too busy to " + what + " now (its work queue is full); "
-                    + "try again in a moment", e);
-        }
-        try {
-            return result.get(RECONCILE_WAIT.toSeconds(), TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof ActionException a) {
-                throw a;
-            }
-            throw new ActionException("cannot " + what + ": " + cause.getMessage(), cause);
-        } catch (TimeoutException e) {
-            throw new ActionException("the agent did not get to '" + what + "' within " + RECONCILE_WAIT.toSeconds()
-                    + " s (a long pull may be running); it will still do it", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ActionException("interrupted while waiting to " + what, e);
-        }
+    private <T> T onReconcileThread(String what, ReconcileThread.Task<T> task) throws ActionException {
+        return reconcileThread.run(what, task);
     }
 
     static String utf8(byte[] bytes) {

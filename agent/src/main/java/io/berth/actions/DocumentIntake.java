@@ -1,5 +1,9 @@
 package io.berth.actions;
 
+import io.berth.model.RunState;
+import java.io.IOException;
+import java.util.Collection;
+
 /** Where desired documents go, whatever their source; called on the reconcile thread only. */
 public interface DocumentIntake {
     ApplyResult receive(byte[] payload, String source);
@@ -9,4 +13,16 @@ public interface DocumentIntake {
 
     /** The last accepted document as received, null when none. */
     com.fasterxml.jackson.databind.JsonNode acceptedDocument();
+
+    /** The last accepted document, parsed (before local overrides), null when none. */
+    io.berth.model.DesiredState acceptedState();
+
+    /** The technician's local overrides in force (for the accepted revision, or none). */
+    LocalOverrides overrides();
+
+    /**
+     * Sets the {@code state} of services of the accepted document locally until a newer revision
+     * is accepted ({@code berth stop}/{@code start}); stored in the state dir, then reconciled.
+     */
+    LocalOverrides override(Collection<String> services, RunState state) throws IOException;
 }

@@ -3,6 +3,9 @@ package io.berth.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.actions.ApplyResult;
 import io.berth.actions.DocumentIntake;
+import io.berth.actions.LocalOverrides;
+import io.berth.model.RunState;
+import java.util.Collection;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.model.DesiredState;
 import io.berth.reconcile.Reconciler;
@@ -37,6 +40,8 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
     /** The revision of the stored last good document ({@code good.json}): written once per revision. */
     private long goodRevision;
     private JsonNode acceptedDocument;
+    private DesiredState acceptedState;
+    private LocalOverrides overrides = LocalOverrides.NONE;
 
     private final DevicePolicy policy;
     private final Map<String, PublicKey> trustedKeys;
@@ -74,6 +79,8 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         if (parsed instanceof ParsedDocument.Valid valid) {
             acceptedRevision = valid.state().revision();
             acceptedDocument = valid.document();
+            acceptedState = valid.state();
+            overrides = loadOverrides(acceptedRevision);
             Logger.info("restored revision {} from {}", acceptedRevision, store.dir());
             try {
                 store.loadSource().ifPresent(reporter::setSource);
@@ -92,7 +99,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
                 reconciler.requestPass();
                 return;
             }
-            reconciler.restore(valid.state(), restoreGood(), restoreRollback());
+            reconciler.restore(overrides.applyTo(valid.state()), restoreGood(), restoreRollback());
         } else {
             Logger.error("the stored document in {} is not valid any more ({}); waiting for a new one",
                     store.dir(), ((ParsedDocument.Invalid) parsed).summary());
@@ -215,14 +222,72 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
                 }
                 acceptedRevision = revision;
                 acceptedDocument = valid.document();
+                acceptedState = valid.state();
+                dropOverrides();
                 Logger.info("accepted revision {} from {} ({} services)", revision, source,
                         valid.state().services().size());
                 reporter.clearRejected();
                 reporter.setSource(source);
                 reporter.event(revision, "accepted", null, "accepted revision " + revision + " from " + source);
-                reconciler.setDesired(valid.state());
+                reconciler.setDesired(overrides.applyTo(valid.state()));
                 return ApplyResult.accepted(revision);
             }
+        }
+    }
+
+    @Override
+    public DesiredState acceptedState() {
+        return acceptedState;
+    }
+
+    @Override
+    public LocalOverrides overrides() {
+        return overrides;
+    }
+
+    @Override
+    public LocalOverrides override(Collection<String> services, RunState state) throws IOException {
+        LocalOverrides next = overrides.with(acceptedRevision, services, state);
+        store.saveOverrides(next.toJson());
+        overrides = next;
+        Logger.info("services {} set {} locally until the next revision (berth {})", services, state.keyword(),
+                state == RunState.STOPPED ? "stop" : "start");
+        if (acceptedState != null) {
+            reconciler.setDesired(overrides.applyTo(acceptedState));
+        }
+        return overrides;
+    }
+
+    /** The stored overrides when they were made for {@code revision}; older ones are removed. */
+    private LocalOverrides loadOverrides(long revision) {
+        try {
+            LocalOverrides stored = store.loadOverrides().map(LocalOverrides::parse).orElse(LocalOverrides.NONE);
+            if (stored.revision() == revision) {
+                if (!stored.states().isEmpty()) {
+                    Logger.info("local overrides for revision {}: {}", revision, stored.states());
+                }
+                return stored;
+            }
+            store.saveOverrides(null);
+        } catch (IOException e) {
+            Logger.warn("cannot read the local overrides in {}: {}", store.dir(), e.getMessage());
+        }
+        return LocalOverrides.NONE;
+    }
+
+    /** A newer revision decides again: a technician's local stop or start ends here. */
+    private void dropOverrides() {
+        if (overrides.revision() == acceptedRevision) {
+            return;
+        }
+        if (!overrides.states().isEmpty()) {
+            Logger.info("revision {} replaces the local overrides {}", acceptedRevision, overrides.states());
+        }
+        overrides = LocalOverrides.NONE;
+        try {
+            store.saveOverrides(null);
+        } catch (IOException e) {
+            Logger.warn("cannot remove the local overrides in {}: {}", store.dir(), e.getMessage());
         }
     }
 

@@ -41,12 +41,13 @@ final class Sideload {
             or changed archive is refused and nothing is loaded.
             """;
     static final String BUNDLE_HELP = """
-            Usage: berth bundle create -o FILE DOC
+            Usage: berth bundle create -o FILE [--force] DOC
 
             On a machine with the images present (an operator's), writes one archive with
             the desired document DOC (JSON or Compose YAML) and every image it needs, for
             'berth apply FILE' on a device without a registry in reach. The document may
-            hold registry credentials: the archive is written with mode 0600.
+            hold registry credentials: the archive is written with mode 0600. An existing
+            FILE is replaced only with --force.
             """;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -69,9 +70,13 @@ final class Sideload {
     }
 
     /** Sends an archive to the agent to check and load; returns its answer. */
-    static JsonNode load(ControlClient client, Path file) throws IOException {
+    static JsonNode load(ControlClient client, Path file, Progress progress) throws IOException {
         ObjectNode request = JSON.createObjectNode().put("path", file.toAbsolutePath().normalize().toString());
-        return client.call("load", request);
+        String task = "load " + file.getFileName();
+        progress.say(task + ": checking every layer, then loading");
+        JsonNode result = client.stream("load", request, frame -> progress.update(task, frame.path("loaded").asLong(), 0));
+        progress.done(task, result.path("images").size() + " image(s) loaded");
+        return result;
     }
 
     static int loadVerb(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
@@ -90,7 +95,7 @@ final class Sideload {
         }
         ControlClient client = new ControlClient(AgentVerbs.socket(env));
         try {
-            JsonNode result = load(client, file);
+            JsonNode result = load(client, file, Progress.detect(err, env));
             out.println("loaded " + result.path("images").size() + " image(s) (" + result.path("layers").asLong()
                     + " layers checked): " + String.join(", ", texts(result.path("images"))));
             return AgentVerbs.OK;
@@ -113,10 +118,11 @@ final class Sideload {
             if (!args.get(0).equals("create")) {
                 throw new Args.UsageException("unknown bundle command '" + args.get(0) + "'");
             }
-            a = Args.parse(args.subList(1, args.size()), Set.of(), Set.of("--output"), Map.of("-o", "--output"));
+            a = Args.parse(args.subList(1, args.size()), Set.of("--force"), Set.of("--output"), Map.of("-o", "--output"));
             if (a.positional.size() != 1 || a.value("--output") == null) {
                 throw new Args.UsageException("give the output file and one document");
             }
+            OutputFiles.check(Path.of(a.value("--output")), a.has("--force"));
         } catch (Args.UsageException e) {
             err.println("berth bundle: " + e.getMessage());
             err.print(BUNDLE_HELP);
@@ -149,7 +155,7 @@ final class Sideload {
         ((ParsedDocument.Valid) parsed).state().services().values().forEach(s -> images.add(s.image()));
         String dockerHost = env.getOrDefault("BERTH_DOCKER_HOST", "unix:///var/run/docker.sock");
         try {
-            write(output, tree, images, new EngineHttp(dockerHost));
+            write(output, tree, images, new EngineHttp(dockerHost), Progress.detect(err, env));
         } catch (IOException e) {
             err.println("berth bundle: " + e.getMessage());
             return AgentVerbs.FAILED;
@@ -159,8 +165,8 @@ final class Sideload {
         return AgentVerbs.OK;
     }
 
-    private static void write(Path output, JsonNode document, Set<String> images, EngineSocket engine)
-            throws IOException {
+    private static void write(Path output, JsonNode document, Set<String> images, EngineSocket engine,
+                              Progress progress) throws IOException {
         Path dir = output.toAbsolutePath().getParent();
         Path save = Files.createTempFile(dir, ".berth-images", ".tar");
         Path temp = dir.resolve("." + output.getFileName() + ".tmp");
@@ -172,7 +178,15 @@ final class Sideload {
                 sep = "&";
             }
             try {
-                engine.download(query.toString(), save, bytes -> { });
+                long total = 0; // the images' sizes: about what 'docker save' writes
+                for (String image : images) {
+                    total += engine.get("/images/" + URLEncoder.encode(image, StandardCharsets.UTF_8) + "/json")
+                            .path("Size").asLong();
+                }
+                long expected = total;
+                String task = "save " + images.size() + " image(s)";
+                long saved = engine.download(query.toString(), save, bytes -> progress.update(task, bytes, expected));
+                progress.done(task, Progress.bytes(saved));
             } catch (IOException e) {
                 throw new IOException("cannot save the images " + images + " from the engine (are they all present? "
                         + "docker pull them first): " + e.getMessage(), e);

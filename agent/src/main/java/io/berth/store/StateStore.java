@@ -18,6 +18,7 @@ public final class StateStore {
     private static final String GOOD = "good.json";
     private static final String ROLLED_BACK = "rolled-back.json";
 
+    private static final String OVERRIDES = "overrides.json";
     private final Path dir;
 
     public StateStore(Path dir) {
@@ -93,6 +94,20 @@ public final class StateStore {
                     .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } else {
             Files.deleteIfExists(dir.resolve(PAUSED));
+        }
+    }
+
+    /** The technician's local overrides of the stored document ({@code berth stop}/{@code start}), or empty. */
+    public Optional<byte[]> loadOverrides() throws IOException {
+        return read(OVERRIDES);
+    }
+
+    /** Records the local overrides (JSON), or removes them (null). */
+    public void saveOverrides(byte[] overrides) throws IOException {
+        if (overrides == null) {
+            Files.deleteIfExists(dir.resolve(OVERRIDES));
+        } else {
+            AtomicFiles.write(dir.resolve(OVERRIDES), overrides);
         }
     }
 

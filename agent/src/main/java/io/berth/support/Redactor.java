@@ -37,6 +37,22 @@ public final class Redactor {
         return copy;
     }
 
+    /**
+     * A desired document for people to read ({@code berth config}): {@link #redact}, and the inline
+     * values of its top-level {@code secrets} ({@code content}) masked whatever their names.
+     */
+    public static JsonNode redactDocument(JsonNode document) {
+        JsonNode copy = redact(document);
+        if (copy != null) {
+            copy.path("secrets").forEach(secret -> {
+                if (secret instanceof ObjectNode s && s.has("content")) {
+                    s.put("content", MASK);
+                }
+            });
+        }
+        return copy;
+    }
+
     private static void walk(JsonNode node) {
         if (node instanceof ObjectNode object) {
             Iterator<Map.Entry<String, JsonNode>> fields = object.fields();

@@ -1,0 +1,77 @@
+package io.berth.actions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.engine.Engine;
+import io.berth.model.DesiredState;
+import io.berth.model.ServiceSpec;
+import io.berth.spec.DocumentParser;
+import io.berth.spec.ParsedDocument;
+import io.berth.spec.SpecError;
+import io.berth.support.Redactor;
+import java.time.Clock;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/** {@code berth apply --dry-run} and {@code berth config}: the agent's documents, read and never changed. */
+public final class DocumentActions {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Engine engine;
+    private final DocumentIntake intake;
+    private final ReconcileThread thread;
+    private final Clock clock;
+
+    DocumentActions(Engine engine, DocumentIntake intake, ReconcileThread thread, Clock clock) {
+        this.engine = engine;
+        this.intake = intake;
+        this.thread = thread;
+        this.clock = clock;
+    }
+
+    /**
+     * What applying {@code document} would change now ({@link DryRun}); an invalid document is
+     * answered with its errors instead ({@code rejected}, {@code errors}), as {@code apply} would.
+     */
+    public ObjectNode dryRun(JsonNode document) throws ActionException {
+        return thread.run("plan the document", () -> {
+            ObjectNode doc = document.deepCopy();
+            if (!doc.has("revision")) {
+                doc.put("revision", intake.acceptedRevision() + 1);
+            }
+            ParsedDocument parsed = DocumentParser.parse(doc);
+            if (parsed instanceof ParsedDocument.Invalid invalid) {
+                ObjectNode result = JSON.createObjectNode().put("rejected", "the document is not valid: "
+                        + invalid.summary());
+                var errors = result.putArray("errors");
+                for (SpecError e : invalid.errors()) {
+                    errors.addObject().put("path", e.path()).put("message", e.message());
+                }
+                return result;
+            }
+            DesiredState next = ((ParsedDocument.Valid) parsed).state();
+            Set<String> images = next.services().values().stream().map(ServiceSpec::image).collect(Collectors.toSet());
+            Set<String> names = next.services().values().stream().map(ServiceSpec::containerName)
+                    .collect(Collectors.toSet());
+            Set<String> volumes = new TreeSet<>();
+            next.volumes().values().forEach(v -> volumes.add(v.name()));
+            ObjectNode result = DryRun.of(next, intake.acceptedState(), engine.observe(images, names, volumes),
+                    clock.instant());
+            result.put("acceptedRevision", intake.acceptedRevision());
+            return result;
+        });
+    }
+
+    /** The accepted document, secrets masked, with the local overrides in force and where it came from. */
+    public ObjectNode config() throws ActionException {
+        return thread.run("read the accepted document", () -> {
+            ObjectNode result = JSON.createObjectNode();
+            JsonNode accepted = intake.acceptedDocument();
+            result.set("document", accepted == null ? null : Redactor.redactDocument(accepted));
+            ObjectNode overrides = result.putObject("overrides");
+            intake.overrides().states().forEach((service, state) -> overrides.put(service, state.keyword()));
+            return result;
+        });
+    }
+}
