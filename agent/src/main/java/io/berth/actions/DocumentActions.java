@@ -11,6 +11,7 @@ import io.berth.spec.ParsedDocument;
 import io.berth.spec.SpecError;
 import io.berth.support.Redactor;
 import java.time.Clock;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -31,8 +32,8 @@ public final class DocumentActions {
     }
 
     /**
-     * What applying {@code document} would change now ({@link DryRun}); an invalid document is
-     * answered with its errors instead ({@code rejected}, {@code errors}), as {@code apply} would.
+     * What applying {@code document} would change now ({@link DryRun}); a document apply would
+     * refuse is answered with its errors instead ({@code rejected}, {@code errors}).
      */
     public ObjectNode dryRun(JsonNode document) throws ActionException {
         return thread.run("plan the document", () -> {
@@ -40,12 +41,14 @@ public final class DocumentActions {
             if (!doc.has("revision")) {
                 doc.put("revision", intake.acceptedRevision() + 1);
             }
+            // what apply would refuse (invalid, unsigned, not for this device, against its policy, an old revision)
+            List<SpecError> refused = intake.vet(doc);
             ParsedDocument parsed = DocumentParser.parse(doc);
-            if (parsed instanceof ParsedDocument.Invalid invalid) {
-                ObjectNode result = JSON.createObjectNode().put("rejected", "the document is not valid: "
-                        + invalid.summary());
+            if (!refused.isEmpty() || parsed instanceof ParsedDocument.Invalid) {
+                ObjectNode result = JSON.createObjectNode().put("rejected", parsed instanceof ParsedDocument.Invalid i
+                        ? "the document is not valid: " + i.summary() : "refused by this device: " + refused.get(0));
                 var errors = result.putArray("errors");
-                for (SpecError e : invalid.errors()) {
+                for (SpecError e : refused) {
                     errors.addObject().put("path", e.path()).put("message", e.message());
                 }
                 return result;

@@ -25,4 +25,13 @@ public interface DocumentIntake {
      * is accepted ({@code berth stop}/{@code start}); stored in the state dir, then reconciled.
      */
     LocalOverrides override(Collection<String> services, RunState state) throws IOException;
+    /**
+     * What this device would refuse in a document before anything of it is used (a sideload
+     * bundle's, before its images load): invalid, unsigned, not for this device, against its
+     * policy, or an old revision. A document without a revision is judged as the next one.
+     */
+    java.util.List<io.berth.spec.SpecError> vet(com.fasterxml.jackson.databind.JsonNode document);
+
+    /** Whether this device takes only signed documents (it has trusted keys). */
+    boolean signaturesRequired();
 }

@@ -6,11 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.model.DesiredState;
 import io.berth.model.RunState;
 import io.berth.model.ServiceSpec;
+import io.berth.store.StateStore;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.tinylog.Logger;
 
 /**
  * What a technician changed locally with {@code berth stop} and {@code berth start}: Berth's
@@ -44,6 +46,39 @@ public record LocalOverrides(long revision, SortedMap<String, RunState> states) 
         SortedMap<String, RunState> next = new TreeMap<>(forRevision == revision ? states : Map.of());
         services.forEach(s -> next.put(s, runState));
         return new LocalOverrides(forRevision, next);
+    }
+
+    /** The overrides stored for {@code revision} (the accepted one at start); older ones are removed. */
+    public static LocalOverrides restore(StateStore store, long revision) {
+        try {
+            LocalOverrides stored = store.loadOverrides().map(LocalOverrides::parse).orElse(NONE);
+            if (stored.revision() == revision) {
+                if (!stored.states().isEmpty()) {
+                    Logger.info("local overrides for revision {}: {}", revision, stored.states());
+                }
+                return stored;
+            }
+            store.saveOverrides(null);
+        } catch (IOException e) {
+            Logger.warn("cannot read the local overrides in {}: {}", store.dir(), e.getMessage());
+        }
+        return NONE;
+    }
+
+    /** What holds once {@code accepted} is the accepted revision: these, or none for a newer revision (removed). */
+    public LocalOverrides replacedBy(long accepted, StateStore store) {
+        if (revision == accepted) {
+            return this;
+        }
+        if (!states.isEmpty()) {
+            Logger.info("revision {} replaces the local overrides {}", accepted, states);
+        }
+        try {
+            store.saveOverrides(null);
+        } catch (IOException e) {
+            Logger.warn("cannot remove the local overrides in {}: {}", store.dir(), e.getMessage());
+        }
+        return NONE;
     }
 
     public byte[] toJson() {

@@ -20,7 +20,9 @@ final class TlsProbe {
 
     private TlsProbe() {}
 
+    /** @param mqttUrl the configured broker, or list of brokers: the first is checked (they share one TLS setting) */
     static Result check(String mqttUrl, Instant now) {
+        mqttUrl = mqttUrl.split(",")[0].strip();
         if (!mqttUrl.startsWith("ssl://")) {
             return new Result("ok", "not used (" + mqttUrl.replaceFirst("://.*", "://") + "); fine on a trusted network");
         }

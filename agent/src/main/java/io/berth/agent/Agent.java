@@ -18,6 +18,8 @@ import io.berth.reconcile.HostFacts;
 import io.berth.reconcile.ImageSettings;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.StatusReporter;
+import io.berth.spec.DeviceTrust;
+import io.berth.store.HostFiles;
 import io.berth.store.StateStore;
 import io.berth.support.Version;
 import java.io.IOException;
@@ -43,6 +45,7 @@ public final class Agent implements AutoCloseable {
     private final StatusReporter reporter;
     private final Reconciler reconciler;
     private final DesiredIntake intake;
+    private final DeviceTrust trust;
     private final LogForwarder logs;
     private LogStreams logStreams;
     private final Actions actions;
@@ -52,6 +55,12 @@ public final class Agent implements AutoCloseable {
     private volatile boolean closed;
 
     public Agent(AgentConfig config, Clock clock) throws IOException {
+        this(config, clock, new DockerEngine(config.dockerHost(), Labels.ownership(config.deviceId()),
+                config.profile().platform()));
+    }
+
+    /** An agent on a given engine: the fleet simulator's in-memory one (provisioning/bench/fleet). */
+    public Agent(AgentConfig config, Clock clock, Engine engine) throws IOException {
         this.config = config;
         this.timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "berth-timer");
@@ -61,15 +70,25 @@ public final class Agent implements AutoCloseable {
         this.timer.setRemoveOnCancelPolicy(true);
         this.store = new StateStore(config.stateDir());
         store.prepare();
-        this.engine = new DockerEngine(config.dockerHost(), Labels.ownership(config.deviceId()),
-                config.profile().platform());
+        this.engine = engine;
         Topics topics = new Topics(config.topicPrefix(), config.deviceId());
-        MqttLink.Settings settings = new MqttLink.Settings(config.mqttUrl(), config.mqttUsername(),
+        MqttLink.Settings settings = new MqttLink.Settings(config.mqttUrls(), config.mqttVersion(),
+                config.mqttUsername(),
                 config.mqttPassword() == null ? null : config.mqttPassword().reveal().toCharArray(),
                 new TlsFiles.Settings(config.mqttCaFile(), config.mqttCertFile(), config.mqttKeyFile()),
-                Duration.ofHours(24));
+                Duration.ofHours(24), config.stateDir().resolve("mqtt-version"));
         // the listener reads the fields below only once the link is started
-        this.link = new MqttLink(settings, topics, this::onDesired, timer, clock);
+        this.link = new MqttLink(settings, topics, new MqttLink.Listener() {
+            @Override
+            public void onDesired(byte[] payload) {
+                Agent.this.onDesired(payload);
+            }
+
+            @Override
+            public void onConnected(String url, String protocol) {
+                reporter.brokerInUse(url, protocol);
+            }
+        }, timer, clock);
         StatusReporter.Sink sink = new StatusReporter.Sink() {
             @Override
             public void publishReport(byte[] json) {
@@ -94,7 +113,15 @@ public final class Agent implements AutoCloseable {
         this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter,
                 new ContainerDefaults(config.dataRoot(), config.defaultLogging()),
                 new ImageSettings(config.stateDir(), config.diskPullFloor(), config.profile().platform()));
-        this.intake = new DesiredIntake(store, reconciler, reporter, config.policy(), config.trustedKeys());
+        this.trust = new DeviceTrust(config.deviceId(), config::labels, config.policy(), config.trustedKeys(),
+                HostFiles.of(config.dataRoot(), name -> {
+                    try {
+                        return engine.volumeOptions(name);
+                    } catch (EngineException e) {
+                        throw new IllegalStateException(e.getMessage(), e);
+                    }
+                }), clock);
+        this.intake = new DesiredIntake(store, reconciler, reporter, trust);
         reconciler.setHistory(intake);
         int logQos = config.logs().qos();
         this.logs = new LogForwarder(config.logs(),
@@ -103,7 +130,9 @@ public final class Agent implements AutoCloseable {
         this.actions = new Actions(engine, reconciler, reporter, store, intake, link::status, link::connected,
                 agentFacts(config), events, clock);
         this.controlServer = new ControlServer(config.socket(), new ControlHandler(actions), timer);
-        link.serveCommands(RemoteCommands.on(actions));
+        link.serveCommands(RemoteCommands.on(actions, config.trustedKeys(), config.deviceId()));
+        link.announceLabels(config.labels());
+        reporter.setLabels(config.labels());
     }
 
     /** What the agent tells of itself to doctor and support bundles: no secrets. */

@@ -12,17 +12,14 @@ import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.RevisionHistory;
 import io.berth.reconcile.Rollback;
 import io.berth.reconcile.StatusReporter;
-import io.berth.spec.DevicePolicy;
+import io.berth.spec.DeviceTrust;
 import io.berth.spec.DocumentParser;
-import io.berth.spec.Signatures;
-import java.security.PublicKey;
-import java.util.Map;
+import io.berth.store.RevisionFloor;
 import io.berth.spec.ParsedDocument;
 import io.berth.spec.RevisionGate;
 import io.berth.spec.SpecError;
 import io.berth.store.StateStore;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import org.tinylog.Logger;
 
@@ -43,25 +40,21 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
     private DesiredState acceptedState;
     private LocalOverrides overrides = LocalOverrides.NONE;
 
-    private final DevicePolicy policy;
-    private final Map<String, PublicKey> trustedKeys;
+    /** The content hash of the accepted revision, from the revision floor when the document itself is lost. */
+    private String acceptedHash;
+    private final DeviceTrust trust;
 
-    DesiredIntake(StateStore store, Reconciler reconciler, StatusReporter reporter) {
-        this(store, reconciler, reporter, DevicePolicy.PERMISSIVE, Map.of());
-    }
-
-    /** @param trustedKeys where not empty, only documents signed by one of them are accepted */
-    DesiredIntake(StateStore store, Reconciler reconciler, StatusReporter reporter, DevicePolicy policy,
-                  Map<String, PublicKey> trustedKeys) {
+    /** @param trust signatures, target and device policy every document must pass */
+    DesiredIntake(StateStore store, Reconciler reconciler, StatusReporter reporter, DeviceTrust trust) {
         this.store = store;
         this.reconciler = reconciler;
         this.reporter = reporter;
-        this.policy = policy;
-        this.trustedKeys = Map.copyOf(trustedKeys);
+        this.trust = trust;
     }
 
     /** Loads the last accepted document from the state dir and reconciles it, with or without a broker. */
     void restore() {
+        restoreFloor();
         byte[] saved;
         try {
             saved = store.loadDesired().orElse(null);
@@ -76,18 +69,29 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             return;
         }
         ParsedDocument parsed = DocumentParser.parseJson(saved);
+        if (parsed instanceof ParsedDocument.Valid valid && (valid.state().revision() < acceptedRevision
+                || valid.state().revision() == acceptedRevision && acceptedHash != null
+                && !acceptedHash.equals(RevisionGate.contentHash(valid.document())))) {
+            Logger.error("the stored document in {} (revision {}) is not the highest revision this device accepted "
+                    + "({}): it is not applied; waiting for a revision above {}", store.dir(),
+                    valid.state().revision(), acceptedRevision, acceptedRevision);
+            reconciler.requestPass();
+            return;
+        }
         if (parsed instanceof ParsedDocument.Valid valid) {
             acceptedRevision = valid.state().revision();
             acceptedDocument = valid.document();
             acceptedState = valid.state();
-            overrides = loadOverrides(acceptedRevision);
+            overrides = LocalOverrides.restore(store, acceptedRevision);
+            acceptedHash = RevisionGate.contentHash(valid.document());
+            raiseFloor();
             Logger.info("restored revision {} from {}", acceptedRevision, store.dir());
             try {
                 store.loadSource().ifPresent(reporter::setSource);
             } catch (IOException e) {
                 Logger.debug("cannot read where the stored document came from: {}", e.getMessage());
             }
-            List<SpecError> refused = refusals(valid);
+            List<SpecError> refused = trust.refusalsOfStored(valid);
             if (!refused.isEmpty()) {
                 // the device's policy or trusted keys changed since it was accepted: applied no more,
                 // nothing is changed on the engine, and only a newer revision is taken
@@ -117,7 +121,8 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             ParsedDocument parsed = DocumentParser.parseJson(good);
             if (parsed instanceof ParsedDocument.Valid valid) {
                 goodRevision = valid.state().revision();
-                if (!refusals(valid).isEmpty()) {
+                reporter.setGood(goodRevision);
+                if (!trust.refusalsOfStored(valid).isEmpty()) {
                     Logger.warn("the last good revision {} is refused by this device now; a failed update cannot "
                             + "roll back until a revision converges again", goodRevision);
                     return null;
@@ -151,6 +156,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         if (revision != acceptedRevision || revision == goodRevision) {
             return; // only the stored document can become the last good one, and only once
         }
+        reporter.setGood(revision);
         try {
             store.saveGood();
             goodRevision = revision;
@@ -181,6 +187,31 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         return acceptedDocument;
     }
 
+    @Override
+    public List<SpecError> vet(JsonNode document) {
+        JsonNode doc = document;
+        if (doc instanceof com.fasterxml.jackson.databind.node.ObjectNode object && !object.has("revision")) {
+            doc = object.deepCopy().put("revision", acceptedRevision + 1); // as berth apply fills it in
+        }
+        ParsedDocument parsed = DocumentParser.parse(doc);
+        if (parsed instanceof ParsedDocument.Invalid invalid) {
+            return invalid.errors();
+        }
+        ParsedDocument.Valid valid = (ParsedDocument.Valid) parsed;
+        List<SpecError> refused = new java.util.ArrayList<>(trust.refusals(valid));
+        RevisionGate.Decision decision = RevisionGate.decideByHash(acceptedRevision, acceptedHash,
+                valid.state().revision(), valid.document());
+        if (decision.verdict() == RevisionGate.Verdict.REJECT) {
+            refused.add(new SpecError("revision", decision.reason()));
+        }
+        return refused;
+    }
+
+    @Override
+    public boolean signaturesRequired() {
+        return trust.signaturesRequired();
+    }
+
     /** A document as received; an empty payload (a cleared retained message) changes nothing. */
     @Override
     public ApplyResult receive(byte[] payload, String source) {
@@ -195,12 +226,12 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         }
         ParsedDocument.Valid valid = (ParsedDocument.Valid) parsed;
         long revision = valid.state().revision();
-        List<SpecError> refused = refusals(valid);
+        List<SpecError> refused = trust.refusals(valid);
         if (!refused.isEmpty()) {
             return reject(revision, "refused by this device: " + refused.get(0)
                     + (refused.size() > 1 ? " (and " + (refused.size() - 1) + " more)" : ""), refused, source);
         }
-        RevisionGate.Decision decision = RevisionGate.decide(acceptedRevision, acceptedDocument, revision,
+        RevisionGate.Decision decision = RevisionGate.decideByHash(acceptedRevision, acceptedHash, revision,
                 valid.document());
         switch (decision.verdict()) {
             case UNCHANGED -> {
@@ -223,7 +254,9 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
                 acceptedRevision = revision;
                 acceptedDocument = valid.document();
                 acceptedState = valid.state();
-                dropOverrides();
+                overrides = overrides.replacedBy(acceptedRevision, store);
+                acceptedHash = RevisionGate.contentHash(valid.document());
+                raiseFloor();
                 Logger.info("accepted revision {} from {} ({} services)", revision, source,
                         valid.state().services().size());
                 reporter.clearRejected();
@@ -258,44 +291,30 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         return overrides;
     }
 
-    /** The stored overrides when they were made for {@code revision}; older ones are removed. */
-    private LocalOverrides loadOverrides(long revision) {
+    /**
+     * The highest accepted revision from its own file: with {@code desired.json} lost or corrupt,
+     * older revisions stay closed. A corrupt floor file falls back to the stored document's revision.
+     */
+    private void restoreFloor() {
         try {
-            LocalOverrides stored = store.loadOverrides().map(LocalOverrides::parse).orElse(LocalOverrides.NONE);
-            if (stored.revision() == revision) {
-                if (!stored.states().isEmpty()) {
-                    Logger.info("local overrides for revision {}: {}", revision, stored.states());
-                }
-                return stored;
-            }
-            store.saveOverrides(null);
+            store.loadRevisionFloor().ifPresent(floor -> {
+                acceptedRevision = floor.revision();
+                acceptedHash = floor.contentHash();
+            });
         } catch (IOException e) {
-            Logger.warn("cannot read the local overrides in {}: {}", store.dir(), e.getMessage());
-        }
-        return LocalOverrides.NONE;
-    }
-
-    /** A newer revision decides again: a technician's local stop or start ends here. */
-    private void dropOverrides() {
-        if (overrides.revision() == acceptedRevision) {
-            return;
-        }
-        if (!overrides.states().isEmpty()) {
-            Logger.info("revision {} replaces the local overrides {}", acceptedRevision, overrides.states());
-        }
-        overrides = LocalOverrides.NONE;
-        try {
-            store.saveOverrides(null);
-        } catch (IOException e) {
-            Logger.warn("cannot remove the local overrides in {}: {}", store.dir(), e.getMessage());
+            Logger.error("cannot read the highest accepted revision ({}); the stored document's revision stands in "
+                    + "for it", e.getMessage());
         }
     }
 
-    /** What this device refuses in a valid document: a missing or bad signature, its device policy. */
-    private List<SpecError> refusals(ParsedDocument.Valid valid) {
-        List<SpecError> refused = new ArrayList<>(Signatures.verify(valid.document(), trustedKeys));
-        refused.addAll(policy.check(valid.state()));
-        return refused;
+    /** Records the accepted revision as the floor, after the document itself was stored. */
+    private void raiseFloor() {
+        try {
+            store.saveRevisionFloor(new RevisionFloor(acceptedRevision, acceptedHash));
+        } catch (IOException e) {
+            Logger.warn("cannot record the highest accepted revision {} in {} ({}); if desired.json is lost too, "
+                    + "older revisions could be taken again", acceptedRevision, store.dir(), e.getMessage());
+        }
     }
 
     private ApplyResult reject(Long revision, String reason, List<SpecError> errors, String source) {

@@ -10,6 +10,8 @@ import io.berth.engine.LogQuery;
 import io.berth.link.MqttLink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -24,11 +26,17 @@ import org.tinylog.Logger;
 /**
  * Remote commands (PROTOCOL.md §7): {@code {p}/{d}/cmd/{verb}} with a JSON body, answered with
  * {@code {"ok":…,"result":…,"error":…}}. Unknown verbs and malformed bodies get {@code ok:false}
- * with the reason.
+ * with the reason. Where the device trusts signing keys, the verbs that change it ({@code restart},
+ * {@code reconcile}) run only when signed by one of them for this device; read-only ones stay open.
  */
 final class RemoteCommands implements MqttLink.CommandHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_BODY = 64 * 1024;
+    /**
+     * Characters of line text in one {@code logs} answer: 1000 lines of up to 16 KiB each would be 16 MiB, more
+     * than the whole heap of a small board; the newest lines within this are kept.
+     */
+    static final int MAX_ANSWER_LINE_CHARS = 256 * 1024;
 
     /** One verb: takes the body, returns the result or throws {@link CommandFailed} with the reason. */
     interface Verb {
@@ -41,7 +49,12 @@ final class RemoteCommands implements MqttLink.CommandHandler {
         }
     }
 
+    /** The verbs that change the device: signed where the device has trusted keys. */
+    static final java.util.Set<String> MUTATING = java.util.Set.of("restart", "reconcile");
+
     private final Map<String, Verb> verbs = new TreeMap<>();
+    private final Map<String, java.security.PublicKey> trustedKeys;
+    private final String deviceId;
     /** Commands may wait (a restart, a log read): one thread of their own, never Paho's, a short queue. */
     private final ThreadPoolExecutor worker = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(16), r -> {
@@ -51,12 +64,19 @@ final class RemoteCommands implements MqttLink.CommandHandler {
             });
 
     RemoteCommands() {
+        this(Map.of(), "");
+    }
+
+    /** @param trustedKeys where not empty, mutating verbs must be signed by one of them for {@code deviceId} */
+    RemoteCommands(Map<String, java.security.PublicKey> trustedKeys, String deviceId) {
+        this.trustedKeys = Map.copyOf(trustedKeys);
+        this.deviceId = deviceId;
         worker.allowCoreThreadTimeOut(true);
     }
 
     /** The MQTT commands of PROTOCOL.md §7, on the same actions as the control socket. */
-    static RemoteCommands on(Actions actions) {
-        return new RemoteCommands()
+    static RemoteCommands on(Actions actions, Map<String, java.security.PublicKey> trustedKeys, String deviceId) {
+        return new RemoteCommands(trustedKeys, deviceId)
                 .register("reconcile", body -> {
                     actions.reconcile();
                     return JSON.createObjectNode().put("requested", true);
@@ -74,15 +94,11 @@ final class RemoteCommands implements MqttLink.CommandHandler {
                     if (tail < 1 || tail > 1000) {
                         throw new CommandFailed("'tail' must be 1 to 1000, found " + body.get("tail"));
                     }
-                    ArrayNode lines = JSON.createArrayNode();
+                    NewestLines lines = new NewestLines(MAX_ANSWER_LINE_CHARS);
                     CompletableFuture<Throwable> end = new CompletableFuture<>();
                     try (AutoCloseable read = actions.logs(service, new LogQuery(tail, 0, false),
-                            line -> {
-                                synchronized (lines) {
-                                    lines.addObject().put("t", line.time()).put("stream", line.stream())
-                                            .put("line", line.line());
-                                }
-                            }, error -> end.complete(error))) {
+                            line -> lines.add(line.time(), line.stream(), line.line()),
+                            error -> end.complete(error))) {
                         Throwable error = end.get(15, TimeUnit.SECONDS);
                         if (error != null) {
                             throw new CommandFailed("reading the logs of " + service + " failed: "
@@ -97,9 +113,7 @@ final class RemoteCommands implements MqttLink.CommandHandler {
                     } catch (Exception e) {
                         throw new CommandFailed("reading the logs of " + service + " failed: " + e);
                     }
-                    synchronized (lines) {
-                        return JSON.createObjectNode().put("service", service).set("lines", lines);
-                    }
+                    return lines.answer(JSON.createObjectNode().put("service", service));
                 })
                 .register("diagnose", body -> actions.diagnose());
     }
@@ -111,12 +125,51 @@ final class RemoteCommands implements MqttLink.CommandHandler {
 
     @Override
     public void onCommand(String verb, byte[] body, Consumer<byte[]> reply) {
+        if (body != null && body.length > MAX_BODY) {
+            // answered here: a queue of commands waiting for the worker holds no large bodies
+            reply.accept(refusal("the body is " + body.length + " bytes; commands take at most " + MAX_BODY));
+            return;
+        }
         try {
             worker.execute(() -> reply.accept(answer(verb, body)));
         } catch (RejectedExecutionException busy) {
-            ObjectNode answer = JSON.createObjectNode().put("ok", false).putNull("result")
-                    .put("error", "the agent is busy with 16 other commands: try again shortly");
-            reply.accept(answer.toString().getBytes(StandardCharsets.UTF_8));
+            reply.accept(refusal("the agent is busy with 16 other commands: try again shortly"));
+        }
+    }
+
+    private static byte[] refusal(String error) {
+        ObjectNode answer = JSON.createObjectNode().put("ok", false).putNull("result").put("error", error);
+        return answer.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The newest log lines whose text fits in a budget of characters (the engine sends the oldest first);
+     * older ones are left out and counted in {@code "truncated"}.
+     */
+    static final class NewestLines {
+        private final long budget;
+        private final Deque<ObjectNode> lines = new ArrayDeque<>();
+        private long bytes;
+        private long truncated;
+
+        NewestLines(long budget) {
+            this.budget = budget;
+        }
+
+        synchronized void add(String time, String stream, String text) {
+            lines.addLast(JSON.createObjectNode().put("t", time).put("stream", stream).put("line", text));
+            bytes += text.length();
+            while (bytes > budget && !lines.isEmpty()) {
+                bytes -= lines.removeFirst().path("line").asText().length();
+                truncated++;
+            }
+        }
+
+        synchronized ObjectNode answer(ObjectNode answer) {
+            ArrayNode array = answer.putArray("lines");
+            lines.forEach(array::add);
+            answer.put("truncated", truncated);
+            return answer;
         }
     }
 
@@ -128,6 +181,13 @@ final class RemoteCommands implements MqttLink.CommandHandler {
                 throw new CommandFailed("unknown command '" + name + "': use one of " + String.join(", ", verbs.keySet()));
             }
             JsonNode request = parse(body);
+            if (MUTATING.contains(name)) {
+                var refused = io.berth.spec.Signatures.verifyCommand(request, trustedKeys, deviceId);
+                if (!refused.isEmpty()) {
+                    throw new CommandFailed("refused: '" + name + "' changes this device, which takes it only signed "
+                            + "by a trusted key for this device (berth cmd --sign-key FILE): " + refused.get(0));
+                }
+            }
             JsonNode result = verb.run(request);
             answer.put("ok", true);
             answer.set("result", result);

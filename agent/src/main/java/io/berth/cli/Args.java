@@ -12,17 +12,18 @@ import java.util.Set;
  * {@code --name value} or {@code --name=value}, short flags alone or bundled ({@code -ft}),
  * {@code --} ends the options.
  */
-final class Args {
+public final class Args {
     /** A usage error: the message, then the verb's usage, exit code 2. */
-    static final class UsageException extends Exception {
-        UsageException(String message) {
+    public static final class UsageException extends Exception {
+        public UsageException(String message) {
             super(message);
         }
     }
 
     private final Set<String> flags = new HashSet<>();
     private final Map<String, String> values = new HashMap<>();
-    final List<String> positional = new ArrayList<>();
+    private final Map<String, List<String>> repeated = new HashMap<>();
+    public final List<String> positional = new ArrayList<>();
 
     /**
      * @param args       the verb's arguments (without the verb)
@@ -30,7 +31,7 @@ final class Args {
      * @param valueNames options with a value, e.g. {@code --tail}
      * @param aliases    short and long names of the same option: alias → canonical
      */
-    static Args parse(List<String> args, Set<String> flagNames, Set<String> valueNames, Map<String, String> aliases)
+    public static Args parse(List<String> args, Set<String> flagNames, Set<String> valueNames, Map<String, String> aliases)
             throws UsageException {
         Args parsed = new Args();
         boolean optionsEnded = false;
@@ -65,6 +66,7 @@ final class Args {
                     value = args.get(++i);
                 }
                 parsed.values.put(name, value);
+                parsed.repeated.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
             } else if (!a.startsWith("--") && a.length() > 2) {
                 // bundled short flags: -ft
                 for (char c : a.substring(1).toCharArray()) {
@@ -81,11 +83,16 @@ final class Args {
         return parsed;
     }
 
-    boolean has(String flag) {
+    public boolean has(String flag) {
         return flags.contains(flag);
     }
 
-    String value(String name) {
+    public String value(String name) {
         return values.get(name);
+    }
+
+    /** Every value of an option given more than once ({@code --device a --device b}), in order. */
+    public List<String> values(String name) {
+        return List.copyOf(repeated.getOrDefault(name, List.of()));
     }
 }

@@ -173,7 +173,7 @@ final class Doctor {
         }
         String url = agent.path("agent").path("mqttUrl").asText();
         if (agent.path("mqttConnected").asBoolean()) {
-            add("broker", "ok", "connected and authenticated to " + url, null);
+            add("broker", "ok", "authenticated and " + agent.path("mqtt").asText("connected to " + url), null);
         } else {
             add("broker", "fail", "not connected to " + url + ": " + agent.path("mqtt").asText(),
                     "check BERTH_MQTT_URL, the broker's address and port, and mqtt.username/mqtt.password");

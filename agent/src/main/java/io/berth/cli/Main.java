@@ -30,7 +30,8 @@ public final class Main {
               agent [--config FILE]   run the agent (the daemon)
               validate FILE           check a desired document (JSON or YAML) and list every error
               keygen [--out FILE]     make an Ed25519 key pair for signing desired documents
-              sign --key FILE DOC     print DOC signed with the key
+              sign --key FILE [--device ID|--selector S] [--not-after WHEN] DOC
+                                      print DOC signed with the key, bound to devices and a deadline
               version                 print Berth's version
               help [COMMAND]          this text, or a command's
 
@@ -61,6 +62,14 @@ public final class Main {
               publish --device ID FILE [--wait]
                                       publish a desired document (retained)
               watch --device ID       follow a device's online status, reports, events
+              fleet ls [--selector S] [--json]
+                                      every device on the broker: online, phase, revisions, labels
+              fleet rollout start|ls|status|pause|resume|abort …
+                                      staged rollouts in waves, canary first, halting on failure
+              logs --device ID SERVICE [-f]
+                                      a device's forwarded logs
+              cmd --device ID VERB [ARGS]
+                                      a remote command (restart, logs, reconcile, diagnose)
 
             'berth help COMMAND' or 'berth COMMAND --help' tells more; --json prints state as JSON.
             Exit codes: 0 ok, 1 failed, 2 usage, 3 agent not running.
@@ -119,6 +128,10 @@ public final class Main {
         if (level != null && !level.isBlank()) {
             Configuration.set("writer.level", level.toLowerCase(Locale.ROOT));
         }
+        if ("journal".equals(System.getenv("BERTH_LOG_FORMAT"))) { // set by berth.service
+            Configuration.set("writer", "io.berth.support.JournalWriter");
+            Configuration.set("writer.format", "[{thread}] {message}");
+        }
         System.exit(run(args, System.getenv(), System.out, System.err));
     }
 
@@ -153,8 +166,13 @@ public final class Main {
                 out.println("berth " + Version.current());
                 yield OK;
             }
-            case "status", "logs", "start", "stop", "restart", "pause", "resume", "apply", "events", "volumes",
-                 "config" -> new AgentVerbs(env, out, err, Clock.systemUTC()).run(args[0], rest);
+            case "fleet" -> io.berth.fleet.FleetCommand.main(rest, env, out, err);
+            case "cmd" -> io.berth.fleet.DeviceVerbs.cmd(rest, env, out, err);
+            case "logs" -> rest.stream().anyMatch(x -> x.equals("--device") || x.startsWith("--device="))
+                    ? io.berth.fleet.DeviceVerbs.logs(rest, env, out, err)
+                    : new AgentVerbs(env, out, err, Clock.systemUTC()).run(args[0], rest);
+            case "status", "start", "stop", "restart", "pause", "resume", "apply", "events", "volumes", "config" ->
+                    new AgentVerbs(env, out, err, Clock.systemUTC()).run(args[0], rest);
             case "exec" -> new ExecCommand(new Io(env, out, err, Clock.systemUTC())).run(rest);
             case "doctor" -> Doctor.main(List.of(args).subList(1, args.length), env, out, err);
             case "support-bundle" -> SupportBundle.main(List.of(args).subList(1, args.length), env, out, err);

@@ -34,18 +34,13 @@ final class OperatorVerbs {
             document without a revision gets the next one after what the device reports
             and what is retained. --wait waits for the device to converge (exit 0) or to
             reject or fail the revision (exit 1); --timeout (default 5m) bounds the wait.
-              --broker URL   the broker (default BERTH_MQTT_URL, else tcp://127.0.0.1:1883)
-              --prefix P     the topic prefix (default BERTH_TOPIC_PREFIX, else berth)
-            Credentials: BERTH_MQTT_USERNAME and BERTH_MQTT_PASSWORD.
-            """;
+            """ + io.berth.fleet.BrokerOptions.HELP;
     static final String WATCH_HELP = """
             Usage: berth watch --device ID [--json]
 
             Follows a device live: its online status, reported state and events, one line
             each, until Ctrl-C. --json prints the messages as they come.
-              --broker URL   the broker (default BERTH_MQTT_URL, else tcp://127.0.0.1:1883)
-              --prefix P     the topic prefix (default BERTH_TOPIC_PREFIX, else berth)
-            """;
+            """ + io.berth.fleet.BrokerOptions.HELP;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration RETAINED_WAIT = Duration.ofSeconds(2);
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
@@ -55,13 +50,20 @@ final class OperatorVerbs {
     private record Message(OperatorClient.Kind kind, byte[] payload) {}
 
     private static OperatorClient connect(Args a, Map<String, String> env) throws IOException {
-        String url = a.value("--broker") != null ? a.value("--broker")
-                : env.getOrDefault("BERTH_MQTT_URL", "tcp://127.0.0.1:1883");
-        String prefix = a.value("--prefix") != null ? a.value("--prefix")
-                : env.getOrDefault("BERTH_TOPIC_PREFIX", "berth");
-        String password = env.get("BERTH_MQTT_PASSWORD");
-        return new OperatorClient(url, env.get("BERTH_MQTT_USERNAME"), password == null ? null
-                : password.toCharArray(), new Topics(prefix, a.value("--device")));
+        io.berth.fleet.BrokerOptions broker;
+        try {
+            broker = io.berth.fleet.BrokerOptions.from(a, env);
+        } catch (Args.UsageException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        return new OperatorClient(broker.settings(), new Topics(broker.prefix(), a.value("--device")));
+    }
+
+    /** The verb's own value options and the broker's (a list, login, TLS files). */
+    private static Set<String> options(String... own) {
+        Set<String> all = new java.util.HashSet<>(io.berth.fleet.BrokerOptions.OPTIONS);
+        all.addAll(List.of(own));
+        return all;
     }
 
     static int publish(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
@@ -72,7 +74,7 @@ final class OperatorVerbs {
         Args a;
         Duration timeout;
         try {
-            a = Args.parse(args, Set.of("--wait"), Set.of("--device", "--broker", "--prefix", "--timeout"), Map.of());
+            a = Args.parse(args, Set.of("--wait"), options("--device", "--timeout"), Map.of());
             if (a.value("--device") == null || a.positional.size() != 1) {
                 throw new Args.UsageException("give --device ID and one FILE");
             }
@@ -204,7 +206,7 @@ final class OperatorVerbs {
         }
         Args a;
         try {
-            a = Args.parse(args, Set.of("--json"), Set.of("--device", "--broker", "--prefix"), Map.of());
+            a = Args.parse(args, Set.of("--json"), options("--device"), Map.of());
             if (a.value("--device") == null || !a.positional.isEmpty()) {
                 throw new Args.UsageException("give --device ID");
             }

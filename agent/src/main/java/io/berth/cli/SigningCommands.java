@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.spec.SpecError;
 import io.berth.spec.Signatures;
+import io.berth.spec.SigningKey;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -12,17 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
-import java.security.PrivateKey;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Set;
 
 /**
  * {@code berth keygen [--out FILE] [--id KEY_ID]} makes an Ed25519 key pair for signing desired
@@ -30,9 +27,6 @@ import java.util.regex.Pattern;
  * validate) with its signature (PROTOCOL.md §3).
  */
 final class SigningCommands {
-    private static final Pattern KEY_ID = Pattern.compile("(?m)^# keyId: (\\S+)$");
-    private static final Pattern PEM = Pattern.compile(
-            "-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private SigningCommands() {}
@@ -82,28 +76,47 @@ final class SigningCommands {
         }
     }
 
+    static final String SIGN_USAGE = "Usage: berth sign --key FILE [--device ID]... [--selector S] [--not-after WHEN] "
+            + "DOC\n  prints DOC signed; --device/--selector bind it to those devices (target), --not-after (an "
+            + "ISO-8601\n  instant or a duration such as 72h) is when devices stop taking it";
+
     static int sign(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
-        if (args.length != 4 || !args[1].equals("--key")) {
-            err.println("Usage: berth sign --key FILE DOC   (prints the signed document)");
-            return 2;
-        }
-        Path keyFile = Path.of(args[2]);
-        Path doc = Path.of(args[3]);
-        String keyId;
-        PrivateKey key;
-        try {
-            String text = Files.readString(keyFile, StandardCharsets.US_ASCII);
-            Matcher id = KEY_ID.matcher(text);
-            Matcher pem = PEM.matcher(text);
-            if (!id.find() || !pem.find()) {
-                err.println("berth sign: " + keyFile + " is not a key made by berth keygen");
+        Path keyFile = null;
+        Path doc = null;
+        java.util.List<String> devices = new java.util.ArrayList<>();
+        String selector = null;
+        String notAfter = null;
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            boolean valued = Set.of("--key", "--device", "--selector", "--not-after").contains(a);
+            if (valued && i + 1 >= args.length) {
+                err.println("berth sign: " + a + " needs a value\n" + SIGN_USAGE);
                 return 2;
             }
-            keyId = id.group(1);
-            key = KeyFactory.getInstance(Signatures.ALG).generatePrivate(new PKCS8EncodedKeySpec(
-                    Base64.getMimeDecoder().decode(pem.group(1))));
-        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-            err.println("berth sign: cannot read the key " + keyFile + ": " + e.getMessage());
+            switch (a) {
+                case "--key" -> keyFile = Path.of(args[++i]);
+                case "--device" -> devices.add(args[++i]);
+                case "--selector" -> selector = args[++i];
+                case "--not-after" -> notAfter = args[++i];
+                default -> {
+                    if (a.startsWith("-") || doc != null) {
+                        err.println("berth sign: unexpected '" + a + "'\n" + SIGN_USAGE);
+                        return 2;
+                    }
+                    doc = Path.of(a);
+                }
+            }
+        }
+        if (keyFile == null || doc == null || !devices.isEmpty() && selector != null) {
+            err.println((devices.isEmpty() || selector == null ? "" : "berth sign: --device or --selector, not both\n")
+                    + SIGN_USAGE);
+            return 2;
+        }
+        SigningKey key;
+        try {
+            key = SigningKey.read(keyFile);
+        } catch (IOException e) {
+            err.println("berth sign: " + e.getMessage());
             return 2;
         }
         ComposeFile compose;
@@ -118,12 +131,43 @@ final class SigningCommands {
             err.println("berth sign: " + doc + " is not a document that can be signed; check it with berth validate");
             return 1;
         }
+        ObjectNode bound = document.deepCopy();
+        if (!devices.isEmpty()) {
+            bound.putObject("target").set("devices", JSON.valueToTree(devices));
+        } else if (selector != null) {
+            bound.putObject("target").put("selector", selector);
+        }
+        if (notAfter != null) {
+            java.time.Instant when = notAfter(notAfter);
+            if (when == null) {
+                err.println("berth sign: --not-after '" + notAfter + "' is neither an ISO-8601 instant "
+                        + "(2026-12-31T00:00:00Z) nor a duration (72h)");
+                return 2;
+            }
+            bound.put("notAfter", when.toString());
+        }
+        for (String k : java.util.List.of("target", "notAfter")) {
+            for (SpecError e : Signatures.shapeErrors(k, bound.get(k))) {
+                err.println("berth sign: " + e);
+                return 2;
+            }
+        }
         try {
-            out.println(JSON.writeValueAsString(Signatures.sign(document, keyId, key)));
+            out.println(JSON.writeValueAsString(Signatures.sign(bound, key.keyId(), key.key())));
             return 0;
-        } catch (GeneralSecurityException | IOException e) {
+        } catch (GeneralSecurityException | IOException | IllegalArgumentException e) {
             err.println("berth sign: " + e.getMessage());
             return 1;
+        }
+    }
+
+    private static java.time.Instant notAfter(String text) {
+        try {
+            return java.time.Instant.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+            java.time.Duration d = io.berth.model.Durations.parse(text);
+            return d == null || d.isNegative() || d.isZero() ? null : java.time.Instant.now().plus(d)
+                    .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.berth.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.model.DeviceLabels;
 import io.berth.model.Durations;
 import io.berth.model.Secret;
 import io.berth.model.ServiceOptions;
@@ -20,9 +21,9 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * Merges the device profile, the config file (YAML or JSON, nested or dotted keys) and the
- * environment, in that order: the environment wins. Every key {@code a.bKey} has the
- * environment variable {@code BERTH_A_B_KEY}.
+ * Merges the device profile, the config file (YAML or JSON, nested or dotted keys), the files
+ * {@code config.d/*.yaml} beside it in name order, and the environment, in that order: the
+ * environment wins. Every key {@code a.bKey} has the environment variable {@code BERTH_A_B_KEY}.
  */
 public final class ConfigLoader {
 
@@ -31,7 +32,8 @@ public final class ConfigLoader {
 
     static {
         KEYS.put("deviceId", null);
-        KEYS.put("mqtt.url", "tcp://127.0.0.1:1883");
+        KEYS.put("mqtt.url", "tcp://127.0.0.1:1883"); // or a comma-separated list: the nodes of a cluster
+        KEYS.put("mqtt.version", "auto"); // 5, 3.1.1, or auto: 5, falling back to 3.1.1 when the broker refuses it
         KEYS.put("mqtt.username", null);
         KEYS.put("mqtt.password", null);
         // written by berth-enroll for brokers that want mutual TLS (PEM files)
@@ -57,9 +59,13 @@ public final class ConfigLoader {
         KEYS.put("logs.qos", "0");
         KEYS.put("dataRoot", null); // default {stateDir}/data
         KEYS.put("policy.privileged", "true");
+        KEYS.put("policy.hostNamespaces", null); // default: policy.hostNetwork, its old name
         KEYS.put("policy.hostNetwork", "true");
         KEYS.put("policy.devices", "true");
+        KEYS.put("policy.capabilities", null); // allow-list for cap_add, '*' = any; default: policy.capAdd
         KEYS.put("policy.capAdd", "true");
+        KEYS.put("policy.unconfined", "true");
+        KEYS.put("policy.sysctls", "true");
         KEYS.put("policy.bindPaths", ""); // comma-separated host path prefixes; empty = any
         KEYS.put("policy.registries", ""); // comma-separated registry hosts; empty = any
         KEYS.put("logging.maxSize", "10m"); // json-file max-size for services without 'logging'; empty = none
@@ -67,6 +73,8 @@ public final class ConfigLoader {
         KEYS.put("trustedKeys", ""); // comma-separated KEY_ID=BASE64 Ed25519 public keys; empty = unsigned allowed
         // free space that must remain on the engine's data root after a pull (image size where known + this)
         KEYS.put("disk.pullFloor", "1GiB");
+        // the device's labels (PROTOCOL.md §10): a map in the file, k=v,k=v in BERTH_LABELS; kept whole, not flattened
+        KEYS.put("labels", "");
     }
 
     private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
@@ -86,7 +94,7 @@ public final class ConfigLoader {
     /** As {@link #load(Path, Map)}, with the facts a profile is detected from (when none is configured). */
     public static AgentConfig load(Path file, Map<String, String> env, Supplier<ProfileDetector.Host> host)
             throws ConfigException {
-        Map<String, String> fromFile = file == null ? Map.of() : readFile(file);
+        Map<String, String> fromFile = file == null ? Map.of() : readWithDropIns(file);
         String profileName = pick("profile", fromFile, env, Map.of());
         DeviceProfile profile;
         if (DeviceProfile.AUTO.equals(profileName)) {
@@ -111,12 +119,14 @@ public final class ConfigLoader {
             throw new ConfigException("topic prefix '" + prefix + "' is not a valid MQTT topic prefix: no '#', '+', "
                     + "spaces, or leading/trailing '/'");
         }
-        String mqttUrl = pick("mqtt.url", fromFile, env, profileDefaults);
-        if (!mqttUrl.startsWith("tcp://") && !mqttUrl.startsWith("ssl://")) {
-            throw new ConfigException("mqtt.url '" + mqttUrl + "' must start with tcp:// or ssl://");
+        String mqttUrl = mqttUrls(pick("mqtt.url", fromFile, env, profileDefaults));
+        String mqttVersion = pick("mqtt.version", fromFile, env, profileDefaults);
+        if (!List.of("auto", "5", "3.1.1").contains(mqttVersion)) {
+            throw new ConfigException("mqtt.version '" + mqttVersion + "' must be 5, 3.1.1 or auto (MQTT 5, falling "
+                    + "back to 3.1.1 when the broker refuses it)");
         }
         String password = pick("mqtt.password", fromFile, env, profileDefaults);
-        return new AgentConfig(deviceId, mqttUrl, pick("mqtt.username", fromFile, env, profileDefaults),
+        return new AgentConfig(deviceId, mqttUrl, mqttVersion, pick("mqtt.username", fromFile, env, profileDefaults),
                 password == null ? null : new Secret(password),
                 path("mqtt.tls.caFile", fromFile, env, profileDefaults),
                 path("mqtt.tls.certFile", fromFile, env, profileDefaults),
@@ -141,7 +151,37 @@ public final class ConfigLoader {
                 policy(fromFile, env, profileDefaults), trustedKeys(pick("trustedKeys", fromFile, env, profileDefaults)),
                 logging(pick("logging.maxSize", fromFile, env, profileDefaults),
                         pick("logging.maxFile", fromFile, env, profileDefaults)),
-                number("disk.pullFloor", 0, Long.MAX_VALUE / 4, fromFile, env, profileDefaults));
+                number("disk.pullFloor", 0, Long.MAX_VALUE / 4, fromFile, env, profileDefaults),
+                labels(pick("labels", fromFile, env, profileDefaults), env));
+    }
+
+    private static Map<String, String> labels(String value, Map<String, String> env) throws ConfigException {
+        try {
+            return DeviceLabels.parse(value);
+        } catch (IllegalArgumentException e) {
+            String from = env.get(envName("labels")) != null && !env.get(envName("labels")).isEmpty()
+                    ? envName("labels") : "labels in the config file";
+            throw new ConfigException("device labels (" + from + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** One broker URL or a comma-separated list, all tcp:// or all ssl:// (one TLS setting serves them all). */
+    static String mqttUrls(String value) throws ConfigException {
+        List<String> urls = list(value);
+        if (urls.isEmpty()) {
+            throw new ConfigException("mqtt.url is empty: give the broker, e.g. tcp://127.0.0.1:1883, or several "
+                    + "separated by commas");
+        }
+        for (String url : urls) {
+            if (!url.startsWith("tcp://") && !url.startsWith("ssl://")) {
+                throw new ConfigException("mqtt.url '" + url + "' must start with tcp:// or ssl://");
+            }
+            if (!url.regionMatches(0, urls.get(0), 0, 6)) {
+                throw new ConfigException("mqtt.url mixes tcp:// and ssl:// (" + value + "): the brokers of one "
+                        + "list share one TLS setting; use ssl:// for all of them or for none");
+            }
+        }
+        return String.join(",", urls);
     }
 
     private static String pick(String key, Map<String, String> file, Map<String, String> env,
@@ -198,9 +238,37 @@ public final class ConfigLoader {
 
     private static DevicePolicy policy(Map<String, String> file, Map<String, String> env,
                                        Map<String, String> profile) throws ConfigException {
-        return new DevicePolicy(flag("policy.privileged", file, env, profile), flag("policy.hostNetwork", file, env,
-                profile), flag("policy.devices", file, env, profile), flag("policy.capAdd", file, env, profile),
-                list(pick("policy.bindPaths", file, env, profile)), list(pick("policy.registries", file, env, profile)));
+        // a new key and its old name (alias): the nearer source wins (environment, file, profile), and
+        // within one source the new key; so a config that loosens with the old name still loosens
+        String[] hostNamespaces = aliased("policy.hostNamespaces", "policy.hostNetwork", file, env, profile);
+        boolean host = flag(hostNamespaces[0], Map.of(hostNamespaces[0], hostNamespaces[1]), Map.of(), Map.of());
+        String[] capabilities = aliased("policy.capabilities", "policy.capAdd", file, env, profile);
+        java.util.Set<String> allowed;
+        if (capabilities[0].equals("policy.capAdd")) {
+            allowed = flag("policy.capAdd", Map.of("policy.capAdd", capabilities[1]), Map.of(), Map.of()) ? null
+                    : java.util.Set.of();
+        } else {
+            allowed = capabilities[1].strip().equals("*") ? null : new java.util.TreeSet<>(list(capabilities[1]));
+        }
+        return new DevicePolicy(flag("policy.privileged", file, env, profile), host,
+                flag("policy.devices", file, env, profile), allowed, flag("policy.unconfined", file, env, profile),
+                flag("policy.sysctls", file, env, profile), list(pick("policy.bindPaths", file, env, profile)),
+                list(pick("policy.registries", file, env, profile)));
+    }
+
+    /** {key, value} of whichever of a key and its old name the nearest source sets (the default of the old one). */
+    private static String[] aliased(String key, String alias, Map<String, String> file, Map<String, String> env,
+                                    Map<String, String> profile) {
+        List<Map<String, String>> sources = List.of(env, file, profile);
+        for (int i = 0; i < sources.size(); i++) {
+            for (String k : List.of(key, alias)) {
+                String value = i == 0 ? env.get(envName(k)) : sources.get(i).get(k);
+                if (value != null && !(i == 0 && value.isEmpty())) {
+                    return new String[] {k, value};
+                }
+            }
+        }
+        return new String[] {alias, KEYS.get(alias)};
     }
 
     private static boolean flag(String key, Map<String, String> file, Map<String, String> env,
@@ -250,6 +318,24 @@ public final class ConfigLoader {
         return Path.of(value);
     }
 
+    /** The file, then {@code config.d/*.yaml} beside it in name order; a later file's key wins. */
+    static Map<String, String> readWithDropIns(Path file) throws ConfigException {
+        Map<String, String> merged = new TreeMap<>(readFile(file));
+        Path dir = file.toAbsolutePath().resolveSibling("config.d");
+        if (Files.isDirectory(dir)) {
+            List<Path> parts;
+            try (var list = Files.list(dir)) {
+                parts = list.filter(p -> p.getFileName().toString().endsWith(".yaml")).sorted().toList();
+            } catch (IOException e) {
+                throw new ConfigException("cannot list " + dir + ": " + e.getMessage(), e);
+            }
+            for (Path part : parts) {
+                merged.putAll(readFile(part));
+            }
+        }
+        return merged;
+    }
+
     private static Map<String, String> readFile(Path file) throws ConfigException {
         if (!Files.isReadable(file)) {
             throw new ConfigException("cannot read the config file " + file
@@ -269,7 +355,11 @@ public final class ConfigLoader {
             throw new ConfigException("the config file " + file + " must hold a map of keys");
         }
         List<String> unknown = new ArrayList<>();
+        JsonNode labels = ((com.fasterxml.jackson.databind.node.ObjectNode) tree).remove("labels");
         flatten("", tree, flat);
+        if (labels != null && !labels.isNull()) {
+            flat.put("labels", labelText(labels, file));
+        }
         for (String key : flat.keySet()) {
             if (!KEYS.containsKey(key)) {
                 unknown.add(key);
@@ -280,6 +370,36 @@ public final class ConfigLoader {
                     + String.join(", ", KEYS.keySet()));
         }
         return flat;
+    }
+
+    /**
+     * The labels map of the file as {@code k=v,k=v} (what {@code BERTH_LABELS} holds), after
+     * checking each one here, so an error names the label as the file spells it.
+     */
+    private static String labelText(JsonNode labels, Path file) throws ConfigException {
+        if (labels.isTextual()) {
+            return labels.asText();
+        }
+        if (!labels.isObject()) {
+            throw new ConfigException("labels in " + file + " must be a map of label keys to values (tier: canary)");
+        }
+        Map<String, String> map = new LinkedHashMap<>();
+        for (var it = labels.fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (!e.getValue().isValueNode()) {
+                throw new ConfigException("label '" + e.getKey() + "' in " + file + " must be a plain value, not a "
+                        + (e.getValue().isObject() ? "map" : "list"));
+            }
+            map.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asText());
+        }
+        try {
+            Map<String, String> valid = DeviceLabels.validate(map);
+            StringBuilder text = new StringBuilder();
+            valid.forEach((k, v) -> text.append(text.length() == 0 ? "" : ",").append(k).append('=').append(v));
+            return text.toString();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("device labels in " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private static void flatten(String prefix, JsonNode node, Map<String, String> out) {

@@ -12,7 +12,7 @@ import java.util.Locale;
  * ({@code /etc/nv_tegra_release}) and the machine ({@code uname -m}). {@link #detect} is pure;
  * {@link Host#read()} gathers the inputs.
  */
-public final class ProfileDetector {
+final class ProfileDetector {
 
     private ProfileDetector() {}
 

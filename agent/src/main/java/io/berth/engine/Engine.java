@@ -49,6 +49,13 @@ public interface Engine extends AutoCloseable {
 
     void createVolume(VolumeSpec volume, Map<String, String> labels) throws EngineException;
 
+    /**
+     * The driver options of an existing volume (the local driver's {@code type}, {@code o},
+     * {@code device}), empty when it has none or there is no such volume: what the device policy
+     * judges an {@code external} volume by.
+     */
+    Map<String, String> volumeOptions(String name) throws EngineException;
+
     /** Removes a volume by name, never forced (the engine refuses one a container uses). Missing is not an error. */
     void removeVolume(String name) throws EngineException;
 

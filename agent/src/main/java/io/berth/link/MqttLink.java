@@ -1,13 +1,17 @@
 package io.berth.link;
 
+import io.berth.store.AtomicFiles;
 import io.berth.support.Backoff;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -16,32 +20,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttActionListener;
-import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.tinylog.Logger;
 
 /**
- * The agent's one MQTT 5 connection (Paho): connects and reconnects with jittered backoff,
- * announces online/offline, hands desired documents to a listener, and publishes reports
- * (retained: the latest is kept and sent on reconnect) and events (a bounded queue while away).
- * The only class that knows Paho.
+ * The agent's one MQTT connection: MQTT 5, or 3.1.1 where the broker speaks nothing newer
+ * ({@code mqtt.version}); to the first of the configured brokers that answers, again with
+ * jittered backoff when it goes away. Announces online/offline, hands desired documents to a
+ * listener, publishes reports (retained: the latest is kept and sent on reconnect) and events (a
+ * bounded queue while away), and answers commands. Paho lives behind {@link Wire}.
  */
 public final class MqttLink implements AutoCloseable {
 
     /** What the link hands to the rest of the agent. Called on Paho's thread: return quickly. */
     public interface Listener {
         void onDesired(byte[] payload);
+
+        /** Connected (again), to {@code url} over MQTT {@code protocol} ({@code 5} or {@code 3.1.1}). */
+        default void onConnected(String url, String protocol) {}
     }
 
-    /** @param tls CA, client certificate and key for {@code ssl://} URLs; unused for {@code tcp://} */
     /**
      * Answers remote commands ({@code {p}/{d}/cmd/{verb}}, PROTOCOL.md §7). {@code reply} takes the
      * JSON answer; it may be called later, from any thread, exactly once.
@@ -50,8 +47,27 @@ public final class MqttLink implements AutoCloseable {
         void onCommand(String verb, byte[] body, Consumer<byte[]> reply);
     }
 
-    public record Settings(String url, String username, char[] password, TlsFiles.Settings tls,
-                           Duration sessionExpiry) {}
+    /**
+     * @param urls the brokers, tried in order (the nodes of a cluster); all {@code tcp://} or all {@code ssl://}
+     * @param protocol {@code 5}, {@code 3.1.1} or {@code auto} (5, falling back to 3.1.1 when the broker refuses it)
+     * @param protocolFile where {@code auto} remembers the protocol that worked (null: not remembered)
+     * @param tls CA, client certificate and key for {@code ssl://} URLs; unused for {@code tcp://}
+     */
+    public record Settings(List<String> urls, String protocol, String username, char[] password,
+                           TlsFiles.Settings tls, Duration sessionExpiry, Path protocolFile) {
+        public Settings {
+            urls = List.copyOf(urls);
+        }
+    }
+
+    /** The MQTT versions {@code mqtt.version} takes. */
+    public static final List<String> PROTOCOLS = List.of("auto", Wire.V5, Wire.V311);
+    /**
+     * The largest packet the agent takes (MQTT 5 maximum packet size): a desired document may be
+     * 1 MiB, plus topic and properties. A bigger retained message is dropped by the broker and
+     * never reaches the heap; on 3.1.1 the broker's own limit has to do it.
+     */
+    public static final long MAX_PACKET_BYTES = (1 << 20) + (64 << 10);
 
     private static final int EVENT_QUEUE_LIMIT = 500;
     private static final com.fasterxml.jackson.databind.ObjectMapper EVENT_JSON =
@@ -60,6 +76,7 @@ public final class MqttLink implements AutoCloseable {
     private static final Duration RECONNECT_CAP = Duration.ofSeconds(60);
 
     private final Settings settings;
+    private final String urlText;
     private final Topics topics;
     private final Listener listener;
     private final ScheduledExecutorService scheduler;
@@ -68,27 +85,52 @@ public final class MqttLink implements AutoCloseable {
     private final Map<String, byte[]> unsentRetained = new ConcurrentHashMap<>();
     private final Deque<byte[]> unsentEvents = new ArrayDeque<>();
     private final AtomicLong droppedEvents = new AtomicLong();
-    private final MqttAsyncClient client;
+    private final AtomicInteger failures = new AtomicInteger();
+    private volatile Wire wire;
     private volatile boolean closing;
     private volatile CommandHandler commands;
+    private volatile Map<String, String> labels = Map.of();
     private volatile long lastPublishWarning = System.nanoTime() - 120_000_000_000L;
     private volatile String status = "connecting (first attempt)";
-    private final AtomicInteger failures = new AtomicInteger();
+    private volatile String inUse;
 
     public MqttLink(Settings settings, Topics topics, Listener listener, ScheduledExecutorService scheduler,
                     Clock clock) throws IOException {
+        if (settings.urls().isEmpty()) {
+            throw new IOException("no broker URL: set mqtt.url");
+        }
         this.settings = settings;
+        this.urlText = String.join(",", settings.urls());
         this.topics = topics;
         this.listener = listener;
         this.scheduler = scheduler;
         this.clock = clock;
-        // Memory persistence: in-flight QoS 1 messages are not worth a write to flash.
         try {
-            this.client = new MqttAsyncClient(settings.url(), topics.deviceId(), new MemoryPersistence());
-        } catch (MqttException | IllegalArgumentException e) {
-            throw new IOException("cannot set up the MQTT client for " + settings.url() + ": " + describe(e), e);
+            this.wire = Wire.open(firstProtocol(), settings.urls().get(0), topics.deviceId(), new Events());
+        } catch (WireException e) {
+            throw new IOException("cannot set up the MQTT client for " + urlText + ": " + e.getMessage(), e);
         }
-        this.client.setCallback(new Callback());
+    }
+
+    /** The protocol to try first: the configured one, or under {@code auto} the one that worked last time. */
+    private String firstProtocol() {
+        if (!"auto".equals(settings.protocol())) {
+            return settings.protocol();
+        }
+        try {
+            if (settings.protocolFile() != null && Files.isReadable(settings.protocolFile())
+                    && Wire.V311.equals(Files.readString(settings.protocolFile()).strip())) {
+                return Wire.V311;
+            }
+        } catch (IOException e) {
+            Logger.debug("MQTT: cannot read {}: {}", settings.protocolFile(), e.toString());
+        }
+        return Wire.V5;
+    }
+
+    /** The device's labels, carried by the retained {@code online} message and its will (§2, §10); set before {@link #start()}. */
+    public void announceLabels(Map<String, String> deviceLabels) {
+        this.labels = Map.copyOf(deviceLabels);
     }
 
     /** Serves remote commands; set before {@link #start()}. */
@@ -101,10 +143,10 @@ public final class MqttLink implements AutoCloseable {
     }
 
     public boolean connected() {
-        return client.isConnected();
+        return wire.connected();
     }
 
-    /** A line for status output: connected, or why not. */
+    /** A line for status output: connected to which broker over which protocol, or why not. */
     public String status() {
         return status;
     }
@@ -112,7 +154,7 @@ public final class MqttLink implements AutoCloseable {
     /** Publishes a retained document; the latest one per topic is (re)sent once connected. */
     public void publishRetained(String topic, byte[] payload) {
         unsentRetained.put(topic, payload);
-        if (client.isConnected()) {
+        if (wire.connected()) {
             sendRetained(topic, payload);
         }
     }
@@ -126,7 +168,7 @@ public final class MqttLink implements AutoCloseable {
             }
             unsentEvents.addLast(payload);
         }
-        if (client.isConnected()) {
+        if (wire.connected()) {
             flushEvents();
         }
     }
@@ -136,18 +178,19 @@ public final class MqttLink implements AutoCloseable {
      * bounded buffer). Returns false, sending nothing, while the broker is away.
      */
     public boolean tryPublish(String topic, byte[] payload, int qos) {
-        if (!client.isConnected()) {
+        Wire w = wire;
+        if (!w.connected()) {
             return false;
         }
         try {
-            client.publish(topic, payload, qos, false);
+            w.publish(topic, payload, qos, false);
             return true;
-        } catch (MqttException e) {
+        } catch (WireException e) {
             long now = System.nanoTime();
             if (now - lastPublishWarning > 60_000_000_000L) { // at most once a minute
                 lastPublishWarning = now;
-                Logger.warn("MQTT: publish to {} not possible now: {} (code {}); kept for later", topic, describe(e),
-                        e.getReasonCode());
+                Logger.warn("MQTT: publish to {} not possible now: {} (code {}); kept for later", topic,
+                        e.getMessage(), e.reasonCode());
             }
             return false;
         }
@@ -158,48 +201,64 @@ public final class MqttLink implements AutoCloseable {
         return droppedEvents.get();
     }
 
+    /** The retained presence message: online since the connection, or the will's offline. Kept small and in one place. */
+    byte[] onlinePayload(boolean online) {
+        return onlinePayload(online, online);
+    }
+
+    /**
+     * {"online":…,"since":…,"labels":{…}} (§2, §10): the will keeps the labels of a device that went
+     * away and has no {@code since}; a stop on purpose has one, so an operator tells the two apart.
+     */
+    byte[] onlinePayload(boolean online, boolean since) {
+        com.fasterxml.jackson.databind.node.ObjectNode node = EVENT_JSON.createObjectNode().put("online", online);
+        if (since) {
+            node.put("since", Instant.now(clock).toString());
+        }
+        new java.util.TreeMap<>(labels).forEach(node.putObject("labels")::put);
+        return node.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
     private void connect() {
         if (closing) {
             return;
         }
-        MqttConnectionOptions options = new MqttConnectionOptions();
-        options.setCleanStart(false);
-        options.setSessionExpiryInterval(settings.sessionExpiry().toSeconds());
-        options.setAutomaticReconnect(false); // our own backoff has jitter; Paho's has none
-        options.setKeepAliveInterval(30);
-        options.setConnectionTimeout(10);
-        options.setWill(topics.online(), will());
-        if (settings.username() != null) {
-            options.setUserName(settings.username());
-        }
-        if (settings.password() != null) {
-            options.setPassword(new String(settings.password()).getBytes(StandardCharsets.UTF_8));
-        }
-        if (settings.url().startsWith("ssl://")) {
+        Wire w = wire;
+        javax.net.SocketFactory sockets = null;
+        if (settings.urls().get(0).startsWith("ssl://")) {
             try {
                 // built on every attempt, so fixed files are picked up without a restart
-                options.setSocketFactory(TlsFiles.context(settings.tls()).getSocketFactory());
-                options.setHttpsHostnameVerificationEnabled(true);
+                sockets = TlsFiles.context(settings.tls()).getSocketFactory();
             } catch (TlsFiles.TlsSetupException e) {
                 connectionFailed(e.getMessage());
                 return;
             }
         }
-        try {
-            client.connect(options, null, new MqttActionListener() {
-                @Override
-                public void onSuccess(IMqttToken token) {
-                    // connectComplete does the rest
-                }
+        Wire.Connect how = new Wire.Connect(settings.urls().toArray(String[]::new), true,
+                settings.sessionExpiry().toSeconds(), settings.username(), settings.password(), sockets,
+                topics.online(), onlinePayload(false), MAX_PACKET_BYTES);
+        w.connect(how).whenComplete((url, error) -> {
+            if (error != null) {
+                failed(w, error);
+            }
+        });
+    }
 
-                @Override
-                public void onFailure(IMqttToken token, Throwable error) {
-                    connectionFailed("cannot connect to " + settings.url() + ": " + explain(error));
-                }
-            });
-        } catch (MqttException e) {
-            connectionFailed("cannot connect to " + settings.url() + ": " + explain(e));
+    private void failed(Wire w, Throwable error) {
+        WireException refused = LinkErrors.find(error);
+        if ("auto".equals(settings.protocol()) && Wire.V5.equals(w.protocol()) && refused != null
+                && refused.refusesProtocol() && !closing) {
+            Logger.info("MQTT: {} refuses MQTT 5 ({}); using MQTT 3.1.1", urlText, refused.getMessage());
+            try {
+                wire = Wire.open(Wire.V311, settings.urls().get(0), topics.deviceId(), new Events());
+                w.close();
+                scheduler.execute(this::connect);
+                return;
+            } catch (WireException e) {
+                error = e;
+            }
         }
+        connectionFailed("cannot connect to " + urlText + ": " + explain(error));
     }
 
     private void connectionFailed(String why) {
@@ -217,39 +276,42 @@ public final class MqttLink implements AutoCloseable {
         scheduler.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private MqttMessage will() {
-        MqttMessage will = new MqttMessage("{\"online\":false}".getBytes(StandardCharsets.UTF_8), 1, true,
-                new MqttProperties());
-        return will;
+    private void remember(String protocol) {
+        if (!"auto".equals(settings.protocol()) || settings.protocolFile() == null) {
+            return;
+        }
+        try {
+            AtomicFiles.write(settings.protocolFile(), (protocol + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            Logger.warn("MQTT: cannot remember the protocol in {}: {}", settings.protocolFile(), e.getMessage());
+        }
     }
+
 
     private void sendRetained(String topic, byte[] payload) {
         try {
-            client.publish(topic, payload, 1, true, null, new MqttActionListener() {
-                @Override
-                public void onSuccess(IMqttToken token) {
+            wire.publish(topic, payload, 1, true).whenComplete((ok, error) -> {
+                if (error == null) {
                     unsentRetained.remove(topic, payload);
-                }
-
-                @Override
-                public void onFailure(IMqttToken token, Throwable error) {
-                    Logger.debug("MQTT: publish to {} failed: {}", topic, describe(error));
+                } else {
+                    Logger.debug("MQTT: publish to {} failed: {}", topic, LinkErrors.describe(error));
                 }
             });
-        } catch (MqttException e) {
-            Logger.debug("MQTT: publish to {} deferred: {}", topic, describe(e));
+        } catch (WireException e) {
+            Logger.debug("MQTT: publish to {} deferred: {}", topic, e.getMessage());
         }
     }
 
     /** Sends queued events in order; one flusher at a time, so none goes out twice. */
     private void flushEvents() {
         synchronized (unsentEvents) {
-            while (client.isConnected() && !unsentEvents.isEmpty()) {
+            Wire w = wire;
+            while (w.connected() && !unsentEvents.isEmpty()) {
                 long dropped = droppedEvents.get();
                 byte[] next = dropped > 0 ? withDropped(unsentEvents.peekFirst(), dropped) : unsentEvents.peekFirst();
                 try {
-                    client.publish(topics.events(), next, 1, false);
-                } catch (MqttException e) {
+                    w.publish(topics.events(), next, 1, false);
+                } catch (WireException e) {
                     // in-flight window full or connection lost: the rest goes on the next delivery or connect
                     return;
                 }
@@ -271,187 +333,108 @@ public final class MqttLink implements AutoCloseable {
         }
     }
 
-    private final class Callback implements MqttCallback {
+    private final class Events implements Wire.Events {
         @Override
-        public void connectComplete(boolean reconnect, String serverURI) {
+        public void connected(String url) {
+            Wire w = wire;
             failures.set(0);
-            status = "connected to " + serverURI;
-            Logger.info("MQTT: connected to {}", serverURI);
+            inUse = url;
+            status = "connected to " + url + " (MQTT " + w.protocol() + ")"
+                    + (settings.urls().size() > 1 ? ", one of " + settings.urls().size() + " brokers" : "");
+            Logger.info("MQTT: connected to {} (MQTT {})", url, w.protocol());
+            remember(w.protocol());
             try {
-                client.subscribe(topics.desired(), 1);
-                if (commands != null) {
-                    client.subscribe(topics.commands(), 1);
-                }
-            } catch (MqttException e) {
-                Logger.error("MQTT: cannot subscribe to {}: {}", topics.desired(), describe(e));
+                w.subscribe(commands != null ? new String[] {topics.desired(), topics.commands()}
+                        : new String[] {topics.desired()}, 1);
+            } catch (WireException e) {
+                Logger.error("MQTT: cannot subscribe to {}: {}", topics.desired(), e.getMessage());
             }
-            String online = "{\"online\":true,\"since\":\"" + Instant.now(clock) + "\"}";
-            sendRetained(topics.online(), online.getBytes(StandardCharsets.UTF_8));
+            sendRetained(topics.online(), onlinePayload(true));
             unsentRetained.forEach(MqttLink.this::sendRetained);
             flushEvents();
+            try {
+                listener.onConnected(url, w.protocol());
+            } catch (RuntimeException e) {
+                Logger.error(e, "MQTT: the connection listener failed");
+            }
         }
 
         @Override
-        public void disconnected(MqttDisconnectResponse response) {
+        public void lost(Throwable cause, String reason) {
             if (closing) {
                 return;
             }
-            String why = response.getException() != null ? explain(response.getException())
-                    : response.getReasonString() != null ? response.getReasonString()
-                    : "reason code " + response.getReturnCode();
-            Logger.warn("MQTT: connection to {} lost: {}", settings.url(), why);
-            connectionFailed("connection lost: " + why);
+            String why = cause != null ? explain(cause) : reason != null ? reason : "no reason given";
+            Logger.warn("MQTT: connection to {} lost: {}", inUse, why);
+            connectionFailed("connection to " + inUse + " lost: " + why);
         }
 
         @Override
-        public void mqttErrorOccurred(MqttException exception) {
-            Logger.warn("MQTT: {}", describe(exception));
-        }
-
-        @Override
-        public void messageArrived(String topic, MqttMessage message) {
+        public void arrived(Wire.Message message) {
             try {
-                if (topic.equals(topics.desired())) {
-                    listener.onDesired(message.getPayload());
-                } else if (topic.startsWith(topics.commandPrefix()) && commands != null) {
-                    command(topic.substring(topics.commandPrefix().length()), message);
+                if (message.topic().equals(topics.desired())) {
+                    listener.onDesired(message.payload());
+                } else if (message.topic().startsWith(topics.commandPrefix()) && commands != null) {
+                    command(message.topic().substring(topics.commandPrefix().length()), message);
                 }
             } catch (RuntimeException e) {
                 // an exception here would make Paho drop the connection
-                Logger.error(e, "MQTT: handling a message on {} failed", topic);
+                Logger.error(e, "MQTT: handling a message on {} failed", message.topic());
             }
         }
 
         @Override
-        public void deliveryComplete(IMqttToken token) {
+        public void delivered() {
             scheduler.execute(MqttLink.this::flushEvents);
-        }
-
-        @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {
-            // no enhanced authentication
         }
     }
 
-    private void command(String verb, MqttMessage message) {
-        MqttProperties properties = message.getProperties();
-        String responseTopic = properties == null ? null : properties.getResponseTopic();
-        byte[] correlation = properties == null ? null : properties.getCorrelationData();
-        if (responseTopic == null || responseTopic.isEmpty()) {
-            Logger.warn("MQTT: command '{}' has no response topic (MQTT 5 request/response is needed to answer it); "
-                    + "it is carried out, the answer is not sent", verb);
-        }
-        commands.onCommand(verb, message.getPayload(), answer -> {
-            if (responseTopic == null || responseTopic.isEmpty()) {
+    private void command(String verb, Wire.Message message) {
+        CommandEnvelope envelope = CommandEnvelope.of(message);
+        Consumer<byte[]> reply = answer -> {
+            if (envelope.replyTo() == null) {
                 return;
             }
-            MqttProperties replyProperties = new MqttProperties();
-            if (correlation != null) {
-                replyProperties.setCorrelationData(correlation);
-            }
-            replyProperties.setContentType("application/json");
-            MqttMessage reply = new MqttMessage(answer, 1, false, replyProperties);
             try {
-                client.publish(responseTopic, reply);
-            } catch (MqttException e) {
-                Logger.warn("MQTT: cannot answer command '{}' on {}: {}", verb, responseTopic, describe(e));
+                wire.answer(envelope.replyTo(), envelope.answer(answer), envelope.correlationData());
+            } catch (WireException e) {
+                Logger.warn("MQTT: cannot answer command '{}' on {}: {}", verb, envelope.replyTo(), e.getMessage());
             }
-        });
+        };
+        if (envelope.replyTo() == null) {
+            Logger.warn("MQTT: command '{}' names no reply topic (MQTT 5 response topic, or \"replyTo\" in the "
+                    + "body); it is carried out, the answer is not sent", verb);
+        }
+        Instant now = clock.instant();
+        if (envelope.problem() != null) {
+            Logger.info("remote command '{}' refused: {}", verb, envelope.problem());
+            reply.accept(CommandEnvelope.refusal(envelope.problem()));
+        } else if (envelope.expired(now)) {
+            Logger.info("remote command '{}' not run: it expired at {}", verb, envelope.expiresAt());
+            reply.accept(CommandEnvelope.refusal(envelope.expiredError(now)));
+        } else {
+            commands.onCommand(verb, message.payload(), reply);
+        }
     }
 
     /** Announces offline, disconnects and releases the client. */
     @Override
     public void close() {
         closing = true;
+        Wire w = wire;
         try {
-            if (client.isConnected()) {
-                client.publish(topics.online(), "{\"online\":false}".getBytes(StandardCharsets.UTF_8), 1, true)
-                        .waitForCompletion(2000);
-                client.disconnect(1000).waitForCompletion(2000);
+            // unlike the will, a stop on purpose says since when: an operator tells the two apart
+            if (w.connected()) {
+                w.publish(topics.online(), onlinePayload(false, true), 1, true).get(2, TimeUnit.SECONDS);
             }
-        } catch (MqttException e) {
-            Logger.debug("MQTT: disconnect: {}", describe(e));
+        } catch (Exception e) {
+            Logger.debug("MQTT: offline announcement: {}", e.toString());
         }
-        try {
-            client.close(true);
-        } catch (MqttException e) {
-            Logger.debug("MQTT: close: {}", describe(e));
-        }
+        w.disconnect(2000);
+        w.close();
     }
 
-    /** Says why a connection failed in terms of what the user set: the URL, the TLS files, the login. */
     String explain(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String m = String.valueOf(t.getMessage());
-            if (t instanceof javax.net.ssl.SSLException) {
-                if (m.contains("PKIX path") || m.contains("certification path")) {
-                    return "the broker's certificate is not trusted: no CA in " + caName()
-                            + " signed it; set mqtt.tls.caFile to the CA that issued the broker's certificate";
-                }
-                if (m.contains("subject alternative") || m.contains("No name matching")) {
-                    return "the broker's certificate does not name the host in " + settings.url()
-                            + "; use the host name or address it was issued for";
-                }
-                if (m.contains("certificate_expired")) {
-                    return "the broker refused our client certificate: it has expired; renew mqtt.tls.certFile";
-                }
-                if (m.contains("bad_certificate") || m.contains("certificate_unknown") || m.contains("unknown_ca")
-                        || m.contains("certificate_required") || m.contains("decrypt_error")) {
-                    return "the broker refused our client certificate (" + m + "): use a certificate "
-                            + "(mqtt.tls.certFile/keyFile) issued by the CA the broker trusts";
-                }
-                return "the TLS handshake with " + settings.url() + " failed: " + m;
-            }
-            if (t instanceof java.net.ConnectException) {
-                return "nothing accepts connections at " + settings.url() + " (" + m + "): is the broker running, "
-                        + "and are host and port right?";
-            }
-            boolean clientCertificate = settings.tls() != null && settings.tls().certFile() != null;
-            if (clientCertificate && t instanceof java.io.IOException
-                    && (m.contains("Broken pipe") || m.contains("Connection reset") || m.contains("closed"))) {
-                // with TLS 1.3 the broker's refusal of a client certificate arrives as a closed connection
-                return "the broker closed the connection right after the TLS handshake (" + m + "): it most likely "
-                        + "refused our client certificate " + settings.tls().certFile() + "; use one issued by the "
-                        + "CA the broker trusts";
-            }
-            if (t instanceof java.net.UnknownHostException) {
-                return "the broker's host in " + settings.url() + " is unknown: check the name and DNS";
-            }
-        }
-        if (error instanceof MqttException mqtt) {
-            switch (mqtt.getReasonCode()) {
-                case 134:
-                case 4:
-                case 135:
-                case 5:
-                    // Mosquitto answers a wrong password with 'not authorized' (135) in MQTT 5
-                    return "the broker refused the login (" + (mqtt.getReasonCode() == 134 || mqtt.getReasonCode() == 4
-                            ? "bad user name or password" : "not authorized") + "): check the user name or password "
-                            + "(mqtt.username, mqtt.password), or the client certificate the broker maps to a user";
-                case 133:
-                case 2:
-                    return "the broker refused the client id '" + topics.deviceId() + "'";
-                default:
-                    break;
-            }
-        }
-        return describe(error);
-    }
-
-    private String caName() {
-        return settings.tls() != null && settings.tls().caFile() != null ? "mqtt.tls.caFile "
-                + settings.tls().caFile() : "the system's trust store";
-    }
-
-    static String describe(Throwable error) {
-        if (error == null) {
-            return "unknown error";
-        }
-        String message = error.getMessage();
-        Throwable cause = error.getCause();
-        if (cause != null && cause != error && cause.getMessage() != null) {
-            message = (message == null ? "" : message + ": ") + cause.getMessage();
-        }
-        return message == null ? error.getClass().getSimpleName() : message;
+        return LinkErrors.explain(error, urlText, settings.tls(), topics.deviceId());
     }
 }

@@ -56,6 +56,19 @@ public final class ControlClient {
 
     /** Sends a request, hands every frame before the answer to {@code onFrame}, and returns the result. */
     public JsonNode stream(String verb, JsonNode args, Consumer<JsonNode> onFrame) throws IOException {
+        return send(verb, args, null, onFrame);
+    }
+
+    /**
+     * Sends a request followed by {@code body}'s bytes (an archive for {@code load}: the agent
+     * reads them from the socket, so it needs no path of the caller's) and returns the result.
+     */
+    public JsonNode upload(String verb, JsonNode args, java.io.InputStream body) throws IOException {
+        return send(verb, args, body, frame -> { });
+    }
+
+    private JsonNode send(String verb, JsonNode args, java.io.InputStream body, Consumer<JsonNode> onFrame)
+            throws IOException {
         SocketChannel channel;
         try {
             channel = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -69,7 +82,15 @@ public final class ControlClient {
             request.set("args", args == null ? Protocol.JSON.createObjectNode() : args);
             OutputStream out = Channels.newOutputStream(channel);
             out.write((Protocol.JSON.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
+            IOException sending = null;
+            try {
+                if (body != null) {
+                    body.transferTo(out);
+                }
+                out.flush();
+            } catch (IOException e) {
+                sending = e; // the agent may have answered (a refusal) and stopped reading: read its answer
+            }
             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel),
                     StandardCharsets.UTF_8));
             String line;
@@ -83,6 +104,9 @@ public final class ControlClient {
                     throw new RefusedException(node);
                 }
                 onFrame.accept(node);
+            }
+            if (sending != null) {
+                throw new IOException("sending to the agent failed: " + sending.getMessage(), sending);
             }
             throw new IOException("the agent closed the connection without an answer (see its log)");
         }

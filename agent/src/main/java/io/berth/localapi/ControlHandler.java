@@ -52,17 +52,15 @@ public final class ControlHandler implements Handler {
                 }
                 case "config" -> reply.ok(actions.documents().config());
                 case "load" -> {
-                    long[] told = {0};
-                    var contents = actions.load(java.nio.file.Path.of(required(args, "path")), bytes -> {
-                        if (bytes - told[0] >= (1 << 20)) { // a frame per MiB sent to the engine
-                            told[0] = bytes;
-                            try {
-                                reply.frame(Protocol.JSON.createObjectNode().put("loaded", bytes));
-                            } catch (java.io.IOException gone) {
-                                // the client went away: the load goes on
-                            }
-                        }
-                    });
+                    long size = args.path("size").asLong(-1);
+                    if (!args.path("size").canConvertToLong() || size <= 0) {
+                        throw new ActionException("the request needs 'size' and the archive's bytes after it: this "
+                                + "agent takes archives over its socket, not paths (berth load FILE sends them)");
+                    }
+                    io.berth.sideload.ImageArchive.Contents contents;
+                    try (io.berth.sideload.Spool spool = actions.receive(request.body(), size)) {
+                        contents = actions.load(spool);
+                    }
                     ObjectNode result = Protocol.JSON.createObjectNode();
                     result.set("images", Protocol.JSON.valueToTree(contents.images()));
                     result.put("layers", contents.layers());

@@ -21,10 +21,12 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.tinylog.Logger;
 
 /**
- * The agent's control socket: a unix socket (mode 0660, its directory created if missing), one
+ * The agent's control socket: a unix socket (mode 0660, group {@code berth} where that group
+ * exists: see {@link SocketAccess}; its directory created if missing), one
  * acceptor thread and a small fixed pool of workers. A client that sends garbage gets an error
  * line; one that sends too much or hangs is cut off; when all workers are busy a new client is
  * told so at once. Nothing a client does reaches the agent except through the {@link Handler}.
@@ -41,6 +43,8 @@ public final class ControlServer implements AutoCloseable {
     private ServerSocketChannel server;
     private Thread acceptor;
     private volatile boolean closed;
+    /** Bytes of the requests being read or served now, all workers together ({@link Protocol#READING_BUDGET_BYTES}). */
+    private final AtomicLong reading = new AtomicLong();
 
     /** @param timer cuts off clients that hang (shared with the agent; only short tasks run on it) */
     public ControlServer(Path socket, Handler handler, ScheduledExecutorService timer) {
@@ -87,6 +91,7 @@ public final class ControlServer implements AutoCloseable {
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket), 16);
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+        SocketAccess.shareWithGroup(socket);
         acceptor = new Thread(this::acceptLoop, "berth-api-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -127,6 +132,11 @@ public final class ControlServer implements AutoCloseable {
             if (request == null) {
                 return;
             }
+            String refused = SocketAccess.refusal(request.verb(), SocketAccess.peerIsRoot(channel));
+            if (refused != null) {
+                c.error(refused);
+                return;
+            }
             try {
                 handler.handle(request, c);
                 if (!c.answered) {
@@ -147,6 +157,7 @@ public final class ControlServer implements AutoCloseable {
         } catch (IOException e) {
             Logger.debug("control socket: client dropped: {}", e.toString());
         } finally {
+            reading.addAndGet(-c.held);
             c.close();
         }
     }
@@ -162,10 +173,15 @@ public final class ControlServer implements AutoCloseable {
     private final class Connection implements Reply {
         private final SocketChannel channel;
         private volatile boolean answered;
+        /** Bytes of the request counted in {@link #reading} until it is served. */
+        private long held;
 
         Connection(SocketChannel channel) {
             this.channel = channel;
         }
+
+        /** What the client sent after its request line, read with the request. */
+        private ByteBuffer leftover = ByteBuffer.allocate(0);
 
         Request readRequest() throws IOException {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
@@ -182,15 +198,22 @@ public final class ControlServer implements AutoCloseable {
                         }
                         break;
                     }
+                    held += n;
+                    if (reading.addAndGet(n) > Protocol.READING_BUDGET_BYTES) {
+                        writeLine(ControlServer.error("the agent is reading other large requests: try again"));
+                        return null;
+                    }
                     for (int i = 0; i < n; i++) {
                         byte b = buffer.get(i);
                         if (b == '\n') {
+                            leftover = ByteBuffer.wrap(java.util.Arrays.copyOfRange(buffer.array(), i + 1, n));
                             break outer;
                         }
                         line.write(b);
                     }
                     if (line.size() > Protocol.MAX_REQUEST_BYTES) {
-                        writeLine(ControlServer.error("request larger than " + Protocol.MAX_REQUEST_BYTES + " bytes"));
+                        writeLine(ControlServer.error("request larger than " + Protocol.MAX_REQUEST_BYTES
+                                + " bytes"));
                         return null;
                     }
                 }
@@ -210,7 +233,37 @@ public final class ControlServer implements AutoCloseable {
                 return null;
             }
             JsonNode args = tree.path("args");
-            return new Request(tree.get("verb").asText(), args.isObject() ? args : Protocol.JSON.createObjectNode());
+            return new Request(tree.get("verb").asText(), args.isObject() ? args : Protocol.JSON.createObjectNode(),
+                    new Body());
+        }
+
+        /** The bytes after the request line: each read must come within the I/O timeout. */
+        private final class Body extends java.io.InputStream {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                if (leftover.hasRemaining()) {
+                    int n = Math.min(len, leftover.remaining());
+                    leftover.get(b, off, n);
+                    return n;
+                }
+                ScheduledFuture<?> cut = deadline();
+                try {
+                    return channel.read(ByteBuffer.wrap(b, off, len));
+                } catch (ClosedChannelException timedOut) {
+                    throw new IOException("the client stopped sending for " + ioTimeout.toSeconds() + " s");
+                } finally {
+                    cut.cancel(false);
+                }
+            }
         }
 
         private ScheduledFuture<?> deadline() {

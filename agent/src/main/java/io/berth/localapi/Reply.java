@@ -8,7 +8,7 @@ import java.io.IOException;
  * (logs) sends any number of {@link #frame}s first. Whatever the handler does not send, the
  * server sends for it ({@code ok} with no result, or the error of an exception).
  */
-public interface Reply {
+interface Reply {
     /** One intermediate frame (a log line); fails when the client went away. */
     void frame(JsonNode frame) throws IOException;
 

@@ -1,6 +1,14 @@
 package io.berth.localapi;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.InputStream;
 
-/** One request on the control socket: a verb and its arguments (an object, maybe empty). */
-public record Request(String verb, JsonNode args) {}
+/**
+ * One request on the control socket: a verb and its arguments (an object, maybe empty), and
+ * the bytes the client sends after its request line (an archive for {@code load}), read on demand.
+ */
+record Request(String verb, JsonNode args, InputStream body) {
+    Request(String verb, JsonNode args) {
+        this(verb, args, InputStream.nullInputStream());
+    }
+}

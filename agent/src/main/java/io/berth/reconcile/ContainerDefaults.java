@@ -4,6 +4,7 @@ import io.berth.engine.EngineException;
 import io.berth.model.Mount;
 import io.berth.model.ServiceOptions;
 import io.berth.model.ServiceSpec;
+import io.berth.store.HostFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,13 +59,23 @@ public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging) {
                 throw new EngineException("the bind path " + m.source() + " of service " + spec.name()
                         + " leaves the data root " + root, true, null);
             }
+            Path real;
             try {
-                Files.createDirectories(dir);
+                // where it leads before anything is created: mkdir through a planted symlink would create on the host
+                real = HostFiles.files(root).realPath(dir);
+                if (!real.startsWith(root.toRealPath())) {
+                    // a container planted a symlink in its data dir: the engine would follow it out of the root
+                    throw new EngineException("the bind path " + m.source() + " of service " + spec.name()
+                            + " leads to " + real + " through a symlink, out of the data root " + root
+                            + "; remove the symlink", true, null);
+                }
+                Files.createDirectories(real);
+                real = real.toRealPath();
             } catch (IOException e) {
                 throw new EngineException("cannot create " + dir + " for the bind " + m.source() + " of service "
                         + spec.name() + ": " + e.getMessage() + "; check the data root's permissions", false, e);
             }
-            mounts.add(m.withSource(dir.toString()));
+            mounts.add(m.withSource(real.toString())); // where it leads now, not a path a symlink may redirect
         }
         return spec.withMounts(mounts);
     }

@@ -16,7 +16,7 @@ import org.tinylog.Logger;
  * that no reference to keep names (the current and the rollback revision's images). Never an
  * image it did not pull, never one another repository also names, never forced.
  */
-public final class ImageCollector {
+final class ImageCollector {
     private static final long MIB = 1024 * 1024;
 
     private final Engine engine;

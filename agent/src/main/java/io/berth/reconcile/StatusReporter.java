@@ -70,7 +70,7 @@ public final class StatusReporter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String deviceId;
-    private final ObjectNode agentInfo;
+    private ObjectNode agentInfo;
     private final Clock clock;
     private final ScheduledExecutorService timer;
     private final Sink sink;
@@ -86,6 +86,9 @@ public final class StatusReporter {
     private ObjectNode lastSentHost;
     private Instant lastSentAt = Instant.EPOCH;
     private ScheduledFuture<?> pendingFlush;
+    private ObjectNode labels = JSON.createObjectNode();
+    /** The last revision that converged and passed its trial (the rollback target): 0 when none. */
+    private long goodRevision;
 
     public StatusReporter(String deviceId, String version, String profile, Clock clock, ScheduledExecutorService timer,
                           Sink sink, Duration minInterval, Duration heartbeat, HostFacts host) {
@@ -133,6 +136,35 @@ public final class StatusReporter {
     /** Where the accepted document came from ({@code mqtt}, {@code cli}); shown as {@code source}. */
     public synchronized void setSource(String source) {
         this.source = source;
+        publish(last);
+    }
+
+    /** The device's labels (PROTOCOL.md §10), shown as {@code labels}; set once at start. */
+    public synchronized void setLabels(Map<String, String> deviceLabels) {
+        ObjectNode node = JSON.createObjectNode();
+        new java.util.TreeMap<>(deviceLabels).forEach(node::put);
+        labels = node;
+        publish(last);
+    }
+
+    /**
+     * The revision that last converged and passed its trial, shown as {@code revision.good}: a
+     * fleet rollout counts a device done on a revision only once it is its good one.
+     */
+    public synchronized void setGood(long revision) {
+        if (revision != goodRevision) {
+            goodRevision = revision;
+            publish(last);
+        }
+    }
+
+    /**
+     * The broker the link is connected to and its MQTT version, shown as {@code agent.broker} and
+     * {@code agent.mqtt} (the node of a cluster in use, PROTOCOL.md §2). A new node, not the old
+     * one changed: the last sent report shares it.
+     */
+    public synchronized void brokerInUse(String url, String protocol) {
+        agentInfo = agentInfo.deepCopy().put("broker", url).put("mqtt", protocol);
         publish(last);
     }
 
@@ -213,6 +245,7 @@ public final class StatusReporter {
     private ObjectNode render(Snapshot s) {
         ObjectNode doc = JSON.createObjectNode();
         doc.put("device", deviceId);
+        doc.set("labels", labels);
         doc.put("phase", s.phase());
         ObjectNode revision = doc.putObject("revision");
         if (s.rollback() != null) {
@@ -226,6 +259,11 @@ public final class StatusReporter {
             revision.putNull("applied");
         } else {
             revision.put("applied", s.appliedRevision());
+        }
+        if (goodRevision == 0) {
+            revision.putNull("good");
+        } else {
+            revision.put("good", goodRevision);
         }
         doc.set("rejected", rejected);
         if (s.rollback() != null) {

@@ -3,12 +3,10 @@ package io.berth.sideload;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -30,16 +28,43 @@ import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
  * archive). Checked: {@code manifest.json} present; every config and layer it names present and
  * complete; each config's SHA-256 equal to its name and each layer's SHA-256 equal to the
  * config's {@code rootfs.diff_ids}. So a truncated or tampered archive is refused whole.
+ *
+ * <p>Memory stays bounded whatever the archive holds: a first pass hashes every entry as it
+ * streams by and keeps only {@code manifest.json}; a second pass reads the configs the manifest
+ * names, one at a time. What the engine gets ({@link LoadStream}) is rebuilt from the same bytes.
  */
 public final class ImageArchive {
     public static final String BUNDLE_META = "berth-bundle.json";
     public static final String BUNDLE_DOCUMENT = "desired.json";
     public static final String BUNDLE_IMAGES = "images.tar";
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_JSON = 4 * 1024 * 1024;
+    static final ObjectMapper JSON = new ObjectMapper();
+    /** Manifests, configs and bundle documents are metadata: larger is not one. */
+    static final int MAX_JSON = 1024 * 1024;
+    /** Entries of one archive (a layer is three in docker save's layout): a bound on the digest index. */
+    static final int MAX_ENTRIES = 20_000;
 
-    /** What a checked archive holds. {@code document} is null for a plain docker save archive. */
-    public record Contents(List<String> images, long layers, JsonNode document) {}
+    /** One image of the archive's manifest: its config (name and SHA-256), tags and layers. */
+    public record Image(String config, String configDigest, List<String> tags, List<String> layers) {
+        public Image {
+            tags = List.copyOf(tags);
+            layers = List.copyOf(layers);
+        }
+    }
+
+    /**
+     * What a checked archive holds. {@code document} and {@code meta} are null for a plain docker
+     * save archive; {@code images} every tag of every image.
+     */
+    public record Contents(List<String> images, long layers, JsonNode document, JsonNode meta,
+                           List<Image> manifest) {
+        public Contents(List<String> images, long layers, JsonNode document) {
+            this(images, layers, document, null, List.of());
+        }
+
+        public boolean bundle() {
+            return document != null;
+        }
+    }
 
     /** A refused archive: the message says what is wrong and that nothing was loaded. */
     public static final class InvalidArchiveException extends IOException {
@@ -52,7 +77,11 @@ public final class ImageArchive {
 
     /** Opens a file, undoing gzip or xz compression by its magic bytes. */
     public static InputStream open(Path file) throws IOException {
-        InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
+        return open(ArchiveSource.of(file));
+    }
+
+    static InputStream open(ArchiveSource source) throws IOException {
+        InputStream in = new BufferedInputStream(source.open(), 64 * 1024);
         in.mark(8);
         byte[] magic = in.readNBytes(6);
         in.reset();
@@ -66,172 +95,137 @@ public final class ImageArchive {
             }
         } catch (IOException e) {
             in.close();
-            throw new InvalidArchiveException(file + " is not a readable archive (" + e.getMessage() + ")");
+            throw new InvalidArchiveException(source.name() + " is not a readable archive (" + e.getMessage() + ")");
         }
         return in;
     }
 
-    /** Checks an archive of either kind; fails with a message that names what is wrong. */
     public static Contents check(Path file) throws IOException {
-        try (InputStream in = open(file); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
-            TarArchiveEntry first = tar.getNextEntry();
-            if (first == null) {
-                throw new InvalidArchiveException(file + " is empty or not a tar archive; nothing was loaded");
+        return check(ArchiveSource.of(file));
+    }
+
+    /** Checks an archive of either kind; fails with a message that names what is wrong. */
+    public static Contents check(ArchiveSource source) throws IOException {
+        String name = source.name();
+        try {
+            SaveIndex index;
+            JsonNode meta = null;
+            JsonNode document = null;
+            try (InputStream in = open(source); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+                TarArchiveEntry first = tar.getNextEntry();
+                if (first == null) {
+                    throw new InvalidArchiveException(name + " is empty or not a tar archive; nothing was loaded");
+                }
+                if (!isBundleEntry(first.getName())) {
+                    index = SaveIndex.read(name, tar, first);
+                } else {
+                    index = null;
+                    for (TarArchiveEntry e = first; e != null; e = tar.getNextEntry()) {
+                        switch (plain(e.getName())) {
+                            case BUNDLE_META -> meta = JSON.readTree(readSmall(tar, BUNDLE_META));
+                            case BUNDLE_DOCUMENT -> document = JSON.readTree(readSmall(tar, BUNDLE_DOCUMENT));
+                            case BUNDLE_IMAGES -> {
+                                TarArchiveInputStream inner = new TarArchiveInputStream(new NonClosing(tar));
+                                TarArchiveEntry innerFirst = inner.getNextEntry();
+                                if (innerFirst == null) {
+                                    throw new InvalidArchiveException(name + ": " + BUNDLE_IMAGES
+                                            + " is empty; nothing was loaded");
+                                }
+                                index = SaveIndex.read(name + " (" + BUNDLE_IMAGES + ")", inner, innerFirst);
+                                tar.transferTo(java.io.OutputStream.nullOutputStream()); // the entry's padding
+                            }
+                            default -> {
+                                // other files are not Berth's; ignored
+                            }
+                        }
+                    }
+                    if (meta == null || document == null || index == null) {
+                        throw new InvalidArchiveException(name + " is not a complete Berth bundle (it needs "
+                                + BUNDLE_META + ", " + BUNDLE_DOCUMENT + " and " + BUNDLE_IMAGES
+                                + "); nothing was loaded");
+                    }
+                    if (meta.path("format").asInt() != 1) {
+                        throw new InvalidArchiveException(name + " is a Berth bundle of format " + meta.path("format")
+                                + ", which this Berth does not know; nothing was loaded");
+                    }
+                }
             }
-            if (isBundleEntry(first.getName())) {
-                return checkBundle(file, tar, first);
+            List<Image> manifest = SaveIndex.checkConfigs(source, document != null, index);
+            List<String> images = new ArrayList<>();
+            long layers = 0;
+            for (Image image : manifest) {
+                images.addAll(image.tags());
+                layers += image.layers().size();
             }
-            return checkSave(file, tar, first, null);
+            if (meta != null) {
+                checkMeta(name, meta, manifest);
+            }
+            return new Contents(images, layers, document, meta, manifest);
         } catch (InvalidArchiveException e) {
             throw e;
         } catch (EOFException e) {
-            throw new InvalidArchiveException(file + " is truncated (it ends too early); nothing was loaded: "
+            throw new InvalidArchiveException(name + " is truncated (it ends too early); nothing was loaded: "
                     + "copy it again");
         } catch (IOException | IllegalArgumentException e) {
-            throw new InvalidArchiveException(file + " is damaged or truncated (" + e.getMessage()
+            throw new InvalidArchiveException(name + " is damaged or truncated (" + e.getMessage()
                     + "); nothing was loaded: copy it again");
         }
     }
 
-    private static boolean isBundleEntry(String name) {
-        String n = name.startsWith("./") ? name.substring(2) : name;
-        return n.equals(BUNDLE_META) || n.equals(BUNDLE_DOCUMENT) || n.equals(BUNDLE_IMAGES);
-    }
-
-    private static Contents checkBundle(Path file, TarArchiveInputStream tar, TarArchiveEntry first)
-            throws IOException {
-        JsonNode meta = null;
-        JsonNode document = null;
-        Contents images = null;
-        for (TarArchiveEntry e = first; e != null; e = tar.getNextEntry()) {
-            String name = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
-            switch (name) {
-                case BUNDLE_META -> meta = JSON.readTree(readSmall(tar, name));
-                case BUNDLE_DOCUMENT -> document = JSON.readTree(readSmall(tar, name));
-                case BUNDLE_IMAGES -> {
-                    TarArchiveInputStream inner = new TarArchiveInputStream(new NonClosing(tar));
-                    TarArchiveEntry innerFirst = inner.getNextEntry();
-                    if (innerFirst == null) {
-                        throw new InvalidArchiveException(file + ": " + BUNDLE_IMAGES + " is empty; nothing was loaded");
-                    }
-                    images = checkSave(file, inner, innerFirst, BUNDLE_IMAGES);
-                    tar.transferTo(java.io.OutputStream.nullOutputStream()); // the rest of the entry (padding)
-                }
-                default -> {
-                    // other files are not Berth's; ignored
-                }
-            }
-        }
-        if (meta == null || document == null || images == null) {
-            throw new InvalidArchiveException(file + " is not a complete Berth bundle (it needs " + BUNDLE_META + ", "
-                    + BUNDLE_DOCUMENT + " and " + BUNDLE_IMAGES + "); nothing was loaded");
-        }
-        if (meta.path("format").asInt() != 1) {
-            throw new InvalidArchiveException(file + " is a Berth bundle of format " + meta.path("format")
-                    + ", which this Berth does not know; nothing was loaded");
-        }
+    /** The bundle's own list of images, and their config digests where it pins them, must match its manifest. */
+    private static void checkMeta(String name, JsonNode meta, List<Image> manifest) throws IOException {
+        Map<String, String> configOf = new HashMap<>();
+        manifest.forEach(i -> i.tags().forEach(t -> configOf.put(t, "sha256:" + i.configDigest())));
         for (JsonNode wanted : meta.path("images")) {
-            if (!images.images().contains(wanted.asText())) {
-                throw new InvalidArchiveException(file + ": the bundle lists image " + wanted.asText()
+            if (!configOf.containsKey(wanted.asText())) {
+                throw new InvalidArchiveException(name + ": the bundle lists image " + wanted.asText()
                         + " but its images.tar does not hold it; nothing was loaded");
             }
         }
-        return new Contents(images.images(), images.layers(), document);
+        for (var pinned : (Iterable<Map.Entry<String, JsonNode>>) () -> meta.path("digests").fields()) {
+            if (!pinned.getValue().asText().equals(configOf.get(pinned.getKey()))) {
+                throw new InvalidArchiveException(name + ": the bundle pins " + pinned.getKey() + " to "
+                        + pinned.getValue().asText() + ", but its images.tar tags " + configOf.get(pinned.getKey())
+                        + "; nothing was loaded");
+            }
+        }
     }
 
-    private static Contents checkSave(Path file, TarArchiveInputStream tar, TarArchiveEntry first, String inside)
-            throws IOException {
-        String where = inside == null ? file.toString() : file + " (" + inside + ")";
-        Map<String, String> digests = new HashMap<>();
-        Map<String, byte[]> jsons = new HashMap<>();
-        for (TarArchiveEntry e = first; e != null; e = tar.getNextEntry()) {
-            if (!e.isFile()) {
-                continue;
-            }
-            String name = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
-            if (name.endsWith(".json") || name.startsWith("blobs/sha256/") && e.getSize() <= MAX_JSON) {
-                byte[] content = readSmall(tar, name);
-                jsons.put(name, content);
-                digests.put(name, sha256(content));
-            } else {
-                MessageDigest md = sha256();
-                long n = new DigestInputStream(new NonClosing(tar), md).transferTo(java.io.OutputStream.nullOutputStream());
-                if (n != e.getSize()) {
-                    throw new InvalidArchiveException(where + ": " + name + " is incomplete (" + n + " of " + e.getSize()
-                            + " bytes); nothing was loaded");
-                }
-                digests.put(name, HexFormat.of().formatHex(md.digest()));
-            }
-        }
-        byte[] manifestBytes = jsons.get("manifest.json");
-        if (manifestBytes == null) {
-            throw new InvalidArchiveException(where + " has no manifest.json: it is not a 'docker save' archive, or "
-                    + "it is incomplete; nothing was loaded");
-        }
-        JsonNode manifest = JSON.readTree(manifestBytes);
-        if (!manifest.isArray() || manifest.isEmpty()) {
-            throw new InvalidArchiveException(where + ": manifest.json lists no image; nothing was loaded");
-        }
-        List<String> images = new ArrayList<>();
-        long layers = 0;
-        for (JsonNode image : manifest) {
-            String config = image.path("Config").asText();
-            byte[] configBytes = jsons.get(config);
-            if (configBytes == null) {
-                throw new InvalidArchiveException(where + ": the image config " + config + " is missing; nothing was "
-                        + "loaded");
-            }
-            String expected = config.replaceFirst("^blobs/sha256/", "").replaceFirst("\\.json$", "");
-            if (expected.matches("[0-9a-f]{64}") && !expected.equals(digests.get(config))) {
-                throw new InvalidArchiveException(where + ": the image config " + config + " does not match its "
-                        + "digest (the archive was changed); nothing was loaded");
-            }
-            JsonNode diffIds = JSON.readTree(configBytes).path("rootfs").path("diff_ids");
-            JsonNode layerNames = image.path("Layers");
-            if (diffIds.size() != layerNames.size()) {
-                throw new InvalidArchiveException(where + ": the manifest names " + layerNames.size() + " layers for "
-                        + config + ", its config " + diffIds.size() + "; nothing was loaded");
-            }
-            for (int i = 0; i < layerNames.size(); i++) {
-                String layer = layerNames.get(i).asText();
-                String digest = digests.get(layer);
-                if (digest == null) {
-                    throw new InvalidArchiveException(where + ": layer " + layer + " is missing; nothing was loaded");
-                }
-                if (!("sha256:" + digest).equals(diffIds.get(i).asText())) {
-                    throw new InvalidArchiveException(where + ": layer " + layer + " does not match its digest "
-                            + diffIds.get(i).asText() + " (the archive was changed or damaged); nothing was loaded");
-                }
-                layers++;
-            }
-            image.path("RepoTags").forEach(tag -> images.add(tag.asText()));
-        }
-        return new Contents(images, layers, null);
+    static boolean isBundleEntry(String name) {
+        String n = plain(name);
+        return n.equals(BUNDLE_META) || n.equals(BUNDLE_DOCUMENT) || n.equals(BUNDLE_IMAGES);
+    }
+
+    static String plain(String name) {
+        return name.startsWith("./") ? name.substring(2) : name;
     }
 
     /**
-     * The docker save stream of a checked archive, for the engine: the file itself (decompressed)
-     * or, for a bundle, its images.tar entry.
+     * The docker save stream of a checked archive, as it is: the file itself (decompressed) or,
+     * for a bundle, its images.tar entry. {@link LoadStream} is what the agent hands the engine.
      */
     public static InputStream imagesStream(Path file) throws IOException {
-        InputStream in = open(file);
+        return imagesStream(ArchiveSource.of(file));
+    }
+
+    static InputStream imagesStream(ArchiveSource source) throws IOException {
+        InputStream in = open(source);
         TarArchiveInputStream tar = new TarArchiveInputStream(in);
         TarArchiveEntry first = tar.getNextEntry();
         if (first == null || !isBundleEntry(first.getName())) {
             tar.close();
-            return open(file);
+            return open(source);
         }
         for (TarArchiveEntry e = first; e != null; e = tar.getNextEntry()) {
-            String name = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
-            if (name.equals(BUNDLE_IMAGES)) {
+            if (plain(e.getName()).equals(BUNDLE_IMAGES)) {
                 return tar; // reads the entry's bytes, then ends
             }
         }
         tar.close();
-        throw new InvalidArchiveException(file + " has no " + BUNDLE_IMAGES);
+        throw new InvalidArchiveException(source.name() + " has no " + BUNDLE_IMAGES);
     }
 
-    private static byte[] readSmall(InputStream in, String name) throws IOException {
+    static byte[] readSmall(InputStream in, String name) throws IOException {
         byte[] content = in.readNBytes(MAX_JSON + 1);
         if (content.length > MAX_JSON) {
             throw new InvalidArchiveException(name + " is larger than " + MAX_JSON + " bytes: not a metadata file");
@@ -239,7 +233,7 @@ public final class ImageArchive {
         return content;
     }
 
-    private static MessageDigest sha256() {
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -247,12 +241,15 @@ public final class ImageArchive {
         }
     }
 
-    private static String sha256(byte[] content) {
-        return HexFormat.of().formatHex(sha256().digest(content));
+    /** Hashes the rest of the current entry as it streams by; returns its SHA-256 and how many bytes it had. */
+    static String hash(InputStream entry, long[] length) throws IOException {
+        MessageDigest md = sha256();
+        length[0] = new DigestInputStream(new NonClosing(entry), md).transferTo(java.io.OutputStream.nullOutputStream());
+        return HexFormat.of().formatHex(md.digest());
     }
 
-    /** A view of the current tar entry that the inner reader may close without closing the outer archive. */
-    private static final class NonClosing extends FilterInputStream {
+    /** A view of the current tar entry that an inner reader may close without closing the outer archive. */
+    static final class NonClosing extends FilterInputStream {
         NonClosing(InputStream in) {
             super(in);
         }

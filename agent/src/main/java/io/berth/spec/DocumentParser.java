@@ -176,6 +176,8 @@ public final class DocumentParser {
                 case "networks" -> readNetworks(value, networks);
                 case "registries" -> readRegistries(value, registries);
                 case "update" -> update = readUpdate(value);
+                case "target", "notAfter" -> Signatures.shapeErrors(key, value).forEach(e -> error(e.path(),
+                        e.message()));
                 case "signature" -> {
                     // checked against the device's trusted keys by Signatures.verify; here only its shape
                     if (!value.isObject() || !value.path("alg").isTextual() || !value.path("keyId").isTextual()

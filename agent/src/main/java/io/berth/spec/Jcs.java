@@ -11,32 +11,42 @@ import java.util.List;
 /**
  * RFC 8785 JSON Canonicalization Scheme: object keys sorted by their UTF-16 code units, no
  * whitespace, strings with the minimal JSON escapes, numbers as ECMAScript prints doubles.
+ *
+ * <p>Refused (an {@link IllegalArgumentException} saying where), so that no two documents that
+ * mean different things to the agent share one canonical form, and so one signature: strings
+ * with a lone surrogate (RFC 8785 §3.2.2.2), integers beyond ±2^53 (a double rounds them:
+ * 9007199254740993 would sign as 9007199254740992), and integers written as fractions or
+ * exponents ({@code 10.0}, {@code 1e2}: canonical {@code 10} and {@code 100}, which the agent
+ * would read as other text than the integer written plainly).
  */
-public final class Jcs {
+final class Jcs {
     private Jcs() {}
+
+    /** Largest integer every JSON implementation keeps exactly. */
+    static final double MAX_EXACT = 9007199254740992d; // 2^53
 
     public static byte[] canonicalize(JsonNode node) {
         StringBuilder out = new StringBuilder();
-        write(node, out);
+        write(node, out, "");
         return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private static void write(JsonNode node, StringBuilder out) {
+    private static void write(JsonNode node, StringBuilder out, String path) {
         if (node == null || node.isNull() || node.isMissingNode()) {
             out.append("null");
         } else if (node.isBoolean()) {
             out.append(node.asBoolean());
         } else if (node.isNumber()) {
-            out.append(number(node.doubleValue()));
+            out.append(number(node, path));
         } else if (node.isTextual()) {
-            string(node.asText(), out);
+            string(node.asText(), out, path);
         } else if (node.isArray()) {
             out.append('[');
             for (int i = 0; i < node.size(); i++) {
                 if (i > 0) {
                     out.append(',');
                 }
-                write(node.get(i), out);
+                write(node.get(i), out, path + "[" + i + "]");
             }
             out.append(']');
         } else if (node.isObject()) {
@@ -50,9 +60,11 @@ public final class Jcs {
                 if (i > 0) {
                     out.append(',');
                 }
-                string(keys.get(i), out);
+                String key = keys.get(i);
+                String at = path.isEmpty() ? key : path + "." + key;
+                string(key, out, at);
                 out.append(':');
-                write(node.get(keys.get(i)), out);
+                write(node.get(key), out, at);
             }
             out.append('}');
         } else {
@@ -60,10 +72,47 @@ public final class Jcs {
         }
     }
 
-    private static void string(String s, StringBuilder out) {
+    /** A number that keeps its meaning through canonicalization, or an exception naming where it does not. */
+    private static String number(JsonNode node, String path) {
+        double d = node.doubleValue();
+        if (node.isIntegralNumber()) {
+            if (!node.canConvertToLong() || Math.abs((double) node.longValue()) > MAX_EXACT
+                    || Math.abs(node.longValue()) > (long) MAX_EXACT) {
+                throw new IllegalArgumentException(where(path) + "the integer " + node.asText() + " is beyond 2^53: "
+                        + "canonical JSON cannot keep it exactly; write it as a string");
+            }
+            return number(d);
+        }
+        if (node.isBigDecimal() && node.decimalValue().compareTo(new java.math.BigDecimal(d)) != 0) {
+            throw new IllegalArgumentException(where(path) + node.asText() + " has more digits than canonical JSON "
+                    + "keeps; write it as a string");
+        }
+        if (d == Math.rint(d) && Math.abs(d) <= MAX_EXACT) {
+            throw new IllegalArgumentException(where(path) + "the integer " + number(d) + " is written as a fraction "
+                    + "or exponent (" + node.asText() + "): write " + number(d) + ", or a string");
+        }
+        return number(d);
+    }
+
+    private static String where(String path) {
+        return path.isEmpty() ? "" : path + ": ";
+    }
+
+    private static void string(String s, StringBuilder out, String path) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                boolean paired = Character.isHighSurrogate(c) && i + 1 < s.length()
+                        && Character.isLowSurrogate(s.charAt(i + 1));
+                if (!paired) {
+                    throw new IllegalArgumentException(where(path) + "a string holds a lone surrogate (\\u"
+                            + String.format("%04x", (int) c) + "), which is no character: canonical JSON cannot "
+                            + "represent it");
+                }
+                out.append(c).append(s.charAt(++i));
+                continue;
+            }
             switch (c) {
                 case '"' -> out.append("\\\"");
                 case '\\' -> out.append("\\\\");

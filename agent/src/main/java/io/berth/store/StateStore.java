@@ -49,6 +49,25 @@ public final class StateStore {
         AtomicFiles.write(dir.resolve(DESIRED), document);
     }
 
+    /** The highest accepted revision and its content hash, kept apart from {@code desired.json}. */
+    public Optional<RevisionFloor> loadRevisionFloor() throws IOException {
+        return RevisionFloor.load(dir);
+    }
+
+    /** Raises the floor; never lowers it (a lower one is ignored). */
+    public void saveRevisionFloor(RevisionFloor floor) throws IOException {
+        Optional<RevisionFloor> current;
+        try {
+            current = loadRevisionFloor();
+        } catch (IOException corrupt) {
+            current = Optional.empty();
+        }
+        if (current.isPresent() && current.get().revision() > floor.revision()) {
+            return;
+        }
+        floor.save(dir);
+    }
+
     /**
      * Records the stored document as the last one that converged (the revision a failed update
      * rolls back to). A copy of {@code desired.json}, mode 0600 like it.

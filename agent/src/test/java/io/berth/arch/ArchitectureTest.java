@@ -1,5 +1,6 @@
 package io.berth.arch;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -10,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -76,19 +80,23 @@ class ArchitectureTest {
     @Test
     void modelSpecAndPlanDoNoIoAndKnowNoAdapters() {
         // spec/DocumentReader.java reads files by design (java.nio.file.Files/Path for 'berth validate FILE'
-        // and the config file); it is the one file of these packages allowed to, and is excluded by name.
+        // and the config file), and spec/SigningKey.java reads an operator's key file; they are the files of
+        // these packages allowed to, excluded by name.
+        // java.nio.file.Path itself is a value (a host path in a policy rule); what reads the file system is not.
         assertNoReferences("io.berth.model, .spec and .plan are pure: no files, no network, no engine, link, "
                         + "reconcile or logging",
                 s -> (s.inPackage("model") || s.inPackage("spec") || s.inPackage("plan"))
-                        && !s.path.equals("io/berth/spec/DocumentReader.java"),
-                Set.of("java.io.File", "java.nio.file", "java.net", "io.berth.engine", "io.berth.link",
-                        "io.berth.reconcile", "org.tinylog"));
+                        && !s.path.equals("io/berth/spec/DocumentReader.java")
+                        && !s.path.equals("io/berth/spec/SigningKey.java"),
+                Set.of("java.io.File", "java.nio.file.Files", "java.nio.file.Paths", "java.nio.file.LinkOption",
+                        "java.nio.file.attribute", "java.nio.file.*", "java.nio.channels", "java.net",
+                        "io.berth.engine", "io.berth.link", "io.berth.store", "io.berth.reconcile", "org.tinylog"));
     }
 
     @Test
     void documentReaderIsTheOnlyFileReaderInSpecAndStaysOffTheNetwork() {
-        assertNoReferences("spec/DocumentReader.java reads files only",
-                s -> s.path.equals("io/berth/spec/DocumentReader.java"),
+        assertNoReferences("spec/DocumentReader.java and spec/SigningKey.java read files only",
+                s -> s.path.equals("io/berth/spec/DocumentReader.java") || s.path.equals("io/berth/spec/SigningKey.java"),
                 Set.of("java.net", "io.berth.engine", "io.berth.link", "io.berth.reconcile", "org.tinylog"));
     }
 
@@ -123,6 +131,46 @@ class ArchitectureTest {
     }
 
     @Test
+    void theAgentNeverReachesFleetCode() {
+        // operator-only code is loaded only by its verbs: the daemon's packages never name it, and in
+        // the CLI only the verb dispatch (Main) and publish/watch (their broker options) do
+        assertNoReferences("io.berth.fleet is operator-only: no agent package refers to it",
+                s -> !s.inPackage("fleet") && !(s.inPackage("cli") && (s.path.endsWith("/Main.java")
+                        || s.path.endsWith("/OperatorVerbs.java"))), Set.of("io.berth.fleet"));
+    }
+
+    @Test
+    void fleetCodeDoesNotKnowTheAgentsInsides() {
+        assertNoReferences("io.berth.fleet talks to devices over MQTT only: not to the agent, engine, store or socket",
+                s -> s.inPackage("fleet"), Set.of("io.berth.agent", "io.berth.reconcile", "io.berth.engine",
+                        "io.berth.store", "io.berth.localapi", "io.berth.actions", "org.eclipse.paho",
+                        "com.github.dockerjava"));
+    }
+
+    @Test
+    void theRolloutDecisionsArePure() {
+        Pattern clock = Pattern.compile("\\b(?:Instant|LocalDateTime|ZonedDateTime|OffsetDateTime)\\.now\\s*\\("
+                + "|System\\.(?:currentTimeMillis|nanoTime)\\s*\\(|Clock\\.system");
+        List<String> files = List.of("io/berth/fleet/rollout/RolloutPlanner.java", "io/berth/fleet/rollout/Waves.java",
+                "io/berth/fleet/rollout/Rollout.java", "io/berth/fleet/rollout/Documents.java");
+        List<String> violations = new ArrayList<>();
+        for (Source s : sources) {
+            if (files.contains(s.path)) {
+                Matcher m = clock.matcher(s.code);
+                while (m.find()) {
+                    violations.add(s.path + ": " + m.group());
+                }
+            }
+        }
+        assertTrue(sources.stream().filter(s -> files.contains(s.path)).count() == files.size(), "all scanned");
+        if (!violations.isEmpty()) {
+            fail("rollout decisions take the time as an argument:\n  " + String.join("\n  ", violations));
+        }
+        assertNoReferences("rollout decisions do no I/O", s -> files.contains(s.path),
+                Set.of("java.io.File", "java.nio.file", "java.net", "io.berth.link"));
+    }
+
+    @Test
     void theCliReachesTheEngineOnlyThroughEngineSocket() {
         // one HTTP layer for the engine socket (io.berth.engine.http); the CLI never sees the docker-java adapter
         assertNoReferences("the CLI talks to the engine through io.berth.engine.EngineSocket, not io.berth.engine.docker",
@@ -143,7 +191,150 @@ class ArchitectureTest {
                 s -> s.inPackage("plan"), Set.of("io.berth.engine"));
     }
 
+    @Test
+    void noPackageCycles() {
+        List<List<String>> cycles = cycles(packageGraph(sources));
+        if (!cycles.isEmpty()) {
+            fail("packages depend on each other in a circle (STYLE.md: no package cycles); break each by moving "
+                    + "the shared type down or handing a listener up:\n  "
+                    + cycles.stream().map(c -> String.join(" -> ", c)).collect(Collectors.joining("\n  ")));
+        }
+    }
+
+    @Test
+    void theCycleCheckFindsACycle() {
+        List<Source> fake = List.of(
+                new Source("io/berth/a/A.java", "package io.berth.a;\nimport io.berth.b.B;\nclass A {}"),
+                new Source("io/berth/b/B.java", "package io.berth.b;\nclass B { io.berth.c.C c; }"),
+                new Source("io/berth/c/C.java", "package io.berth.c;\nimport io.berth.a.*;\nclass C { A a; }"),
+                new Source("io/berth/d/D.java", "package io.berth.d;\nimport io.berth.a.A;\nclass D {}"));
+        assertEquals(List.of(List.of("a", "b", "c", "a")), cycles(packageGraph(fake)));
+        assertEquals(List.of(), cycles(packageGraph(fake.subList(0, 2))));
+    }
+
+    /**
+     * Types declared {@code public} that no main source outside their package names, with why each
+     * must stay public anyway. Anything else public without a user outside is package-private by
+     * default (STYLE.md): drop its {@code public}.
+     */
+    private static final Map<String, String> PUBLIC_WITHOUT_OUTSIDE_USER = Map.of(
+            "io/berth/cli/Main.java", "the jar's Main-Class: the launcher runs it",
+            "io/berth/config/DeviceProfile.java", "AgentConfig.profile() returns it to the agent and the CLI, "
+                    + "which call its accessors");
+
+    @Test
+    void publicOnlyWhatIsUsedOutsideItsPackage() {
+        List<String> needless = needlesslyPublic(sources).stream()
+                .filter(path -> !PUBLIC_WITHOUT_OUTSIDE_USER.containsKey(path)).toList();
+        if (!needless.isEmpty()) {
+            fail("public, but nothing outside its package uses it; make it package-private (or, if it must stay "
+                    + "public, say why in PUBLIC_WITHOUT_OUTSIDE_USER):\n  " + String.join("\n  ", needless));
+        }
+        List<String> stale = PUBLIC_WITHOUT_OUTSIDE_USER.keySet().stream()
+                .filter(path -> sources.stream().noneMatch(s -> s.path.equals(path))).sorted().toList();
+        assertEquals(List.of(), stale, "exceptions for files that no longer exist");
+    }
+
+    @Test
+    void thePublicCheckFindsAPublicTypeNobodyOutsideUses() {
+        List<Source> fake = List.of(
+                new Source("io/berth/a/Used.java", "package io.berth.a;\npublic final class Used {}"),
+                new Source("io/berth/a/Wildcard.java", "package io.berth.a;\npublic record Wildcard() {}"),
+                new Source("io/berth/a/Lonely.java", "package io.berth.a;\npublic interface Lonely {}"),
+                new Source("io/berth/a/Quiet.java", "package io.berth.a;\nfinal class Quiet { Lonely l; }"),
+                new Source("io/berth/b/B.java", "package io.berth.b;\nimport io.berth.a.Used;\nclass B {}"),
+                new Source("io/berth/c/C.java", "package io.berth.c;\nimport io.berth.a.*;\nclass C { Wildcard w; }"));
+        assertEquals(List.of("io/berth/a/Lonely.java"), needlesslyPublic(fake));
+    }
+
     // ---- the scan ------------------------------------------------------------------------------
+
+    private static final Pattern PUBLIC_TYPE = Pattern.compile("(?m)^public\\s+(?:(?:final|abstract|sealed|non-sealed|"
+            + "strictfp)\\s+)*(?:class|interface|record|enum|@interface)\\s+(\\w+)");
+
+    /** The main sources whose top-level type is public but named by no main source of another package. */
+    private static List<String> needlesslyPublic(List<Source> all) {
+        List<String> needless = new ArrayList<>();
+        for (Source declaring : all) {
+            Matcher declared = PUBLIC_TYPE.matcher(declaring.code);
+            if (!declared.find()) {
+                continue;
+            }
+            String pkg = declaring.packageName();
+            String type = pkg + "." + declared.group(1);
+            Pattern simpleName = Pattern.compile("\\b" + Pattern.quote(declared.group(1)) + "\\b");
+            boolean usedOutside = all.stream()
+                    .filter(s -> !s.packageName().equals(pkg))
+                    .anyMatch(s -> s.qualifiedNames().stream().anyMatch(n -> n.equals(type) || n.startsWith(type + "."))
+                            || s.qualifiedNames().contains(pkg + ".*") && simpleName.matcher(s.code).find());
+            if (!usedOutside) {
+                needless.add(declaring.path);
+            }
+        }
+        return needless;
+    }
+
+    /** Package (short name, under io.berth) to the other io.berth packages its sources name. */
+    private static Map<String, Set<String>> packageGraph(List<Source> all) {
+        Map<String, Set<String>> graph = new TreeMap<>();
+        for (Source s : all) {
+            String from = s.packageName();
+            Set<String> to = graph.computeIfAbsent(shortName(from), k -> new TreeSet<>());
+            for (String name : s.qualifiedNames()) {
+                if (name.startsWith("io.berth.")) {
+                    String target = packageOf(name);
+                    if (!target.equals(from)) {
+                        to.add(shortName(target));
+                    }
+                }
+            }
+        }
+        return graph;
+    }
+
+    /** The package part of a qualified name: the segments before the first capitalized one (or before {@code *}). */
+    private static String packageOf(String qualified) {
+        List<String> segments = new ArrayList<>();
+        for (String segment : qualified.split("\\.")) {
+            if (segment.equals("*") || Character.isUpperCase(segment.charAt(0))) {
+                break;
+            }
+            segments.add(segment);
+        }
+        return String.join(".", segments);
+    }
+
+    private static String shortName(String pkg) {
+        return pkg.startsWith("io.berth.") ? pkg.substring("io.berth.".length()) : pkg;
+    }
+
+    /** Each elementary cycle found by a depth-first search, once, as a path that ends where it starts. */
+    private static List<List<String>> cycles(Map<String, Set<String>> graph) {
+        List<List<String>> found = new ArrayList<>();
+        Set<Set<String>> seen = new java.util.HashSet<>();
+        for (String start : graph.keySet()) {
+            walk(graph, start, new ArrayList<>(List.of(start)), found, seen);
+        }
+        return found;
+    }
+
+    private static void walk(Map<String, Set<String>> graph, String at, List<String> path, List<List<String>> found,
+                             Set<Set<String>> seen) {
+        for (String next : graph.getOrDefault(at, Set.of())) {
+            if (next.equals(path.get(0))) {
+                List<String> cycle = new ArrayList<>(path);
+                cycle.add(next);
+                if (seen.add(Set.copyOf(path))) {
+                    found.add(cycle);
+                }
+            } else if (!path.contains(next) && next.compareTo(path.get(0)) > 0) {
+                path.add(next);
+                walk(graph, next, path, found, seen);
+                path.remove(path.size() - 1);
+            }
+        }
+    }
+
 
     private static void assertNoReferences(String rule, Predicate<Source> applies, Set<String> forbidden) {
         List<String> violations = references(applies, forbidden);
@@ -185,6 +376,12 @@ class ArchitectureTest {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+
+        /** The package as written in the path: {@code io.berth.engine.docker}. */
+        String packageName() {
+            int slash = path.lastIndexOf('/');
+            return slash < 0 ? "" : path.substring(0, slash).replace('/', '.');
         }
 
         boolean inPackage(String name) {

@@ -49,4 +49,36 @@ class SigningCommandsTest {
         assertEquals("ops-2026", signed.at("/signature/keyId").asText());
         assertEquals(List.of(), Signatures.verify(signed, Signatures.parseTrustedKeys(trusted)));
     }
+
+    @Test
+    void signBindsTheDocumentToDevicesOrASelectorAndADeadline() throws Exception {
+        Path key = dir.resolve("ops.key");
+        assertEquals(0, berth("keygen", "--out", key.toString(), "--id", "ops"));
+        var trusted = Signatures.parseTrustedKeys(out.strip());
+        Path doc = dir.resolve("doc.json");
+        Files.writeString(doc, "{\"revision\": 2, \"services\": {}}");
+        assertEquals(0, berth("sign", "--key", key.toString(), "--device", "pi-1", "--device", "pi-2",
+                "--not-after", "2026-12-31T00:00:00Z", doc.toString()));
+        JsonNode signed = new ObjectMapper().readTree(out);
+        assertEquals("[\"pi-1\",\"pi-2\"]", signed.at("/target/devices").toString());
+        assertEquals("2026-12-31T00:00:00Z", signed.path("notAfter").asText());
+        assertEquals(List.of(), Signatures.verify(signed, trusted), "target and notAfter are signed");
+        java.time.Instant before = java.time.Instant.parse("2026-12-01T00:00:00Z");
+        assertEquals(List.of(), Signatures.checkTarget(signed, "pi-2", Map.of(), before));
+        assertEquals("target.devices", Signatures.checkTarget(signed, "pi-3", Map.of(), before).get(0).path());
+        assertEquals("notAfter", Signatures.checkTarget(signed, "pi-1", Map.of(),
+                java.time.Instant.parse("2027-01-01T00:00:00Z")).get(0).path());
+
+        assertEquals(0, berth("sign", "--key", key.toString(), "--selector", "tier=canary,arch in (arm64)",
+                "--not-after", "72h", doc.toString()));
+        signed = new ObjectMapper().readTree(out);
+        assertEquals(List.of(), Signatures.checkTarget(signed, "x", Map.of("tier", "canary", "arch", "arm64"),
+                java.time.Instant.now()));
+        assertEquals("target.selector", Signatures.checkTarget(signed, "x", Map.of("tier", "prod", "arch", "arm64"),
+                java.time.Instant.now()).get(0).path());
+        assertEquals(2, berth("sign", "--key", key.toString(), "--selector", "tier in (", doc.toString()),
+                "a malformed selector is not signed");
+        assertEquals(2, berth("sign", "--key", key.toString(), "--device", "a", "--selector", "t=1", doc.toString()));
+        assertEquals(2, berth("sign", "--key", key.toString(), "--not-after", "someday", doc.toString()));
+    }
 }

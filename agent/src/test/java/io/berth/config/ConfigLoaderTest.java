@@ -5,14 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -106,6 +112,22 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofMillis(250), config.reportMinInterval());
         assertEquals("tcp://file:1883", config.mqttUrl(), "the file wins over the default");
         assertEquals("fleet", config.topicPrefix());
+    }
+
+    @Test
+    void filesInConfigDBesideTheFileAreMergedInNameOrder() throws Exception {
+        Path file = write("config.yaml", "deviceId: from-file\ntopicPrefix: base\nmqtt:\n  url: tcp://file:1883\n");
+        Files.createDirectories(dir.resolve("config.d"));
+        write("config.d/20-site.yaml", "topicPrefix: site\nmqtt.url: tcp://site:1883\n");
+        write("config.d/10-enroll.yaml", "deviceId: enrolled\ntopicPrefix: enroll\n");
+        write("config.d/30-notes.txt", "not: a config file\n");
+        AgentConfig config = ConfigLoader.load(file, Map.of("BERTH_MQTT_URL", "tcp://env:1883"));
+        assertEquals("enrolled", config.deviceId(), "a drop-in wins over the file");
+        assertEquals("site", config.topicPrefix(), "20-site.yaml comes after 10-enroll.yaml");
+        assertEquals("tcp://env:1883", config.mqttUrl(), "the environment still wins");
+        write("config.d/40-typo.yaml", "mqtt.ur1: tcp://typo:1883\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Map.of()));
+        assertTrue(e.getMessage().contains("40-typo.yaml") && e.getMessage().contains("mqtt.ur1"), e.getMessage());
     }
 
     @Test
@@ -203,13 +225,76 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void anUnreadableConfigFile() throws IOException {
-        assumeFalse("root".equals(System.getProperty("user.name")), "root reads any file");
+    void anUnreadableConfigFile() throws Exception {
         Path file = write("berth.yaml", "deviceId: x\n");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("---------"));
-        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, DEVICE));
-        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("permission denied"),
-                e.getMessage());
+        String message;
+        if ("root".equals(System.getProperty("user.name"))) {
+            // root reads any file: load it as user nobody, in a JVM of its own
+            message = loadAsNobody(file);
+        } else {
+            message = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, DEVICE)).getMessage();
+        }
+        assertTrue(message.contains(file.toString()) && message.contains("permission denied"), message);
+    }
+
+    /** Runs {@link LoadAsAnotherUser} as nobody ({@code setpriv}, which also drops root's capabilities). */
+    private String loadAsNobody(Path file) throws Exception {
+        // nobody cannot read root's ~/.m2 nor this test's temporary dir: copy the class path where it can
+        Path open = Files.createTempDirectory("berth-classpath");
+        try {
+            Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            List<String> classPath = new ArrayList<>();
+            int i = 0;
+            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+                Path from = Path.of(entry);
+                if (Files.exists(from)) {
+                    Path to = open.resolve(i++ + "-" + from.getFileName());
+                    copyReadable(from, to);
+                    classPath.add(to.toString());
+                }
+            }
+            String javaBinary = ProcessHandle.current().info().command().orElse("java");
+            Process child = new ProcessBuilder("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                    javaBinary, "-cp", String.join(File.pathSeparator, classPath),
+                    LoadAsAnotherUser.class.getName(), file.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child JVM ends: " + out);
+            assertEquals(0, child.exitValue(), "the load as nobody failed with a ConfigException: " + out);
+            assertTrue(out.startsWith("uid=65534 "), "it ran as nobody: " + out);
+            return out;
+        } finally {
+            try (Stream<Path> files = Files.walk(open)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static void copyReadable(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(source).toString());
+                Files.copy(source, target);
+                Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(
+                        Files.isDirectory(source) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+    }
+
+    /** The child JVM of {@link #anUnreadableConfigFile}: loads the file, prints who it ran as and the error. */
+    static final class LoadAsAnotherUser {
+        public static void main(String[] args) throws Exception {
+            String uid = new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes()).strip();
+            try {
+                ConfigLoader.load(Path.of(args[0]), DEVICE, () -> UNKNOWN_HOST);
+                System.out.println("uid=" + uid + " loaded " + args[0] + " without an error");
+                System.exit(1);
+            } catch (ConfigException e) {
+                System.out.println("uid=" + uid + " " + e.getMessage());
+            }
+        }
     }
 
     @Test
@@ -319,6 +404,29 @@ class ConfigLoaderTest {
                 Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_URL", "mqtt://broker:1883")));
         assertTrue(e.getMessage().contains("mqtt://broker:1883") && e.getMessage().contains("tcp://"),
                 e.getMessage());
+    }
+
+    @Test
+    void aListOfBrokersIsKeptInOrderAndTheVersionDefaultsToAuto() throws ConfigException {
+        AgentConfig config = ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_URL",
+                " tcp://n1:1883 , tcp://n2:1883,tcp://n3:1883"));
+        assertEquals(java.util.List.of("tcp://n1:1883", "tcp://n2:1883", "tcp://n3:1883"), config.mqttUrls());
+        assertEquals("auto", config.mqttVersion());
+        assertEquals("3.1.1", ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_VERSION", "3.1.1"))
+                .mqttVersion());
+    }
+
+    @Test
+    void aListThatMixesTlsAndPlainOrAnUnknownVersionIsRefused() {
+        ConfigException mixed = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+                Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_URL", "ssl://a:8883,tcp://b:1883")));
+        assertTrue(mixed.getMessage().contains("mixes tcp:// and ssl://"), mixed.getMessage());
+        ConfigException bad = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+                Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_URL", "tcp://a:1883,mqtt://b")));
+        assertTrue(bad.getMessage().contains("mqtt://b"), bad.getMessage());
+        ConfigException version = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+                Map.of("BERTH_DEVICE_ID", "d", "BERTH_MQTT_VERSION", "3")));
+        assertTrue(version.getMessage().contains("must be 5, 3.1.1 or auto"), version.getMessage());
     }
 
     @Test

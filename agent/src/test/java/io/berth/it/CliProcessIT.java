@@ -282,6 +282,7 @@ class CliProcessIT {
         assertTrue(everything.contains("API_TOKEN=***"), "secret environment values are masked");
 
         // a registry password given in a desired document appears nowhere a human reads
+        assertFalse(outputs.isEmpty(), "the CLI's outputs were recorded");
         for (String secret : List.of(REGISTRY_PASSWORD, TOKEN_VALUE)) {
             files.forEach((name, content) -> assertFalse(content.contains(secret), secret + " in bundle " + name));
             assertFalse(agentLogText().contains(secret), secret + " in the agent log");
@@ -398,6 +399,7 @@ class CliProcessIT {
             assertTrue(invalid.err().contains("services.x.bogus") && invalid.err().contains("nothing was published"),
                     invalid.err());
             assertEquals(2, berth("publish", doc.toString()).code(), "--device is required");
+            assertFalse(outputs.isEmpty(), "the CLI's outputs were recorded");
             outputs.forEach(out -> assertFalse(out.contains(REGISTRY_PASSWORD), "password in CLI output"));
         } finally {
             watch.destroy();

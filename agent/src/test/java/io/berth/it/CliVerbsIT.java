@@ -100,6 +100,14 @@ class CliVerbsIT {
         assertEquals(0, stop.code(), stop.all());
         assertEquals("false", DockerCli.inspect(db, "{{.State.Running}}"));
         assertFalse(JSON.readTree(stop.out()).path("states").path(db).asText().equals("running"), stop.out());
+        // events kept by the agent (in memory), and as JSON
+        BerthCli.Result events = cli.berth("events", "--since", "1h", "--until", "0s", "--json");
+        assertEquals(0, events.code(), events.all());
+        List<JsonNode> all = events.out().lines().map(l -> BerthCli.unchecked(() -> JSON.readTree(l)).get()).toList();
+        assertTrue(all.stream().anyMatch(e -> e.path("type").asText().equals("stopped") && db.equals(
+                e.path("service").asText())), events.out());
+        assertTrue(cli.berth("events", "--since", "1h", "--until", "0s").out().contains("converged"));
+
         cli.stopAgent();
         cli.startAgent();
         cli.awaitReport("converged again", r -> BerthCli.at(r, "converged", 1, 1));
@@ -127,17 +135,25 @@ class CliVerbsIT {
         assertEquals("through stdin\ny\n", cat.out());
         assertEquals(1, cli.berth("exec", "nosuchservice", "ls").code());
 
-        // events kept by the agent, and as JSON
-        BerthCli.Result events = cli.berth("events", "--since", "1h", "--until", "0s", "--json");
-        assertEquals(0, events.code(), events.all());
-        List<JsonNode> all = events.out().lines().map(l -> BerthCli.unchecked(() -> JSON.readTree(l)).get()).toList();
-        assertTrue(all.stream().anyMatch(e -> e.path("type").asText().equals("stopped") && db.equals(
-                e.path("service").asText())), events.out());
-        assertTrue(cli.berth("events", "--since", "1h", "--until", "0s").out().contains("converged"));
-
         // a volume that left the document is an orphan until a technician removes it
-        Files.writeString(file, compose(web, db, volume, false));
-        assertEquals(0, cli.berth("apply", file.toString(), "--wait").code());
+        Process live = BerthCli.process(cli.env(), List.of(), "events").start();
+        try {
+            Files.writeString(file, compose(web, db, volume, false));
+            assertEquals(0, cli.berth("apply", file.toString(), "--wait").code());
+            java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    live.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            String accepted = java.util.concurrent.CompletableFuture.supplyAsync(BerthCli.unchecked(() -> {
+                for (String l; (l = lines.readLine()) != null; ) {
+                    if (l.contains("accepted") && l.contains("revision 2")) {
+                        return l;
+                    }
+                }
+                return null;
+            })).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(accepted != null && accepted.contains(" r2 "), "live: " + accepted);
+        } finally {
+            live.destroy();
+        }
         BerthCli.Result volumes = cli.berth("volumes", "--json");
         JsonNode orphan = JSON.readTree(volumes.out()).path("volumes").get(0);
         assertEquals(volume, orphan.path("name").asText(), volumes.out());

@@ -9,19 +9,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.RepeatedTest;
 
 /**
- * The real agent process killed with {@code kill -9} at random moments of a multi-service update,
- * again and again, then left to finish: exactly one container per service, on the new revision,
- * nothing left over, volume data intact.
+ * The real agent process killed with {@code kill -9} in the middle of a multi-service update, each
+ * time just after it changed something on the engine, again and again, then left to finish:
+ * exactly one container per service, on the new revision, nothing left over, volume data intact.
  */
 class CrashSafetyIT {
     private static final int SERVICES = 4;
+    private static final int KILLS = 6;
     private TestDevice device;
     private Process agent;
 
@@ -32,10 +33,13 @@ class CrashSafetyIT {
 
     @AfterEach
     void tearDown() throws Exception {
-        if (agent != null) {
-            agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        try {
+            if (agent != null) {
+                agent.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } finally {
+            device.close();
         }
-        device.close();
     }
 
     private Process startAgent() throws Exception {
@@ -63,6 +67,19 @@ class CrashSafetyIT {
         return "{\"revision\": " + revision + ", \"services\": {" + s + "}, \"volumes\": {\"" + volume + "\": {}}}";
     }
 
+    /** The device's containers as {@code NAME REVISION STATE} lines, sorted. */
+    private String engineState() {
+        return DockerCli.ok("ps", "-a", "--filter", "label=berth.device=" + device.id,
+                "--format", "{{.Names}} {{.Label \"berth.revision\"}} {{.State}}").lines().sorted()
+                .collect(Collectors.joining("\n"));
+    }
+
+    /** Exactly one running container per service, each on revision 2: the update is over. */
+    private static boolean isDone(String state, List<String> services) {
+        List<String> expected = services.stream().map(s -> s + " 2 running").sorted().toList();
+        return state.lines().toList().equals(expected);
+    }
+
     @RepeatedTest(3)
     void killedAtRandomDuringAnUpdateItStillConvergesToExactlyTheNewRevision() throws Exception {
         List<String> services = new ArrayList<>();
@@ -77,15 +94,35 @@ class CrashSafetyIT {
         DockerCli.ok("exec", services.get(0), "sh", "-c", "echo survived > /data/file");
 
         broker.publishDesired(document(2, ReconcileIT.IMAGE_V2, services, volume));
-        Random random = new Random();
+        // Kill on observed progress, so every kill lands while an agent is at work (not while the
+        // JVM starts): wait until the engine's containers changed since the last kill (one stopped,
+        // kept as NAME-berth-previous, created or started on revision 2, removed), then kill -9.
         int kills = 0;
-        for (int round = 0; round < 6; round++) {
-            Thread.sleep(200 + random.nextInt(1500)); // the JVM start alone takes about a second
+        int midUpdate = 0;
+        List<String> seen = new ArrayList<>();
+        String last = engineState();
+        for (int round = 0; round < KILLS; round++) {
+            String before = last;
+            String progressed = Await.until("progress of the update by agent " + (round + 1),
+                    () -> {
+                        String now = engineState();
+                        return now.equals(before) ? null : now;
+                    }, Duration.ofSeconds(60), () -> "the engine still shows\n" + before);
+            if (isDone(progressed, services)) {
+                break;
+            }
             agent.destroyForcibly(); // SIGKILL
             assertTrue(agent.waitFor(10, TimeUnit.SECONDS));
             kills++;
+            last = engineState();
+            seen.add(last);
+            if (!isDone(last, services)) {
+                midUpdate++;
+            }
             agent = startAgent();
         }
+        assertTrue(midUpdate >= 3, midUpdate + " of " + kills + " kills landed in the middle of the update, expected "
+                + "at least 3; the engine at each kill:\n" + String.join("\n--\n", seen));
         broker.awaitReported("revision 2 after " + kills + " kills", r -> TestBroker.converged(r, 2),
                 Duration.ofSeconds(120));
 

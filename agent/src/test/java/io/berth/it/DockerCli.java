@@ -50,8 +50,9 @@ final class DockerCli {
         return r.exitCode() == 0 ? r.out() : null;
     }
 
+    /** Removes the container with its anonymous volumes ({@code -v}; named volumes stay). */
     static void removeContainer(String name) {
-        run("rm", "-f", name);
+        run("rm", "-f", "-v", name);
     }
 
     static void removeNetwork(String name) {

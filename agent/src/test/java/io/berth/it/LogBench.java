@@ -1,104 +1,173 @@
 package io.berth.it;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 
 /**
  * Log forwarding benchmark (not a test): run by {@code provisioning/bench/logs}. Starts the built
- * agent through the launcher behind a cuttable proxy to the broker and measures (1) lines/s
- * forwarded from 1 and from 10 chatty containers, with the agent's CPU and RSS, and (2) the
- * accounting across a broker outage: lines delivered + lines counted as dropped against lines
- * printed.
+ * agent through the launcher behind a cuttable proxy to the broker and measures
+ * <ol>
+ * <li>the agent's CPU at fixed paced rates from one container (1,000 / 5,000 / 20,000 lines/s by
+ * default, the rate limit lifted), over the steady part of each run, with the CPU split by
+ * thread;</li>
+ * <li>lines/s from 1 and from 10 containers printing as fast as they can;</li>
+ * <li>a 20 s broker outage: delivered + counted as dropped = printed.</li>
+ * </ol>
+ * Every line carries its number and is accounted for by number ({@link LineTally}): a lost, a
+ * doubled or an unprinted line is a mismatch. A mismatch or a timeout makes the exit status 1.
  */
 public final class LogBench {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<String, String> NO_LIMIT = Map.of("BERTH_LOGS_LINES_PER_SECOND", "1000000",
+            "BERTH_LOGS_BYTES_PER_SECOND", "1000000000", "BERTH_LOGS_BUFFER_BYTES", "67108864");
+    private static final String TEXT = " lorem ipsum dolor sit amet, consectetur adipiscing elit";
 
-    private final AtomicLong lines = new AtomicLong();
-    private final AtomicLong dropped = new AtomicLong();
-    private volatile long firstNanos;
-    private volatile long lastNanos;
+    private final List<String> failures = new ArrayList<>();
+    private final Path launcher;
 
-    public static void main(String[] args) throws Exception {
-        Path launcher = Path.of(args.length > 0 ? args[0] : "provisioning/bin/berth");
-        int perContainer = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
-        System.out.printf("log forwarding benchmark: %d lines per container, launcher %s%n", perContainer, launcher);
-        System.out.println("scenario                     lines recv  dropped    s    lines/s   agent CPU%   agent RSS MiB");
-        new LogBench().throughput(launcher, 1, perContainer);
-        new LogBench().throughput(launcher, 10, perContainer / 10);
-        new LogBench().outage(launcher);
+    private LogBench(Path launcher) {
+        this.launcher = launcher;
     }
 
-    private void throughput(Path launcher, int containers, int perContainer) throws Exception {
-        try (Run run = new Run(launcher, Map.of("BERTH_LOGS_LINES_PER_SECOND", "1000000",
-                "BERTH_LOGS_BYTES_PER_SECOND", "1000000000", "BERTH_LOGS_BUFFER_BYTES", "67108864"))) {
-            subscribe(run);
-            long cpuBefore = run.cpuTicks();
-            long start = System.nanoTime();
-            run.publish(containers, "i=0; while [ $i -lt " + perContainer + " ]; do echo line $i of a chatty service "
-                    + "writing its log; i=$((i+1)); done; sleep 3600");
-            long expected = (long) containers * perContainer;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
-            long peakRss = 0;
-            while (lines.get() + dropped.get() < expected && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-                peakRss = Math.max(peakRss, run.rssKiB());
-            }
-            double seconds = (lastNanos - firstNanos) / 1e9;
-            double cpu = (run.cpuTicks() - cpuBefore) / 100.0 / ((System.nanoTime() - start) / 1e9) * 100;
-            System.out.printf("%2d container(s), no limit   %10d %8d %6.1f %10.0f %10.0f %12.1f%n", containers,
-                    lines.get(), dropped.get(), seconds, lines.get() / Math.max(seconds, 0.001), cpu, peakRss / 1024.0);
+    /** args: LAUNCHER [LINES_PER_CONTAINER [SECONDS_PER_RATE [RATE...]]] */
+    public static void main(String[] args) throws Exception {
+        Path launcher = Path.of(args.length > 0 ? args[0] : "provisioning/bin/berth");
+        int perContainer = args.length > 1 ? Integer.parseInt(args[1]) : 50_000;
+        int seconds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        List<Integer> rates = new ArrayList<>();
+        for (int i = 3; i < args.length; i++) {
+            rates.add(Integer.parseInt(args[i]));
+        }
+        if (rates.isEmpty()) {
+            rates = List.of(1_000, 5_000, 20_000);
+        }
+        LogBench bench = new LogBench(launcher);
+        System.out.printf("log forwarding benchmark: launcher %s, %s%n", launcher, System.getenv()
+                .getOrDefault("BERTH_JAVA", "its default Java runtime"));
+        System.out.println("paced, one container, no rate limit: CPU over the last " + (seconds - 5) + " of "
+                + seconds + " s (JIT warm-up left out)");
+        System.out.println("  target/s  printed/s  delivered  dropped   agent CPU %  RSS MiB  CPU by thread");
+        for (int rate : rates) {
+            bench.paced(rate, seconds);
+        }
+        System.out.println("as fast as the containers print, no rate limit");
+        System.out.println("  containers  lines  dropped   s     lines/s  agent CPU %  RSS MiB");
+        bench.burst(1, perContainer);
+        bench.burst(10, perContainer / 10);
+        bench.outage();
+        if (!bench.failures.isEmpty()) {
+            System.out.println("FAILED: " + String.join("\n        ", bench.failures));
+            System.exit(1);
+        }
+        System.out.println("every line accounted for by number in every scenario");
+    }
+
+    /** A container printing RATE numbered lines a second for SECONDS, in bursts every 100 ms. */
+    static String pacedScript(int rate, int seconds) {
+        // /proc/uptime in centiseconds paces each 100 ms burst against the start, so time spent
+        // printing does not slow the rate down
+        return "sleep 1; n=0; k=0; chunk=" + (rate / 10) + "; read up _ </proc/uptime; t0=${up%.*}${up#*.}; "
+                + "while [ $k -lt " + (seconds * 10) + " ]; do i=0; while [ $i -lt $chunk ]; do "
+                + "echo L $n" + TEXT + "; n=$((n+1)); i=$((i+1)); done; k=$((k+1)); "
+                + "read up _ </proc/uptime; now=${up%.*}${up#*.}; rem=$((t0 + k*10 - now)); "
+                + "if [ $rem -gt 0 ]; then usleep $((rem*10000)); fi; done; sleep 3600";
+    }
+
+    private void paced(int rate, int seconds) throws Exception {
+        int printed = rate / 10 * seconds * 10;
+        try (Run run = new Run(launcher, NO_LIMIT)) {
+            LineTally tally = run.subscribe();
+            String service = run.publish(1, pacedScript(rate, seconds)).get(0);
+            run.await(() -> tally.lines() > 0, 120, "the first line at " + rate + "/s");
+            Thread.sleep(5_000);
+            AgentSample before = AgentSample.of(run.agent.pid());
+            run.await(() -> tally.accounted() >= printed, seconds + 60L, "all " + printed + " lines at " + rate + "/s");
+            AgentSample after = AgentSample.of(run.agent.pid());
+            System.out.printf("  %8d %10.0f %10d %8d %12.1f %8.1f  %s%n", rate, printed / tally.printedSeconds(),
+                    tally.lines(), tally.dropped(), after.cpuPercentSince(before), after.rssKiB() / 1024.0,
+                    after.threadsSince(before));
+            check(rate + "/s", tally, Map.of(service, printed));
+        } catch (BenchTimeout e) {
+            failures.add(e.getMessage());
         }
     }
 
-    private void outage(Path launcher) throws Exception {
+    private void burst(int containers, int perContainer) throws Exception {
+        try (Run run = new Run(launcher, NO_LIMIT)) {
+            LineTally tally = run.subscribe();
+            AgentSample before = AgentSample.of(run.agent.pid());
+            List<String> services = run.publish(containers, "i=0; while [ $i -lt " + perContainer
+                    + " ]; do echo L $i" + TEXT + "; i=$((i+1)); done; sleep 3600");
+            long expected = (long) containers * perContainer;
+            long peakRss = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+            while (tally.accounted() < expected && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                peakRss = Math.max(peakRss, AgentSample.of(run.agent.pid()).rssKiB());
+            }
+            AgentSample after = AgentSample.of(run.agent.pid());
+            double s = tally.arrivalSeconds();
+            System.out.printf("  %10d %8d %6d %5.1f %10.0f %12.1f %8.1f%n", containers, tally.lines(), tally.dropped(),
+                    s, tally.lines() / Math.max(s, 0.001), after.cpuPercentSince(before), peakRss / 1024.0);
+            Map<String, Integer> printed = new LinkedHashMap<>();
+            services.forEach(name -> printed.put(name, perContainer));
+            if (tally.accounted() < expected) {
+                failures.add(containers + " container(s): timed out after 300 s with " + tally.accounted() + " of "
+                        + expected + " lines accounted for");
+            } else {
+                check(containers + " container(s)", tally, printed);
+            }
+        }
+    }
+
+    private void outage() throws Exception {
         int printed = 20_000;
         // a 64 KiB buffer holds ~6000 of the ~16000 lines printed during the outage: the rest must be counted
         try (Run run = new Run(launcher, Map.of("BERTH_LOGS_QOS", "1", "BERTH_LOGS_BUFFER_BYTES", "65536"))) {
-            subscribe(run);
+            LineTally tally = run.subscribe();
             // ~800 lines/s for 25 s, under the default limit of 1000/s: what is lost is the outage's doing
-            run.publish(1, "sleep 2; i=0; while [ $i -lt " + printed + " ]; do echo n $i; i=$((i+1)); "
-                    + "if [ $((i % 8)) -eq 0 ]; then sleep 0.01; fi; done; sleep 3600");
-            while (lines.get() == 0) {
-                Thread.sleep(100);
-            }
+            String service = run.publish(1, "sleep 2; i=0; while [ $i -lt " + printed + " ]; do echo L $i; "
+                    + "i=$((i+1)); if [ $((i % 8)) -eq 0 ]; then sleep 0.01; fi; done; sleep 3600").get(0);
+            run.await(() -> tally.lines() > 0, 120, "the first line before the outage");
             Thread.sleep(1000);
             run.proxy.cut();
             long cutAt = System.nanoTime();
             Thread.sleep(20_000);
             run.proxy.open();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (lines.get() + dropped.get() < printed && System.nanoTime() < deadline) {
-                Thread.sleep(200);
+            try {
+                run.await(() -> tally.accounted() >= printed, 120, "all " + printed + " lines after the outage");
+            } finally {
+                System.out.printf("20 s broker outage (QoS 1): %d delivered + %d dropped = %d of %d printed, %.1f s%n",
+                        tally.lines(), tally.dropped(), tally.accounted(), printed, (System.nanoTime() - cutAt) / 1e9);
             }
-            System.out.printf("20 s broker outage (QoS 1)  %10d %8d %6.1f   printed %d: delivered + dropped = %d (%s)%n",
-                    lines.get(), dropped.get(), (System.nanoTime() - cutAt) / 1e9, printed, lines.get() + dropped.get(),
-                    lines.get() + dropped.get() == printed ? "every line accounted for" : "MISMATCH");
+            check("outage", tally, Map.of(service, printed));
+        } catch (BenchTimeout e) {
+            failures.add(e.getMessage());
         }
     }
 
-    private void subscribe(Run run) throws MqttException {
-        run.operator.setCallback(OnMessage.callback((topic, message) -> {
-            JsonNode batch = JSON.readTree(message.getPayload());
-            long now = System.nanoTime();
-            if (firstNanos == 0) {
-                firstNanos = now;
-            }
-            lastNanos = now;
-            lines.addAndGet(batch.path("lines").size());
-            dropped.addAndGet(batch.path("dropped").asLong());
-        }));
-        run.operator.subscribe(run.prefix + "/" + run.device + "/logs/#", 1);
+    private void check(String scenario, LineTally tally, Map<String, Integer> printed) {
+        String wrong = tally.mismatch(printed);
+        if (wrong != null) {
+            failures.add(scenario + ": " + wrong);
+            System.out.println("  MISMATCH " + scenario + ": " + wrong);
+        }
+    }
+
+    static final class BenchTimeout extends Exception {
+        BenchTimeout(String message) {
+            super(message);
+        }
     }
 
     /** One agent process behind a proxy, its containers, and an operator client; all removed at close. */
@@ -122,7 +191,17 @@ public final class LogBench {
             agent = builder.start();
         }
 
-        void publish(int containers, String script) throws MqttException {
+        LineTally subscribe() throws MqttException {
+            LineTally tally = new LineTally();
+            String logs = prefix + "/" + device + "/logs/";
+            operator.setCallback(OnMessage.callback((topic, message) ->
+                    tally.add(topic.substring(logs.length()), JSON.readTree(message.getPayload()))));
+            operator.subscribe(logs + "#", 1);
+            return tally;
+        }
+
+        /** Publishes one service per container running SCRIPT; returns their names. */
+        List<String> publish(int containers, String script) throws MqttException {
             StringBuilder services = new StringBuilder();
             for (int i = 0; i < containers; i++) {
                 String name = device + "-c" + i;
@@ -133,20 +212,20 @@ public final class LogBench {
             }
             String doc = "{\"revision\": 1, \"services\": {" + services + "}}";
             operator.publish(prefix + "/" + device + "/desired", doc.getBytes(StandardCharsets.UTF_8), 1, true);
+            return List.copyOf(names);
         }
 
-        long cpuTicks() throws Exception {
-            String[] stat = Files.readString(Path.of("/proc/" + agent.pid() + "/stat")).split("\\) ", 2)[1].split(" ");
-            return Long.parseLong(stat[11]) + Long.parseLong(stat[12]);
-        }
-
-        long rssKiB() throws Exception {
-            for (String line : Files.readAllLines(Path.of("/proc/" + agent.pid() + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        void await(java.util.function.BooleanSupplier done, long seconds, String what) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            while (!done.getAsBoolean()) {
+                if (!agent.isAlive()) {
+                    throw new BenchTimeout("the agent exited waiting for " + what + "; log " + stateDir);
                 }
+                if (System.nanoTime() > deadline) {
+                    throw new BenchTimeout("timed out after " + seconds + " s waiting for " + what);
+                }
+                Thread.sleep(100);
             }
-            return 0;
         }
 
         @Override

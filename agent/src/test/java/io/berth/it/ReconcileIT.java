@@ -141,17 +141,18 @@ class ReconcileIT extends WithTestDevice {
         String id = DockerCli.inspect(web, "{{.Id}}");
         String startedAt = DockerCli.inspect(web, "{{.State.StartedAt}}");
 
-        // the retained document delivered again, as on every reconnect: restart the agent
-        device.startAgent();
+        // the retained document delivered again, as on every reconnect: restart the agent, which
+        // gets it on subscribing, and publish it once more
+        device.restartAgentAndAwaitReport("converged on revision 5", r -> TestBroker.converged(r, 5));
         broker.publishDesired(webDocument(5, web, data, IMAGE_V1, port));
-        Thread.sleep(2000);
-        assertEquals(id, DockerCli.inspect(web, "{{.Id}}"), "not recreated");
-        assertEquals(startedAt, DockerCli.inspect(web, "{{.State.StartedAt}}"), "not restarted");
 
-        // a lower revision, with other content: rejected, nothing changes
+        // a lower revision, with other content: rejected, nothing changes. Its rejection also shows
+        // that the agent has taken the revision 5 published before it (one topic keeps its order).
         broker.publishDesired(webDocument(4, web, data, IMAGE_V2, port));
         JsonNode reported = broker.awaitReported("the rejection of revision 4",
                 r -> r.path("rejected").path("revision").asLong() == 4, CONVERGE);
+        assertEquals(id, DockerCli.inspect(web, "{{.Id}}"), "not recreated");
+        assertEquals(startedAt, DockerCli.inspect(web, "{{.State.StartedAt}}"), "not restarted");
         assertTrue(reported.path("rejected").path("reason").asText().contains("lower"), reported.toString());
         assertEquals(5, reported.path("revision").path("applied").asLong());
         // the same revision with other content: rejected too
@@ -159,7 +160,6 @@ class ReconcileIT extends WithTestDevice {
         reported = broker.awaitReported("the rejection of the changed revision 5",
                 r -> r.path("rejected").path("revision").asLong() == 5, CONVERGE);
         assertTrue(reported.path("rejected").path("reason").asText().contains("already accepted"), reported.toString());
-        Thread.sleep(1000);
         assertEquals(id, DockerCli.inspect(web, "{{.Id}}"), "nothing changed");
         assertEquals("v1", httpGet(port));
     }
@@ -173,7 +173,8 @@ class ReconcileIT extends WithTestDevice {
         device.startAgent();
 
         broker.publishDesired("{not json");
-        Thread.sleep(500);
+        broker.awaitReported("the rejection of what is not JSON",
+                r -> r.path("rejected").path("reason").asText().contains("not valid"), CONVERGE);
         broker.publishDesired("""
                 {"revision": 3, "services": {"%s": {"image": "%s", "ports": ["127.0.0.1:99999:80"],
                  "healthcheck": {"test": ["CMD", "true"], "interval": "soon"}, "bogus": 1}}}
@@ -261,7 +262,8 @@ class ReconcileIT extends WithTestDevice {
         JsonNode service = reported.path("services").path(web);
         assertEquals("failed", service.path("state").asText());
         assertTrue(service.path("error").asText().contains("not managed by Berth"), service.toString());
-        Thread.sleep(1000);
+        // and after another agent's full pass
+        device.restartAgentAndAwaitReport("the clash again", r -> r.path("services").path(web).path("error").isTextual());
         assertEquals(squatterId, DockerCli.inspect(web, "{{.Id}}"), "the unmanaged container is untouched");
         assertEquals("true", DockerCli.inspect(web, "{{.State.Running}}"));
         assertEquals("", DockerCli.inspect(web, "{{index .Config.Labels \"berth.managed\"}}"));
@@ -281,7 +283,7 @@ class ReconcileIT extends WithTestDevice {
         JsonNode reported = broker.awaitReported("a report naming the clash",
                 r -> r.path("services").path(web).path("error").isTextual(), CONVERGE);
         assertEquals("failed", reported.path("services").path(web).path("state").asText());
-        Thread.sleep(1000);
+        device.restartAgentAndAwaitReport("the clash again", r -> r.path("services").path(web).path("error").isTextual());
         assertEquals(foreignId, DockerCli.inspect(web, "{{.Id}}"), "another agent's container is untouched");
     }
 
@@ -313,9 +315,20 @@ class ReconcileIT extends WithTestDevice {
         TestBroker broker = w.broker();
         String id = DockerCli.inspect(web, "{{.Id}}");
 
+        // the running agent: the rejection of what follows on the same topic shows it took the empty one
         broker.publishDesired(new byte[0]);
-        Thread.sleep(1500);
+        broker.publishDesired("{not json");
+        JsonNode reported = broker.awaitReported("the rejection of what is not JSON",
+                r -> r.path("rejected").path("reason").asText().contains("not valid"), CONVERGE);
+        assertEquals(1, reported.path("revision").path("applied").asLong(), reported.toString());
+        assertEquals(id, DockerCli.inspect(web, "{{.Id}}"));
+
+        // a restarted agent finds no retained document at all: it runs on from its state dir
+        broker.publishDesired(new byte[0]);
+        device.restartAgentAndAwaitReport("converged on revision 1", r -> TestBroker.converged(r, 1));
         assertEquals(id, DockerCli.inspect(web, "{{.Id}}"));
         assertEquals("v1", httpGet(port));
+        assertEquals(1, broker.events.stream().filter(e -> "rejected".equals(e.path("type").asText())).count(),
+                "the empty documents were not rejected, only what was not JSON: " + broker.events);
     }
 }

@@ -1,20 +1,30 @@
 package io.berth.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.agent.Agent;
 import io.berth.config.AgentConfig;
 import io.berth.config.ConfigLoader;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 
 /**
  * One simulated device for a test: a unique device id and topic prefix, a fresh state dir, an
@@ -23,6 +33,8 @@ import java.util.concurrent.ThreadLocalRandom;
 final class TestDevice implements AutoCloseable {
     final String id;
     private final String prefixOverride;
+    /** A fixed id may be shared with another test run on this engine: sweep by label only for unique ones. */
+    private final boolean uniqueId;
     final Path stateDir;
     final List<String> containers = new ArrayList<>();
     final List<String> volumes = new ArrayList<>();
@@ -40,6 +52,7 @@ final class TestDevice implements AutoCloseable {
     TestDevice(String fixedId) throws IOException {
         String unique = "it" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         id = fixedId == null ? unique : fixedId;
+        uniqueId = fixedId == null;
         prefixOverride = fixedId == null ? null : "berth-" + unique;
         stateDir = Files.createTempDirectory("berth-" + unique);
     }
@@ -109,6 +122,19 @@ final class TestDevice implements AutoCloseable {
         return agent;
     }
 
+    /**
+     * Restarts the in-process agent and waits for the new agent's first report that matches (a
+     * report carries the agent's start time): what the new agent does on start, it has done by then.
+     */
+    JsonNode restartAgentAndAwaitReport(String what, Predicate<JsonNode> condition) throws Exception {
+        JsonNode last = broker().latest("reported");
+        String before = last == null ? "" : last.path("agent").path("startedAt").asText();
+        startAgent();
+        return broker().awaitReported(what + " from the restarted agent",
+                r -> !before.equals(r.path("agent").path("startedAt").asText()) && condition.test(r),
+                Duration.ofSeconds(90));
+    }
+
     void stopAgent() {
         if (agent != null) {
             agent.close();
@@ -116,23 +142,102 @@ final class TestDevice implements AutoCloseable {
         }
     }
 
+    private static final int PORTS_FROM = 20000;
+    private static final int PORTS_TO = 32767; // below Linux's ephemeral range, 32768-60999
+    private static final Set<Integer> PORTS_HANDED_OUT = ConcurrentHashMap.newKeySet();
+    private static final List<FileChannel> PORT_LOCKS = new CopyOnWriteArrayList<>();
+
+    /**
+     * A loopback port for a test to publish or listen on later, that nothing takes meanwhile: it is
+     * below the kernel's ephemeral range (no outgoing connection or {@code bind(0)} gets it), held by
+     * a lock file for this JVM's life (no other test JVM picks it; the lock goes with the process),
+     * and free when picked.
+     */
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "berth-it-ports");
+        Files.createDirectories(dir);
+        for (int attempt = 0; attempt < 2000; attempt++) {
+            int port = PORTS_FROM + ThreadLocalRandom.current().nextInt(PORTS_TO - PORTS_FROM + 1);
+            if (!PORTS_HANDED_OUT.add(port)) {
+                continue;
+            }
+            FileChannel channel = FileChannel.open(dir.resolve(port + ".lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            FileLock lock = channel.tryLock();
+            if (lock != null && bindable(port)) {
+                PORT_LOCKS.add(channel);
+                return port;
+            }
+            channel.close();
+        }
+        throw new IOException("no free port between " + PORTS_FROM + " and " + PORTS_TO + " after 2000 tries");
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
+    /**
+     * Stops the agent and removes what the test made, each step even when one before failed: the
+     * names it recorded, and anything else carrying this device's label (with anonymous volumes),
+     * so a test that forgot to record a name leaves nothing behind either.
+     */
     @Override
     public void close() throws Exception {
-        stopAgent();
-        if (broker != null) {
-            broker.close();
+        List<Throwable> failures = new ArrayList<>();
+        step(failures, this::stopAgent);
+        step(failures, () -> {
+            if (broker != null) {
+                broker.close();
+            }
+        });
+        step(failures, () -> {
+            List<String> all = new ArrayList<>(containers);
+            if (uniqueId) {
+                all.addAll(DockerCli.ok("ps", "-a", "-q", "--filter", "label=berth.device=" + id).lines().toList());
+            }
+            all.forEach(DockerCli::removeContainer);
+        });
+        step(failures, () -> {
+            List<String> all = new ArrayList<>(volumes);
+            if (uniqueId) {
+                all.addAll(DockerCli.ok("volume", "ls", "-q", "--filter", "label=berth.device=" + id).lines().toList());
+            }
+            all.forEach(DockerCli::removeVolume);
+        });
+        step(failures, () -> {
+            List<String> all = new ArrayList<>(networks);
+            if (uniqueId) {
+                all.addAll(DockerCli.ok("network", "ls", "-q", "--filter", "label=berth.device=" + id).lines().toList());
+            }
+            all.forEach(DockerCli::removeNetwork);
+        });
+        step(failures, () -> {
+            try (var files = Files.walk(stateDir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        });
+        if (!failures.isEmpty()) {
+            AssertionError error = new AssertionError("closing test device " + id + " failed", failures.get(0));
+            failures.stream().skip(1).forEach(error::addSuppressed);
+            throw error;
         }
-        containers.forEach(DockerCli::removeContainer);
-        volumes.forEach(DockerCli::removeVolume);
-        networks.forEach(DockerCli::removeNetwork);
-        try (var files = Files.walk(stateDir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private static void step(List<Throwable> failures, Step step) {
+        try {
+            step.run();
+        } catch (Exception | AssertionError e) {
+            failures.add(e);
         }
     }
 }

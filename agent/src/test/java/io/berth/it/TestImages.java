@@ -24,6 +24,7 @@ final class TestImages implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String unique;
+    /** {@code repository@digest} of every manifest pushed. */
     private final List<String> pushed = new ArrayList<>();
     private final List<String> localTags = new ArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
@@ -63,10 +64,41 @@ final class TestImages implements AutoCloseable {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
-        pushed.add(image);
-        DockerCli.ok("push", image);
+        pushToRegistry(image);
         DockerCli.ok("rmi", image);
         return image;
+    }
+
+    /**
+     * Tags {@code source} as {@code 127.0.0.1:5000/berth-it/UNIQUE-NAME:1}, pushes it and removes
+     * the local tag, so the agent has to pull it; deleted from the registry at close.
+     */
+    String pushTag(String source, String name) {
+        String image = REGISTRY + "/berth-it/" + unique + "-" + name + ":1";
+        DockerCli.ok("tag", source, image);
+        pushToRegistry(image);
+        DockerCli.ok("rmi", image);
+        return image;
+    }
+
+    /**
+     * Moves the registry's tag of an image pushed before to {@code source}; the local tag is left
+     * pointing at {@code source} and removed at close.
+     */
+    void repush(String source, String image) {
+        DockerCli.ok("tag", source, image);
+        pushToRegistry(image);
+    }
+
+    private void pushToRegistry(String image) {
+        localTags.add(image); // the agent's pull brings it back
+        DockerCli.ok("push", image);
+        String digest = DockerCli.ok("image", "inspect", "-f", "{{join .RepoDigests \" \"}}", image).lines()
+                .flatMap(l -> List.of(l.split(" ")).stream())
+                .filter(d -> d.startsWith(image.substring(0, image.lastIndexOf(':')) + "@"))
+                .map(d -> d.substring(d.indexOf('@') + 1))
+                .findFirst().orElseThrow(() -> new AssertionError("no registry digest for " + image + " after the push"));
+        pushed.add(image.substring(REGISTRY.length() + 1, image.lastIndexOf(':')) + "@" + digest);
     }
 
     /**
@@ -96,24 +128,23 @@ final class TestImages implements AutoCloseable {
         for (String image : localTags) {
             DockerCli.run("rmi", image);
         }
-        for (String image : pushed) {
-            DockerCli.run("rmi", image);
-            deleteFromRegistry(image);
+        for (String manifest : pushed) {
+            deleteFromRegistry(manifest.substring(0, manifest.indexOf('@')), manifest.substring(manifest.indexOf('@') + 1));
         }
     }
 
-    /** Deletes the image's blobs and manifest from the registry (it has delete enabled). */
-    private void deleteFromRegistry(String image) throws IOException, InterruptedException {
-        String path = image.substring(REGISTRY.length() + 1);
-        String repo = path.substring(0, path.lastIndexOf(':'));
-        String tag = path.substring(path.lastIndexOf(':') + 1);
-        URI manifestUri = URI.create("http://" + REGISTRY + "/v2/" + repo + "/manifests/" + tag);
+    /**
+     * Deletes a pushed manifest and this repository's links to its blobs from the registry (it has
+     * delete enabled); the tags that named it go with it. Other repositories' links to the same
+     * blobs (demo/busybox's, for a re-tagged test image) are their own and stay.
+     */
+    private void deleteFromRegistry(String repo, String digest) throws IOException, InterruptedException {
+        URI manifestUri = URI.create("http://" + REGISTRY + "/v2/" + repo + "/manifests/" + digest);
         HttpResponse<String> manifest = http.send(HttpRequest.newBuilder(manifestUri).header("Accept", MANIFEST_V2)
                 .build(), HttpResponse.BodyHandlers.ofString());
         if (manifest.statusCode() != 200) {
             return;
         }
-        String digest = manifest.headers().firstValue("Docker-Content-Digest").orElse(null);
         JsonNode tree = JSON.readTree(manifest.body());
         List<String> blobs = new ArrayList<>();
         blobs.add(tree.path("config").path("digest").asText());
@@ -122,9 +153,6 @@ final class TestImages implements AutoCloseable {
             http.send(HttpRequest.newBuilder(URI.create("http://" + REGISTRY + "/v2/" + repo + "/blobs/" + blob))
                     .DELETE().build(), HttpResponse.BodyHandlers.discarding());
         }
-        if (digest != null) {
-            http.send(HttpRequest.newBuilder(URI.create("http://" + REGISTRY + "/v2/" + repo + "/manifests/" + digest))
-                    .DELETE().build(), HttpResponse.BodyHandlers.discarding());
-        }
+        http.send(HttpRequest.newBuilder(manifestUri).DELETE().build(), HttpResponse.BodyHandlers.discarding());
     }
 }

@@ -16,23 +16,18 @@ import org.junit.jupiter.api.Test;
  */
 class UpdateStrategyIT extends WithTestDevice {
     private static final Duration CONVERGE = Duration.ofSeconds(90);
-    private String tag;
+    private TestImages images;
 
-    /** Pushes {@code source} to the registry under this test's own tag, and removes the tag locally. */
+    /** Pushes {@code source} to the registry under this test's own tag, removed locally (and, at the end, there). */
     private String pushOwnTag(String source) {
-        if (tag == null) {
-            tag = "127.0.0.1:5000/berth-it/" + device.id + ":1";
-        }
-        DockerCli.ok("tag", source, tag);
-        DockerCli.ok("push", tag);
-        DockerCli.ok("rmi", tag);
-        return tag;
+        images = new TestImages(device.id);
+        return images.pushTag(source, "strategy");
     }
 
     @AfterEach
-    void removeOwnTag() {
-        if (tag != null) {
-            DockerCli.run("rmi", tag);
+    void removeOwnTag() throws Exception {
+        if (images != null) {
+            images.close();
         }
     }
 
@@ -102,8 +97,7 @@ class UpdateStrategyIT extends WithTestDevice {
         assertEquals("v1", ReconcileIT.httpGet(port));
 
         // the registry's tag moves to v2; the device's copy of the tag still says v1
-        DockerCli.ok("tag", ReconcileIT.IMAGE_V2, image);
-        DockerCli.ok("push", image);
+        images.repush(ReconcileIT.IMAGE_V2, image);
         DockerCli.ok("tag", ReconcileIT.IMAGE_V1, image);
 
         broker.publishDesired(service(2, name, port, image, always, "{}"));

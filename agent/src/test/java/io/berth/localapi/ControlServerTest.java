@@ -19,10 +19,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,6 +36,8 @@ class ControlServerTest {
     private Path socket;
     private ScheduledExecutorService timer;
     private ControlServer server;
+    private final Semaphore blocked = new Semaphore(0);
+    private final CountDownLatch release = new CountDownLatch(1);
 
     @BeforeEach
     void setUp() throws Exception {
@@ -48,6 +53,10 @@ class ControlServerTest {
                     }
                 }
                 case "boom" -> throw new IllegalStateException("kaput");
+                case "block" -> {
+                    blocked.release();
+                    release.await(10, TimeUnit.SECONDS);
+                }
                 default -> reply.error("unknown verb " + request.verb());
             }
         }, timer);
@@ -120,6 +129,41 @@ class ControlServerTest {
         assertTrue(raw(huge).contains("larger than"));
         assertEquals("ok", new ControlClient(socket).call("echo", Protocol.JSON.createObjectNode().put("a", "ok"))
                 .path("a").asText());
+    }
+
+    @Test
+    void clientsTogetherCannotMakeTheAgentHoldMoreThanItsReadingBudget() throws Exception {
+        // two clients' large requests are being served (their handler waits); a third is over the budget
+        String pad = " ".repeat(Protocol.MAX_REQUEST_BYTES - 100);
+        byte[] large = ("{\"verb\":\"block\",\"args\":{\"pad\":\"" + pad + "\"}}\n").getBytes(StandardCharsets.UTF_8);
+        List<SocketChannel> holding = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+                channel.connect(UnixDomainSocketAddress.of(socket));
+                holding.add(channel);
+                Channels.newOutputStream(channel).write(large);
+            }
+            assertTrue(blocked.tryAcquire(2, 10, TimeUnit.SECONDS), "both large requests reach the handler");
+            String third = raw(("{\"verb\":\"echo\",\"args\":{\"pad\":\"" + pad + "\"}}\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            assertTrue(third != null && third.contains("reading other large requests: try again"), third);
+        } finally {
+            release.countDown();
+            for (SocketChannel channel : holding) {
+                channel.close();
+            }
+        }
+        // their budget is given back once they are served
+        byte[] alone = ("{\"verb\":\"echo\",\"args\":{\"pad\":\"" + pad + "\"}}\n").getBytes(StandardCharsets.UTF_8);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        String answer = raw(alone);
+        while (answer != null && answer.contains("try again") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            answer = raw(alone);
+        }
+        assertTrue(answer != null && answer.contains("\"ok\":true"), "a large request alone is served: "
+                + (answer == null ? null : answer.substring(0, Math.min(200, answer.length()))));
     }
 
     @Test

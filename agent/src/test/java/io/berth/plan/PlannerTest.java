@@ -642,6 +642,8 @@ class PlannerTest {
         void aManagedContainerWithoutAServiceLabelDoesNotBreakThePlanner() {
             ObservedContainer odd = managed("x1", "odd", null, null, "running", null);
             Plan plan = plan(DEMO, observed(List.of(odd), List.of(managedVolume("web-data")), IMAGE));
+            assertTrue(plan.steps().stream().anyMatch(s -> s instanceof CreateContainer c
+                    && c.spec().name().equals("web")), "web is planned as if the odd one were not there: " + plan);
             assertTrue(plan.steps().stream().noneMatch(s -> s instanceof CreateContainer c
                     && !c.spec().name().equals("web")));
         }

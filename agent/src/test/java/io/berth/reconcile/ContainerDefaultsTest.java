@@ -36,6 +36,18 @@ class ContainerDefaultsTest {
     }
 
     @Test
+    void aRelativeBindThroughASymlinkPlantedAfterTheCheckIsRefusedAtCreation() throws Exception {
+        Files.createDirectories(root.resolve("web"));
+        Files.createSymbolicLink(root.resolve("web/planted"), Path.of("/"));
+        String absent = "berth-test-" + root.getFileName(); // would be created at the host's root
+        ServiceSpec spec = web("{\"image\": \"busybox\", \"volumes\": [\"./web/planted/" + absent + ":/host\"]}");
+        io.berth.engine.EngineException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.berth.engine.EngineException.class, () -> new ContainerDefaults(root, null).apply(spec));
+        assertTrue(e.getMessage().contains("through a symlink"), e.getMessage());
+        org.junit.jupiter.api.Assertions.assertFalse(Files.exists(Path.of("/", absent)), "nothing created on the host");
+    }
+
+    @Test
     void serviceWithoutLoggingGetsTheProfilesLimitsAndOneWithLoggingKeepsIts() throws Exception {
         ContainerDefaults defaults = new ContainerDefaults(root, LIMITS);
         assertEquals(LIMITS, defaults.apply(web("{\"image\": \"busybox\"}")).options().logging());

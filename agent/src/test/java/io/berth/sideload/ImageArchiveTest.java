@@ -135,4 +135,45 @@ class ImageArchiveTest {
         assertTrue(assertThrows(IOException.class, () -> ImageArchive.check(write("doc.json",
                 "{\"services\":{}}".getBytes(StandardCharsets.UTF_8)))).getMessage().contains("nothing was loaded"));
     }
+
+    @Test
+    void theEngineGetsOnlyTheAllowedTagsPinnedToTheirCheckedConfigAndNoOtherTagSource() throws Exception {
+        Map<String, byte[]> files = save(layer(), layer());
+        String manifest = new String(files.get("manifest.json"), StandardCharsets.UTF_8)
+                .replace("[\"demo/app:1\"]", "[\"demo/app:1\",\"registry/running:1\"]");
+        files.put("manifest.json", manifest.getBytes(StandardCharsets.UTF_8));
+        files.put("repositories", "{\"registry/running\":{\"1\":\"abc\"}}".getBytes(StandardCharsets.UTF_8));
+        Path file = write("two-tags.tar", tar(files));
+        ImageArchive.Contents contents = ImageArchive.check(file);
+        assertEquals(List.of("demo/app:1", "registry/running:1"), contents.images());
+
+        var pinned = LoadStream.pinned(contents, java.util.Set.of("demo/app:1"));
+        assertEquals(1, pinned.size());
+        assertEquals(List.of("demo/app:1"), pinned.get(0).tags());
+        Map<String, String> rebuilt = new LinkedHashMap<>();
+        try (var in = LoadStream.open(ArchiveSource.of(file), false, pinned);
+             var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(in)) {
+            for (var e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+                rebuilt.put(e.getName(), new String(tar.readAllBytes(), StandardCharsets.ISO_8859_1));
+            }
+        }
+        assertEquals(List.of("abc/layer.tar", contents.manifest().get(0).config(), "manifest.json"),
+                List.copyOf(rebuilt.keySet()), "no repositories file: tags come from the rebuilt manifest only");
+        assertTrue(rebuilt.get("manifest.json").contains("\"RepoTags\":[\"demo/app:1\"]"), rebuilt.get("manifest.json"));
+        assertEquals(List.of(), LoadStream.pinned(contents, java.util.Set.of("other:1")), "nothing to tag");
+    }
+
+    @Test
+    void aBundleWhoseMetaPinsAnotherConfigIsRefused() throws Exception {
+        Map<String, byte[]> files = save(layer(), layer());
+        byte[] images = tar(files);
+        Map<String, byte[]> bundle = new LinkedHashMap<>();
+        bundle.put(ImageArchive.BUNDLE_META, ("{\"format\":1,\"images\":[\"demo/app:1\"],\"digests\":"
+                + "{\"demo/app:1\":\"sha256:" + "0".repeat(64) + "\"}}").getBytes(StandardCharsets.UTF_8));
+        bundle.put(ImageArchive.BUNDLE_DOCUMENT, "{\"services\":{}}".getBytes(StandardCharsets.UTF_8));
+        bundle.put(ImageArchive.BUNDLE_IMAGES, images);
+        String message = assertThrows(ImageArchive.InvalidArchiveException.class,
+                () -> ImageArchive.check(write("pinned.tar", tar(bundle)))).getMessage();
+        assertTrue(message.contains("pins demo/app:1"), message);
+    }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -67,5 +68,32 @@ class JcsTest {
     })
     void numbers(String bits, String expected) {
         assertEquals(expected, Jcs.number(Double.longBitsToDouble(Long.parseUnsignedLong(bits, 16))));
+    }
+
+    /** Issue 15: no two documents that mean different things to the agent share one canonical form (and signature). */
+    @Test
+    void numbersAndStringsThatWouldNotSurviveCanonicalizationAreRefused() throws Exception {
+        for (String json : List.of("{\"revision\": 9007199254740993}", "{\"n\": -9007199254740993}",
+                "{\"n\": 123456789012345678901234567890}", "{\"env\": {\"N\": 10.0}}", "{\"n\": 1e2}",
+                "{\"n\": [0.0]}", "{\"s\": \"\\ud800\"}", "{\"\\udc00\": 1}", "{\"s\": \"a\\ude00b\"}")) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> Jcs.canonicalize(JSON.readTree(json)), json);
+            org.junit.jupiter.api.Assertions.assertFalse(e.getMessage().isBlank());
+        }
+        // what stays: 2^53 itself, fractions, large doubles, paired surrogates
+        assertEquals("{\"a\":9007199254740992,\"b\":4.5,\"c\":1e+30,\"d\":\"\ud83d\ude00\"}",
+                new String(Jcs.canonicalize(JSON.readTree("{\"a\": 9007199254740992, \"b\": 4.50, \"c\": 1E30, "
+                        + "\"d\": \"\\ud83d\\ude00\"}")), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aDocumentThatCannotBeCanonicalizedFailsItsSignatureCheckWithTheReason() throws Exception {
+        var key = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        var signed = Signatures.sign((com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(
+                "{\"revision\": 1, \"services\": {}}"), "ops", key.getPrivate());
+        signed.put("revision", new java.math.BigInteger("9007199254740993"));
+        List<SpecError> errors = Signatures.verify(signed, java.util.Map.of("ops", key.getPublic()));
+        assertEquals("signature", errors.get(0).path());
+        org.junit.jupiter.api.Assertions.assertTrue(errors.get(0).message().contains("beyond 2^53"), errors::toString);
     }
 }

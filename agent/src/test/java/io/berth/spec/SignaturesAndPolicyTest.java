@@ -77,7 +77,8 @@ class SignaturesAndPolicyTest {
                 {"revision": 1, "services": {"web": {"image": "docker.io/library/busybox", "privileged": true,
                   "network_mode": "host", "devices": ["/dev/ttyUSB0"], "cap_add": ["NET_ADMIN"],
                   "volumes": ["./ok:/ok", "/srv/data:/data", "/etc:/host-etc:ro"]}}}""");
-        DevicePolicy strict = new DevicePolicy(false, false, false, false, List.of("/srv/"), List.of("127.0.0.1:5000"));
+        DevicePolicy strict = new DevicePolicy(false, false, false, java.util.Set.of(), true, true, List.of("/srv/"),
+                List.of("127.0.0.1:5000"));
         List<SpecError> errors = strict.check(state);
         assertEquals(List.of("services.web.privileged", "services.web.network_mode", "services.web.devices",
                 "services.web.cap_add", "services.web.volumes[2]", "services.web.image"),

@@ -300,6 +300,18 @@ public final class DockerEngine implements Engine {
     }
 
     @Override
+    public Map<String, String> volumeOptions(String name) throws EngineException {
+        return call("inspect volume " + name, () -> {
+            try {
+                Map<String, String> options = client.inspectVolumeCmd(name).exec().getOptions();
+                return options == null ? Map.of() : Map.copyOf(options);
+            } catch (NotFoundException absent) {
+                return Map.of();
+            }
+        });
+    }
+
+    @Override
     public void createVolume(VolumeSpec volume, Map<String, String> labels) throws EngineException {
         call("create volume " + volume.name(), () -> {
             Map<String, String> all = new HashMap<>(volume.labels());

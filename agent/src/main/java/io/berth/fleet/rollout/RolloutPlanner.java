@@ -1,0 +1,301 @@
+package io.berth.fleet.rollout;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.berth.fleet.Device;
+import io.berth.fleet.rollout.Rollout.Target;
+import io.berth.fleet.rollout.Rollout.Wave;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The rollout's decisions, pure (STYLE.md: data in, data out, no clock, no I/O): from the record,
+ * what the devices report and what is retained on their {@code desired} topics, the next record
+ * and the documents to publish. The driver writes the next record before it publishes anything.
+ *
+ * <ul>
+ *   <li>A device is done on its revision R when it reports {@code converged} with R applied and
+ *   R as its good revision (trial passed; agents that do not report {@code revision.good} count
+ *   at converged). It failed when it rejected R, rolled R back, reported {@code failed} on R, or
+ *   is online and not done a wave timeout after its wave started (or after it came online).</li>
+ *   <li>A wave is done when each of its devices is done, failed, or offline (offline devices keep
+ *   their retained document and catch up when they return; they never hold up later waves).</li>
+ *   <li>More failures than {@code maxFailures}: halted, no further device is touched.</li>
+ * </ul>
+ */
+public final class RolloutPlanner {
+    private RolloutPlanner() {}
+
+    /** One document to publish, retained, on a device's {@code desired} topic. */
+    public record Publish(String device, long revision, JsonNode content, boolean revert) {}
+
+    /** The next record (equal to the given one when nothing changed) and what to publish once it is written. */
+    public record Decision(Rollout next, List<Publish> publish) {
+        public boolean changed(Rollout before) {
+            return !next.sameAs(before);
+        }
+    }
+
+    /**
+     * @param devices  what the fleet view knows, by id (a device never seen is absent)
+     * @param retained each target's retained desired document, by id (absent when none)
+     */
+    public static Decision next(Rollout r, Map<String, Device> devices, Map<String, Documents.Retained> retained,
+                                Instant now) {
+        Map<String, Target> targets = new TreeMap<>(r.targets());
+        List<Wave> waves = new ArrayList<>(r.waves());
+        Map<String, JsonNode> previous = new TreeMap<>(r.previous());
+        List<Publish> publish = new ArrayList<>();
+        String status = r.status();
+        String reason = r.reason();
+        boolean running = Rollout.RUNNING.equals(status);
+
+        // 1. documents whose publishing was decided: on the broker already, or (still running) publish them
+        for (Map.Entry<String, Target> e : targets.entrySet()) {
+            Target t = e.getValue();
+            Documents.Retained ret = retained.get(e.getKey());
+            if (Target.PUBLISHING.equals(t.state())) {
+                if (ret != null && ret.revision() == t.revision() && r.documentHash().equals(ret.hash())) {
+                    e.setValue(t.with(Target.PUBLISHED, "published revision " + t.revision(), now));
+                } else if (running) {
+                    publish.add(new Publish(e.getKey(), t.revision(), r.document(), false));
+                } else {
+                    e.setValue(t.with(Target.PENDING, "not published: the rollout is " + status, now));
+                }
+            } else if (Target.REVERTING.equals(t.state())) {
+                if (ret != null && ret.revision() == t.revertRevision() && t.previous().equals(ret.hash())) {
+                    e.setValue(t.with(Target.REVERTED, "given back its previous document as revision "
+                            + t.revertRevision(), now));
+                } else {
+                    publish.add(new Publish(e.getKey(), t.revertRevision(), previous.get(t.previous()), true));
+                }
+            }
+        }
+
+        // 2. what the devices say about their revision
+        for (Map.Entry<String, Target> e : targets.entrySet()) {
+            Target t = e.getValue();
+            if (Target.PUBLISHED.equals(t.state())) {
+                Instant waveStart = Instant.parse(waves.get(t.wave()).startedAt());
+                Target judged = judge(t, devices.get(e.getKey()), waveStart, r.waveTimeoutDuration(), now);
+                if (judged != null) {
+                    e.setValue(judged);
+                }
+            }
+        }
+
+        // 3. too many failures: halt
+        long failed = targets.values().stream().filter(t -> Target.FAILED.equals(t.state())).count();
+        if (running && failed > r.maxFailures()) {
+            status = Rollout.HALTED;
+            running = false;
+            reason = failed + " device(s) failed, more than --max-failures " + r.maxFailures() + ": "
+                    + String.join("; ", targets.entrySet().stream().filter(e -> Target.FAILED.equals(e.getValue()
+                    .state())).limit(5).map(e -> e.getKey() + " " + e.getValue().result()).toList())
+                    + "; no further device is touched";
+        }
+
+        // 4. the waves: finish the current one, start the next
+        if (running) {
+            int i = 0;
+            while (i < waves.size()) {
+                Wave w = waves.get(i);
+                if (w.doneAt() != null) {
+                    i++;
+                    continue;
+                }
+                if (w.startedAt() == null) {
+                    for (String id : w.devices()) {
+                        Documents.Retained ret = retained.get(id);
+                        Device d = devices.get(id);
+                        long known = Math.max(ret == null ? 0 : ret.revision(), d == null ? 0 : d.knownRevision());
+                        String before = null;
+                        if (ret != null && ret.revision() > 0) {
+                            before = ret.hash();
+                            previous.putIfAbsent(before, ret.content());
+                        }
+                        long revision = known + 1;
+                        targets.put(id, new Target(i, revision, Target.PUBLISHING, "publishing revision " + revision,
+                                before, 0, now.toString()));
+                        publish.add(new Publish(id, revision, r.document(), false));
+                    }
+                    waves.set(i, w.started(now));
+                    break;
+                }
+                if (!waveDone(w, targets, devices)) {
+                    break;
+                }
+                waves.set(i, w.done(now));
+                i++;
+            }
+            if (i == waves.size()) {
+                status = Rollout.COMPLETED;
+                reason = summary(targets, devices);
+            }
+        }
+
+        // 5. abort --revert: give every device the rollout changed its previous document back
+        if (Rollout.ABORTED.equals(status) && r.revert()) {
+            for (Map.Entry<String, Target> e : targets.entrySet()) {
+                Target t = e.getValue();
+                String s = t.state();
+                if (!Target.PUBLISHED.equals(s) && !Target.CONVERGED.equals(s) && !Target.FAILED.equals(s)) {
+                    continue;
+                }
+                if (t.previous() == null) {
+                    e.setValue(t.with(Target.KEPT, "had no document before the rollout: nothing to give back", now));
+                    continue;
+                }
+                Documents.Retained ret = retained.get(e.getKey());
+                Device d = devices.get(e.getKey());
+                long known = Math.max(t.revision(), Math.max(ret == null ? 0 : ret.revision(),
+                        d == null ? 0 : d.knownRevision()));
+                Target reverting = new Target(t.wave(), t.revision(), Target.REVERTING, "giving back its previous "
+                        + "document as revision " + (known + 1), t.previous(), known + 1, now.toString());
+                e.setValue(reverting);
+                publish.add(new Publish(e.getKey(), known + 1, previous.get(t.previous()), true));
+            }
+        }
+        Rollout next = r.with(waves, targets, previous).withStatus(status, reason);
+        return new Decision(next, publish);
+    }
+
+    /**
+     * A new rollout of {@code document} to the selected devices, in waves: devices matching
+     * {@code canary} first, then online before offline, then by id; nothing is published yet.
+     *
+     * @throws IllegalArgumentException for bad {@code waves} or {@code maxFailures}, or no device
+     */
+    public static Rollout create(String id, String selector, List<String> named, JsonNode document,
+                                 List<Device> selected, io.berth.model.Selector canary, String waves,
+                                 String maxFailures, Duration waveTimeout, String signKeyId, Instant now) {
+        if (selected.isEmpty()) {
+            throw new IllegalArgumentException("no device matches " + (selector != null ? "the selector '" + selector
+                    + "'" : "--device " + String.join(", ", named)) + ": check with berth fleet ls");
+        }
+        List<String> order = selected.stream().sorted(java.util.Comparator
+                .comparing((Device d) -> canary == null || !canary.matches(d.labels()))
+                .thenComparing(d -> !d.isOnline()).thenComparing(Device::id)).map(Device::id).toList();
+        List<Wave> planned = Waves.plan(waves, order);
+        Map<String, Target> targets = new TreeMap<>();
+        for (int i = 0; i < planned.size(); i++) {
+            for (String d : planned.get(i).devices()) {
+                targets.put(d, new Target(i, 0, Target.PENDING, null, null, 0, now.toString()));
+            }
+        }
+        return new Rollout(id, Rollout.RUNNING, null, selector, named, Documents.hash(document),
+                Documents.content(document), planned, Waves.maxFailures(maxFailures, order.size()),
+                waveTimeout.toString(), signKeyId, now.toString(), now.toString(), null, targets, Map.of(), false, 0);
+    }
+
+    /** The record once {@code done} were published: publishing → published, reverting → reverted. */
+    public static Rollout published(Rollout r, List<Publish> done, Instant now) {
+        Map<String, Target> targets = new HashMap<>(r.targets());
+        for (Publish p : done) {
+            Target t = targets.get(p.device());
+            if (t == null) {
+                continue;
+            }
+            if (p.revert() && Target.REVERTING.equals(t.state())) {
+                targets.put(p.device(), t.with(Target.REVERTED, "given back its previous document as revision "
+                        + p.revision(), now));
+            } else if (!p.revert() && Target.PUBLISHING.equals(t.state())) {
+                targets.put(p.device(), t.with(Target.PUBLISHED, "published revision " + p.revision(), now));
+            }
+        }
+        return r.with(r.waves(), targets, r.previous());
+    }
+
+    /**
+     * An operator's request: {@code pause}, {@code resume} or {@code abort}.
+     *
+     * @throws IllegalStateException when the rollout's status does not allow it, saying why
+     */
+    public static Rollout request(Rollout r, String action, boolean revert, Instant now) {
+        return switch (action) {
+            case "pause" -> {
+                if (!Rollout.RUNNING.equals(r.status()) && !Rollout.PAUSED.equals(r.status())) {
+                    throw new IllegalStateException("rollout " + r.id() + " is " + r.status() + ": only a running "
+                            + "one can be paused");
+                }
+                yield r.withStatus(Rollout.PAUSED, "paused by an operator at " + now);
+            }
+            case "resume" -> {
+                if (Rollout.PAUSED.equals(r.status()) || Rollout.RUNNING.equals(r.status()) || r.revertPending()) {
+                    yield Rollout.PAUSED.equals(r.status()) ? r.withStatus(Rollout.RUNNING, "resumed at " + now) : r;
+                }
+                throw new IllegalStateException("rollout " + r.id() + " is " + r.status() + (r.reason() == null ? ""
+                        : " (" + r.reason() + ")") + ": nothing to resume; abort it (--revert) or start a new one");
+            }
+            case "abort" -> {
+                if (Rollout.COMPLETED.equals(r.status()) && !revert) {
+                    throw new IllegalStateException("rollout " + r.id() + " is completed: nothing to abort "
+                            + "(abort --revert gives the devices their previous documents back)");
+                }
+                yield r.withStatus(Rollout.ABORTED, "aborted by an operator at " + now + (revert ? "; reverting" : ""))
+                        .withRevert(revert || r.revert());
+            }
+            default -> throw new IllegalArgumentException("unknown request '" + action + "'");
+        };
+    }
+
+    /** A published device's result, or null while it is still on its way. */
+    static Target judge(Target t, Device d, Instant waveStart, Duration timeout, Instant now) {
+        long rev = t.revision();
+        if (d == null || d.report() == null) {
+            return d != null && d.isOnline() && !now.isBefore(start(waveStart, d).plus(timeout))
+                    ? t.with(Target.FAILED, "timed out: online but no report within " + timeout.toSeconds() + " s", now)
+                    : null;
+        }
+        if (d.rejectedRevision() == rev) {
+            return t.with(Target.FAILED, "rejected: " + d.rejectedReason(), now);
+        }
+        if (d.rolledBackRevision() == rev) {
+            return t.with(Target.FAILED, "rolled back: " + d.rollbackReason(), now);
+        }
+        if (d.desiredRevision() == rev && "failed".equals(d.phase())) {
+            return t.with(Target.FAILED, "failed on the device: " + String.join(", ", d.failingServices()), now);
+        }
+        boolean good = d.goodRevision() < 0 || d.goodRevision() >= rev;
+        if ("converged".equals(d.phase()) && d.appliedRevision() >= rev && d.desiredRevision() == d.appliedRevision()
+                && good) {
+            return t.with(Target.CONVERGED, "converged on revision " + d.appliedRevision(), now);
+        }
+        if (d.isOnline() && !now.isBefore(start(waveStart, d).plus(timeout))) {
+            return t.with(Target.FAILED, "timed out: not converged within " + timeout.toSeconds() + " s (phase "
+                    + d.phase() + ", applied " + d.appliedRevision() + (d.goodRevision() >= 0 && d.appliedRevision()
+                    == rev ? ", still on trial" : "") + ")", now);
+        }
+        return null;
+    }
+
+    /** The wave timeout counts from the wave's start, or from when a device that was away came back. */
+    private static Instant start(Instant waveStart, Device d) {
+        return d.onlineSince() != null && d.onlineSince().isAfter(waveStart) ? d.onlineSince() : waveStart;
+    }
+
+    private static boolean waveDone(Wave w, Map<String, Target> targets, Map<String, Device> devices) {
+        for (String id : w.devices()) {
+            Target t = targets.get(id);
+            String s = t.state();
+            Device d = devices.get(id);
+            boolean away = d == null || !d.isOnline();
+            if (!Target.CONVERGED.equals(s) && !Target.FAILED.equals(s) && !(Target.PUBLISHED.equals(s) && away)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String summary(Map<String, Target> targets, Map<String, Device> devices) {
+        long converged = targets.values().stream().filter(t -> Target.CONVERGED.equals(t.state())).count();
+        long failed = targets.values().stream().filter(t -> Target.FAILED.equals(t.state())).count();
+        long offline = targets.values().stream().filter(t -> Target.PUBLISHED.equals(t.state())).count();
+        return converged + " converged, " + failed + " failed, " + offline
+                + " offline (they take their retained document when they come back)";
+    }
+}

@@ -1,0 +1,169 @@
+package io.berth.fleet.rollout;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.fleet.rollout.Documents.Retained;
+import io.berth.link.OperatorConnection;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * The rollouts on the broker, live: every record on {@code {p}/_fleet/rollouts/+}, the operators'
+ * requests on {@code {p}/_fleet/rollouts/{id}/request} (pause, resume, abort: applied by the
+ * driver that holds the lease), and the retained {@code desired} documents of the devices (their
+ * revision and content hash, which tell a driver whether a publish was made). Listeners hear of
+ * every record that changes (on the MQTT thread: return quickly).
+ */
+public final class RolloutStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** An operator's request to the driver of a rollout. */
+    public record Request(String action, boolean revert, String at) {}
+
+    private final OperatorConnection connection;
+    private final String prefix;
+    private final Map<String, Rollout> rollouts = new ConcurrentHashMap<>();
+    private final Map<String, Request> requests = new ConcurrentHashMap<>();
+    private final Map<String, Retained> desired = new ConcurrentHashMap<>();
+    private final java.util.List<Consumer<Rollout>> listeners = new CopyOnWriteArrayList<>();
+    private final java.util.List<Runnable> changes = new CopyOnWriteArrayList<>();
+
+    public RolloutStore(OperatorConnection connection, String prefix) {
+        this.connection = connection;
+        this.prefix = prefix;
+    }
+
+    /**
+     * Subscribes to the records and requests, and with {@code desiredDocuments} to the devices'
+     * retained documents (a driver needs them; a listing does not).
+     */
+    public void attach(boolean desiredDocuments) throws IOException {
+        connection.subscribe(base() + "+", (topic, payload) -> {
+            String id = topic.substring(base().length());
+            if (payload.length == 0) {
+                rollouts.remove(id);
+            } else {
+                try {
+                    Rollout r = Rollout.fromJson(payload);
+                    Rollout known = rollouts.get(id);
+                    // the echo of an older write of our own must not step the record back
+                    if (known == null || r.version() > known.version() || r.version() == known.version()
+                            && !r.equals(known)) {
+                        rollouts.put(id, r);
+                        listeners.forEach(l -> l.accept(r));
+                    }
+                } catch (IOException e) {
+                    System.err.println("berth: the rollout record " + topic + " is not readable: " + e.getMessage());
+                }
+            }
+            changes.forEach(Runnable::run);
+        });
+        connection.subscribe(base() + "+/request", (topic, payload) -> {
+            String id = topic.substring(base().length(), topic.length() - "/request".length());
+            if (payload.length == 0) {
+                requests.remove(id);
+            } else {
+                try {
+                    requests.put(id, JSON.readValue(payload, Request.class));
+                } catch (IOException e) {
+                    requests.remove(id);
+                }
+            }
+            changes.forEach(Runnable::run);
+        });
+        if (desiredDocuments) {
+            connection.subscribe(prefix + "/+/desired", (topic, payload) -> {
+                String id = topic.substring(prefix.length() + 1, topic.length() - "/desired".length());
+                if (id.startsWith("_")) {
+                    return;
+                }
+                try {
+                    JsonNode doc = payload.length == 0 ? null : JSON.readTree(payload);
+                    if (doc instanceof ObjectNode) {
+                        desired.put(id, Retained.of(doc));
+                    } else {
+                        desired.remove(id);
+                    }
+                } catch (IOException e) {
+                    desired.remove(id);
+                }
+                changes.forEach(Runnable::run);
+            });
+        }
+    }
+
+    private String base() {
+        return prefix + "/_fleet/rollouts/";
+    }
+
+    public Optional<Rollout> get(String id) {
+        return Optional.ofNullable(rollouts.get(id));
+    }
+
+    /** Every rollout, by id. */
+    public Map<String, Rollout> all() {
+        return new TreeMap<>(rollouts);
+    }
+
+    public Optional<Request> request(String id) {
+        return Optional.ofNullable(requests.get(id));
+    }
+
+    /** The retained desired documents, by device. */
+    public Map<String, Retained> desired() {
+        return Map.copyOf(desired);
+    }
+
+    /** Tells {@code listener} of every record that arrives. */
+    public void addListener(Consumer<Rollout> listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(Consumer<Rollout> listener) {
+        listeners.remove(listener);
+    }
+
+    /** Runs {@code action} on anything new: a record, a request, a device's document. */
+    void onChange(Runnable action) {
+        changes.add(action);
+    }
+
+    /** Writes a record, retained, and waits until the broker has it; the store knows it at once. */
+    public void write(Rollout r) throws IOException {
+        connection.publish(base() + r.id(), r.toJson(), true);
+        rollouts.put(r.id(), r);
+        listeners.forEach(l -> l.accept(r));
+    }
+
+    /** Asks the driver of a rollout to pause, resume or abort it. */
+    public void ask(String id, String action, boolean revert, Instant now) throws IOException {
+        Request request = new Request(action, revert, now.toString());
+        connection.publish(base() + id + "/request", JSON.writeValueAsBytes(request), true);
+        requests.put(id, request);
+    }
+
+    /** Clears a request that was applied. */
+    void clearRequest(String id) throws IOException {
+        connection.publish(base() + id + "/request", new byte[0], true);
+        requests.remove(id);
+    }
+
+    /** Publishes a device's desired document, retained, and waits until the broker has it. */
+    void publishDesired(String device, ObjectNode document) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(document);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        connection.publish(prefix + "/" + device + "/desired", bytes, true);
+        desired.put(device, Retained.of(document));
+    }
+}

@@ -1,0 +1,318 @@
+package io.berth.fleet.rollout;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.cli.Args;
+import io.berth.cli.DocumentFiles;
+import io.berth.spec.SigningKey;
+import io.berth.fleet.BrokerOptions;
+import io.berth.fleet.Device;
+import io.berth.fleet.FleetCommand;
+import io.berth.fleet.FleetView;
+import io.berth.link.OperatorConnection;
+import io.berth.model.Durations;
+import io.berth.model.Selector;
+import io.berth.spec.DocumentParser;
+import io.berth.spec.ParsedDocument;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** {@code berth fleet rollout start|ls|status|pause|resume|abort} (PROTOCOL.md §10; docs/fleet.md). */
+public final class RolloutVerbs {
+    static final String HELP = """
+            Usage: berth fleet rollout start (--selector S | --device ID…) FILE [--waves 1,10%,100%]
+                                             [--canary S] [--max-failures N|P%] [--wave-timeout 10m]
+                                             [--id ID] [--wait] [--sign-key FILE]
+                   berth fleet rollout ls [--json]
+                   berth fleet rollout status ID [--json]
+                   berth fleet rollout pause ID
+                   berth fleet rollout resume ID [--sign-key FILE]
+                   berth fleet rollout abort ID [--revert] [--sign-key FILE]
+
+            A staged rollout of one document: each wave's devices get their own next revision of
+            it; the next wave starts when the wave's online devices converged on it and passed
+            their trial. A rejection, failure, rollback or a wave timeout is a failure; past
+            --max-failures (default 0) the rollout halts and touches no further device. Waves
+            are cumulative counts or percentages; devices matching --canary go first.
+            'start' publishes the first wave and returns; --wait (and 'resume') drive the
+            rollout to its end: exit 0 when it completed, 1 when it halted or was aborted.
+            The rollout's state is retained on {p}/_fleet/rollouts/ID: 'resume' from any
+            machine carries on where a driver stopped.
+            """ + BrokerOptions.HELP;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
+    private RolloutVerbs() {}
+
+    public static int main(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+        if (args.isEmpty() || args.get(0).equals("-h") || args.get(0).equals("--help")) {
+            (args.isEmpty() ? err : out).print(HELP);
+            return args.isEmpty() ? FleetCommand.USAGE : FleetCommand.OK;
+        }
+        String verb = args.get(0);
+        Args a;
+        BrokerOptions broker;
+        try {
+            a = Args.parse(args.subList(1, args.size()), Set.of("--json", "--wait", "--revert", "-h", "--help"),
+                    FleetCommand.options("--selector", "--device", "--waves", "--canary", "--max-failures",
+                            "--wave-timeout", "--id", "--sign-key"), Map.of());
+            if (a.has("-h") || a.has("--help")) {
+                out.print(HELP);
+                return FleetCommand.OK;
+            }
+            broker = BrokerOptions.from(a, env);
+        } catch (Args.UsageException e) {
+            err.println("berth fleet rollout " + verb + ": " + e.getMessage());
+            return FleetCommand.USAGE;
+        }
+        Session s = new Session(a, env, out, err, verb, broker);
+        return switch (verb) {
+            case "start" -> s.start();
+            case "ls" -> s.ls();
+            case "status" -> s.status();
+            case "pause", "resume", "abort" -> s.control();
+            default -> {
+                err.println("berth fleet rollout: unknown command '" + verb + "'\n");
+                err.print(HELP);
+                yield FleetCommand.USAGE;
+            }
+        };
+    }
+
+    /** One verb's run: its options and, once connected, the fleet and the rollouts. */
+    private static final class Session {
+        final Args a;
+        final Map<String, String> env;
+        final PrintStream out;
+        final PrintStream err;
+        final String verb;
+        final BrokerOptions broker;
+        final Clock clock = Clock.systemUTC();
+
+        Session(Args a, Map<String, String> env, PrintStream out, PrintStream err, String verb, BrokerOptions broker) {
+            this.a = a;
+            this.env = env;
+            this.out = out;
+            this.err = err;
+            this.verb = verb;
+            this.broker = broker;
+        }
+
+        int usage(String message) {
+            err.println("berth fleet rollout " + verb + ": " + message);
+            return FleetCommand.USAGE;
+        }
+
+        int failed(String message) {
+            err.println("berth fleet rollout " + verb + ": " + message);
+            return FleetCommand.FAILED;
+        }
+
+        Duration lease() {
+            Duration d = Durations.parse(env.getOrDefault("BERTH_FLEET_LEASE", "15s"));
+            return d == null || d.isNegative() || d.isZero() ? Duration.ofSeconds(15) : d;
+        }
+
+        SigningKey key() throws IOException {
+            return a.value("--sign-key") == null ? null : SigningKey.read(Path.of(a.value("--sign-key")));
+        }
+
+        int start() {
+            if (a.positional.size() != 1) {
+                return usage("give one FILE (the document to roll out)");
+            }
+            if ((a.value("--selector") == null) == a.values("--device").isEmpty()) {
+                return usage("give either --selector S or --device ID (repeatable)");
+            }
+            Selector selector;
+            Selector canary;
+            Duration timeout = Durations.parse(a.value("--wave-timeout") == null ? "10m" : a.value("--wave-timeout"));
+            try {
+                selector = a.value("--selector") == null ? null : Selector.parse(a.value("--selector"));
+                canary = a.value("--canary") == null ? null : Selector.parse(a.value("--canary"));
+            } catch (IllegalArgumentException e) {
+                return usage(e.getMessage());
+            }
+            if (timeout == null || timeout.isZero() || timeout.isNegative()) {
+                return usage("--wave-timeout takes a duration like 90s or 10m");
+            }
+            JsonNode tree = DocumentFiles.readForSending(Path.of(a.positional.get(0)), env, "fleet rollout start", err);
+            if (!(tree instanceof ObjectNode document)) {
+                return tree == null ? FleetCommand.FAILED : usage(a.positional.get(0) + " holds no desired document");
+            }
+            ObjectNode probe = Documents.content(document);
+            probe.put("revision", 1);
+            if (DocumentParser.parse(probe) instanceof ParsedDocument.Invalid invalid) {
+                err.println("berth fleet rollout start: " + a.positional.get(0) + " is not valid; nothing was published:");
+                invalid.errors().forEach(e -> err.println("  " + e));
+                return FleetCommand.FAILED;
+            }
+            String id = a.value("--id") != null ? a.value("--id") : "r-" + ID_TIME.format(clock.instant()) + "-"
+                    + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 4);
+            if (!id.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+                return usage("--id '" + id + "' must be letters, digits, '_', '.' and '-' (at most 64)");
+            }
+            try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
+                SigningKey key = key();
+                Fleet f = Fleet.open(c, broker.prefix());
+                List<Device> selected = selector != null ? f.view.select(selector)
+                        : a.values("--device").stream().map(d -> f.view.device(d).orElse(new Device(d, null, null,
+                        Map.of(), null))).toList();
+                Rollout created;
+                try {
+                    created = RolloutPlanner.create(id, selector == null ? null : selector.toString(),
+                            selector == null ? a.values("--device") : null, document, selected, canary,
+                            a.value("--waves") == null ? "1,10%,100%" : a.value("--waves"),
+                            a.value("--max-failures") == null ? "0" : a.value("--max-failures"), timeout,
+                            key == null ? null : key.keyId(), clock.instant());
+                } catch (IllegalArgumentException e) {
+                    return usage(e.getMessage());
+                }
+                try (RolloutDriver driver = new RolloutDriver(f.store, f.view, key, clock, lease())) {
+                    driver.create(created);
+                    out.println(id);
+                    out.flush();
+                    err.println("rollout " + id + ": " + selected.size() + " device(s) in " + created.waves().size()
+                            + " wave(s): " + String.join(" | ", created.waves().stream().map(w -> String.join(",",
+                            w.devices())).toList()));
+                    Rollout end = driver.drive(id, !a.has("--wait"), err::println);
+                    return a.has("--wait") ? exit(end) : FleetCommand.OK;
+                }
+            } catch (IOException | RolloutDriver.LeaseLost e) {
+                return failed(e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return FleetCommand.FAILED;
+            }
+        }
+
+        /** 0 completed, 1 halted or aborted (the reason on stderr). */
+        int exit(Rollout end) {
+            out.println(end.id() + " " + end.status() + (end.reason() == null ? "" : ": " + end.reason()));
+            return Rollout.COMPLETED.equals(end.status()) || Rollout.PAUSED.equals(end.status()) ? FleetCommand.OK
+                    : FleetCommand.FAILED;
+        }
+
+        int ls() {
+            try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
+                Fleet f = Fleet.open(c, broker.prefix());
+                Map<String, Rollout> all = f.store.all();
+                if (a.has("--json")) {
+                    var array = JSON.createArrayNode();
+                    all.values().forEach(r -> array.add(RolloutView.summary(r)));
+                    out.println(array);
+                } else {
+                    out.print(RolloutView.table(all.values(), clock.instant()));
+                }
+                return FleetCommand.OK;
+            } catch (IOException e) {
+                return failed(e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return FleetCommand.FAILED;
+            }
+        }
+
+        int status() {
+            if (a.positional.size() != 1) {
+                return usage("give the rollout ID");
+            }
+            try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
+                Fleet f = Fleet.open(c, broker.prefix());
+                Rollout r = f.store.get(a.positional.get(0)).orElse(null);
+                if (r == null) {
+                    return failed("no rollout " + a.positional.get(0) + " on the broker: see berth fleet rollout ls");
+                }
+                if (a.has("--json")) {
+                    out.println(RolloutView.json(r, f.view.devices(), clock.instant()));
+                } else {
+                    out.print(RolloutView.text(r, f.view.devices(), clock.instant()));
+                }
+                return FleetCommand.OK;
+            } catch (IOException e) {
+                return failed(e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return FleetCommand.FAILED;
+            }
+        }
+
+        /**
+         * pause, resume, abort: asks the driver that holds the lease (it obeys within a second);
+         * when there is none, this process takes the lease and does it: resume drives the rollout
+         * to its end, abort --revert gives the documents back, pause just records it.
+         */
+        int control() {
+            if (a.positional.size() != 1) {
+                return usage("give the rollout ID");
+            }
+            String id = a.positional.get(0);
+            try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
+                SigningKey key = key();
+                Fleet f = Fleet.open(c, broker.prefix());
+                Rollout r = f.store.get(id).orElse(null);
+                if (r == null) {
+                    return failed("no rollout " + id + " on the broker: see berth fleet rollout ls");
+                }
+                try {
+                    RolloutPlanner.request(r, verb, a.has("--revert"), clock.instant()); // refused early, with the reason
+                } catch (IllegalStateException e) {
+                    return failed(e.getMessage());
+                }
+                f.store.ask(id, verb, a.has("--revert"), clock.instant());
+                if (r.lease() != null && r.lease().heldAt(clock.instant())) {
+                    // a driver holds the lease: it applies the request within a second and clears it
+                    java.time.Instant until = java.time.Instant.parse(r.lease().until()).plus(lease());
+                    while (f.store.request(id).isPresent() && clock.instant().isBefore(until)) {
+                        Thread.sleep(100);
+                    }
+                    if (f.store.request(id).isEmpty()) {
+                        Rollout now = f.store.get(id).orElse(r);
+                        out.println(id + " " + now.status() + " (by its driver " + (r.lease().owner()) + ")");
+                        return FleetCommand.OK;
+                    }
+                }
+                try (RolloutDriver driver = new RolloutDriver(f.store, f.view, key, clock, lease())) {
+                    Rollout end = driver.drive(id, !verb.equals("resume"), err::println);
+                    if (verb.equals("resume")) {
+                        return exit(end);
+                    }
+                    out.println(id + " " + end.status() + (end.reason() == null ? "" : ": " + end.reason()));
+                    return end.status().equals(verb.equals("pause") ? Rollout.PAUSED : Rollout.ABORTED)
+                            ? FleetCommand.OK : FleetCommand.FAILED;
+                } catch (RolloutDriver.LeaseLost e) {
+                    // a live driver holds it: it applies the request
+                    err.println("berth fleet rollout " + verb + ": asked the rollout's driver (" + e.getMessage() + ")");
+                    return verb.equals("resume") ? FleetCommand.FAILED : FleetCommand.OK;
+                }
+            } catch (IOException e) {
+                return failed(e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return FleetCommand.FAILED;
+            }
+        }
+    }
+
+    /** The fleet view and the rollout store on one connection, with their retained messages in. */
+    private record Fleet(FleetView view, RolloutStore store) {
+        static Fleet open(OperatorConnection c, String prefix) throws IOException, InterruptedException {
+            RolloutStore store = new RolloutStore(c, prefix);
+            store.attach(true);
+            FleetView view = new FleetView(prefix);
+            view.attach(c); // its sync also waits for the store's retained messages
+            return new Fleet(view, store);
+        }
+    }
+}

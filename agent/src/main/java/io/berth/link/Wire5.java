@@ -1,0 +1,185 @@
+package io.berth.link;
+
+import java.util.concurrent.CompletableFuture;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttActionListener;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+
+/** The MQTT 5 client (Paho mqttv5). */
+final class Wire5 implements Wire {
+    private final MqttAsyncClient client;
+
+    Wire5(String firstUrl, String clientId, Events events) throws WireException {
+        try {
+            // memory persistence: in-flight QoS 1 messages are not worth a write to flash
+            client = new MqttAsyncClient(firstUrl, clientId, new MemoryPersistence());
+        } catch (MqttException | IllegalArgumentException e) {
+            throw wrap(e);
+        }
+        client.setCallback(new MqttCallback() {
+            @Override
+            public void connectComplete(boolean reconnect, String serverURI) {
+                events.connected(serverURI);
+            }
+
+            @Override
+            public void disconnected(MqttDisconnectResponse response) {
+                events.lost(response.getException(), response.getReasonString() != null ? response.getReasonString()
+                        : "reason code " + response.getReturnCode());
+            }
+
+            @Override
+            public void mqttErrorOccurred(MqttException exception) {
+                // a protocol error ends in disconnected, which reports it
+            }
+
+            @Override
+            public void messageArrived(String topic, MqttMessage message) {
+                MqttProperties p = message.getProperties();
+                events.arrived(new Message(topic, message.getPayload(), p == null ? null : p.getResponseTopic(),
+                        p == null ? null : p.getCorrelationData()));
+            }
+
+            @Override
+            public void deliveryComplete(IMqttToken token) {
+                events.delivered();
+            }
+
+            @Override
+            public void authPacketArrived(int reasonCode, MqttProperties properties) {
+                // no enhanced authentication
+            }
+        });
+    }
+
+    @Override
+    public String protocol() {
+        return V5;
+    }
+
+    @Override
+    public CompletableFuture<String> connect(Connect how) {
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setServerURIs(how.urls());
+        options.setCleanStart(!how.persistent());
+        if (how.persistent()) {
+            options.setSessionExpiryInterval(how.sessionExpirySeconds());
+        }
+        options.setAutomaticReconnect(false); // the link's own backoff has jitter; Paho's has none
+        options.setKeepAliveInterval(30);
+        options.setConnectionTimeout(10);
+        if (how.maxPacketBytes() > 0) {
+            options.setMaximumPacketSize(how.maxPacketBytes());
+        }
+        if (how.willTopic() != null) {
+            options.setWill(how.willTopic(), new MqttMessage(how.will(), 1, true, new MqttProperties()));
+        }
+        if (how.username() != null) {
+            options.setUserName(how.username());
+        }
+        if (how.password() != null) {
+            options.setPassword(new String(how.password()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        if (how.sockets() != null) {
+            options.setSocketFactory(how.sockets());
+            options.setHttpsHostnameVerificationEnabled(true);
+        }
+        CompletableFuture<String> done = new CompletableFuture<>();
+        try {
+            client.connect(options, null, listener(done, client::getCurrentServerURI));
+        } catch (MqttException | IllegalArgumentException e) {
+            done.completeExceptionally(wrap(e));
+        }
+        return done;
+    }
+
+    @Override
+    public CompletableFuture<Void> subscribe(String[] filters, int qos) throws WireException {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        int[] qoss = new int[filters.length];
+        java.util.Arrays.fill(qoss, qos);
+        try {
+            client.subscribe(filters, qoss, null, listener(done, () -> null));
+        } catch (MqttException e) {
+            throw wrap(e);
+        }
+        return done;
+    }
+
+    @Override
+    public CompletableFuture<Void> publish(String topic, byte[] payload, int qos, boolean retained)
+            throws WireException {
+        return send(topic, new MqttMessage(payload, qos, retained, new MqttProperties()));
+    }
+
+    @Override
+    public CompletableFuture<Void> answer(String topic, byte[] payload, byte[] correlation) throws WireException {
+        MqttProperties properties = new MqttProperties();
+        if (correlation != null) {
+            properties.setCorrelationData(correlation);
+        }
+        properties.setContentType("application/json");
+        return send(topic, new MqttMessage(payload, 1, false, properties));
+    }
+
+    private CompletableFuture<Void> send(String topic, MqttMessage message) throws WireException {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            client.publish(topic, message, null, listener(done, () -> null));
+        } catch (MqttException e) {
+            throw wrap(e);
+        }
+        return done;
+    }
+
+    @Override
+    public boolean connected() {
+        return client.isConnected();
+    }
+
+    @Override
+    public void disconnect(long millis) {
+        try {
+            if (client.isConnected()) {
+                client.disconnect(millis / 2).waitForCompletion(millis);
+            }
+        } catch (MqttException e) {
+            // leaving anyway
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.close(true);
+        } catch (MqttException e) {
+            // leaving anyway
+        }
+    }
+
+    private static <T> MqttActionListener listener(CompletableFuture<T> done, java.util.function.Supplier<T> value) {
+        return new MqttActionListener() {
+            @Override
+            public void onSuccess(IMqttToken token) {
+                done.complete(value.get());
+            }
+
+            @Override
+            public void onFailure(IMqttToken token, Throwable error) {
+                done.completeExceptionally(error instanceof MqttException e ? wrap(e) : error);
+            }
+        };
+    }
+
+    static WireException wrap(Exception e) {
+        int code = e instanceof MqttException m ? m.getReasonCode() : 0;
+        return new WireException(LinkErrors.describe(e), code, e);
+    }
+}

@@ -1,0 +1,284 @@
+package io.berth.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.agent.Agent;
+import io.berth.config.ConfigLoader;
+import io.berth.model.Labels;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.eclipse.paho.client.mqttv3.MqttCallback;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+
+/**
+ * The fleet simulator (provisioning/bench/fleet): N devices in one JVM, each a real {@link Agent}
+ * (the agent's own link, intake, reconciler and reporter, its state dir and control socket) over a
+ * {@link MemoryEngine}; only containers are simulated. An observer on the broker counts what the
+ * fleet sends. Prints one JSON line of results.
+ *
+ * <pre>FleetSim DEVICES mosquitto|nats IDLE_SECONDS</pre>
+ */
+public final class FleetSim {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String IMAGE = "127.0.0.1:5000/demo/busybox:1";
+
+    private final int size;
+    private final boolean nats;
+    private final String prefix = "fleetsim-" + Long.toHexString(System.nanoTime() & 0xffffff);
+    private final Map<String, JsonNode> online = new ConcurrentHashMap<>();
+    private final Map<String, JsonNode> reported = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
+    private final Map<String, Long> onlineAt = new ConcurrentHashMap<>();
+    private final List<Agent> agents = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, Object> results = new java.util.LinkedHashMap<>();
+    private MqttClient observer;
+    private LoopbackProxy proxy;
+    private Path root;
+
+    private FleetSim(int size, boolean nats) {
+        this.size = size;
+        this.nats = nats;
+    }
+
+    public static void main(String[] args) throws Exception {
+        int size = Integer.parseInt(args[0]);
+        boolean nats = "nats".equals(args[1]);
+        int idle = Integer.parseInt(args[2]);
+        FleetSim sim = new FleetSim(size, nats);
+        try {
+            sim.run(idle);
+        } finally {
+            sim.close();
+        }
+        System.out.println(JSON.writeValueAsString(sim.results));
+        System.exit(0);
+    }
+
+    private static String id(int i) {
+        return String.format("sim-%05d", i);
+    }
+
+    private void run(int idleSeconds) throws Exception {
+        results.put("devices", size);
+        results.put("broker", nats ? "nats (3 nodes, MQTT 3.1.1)" : "mosquitto (MQTT 5)");
+        root = Files.createTempDirectory("berth-fleetsim");
+        observe(nats ? NatsCluster.node(3) : TestBroker.URL);
+        if (!nats) {
+            proxy = new LoopbackProxy(1883); // the devices' way to Mosquitto, cut for the reconnect storm
+        }
+        long heap0 = heapAfterGc();
+        long rss0 = rss();
+        int threads0 = Thread.activeCount();
+
+        long t0 = System.nanoTime();
+        for (int i = 0; i < size; i++) {
+            start(i);
+        }
+        await("all online", size, () -> count(online, o -> o.path("online").asBoolean()), 300);
+        results.put("startToAllOnlineSeconds", seconds(t0));
+
+        t0 = System.nanoTime();
+        for (int i = 0; i < size; i++) {
+            String doc = "{\"revision\":1,\"services\":{\"app\":{\"image\":\"" + IMAGE + "\",\"command\":[\"sleep\","
+                    + "\"inf\"]}}}";
+            observer.publish(prefix + "/" + id(i) + "/desired", doc.getBytes(StandardCharsets.UTF_8), 1, true);
+        }
+        await("all converged on revision 1", size, () -> converged(1), 600);
+        results.put("publishToAllConvergedSeconds", seconds(t0));
+
+        long heap = heapAfterGc();
+        results.put("heapPerDeviceKiB", (heap - heap0) / size / 1024);
+        results.put("rssPerDeviceKiB", (rss() - rss0) / size / 1024);
+        results.put("threadsPerDevice", (Thread.activeCount() - threads0) / (double) size);
+
+        Thread.sleep(5_000); // let the converge reports settle
+        counts.clear();
+        long idleStart = System.nanoTime();
+        Thread.sleep(idleSeconds * 1000L);
+        double hours = (System.nanoTime() - idleStart) / 3.6e12;
+        Map<String, Double> perDeviceHour = new java.util.TreeMap<>();
+        counts.forEach((kind, n) -> perDeviceHour.put(kind, Math.round(n.get() / hours / size * 10) / 10.0));
+        results.put("idleSeconds", idleSeconds);
+        results.put("idleMessagesPerDeviceHour", perDeviceHour);
+
+        storm();
+    }
+
+    private void start(int i) throws Exception {
+        String id = id(i);
+        Path dir = root.resolve(id);
+        Map<String, String> env = new HashMap<>();
+        env.put("BERTH_DEVICE_ID", id);
+        env.put("BERTH_TOPIC_PREFIX", prefix);
+        env.put("BERTH_PROFILE", "generic");
+        env.put("BERTH_STATE_DIR", dir.toString());
+        env.put("BERTH_SOCKET", dir.resolve("s.sock").toString());
+        if (nats) {
+            // each device gets the node list rotated, as a fleet spreads its load over the nodes
+            List<String> nodes = new ArrayList<>(NatsCluster.NODES);
+            Collections.rotate(nodes, -(i % nodes.size()));
+            env.put("BERTH_MQTT_URL", String.join(",", nodes));
+        } else {
+            env.put("BERTH_MQTT_URL", proxy.url());
+        }
+        Agent agent = new Agent(ConfigLoader.load(null, env), Clock.systemUTC(),
+                new MemoryEngine(Labels.ownership(id)));
+        agent.start();
+        agents.add(agent);
+    }
+
+    /** The broker goes away under the fleet (Mosquitto: every connection cut; NATS: node 1 killed). */
+    private void storm() throws Exception {
+        Map<String, Object> storm = new java.util.LinkedHashMap<>();
+        long t0;
+        int affected;
+        if (nats) {
+            affected = count(reported, r -> NatsCluster.node(1).equals(r.path("agent").path("broker").asText()));
+            onlineAt.clear();
+            t0 = System.nanoTime();
+            NatsCluster.kill(1);
+            try {
+                await("the devices of node 1 on another node", size, () -> count(reported, r -> !NatsCluster.node(1)
+                        .equals(r.path("agent").path("broker").asText())), 600);
+            } finally {
+                NatsCluster.restore();
+            }
+            storm.put("what", "node 1 of 3 killed (kill -9)");
+        } else {
+            affected = size;
+            proxy.cut();
+            await("every will", size, () -> count(online, o -> !o.path("online").asBoolean()), 120);
+            onlineAt.clear();
+            t0 = System.nanoTime();
+            proxy.open();
+            await("all online again", size, () -> count(online, o -> o.path("online").asBoolean()), 600);
+            storm.put("what", "every connection cut, the broker back after the wills");
+        }
+        storm.put("devicesReconnected", affected);
+        storm.put("allBackSeconds", seconds(t0));
+        List<Long> times = new ArrayList<>(onlineAt.values());
+        Collections.sort(times);
+        if (!times.isEmpty()) {
+            storm.put("onlineAfterSecondsP50", (times.get(times.size() / 2) - t0) / 1e9);
+            storm.put("onlineAfterSecondsP90", (times.get(times.size() * 9 / 10) - t0) / 1e9);
+        }
+        results.put("storm", storm);
+    }
+
+    private void observe(String url) throws Exception {
+        observer = new MqttClient(url, "fleetsim-observer-" + prefix, new MemoryPersistence());
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+        options.setMaxInflight(1000);
+        observer.setCallback(new MqttCallback() {
+            @Override
+            public void connectionLost(Throwable cause) {
+                System.err.println("fleetsim: the observer lost the broker: " + cause);
+            }
+
+            @Override
+            public void messageArrived(String topic, MqttMessage message) throws Exception {
+                String[] parts = topic.split("/");
+                String kind = parts.length > 2 ? parts[2] : "other";
+                counts.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
+                if (message.getPayload().length == 0 || parts.length < 3) {
+                    return;
+                }
+                JsonNode node = JSON.readTree(message.getPayload());
+                if ("online".equals(kind)) {
+                    online.put(parts[1], node);
+                    if (node.path("online").asBoolean()) {
+                        onlineAt.put(parts[1], System.nanoTime());
+                    }
+                } else if ("reported".equals(kind)) {
+                    reported.put(parts[1], node);
+                }
+            }
+
+            @Override
+            public void deliveryComplete(IMqttDeliveryToken token) {
+            }
+        });
+        observer.connect(options);
+        observer.subscribe(prefix + "/#", 1);
+    }
+
+    private int converged(long revision) {
+        return count(reported, r -> "converged".equals(r.path("phase").asText())
+                && r.path("revision").path("applied").asLong() == revision);
+    }
+
+    private static int count(Map<String, JsonNode> map, Predicate<JsonNode> test) {
+        return (int) map.values().stream().filter(test).count();
+    }
+
+    private static void await(String what, int target, java.util.function.IntSupplier probe, int seconds)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (probe.getAsInt() < target) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("fleetsim: timed out waiting for " + what + ": " + probe.getAsInt()
+                        + " of " + target);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static double seconds(long since) {
+        return Math.round((System.nanoTime() - since) / 1e7) / 100.0;
+    }
+
+    private static long heapAfterGc() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private static long rss() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+            }
+        }
+        return 0;
+    }
+
+    private void close() throws Exception {
+        synchronized (agents) {
+            agents.parallelStream().forEach(Agent::close);
+        }
+        if (observer != null && observer.isConnected()) {
+            for (int i = 0; i < size; i++) {
+                for (String t : List.of("desired", "reported", "online")) {
+                    observer.publish(prefix + "/" + id(i) + "/" + t, new byte[0], 1, true);
+                }
+            }
+            observer.disconnect();
+        }
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (root != null) {
+            try (var files = Files.walk(root)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}

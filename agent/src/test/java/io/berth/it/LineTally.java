@@ -1,0 +1,112 @@
+package io.berth.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.BitSet;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The log benchmark's accounting by line number (not by count): each container prints lines
+ * {@code L <n> ...} numbered from 0; every forwarded line is marked in a bit set per service, so
+ * a line delivered twice, a line never printed and a gap not covered by {@code dropped} all show.
+ * Also the engine's timestamps of the first and last line, for the rate actually offered.
+ */
+final class LineTally {
+    private final Map<String, BitSet> seen = new ConcurrentHashMap<>();
+    private long lines;
+    private long duplicates;
+    private long foreign;
+    private long dropped;
+    private String firstT;
+    private String lastT;
+    private long firstNanos;
+    private long lastNanos;
+
+    /** One batch as published on {p}/{d}/logs/{service}. */
+    synchronized void add(String service, JsonNode batch) {
+        long now = System.nanoTime();
+        if (firstNanos == 0) {
+            firstNanos = now;
+        }
+        lastNanos = now;
+        dropped += batch.path("dropped").asLong();
+        BitSet bits = seen.computeIfAbsent(service, s -> new BitSet());
+        for (JsonNode line : batch.path("lines")) {
+            String text = line.path("line").asText();
+            String t = line.path("t").asText();
+            if (firstT == null) {
+                firstT = t;
+            }
+            lastT = t;
+            String[] words = text.split(" ", 3);
+            if (words.length < 2 || !words[0].equals("L") || !words[1].matches("\\d{1,9}")) {
+                foreign++;
+                continue;
+            }
+            int n = Integer.parseInt(words[1]);
+            if (bits.get(n)) {
+                duplicates++;
+            } else {
+                bits.set(n);
+                lines++;
+            }
+        }
+    }
+
+    synchronized long lines() {
+        return lines;
+    }
+
+    synchronized long dropped() {
+        return dropped;
+    }
+
+    /** Distinct lines delivered plus lines counted as dropped. */
+    synchronized long accounted() {
+        return lines + dropped;
+    }
+
+    /** Seconds between the first and the last batch arriving here. */
+    synchronized double arrivalSeconds() {
+        return (lastNanos - firstNanos) / 1e9;
+    }
+
+    /** Seconds between the engine's timestamps of the first and the last line: the offered span. */
+    synchronized double printedSeconds() {
+        if (firstT == null) {
+            return 0;
+        }
+        return (java.time.Instant.parse(lastT).toEpochMilli() - java.time.Instant.parse(firstT).toEpochMilli()) / 1e3;
+    }
+
+    /**
+     * Null when every line is accounted for: {@code printed} per service, each delivered at most
+     * once and only lines that were printed, delivered + dropped = printed. Else what is wrong.
+     */
+    synchronized String mismatch(Map<String, Integer> printed) {
+        StringBuilder wrong = new StringBuilder();
+        long expected = 0;
+        for (Map.Entry<String, Integer> e : printed.entrySet()) {
+            expected += e.getValue();
+            BitSet bits = seen.getOrDefault(e.getKey(), new BitSet());
+            if (bits.length() > e.getValue()) {
+                wrong.append(e.getKey()).append(" delivered line ").append(bits.length() - 1).append(" of ")
+                        .append(e.getValue()).append(" printed; ");
+            }
+        }
+        if (seen.keySet().stream().anyMatch(s -> !printed.containsKey(s))) {
+            wrong.append("lines from services not in the run ").append(seen.keySet()).append("; ");
+        }
+        if (duplicates > 0) {
+            wrong.append(duplicates).append(" lines delivered twice; ");
+        }
+        if (foreign > 0) {
+            wrong.append(foreign).append(" lines without a line number; ");
+        }
+        if (lines + dropped != expected) {
+            wrong.append("delivered ").append(lines).append(" + dropped ").append(dropped).append(" = ")
+                    .append(lines + dropped).append(", printed ").append(expected).append("; ");
+        }
+        return wrong.length() == 0 ? null : wrong.toString();
+    }
+}
