@@ -21,10 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -38,8 +34,6 @@ import org.tinylog.Logger;
  * (PROTOCOL.md §7). Anything that changes state runs on the reconcile thread, so it never races a pass.
  */
 public final class Actions {
-    /** At most this many log reads at once; each holds one engine stream and thread. */
-    static final int MAX_LOG_READS = 4;
     private static final Duration RESTART_GRACE = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Free space a sideload spool leaves on the state dir's disk. */
@@ -53,7 +47,7 @@ public final class Actions {
     private final Supplier<String> linkStatus;
     private final Supplier<Boolean> linkConnected;
     private final ObjectNode agentFacts;
-    private final Semaphore logReads = new Semaphore(MAX_LOG_READS);
+    private final LogReads logReads;
     private final ReconcileThread reconcileThread;
     private final EventLog events;
     private final ServiceStates serviceStates;
@@ -70,6 +64,7 @@ public final class Actions {
         this.engine = engine;
         this.reconciler = reconciler;
         this.reconcileThread = new ReconcileThread(reconciler);
+        this.logReads = new LogReads(engine);
         this.events = events;
         this.serviceStates = new ServiceStates(engine, intake, reconcileThread);
         this.volumes = new VolumeActions(engine, intake, reconciler, reconcileThread);
@@ -157,19 +152,21 @@ public final class Actions {
 
     /**
      * Reads the logs of several services at once (none named: every service with a container),
-     * each line with its service. One request counts once against {@link #MAX_LOG_READS}, however
-     * many services it reads (the engine reads share one thread). {@code onEnd} is called once,
-     * when every log ended (with the first error, if any) or the result is closed.
+     * each line with its service; see {@link LogReads}.
      */
     public AutoCloseable logs(List<String> services, LogQuery query, BiConsumer<String, LogLine> onLine,
                               Consumer<Throwable> onEnd) throws ActionException {
         Map<String, ObservedContainer> containers = new LinkedHashMap<>();
         try {
             if (services.isEmpty()) {
-                for (ObservedContainer c : engine.observe(Set.of(), Set.of(), Set.of()).containers()) {
-                    if (c.managed() && c.service() != null && !io.berth.plan.Planner.isKept(c.name())
-                            && (!containers.containsKey(c.service()) || c.isRunning())) {
-                        containers.put(c.service(), c);
+                io.berth.model.ObservedState observed = engine.observe(Set.of(), Set.of(), Set.of());
+                Set<String> names = new java.util.TreeSet<>();
+                observed.containers().stream().filter(c -> c.managed() && c.service() != null)
+                        .forEach(c -> names.add(c.service()));
+                for (String name : names) {
+                    ObservedContainer c = DryRun.containerOf(observed, name);
+                    if (c != null) {
+                        containers.put(name, c);
                     }
                 }
                 if (containers.isEmpty()) {
@@ -183,52 +180,7 @@ public final class Actions {
         } catch (EngineException e) {
             throw new ActionException(e.getMessage(), e);
         }
-        if (!logReads.tryAcquire()) {
-            throw new ActionException("already " + MAX_LOG_READS + " log reads running on this device; stop one "
-                    + "(Ctrl-C on a 'berth logs -f') and try again");
-        }
-        AtomicBoolean ended = new AtomicBoolean();
-        AtomicInteger open = new AtomicInteger(containers.size());
-        AtomicReference<Throwable> firstError = new AtomicReference<>();
-        Runnable finish = () -> {
-            if (ended.compareAndSet(false, true)) {
-                logReads.release();
-                onEnd.accept(firstError.get());
-            }
-        };
-        List<AutoCloseable> streams = new ArrayList<>();
-        AutoCloseable all = () -> {
-            for (AutoCloseable stream : streams) {
-                try {
-                    stream.close();
-                } catch (Exception e) {
-                    Logger.debug("closing a log read: {}", e.toString());
-                }
-            }
-            finish.run();
-        };
-        try {
-            for (var entry : containers.entrySet()) {
-                streams.add(engine.logs(entry.getValue().id(), query, line -> onLine.accept(entry.getKey(), line),
-                        error -> {
-                            if (error != null) {
-                                firstError.compareAndSet(null, error);
-                            }
-                            if (open.decrementAndGet() == 0) {
-                                finish.run();
-                            }
-                        }));
-            }
-        } catch (EngineException | RuntimeException e) {
-            firstError.compareAndSet(null, e);
-            try {
-                all.close();
-            } catch (Exception ignored) {
-                // closing what was opened
-            }
-            throw new ActionException(e.getMessage(), e);
-        }
-        return all;
+        return logReads.read(containers, query, onLine, onEnd);
     }
 
     /** Stops reconciliation (persisted); documents are still accepted and stored. */
@@ -277,7 +229,7 @@ public final class Actions {
                     + "signed document (berth bundle create) instead");
         }
         var images = io.berth.sideload.LoadStream.pinned(contents, allowed);
-        if (!logReads.tryAcquire()) { // a load is as heavy as a log read: share the bound
+        if (!logReads.tryAcquire()) { // a load is as heavy as a log request: share the bound
             throw new ActionException("the agent is busy streaming to the engine; try again in a moment");
         }
         try (java.io.InputStream rebuilt = io.berth.sideload.LoadStream.open(source, contents.bundle(), images)) {

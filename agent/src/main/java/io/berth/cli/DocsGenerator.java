@@ -26,10 +26,10 @@ public final class DocsGenerator {
     /** Every verb a user types; 'berth help VERB' and 'VERB --help' work for each. */
     static final List<String> VERBS = List.of("agent", "validate", "keygen", "sign", "version", "help", "status",
             "logs", "start", "stop", "restart", "exec", "events", "volumes", "pause", "resume", "apply", "config",
-            "doctor", "support-bundle", "load", "bundle", "publish", "watch");
+            "doctor", "support-bundle", "load", "bundle", "publish", "watch", "fleet", "cmd");
     private static final Pattern OPTION = Pattern.compile("(?<![\\w-])(--?[a-zA-Z][\\w-]*)");
     private static final Map<String, List<String>> WORDS = Map.of("volumes", List.of("ls", "rm", "prune"),
-            "bundle", List.of("create"), "help", VERBS);
+            "bundle", List.of("create"), "fleet", List.of("ls", "rollout"), "help", VERBS);
 
     private DocsGenerator() {}
 

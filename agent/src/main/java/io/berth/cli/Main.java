@@ -40,7 +40,7 @@ public final class Main {
               logs [SERVICE...] [-f] [--tail N] [--since T] [--until T] [-t]
                                       services' output (all of them without SERVICE)
               start | stop SERVICE...
-                          run / stop services (stop lasts until the next revision)
+                                      run / stop services (stop lasts until the next revision)
               restart SERVICE...      restart services' containers
               exec SERVICE [--] CMD...
                                       run a command in a service's container (engine socket)
@@ -71,7 +71,8 @@ public final class Main {
               cmd --device ID VERB [ARGS]
                                       a remote command (restart, logs, reconcile, diagnose)
 
-            'berth help COMMAND' or 'berth COMMAND --help' tells more; --json prints state as JSON.
+            'berth help COMMAND' or 'berth COMMAND --help' tells more; --json prints state
+            as JSON.
             Exit codes: 0 ok, 1 failed, 2 usage, 3 agent not running.
 
             Configuration comes from the config file and the environment (which wins):
@@ -104,10 +105,13 @@ public final class Main {
                     replaced, not even on request: a key is not something to lose by mistake.
                     """,
             "sign", """
-                    Usage: berth sign --key FILE DOC
+                    Usage: berth sign --key FILE [--device ID]... [--selector S]
+                                      [--not-after WHEN] DOC
 
                     Prints DOC (JSON or Compose YAML, resolved as by validate) signed with the
-                    key made by 'berth keygen'.
+                    key made by 'berth keygen'. --device (repeatable) or --selector bind it to
+                    those devices (its target); --not-after, an ISO-8601 instant or a duration
+                    such as 72h, is when devices stop taking it.
                     """,
             "version", """
                     Usage: berth version

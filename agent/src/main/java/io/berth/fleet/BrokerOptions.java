@@ -19,12 +19,15 @@ public record BrokerOptions(OperatorConnection.Settings settings, String prefix)
             "--key-file");
 
     public static final String HELP = """
-              --broker URL[,URL…]  the broker, or the nodes of a cluster: the first that answers (BERTH_MQTT_URL;
-                                   tcp:// or ssl://); MQTT 5, else 3.1.1
+              --broker URL[,URL…]  the broker, or the nodes of a cluster: the first that
+                                   answers (BERTH_MQTT_URL; tcp:// or ssl://); MQTT 5,
+                                   else 3.1.1
               --prefix P           the topic prefix (BERTH_TOPIC_PREFIX, else berth)
-              --username U         the login (BERTH_MQTT_USERNAME); the password only from BERTH_MQTT_PASSWORD
+              --username U         the login (BERTH_MQTT_USERNAME); the password only
+                                   from BERTH_MQTT_PASSWORD
               --ca-file, --cert-file, --key-file FILE
-                                   PEM files for ssl:// and mTLS (BERTH_MQTT_TLS_CA_FILE, …_CERT_FILE, …_KEY_FILE)
+                                   PEM files for ssl:// and mTLS (BERTH_MQTT_TLS_CA_FILE,
+                                   …_CERT_FILE, …_KEY_FILE)
             """;
 
     public static BrokerOptions from(Args a, Map<String, String> env) throws Args.UsageException {

@@ -83,10 +83,15 @@ public final class StateStore {
 
     /** Records (JSON, or null to clear) that the stored document was rolled back and must not be retried. */
     public void saveRolledBack(byte[] record) throws IOException {
-        if (record == null) {
-            Files.deleteIfExists(dir.resolve(ROLLED_BACK));
+        writeOrDelete(ROLLED_BACK, record);
+    }
+
+    /** Writes a file of the state dir atomically, or removes it when {@code content} is null. */
+    private void writeOrDelete(String name, byte[] content) throws IOException {
+        if (content == null) {
+            Files.deleteIfExists(dir.resolve(name));
         } else {
-            AtomicFiles.write(dir.resolve(ROLLED_BACK), record);
+            AtomicFiles.write(dir.resolve(name), content);
         }
     }
 
@@ -123,11 +128,7 @@ public final class StateStore {
 
     /** Records the local overrides (JSON), or removes them (null). */
     public void saveOverrides(byte[] overrides) throws IOException {
-        if (overrides == null) {
-            Files.deleteIfExists(dir.resolve(OVERRIDES));
-        } else {
-            AtomicFiles.write(dir.resolve(OVERRIDES), overrides);
-        }
+        writeOrDelete(OVERRIDES, overrides);
     }
 
     /** Where the stored document came from ({@code mqtt}, {@code cli}), or empty. */

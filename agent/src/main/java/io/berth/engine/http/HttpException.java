@@ -3,7 +3,7 @@ package io.berth.engine.http;
 import java.io.IOException;
 
 /** The engine's socket answered with something that is not the HTTP Berth expects. */
-public final class HttpException extends IOException {
+final class HttpException extends IOException {
     public HttpException(String message) {
         super(message);
     }

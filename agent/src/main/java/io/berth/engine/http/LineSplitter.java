@@ -10,7 +10,7 @@ import java.time.format.DateTimeParseException;
  * bytes kept (the rest counted and marked), and splits off the RFC 3339 timestamp the engine
  * puts before each line when asked for {@code timestamps=1}.
  */
-public final class LineSplitter {
+final class LineSplitter {
 
     /** One complete line. {@code time} is the engine's timestamp text, or null when the line had none. */
     public interface Listener {

@@ -14,7 +14,7 @@ import java.util.List;
  * No I/O of its own: a blocking stream ({@link EngineHttp}) and a selector ({@link LogReader})
  * feed it alike, so there is one chunk decoder for every engine request.
  */
-public final class ResponseDecoder {
+final class ResponseDecoder {
 
     /** Where the decoded parts go, in order: one head, body bytes, one end. */
     public interface Listener {
