@@ -121,7 +121,7 @@ public final class Agent implements AutoCloseable {
                         throw new IllegalStateException(e.getMessage(), e);
                     }
                 }), clock);
-        this.intake = new DesiredIntake(store, reconciler, reporter, trust);
+        this.intake = new DesiredIntake(store, reconciler, reporter, trust, config.project());
         reconciler.setHistory(intake);
         int logQos = config.logs().qos();
         this.logs = new LogForwarder(config.logs(),

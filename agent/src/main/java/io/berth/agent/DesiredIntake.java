@@ -44,8 +44,15 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
     private String acceptedHash;
     private final DeviceTrust trust;
 
-    /** @param trust signatures, target and device policy every document must pass */
-    DesiredIntake(StateStore store, Reconciler reconciler, StatusReporter reporter, DeviceTrust trust) {
+    /** The Compose project name of documents without {@code name} (config {@code project}). */
+    private final String project;
+
+    /**
+     * @param trust   signatures, target and device policy every document must pass
+     * @param project the Compose project name of documents without {@code name}
+     */
+    DesiredIntake(StateStore store, Reconciler reconciler, StatusReporter reporter, DeviceTrust trust, String project) {
+        this.project = project;
         this.store = store;
         this.reconciler = reconciler;
         this.reporter = reporter;
@@ -68,7 +75,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             reconciler.requestPass();
             return;
         }
-        ParsedDocument parsed = DocumentParser.parseJson(saved);
+        ParsedDocument parsed = DocumentParser.parseJson(saved, project);
         if (parsed instanceof ParsedDocument.Valid valid && (valid.state().revision() < acceptedRevision
                 || valid.state().revision() == acceptedRevision && acceptedHash != null
                 && !acceptedHash.equals(RevisionGate.contentHash(valid.document())))) {
@@ -118,7 +125,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             if (good == null) {
                 return null;
             }
-            ParsedDocument parsed = DocumentParser.parseJson(good);
+            ParsedDocument parsed = DocumentParser.parseJson(good, project);
             if (parsed instanceof ParsedDocument.Valid valid) {
                 goodRevision = valid.state().revision();
                 reporter.setGood(goodRevision);
@@ -193,7 +200,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         if (doc instanceof com.fasterxml.jackson.databind.node.ObjectNode object && !object.has("revision")) {
             doc = object.deepCopy().put("revision", acceptedRevision + 1); // as berth apply fills it in
         }
-        ParsedDocument parsed = DocumentParser.parse(doc);
+        ParsedDocument parsed = DocumentParser.parse(doc, project);
         if (parsed instanceof ParsedDocument.Invalid invalid) {
             return invalid.errors();
         }
@@ -219,7 +226,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             Logger.info("empty desired document from {} (a cleared retained message): nothing changes", source);
             return ApplyResult.unchanged(acceptedRevision);
         }
-        ParsedDocument parsed = DocumentParser.parseJson(payload);
+        ParsedDocument parsed = DocumentParser.parseJson(payload, project);
         if (parsed instanceof ParsedDocument.Invalid invalid) {
             return reject(invalid.revision(), "the document is not valid: " + invalid.summary(), invalid.errors(),
                     source);

@@ -21,13 +21,15 @@ public record AgentConfig(String deviceId, String mqttUrl, String mqttVersion, S
                           Duration reportMinInterval, Duration reportHeartbeat, long reportMemChangeBytes,
                           long reportDiskChangeBytes, Duration resyncInterval, LogSettings logs,
                           Path dataRoot, DevicePolicy policy, Map<String, PublicKey> trustedKeys,
-                          ServiceOptions.Logging defaultLogging, long diskPullFloor, Map<String, String> labels) {
+                          ServiceOptions.Logging defaultLogging, long diskPullFloor, Map<String, String> labels,
+                          String project) {
 
     public AgentConfig {
         mqttVersion = mqttVersion == null ? "auto" : mqttVersion;
         policy = policy == null ? DevicePolicy.PERMISSIVE : policy;
         trustedKeys = trustedKeys == null ? Map.of() : Map.copyOf(trustedKeys);
         labels = labels == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(labels));
+        project = project == null ? "berth" : project;
         if (dataRoot == null && stateDir != null) {
             dataRoot = stateDir.resolve("data");
         }

@@ -75,6 +75,8 @@ public final class ConfigLoader {
         KEYS.put("disk.pullFloor", "1GiB");
         // the device's labels (PROTOCOL.md §10): a map in the file, k=v,k=v in BERTH_LABELS; kept whole, not flattened
         KEYS.put("labels", "");
+        // the Compose project name of documents without 'name': their default network is {project}_default
+        KEYS.put("project", "berth");
     }
 
     private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}");
@@ -152,7 +154,8 @@ public final class ConfigLoader {
                 logging(pick("logging.maxSize", fromFile, env, profileDefaults),
                         pick("logging.maxFile", fromFile, env, profileDefaults)),
                 number("disk.pullFloor", 0, Long.MAX_VALUE / 4, fromFile, env, profileDefaults),
-                labels(pick("labels", fromFile, env, profileDefaults), env));
+                labels(pick("labels", fromFile, env, profileDefaults), env),
+                project(pick("project", fromFile, env, profileDefaults)));
     }
 
     private static Map<String, String> labels(String value, Map<String, String> env) throws ConfigException {
@@ -182,6 +185,14 @@ public final class ConfigLoader {
             }
         }
         return String.join(",", urls);
+    }
+
+    private static String project(String value) throws ConfigException {
+        if (!value.matches("[a-z0-9][a-z0-9_-]*")) {
+            throw new ConfigException("project '" + value + "' must be a Compose project name: lower-case letters, "
+                    + "digits, '_' and '-'");
+        }
+        return value;
     }
 
     private static String pick(String key, Map<String, String> file, Map<String, String> env,

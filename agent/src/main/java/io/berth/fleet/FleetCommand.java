@@ -27,6 +27,7 @@ public final class FleetCommand {
     static final String HELP = """
             Usage: berth fleet ls [--selector S] [--json]
                    berth fleet rollout start|ls|status|pause|resume|abort …   (berth fleet rollout --help)
+                   berth fleet serve [--listen HOST:PORT] [--token T] …           (berth fleet serve --help)
 
             Lists every device seen on the broker ({p}/+/online and {p}/+/reported): id,
             online, phase, desired/applied revision, failing services, labels, report age.
@@ -45,6 +46,7 @@ public final class FleetCommand {
         return switch (args.get(0)) {
             case "ls" -> ls(args.subList(1, args.size()), env, out, err);
             case "rollout" -> RolloutVerbs.main(args.subList(1, args.size()), env, out, err);
+            case "serve" -> io.berth.fleet.console.ConsoleCommand.main(args.subList(1, args.size()), env, out, err);
             default -> {
                 err.println("berth fleet: unknown command '" + args.get(0) + "'\n");
                 err.print(HELP);

@@ -34,7 +34,7 @@ public record ServiceOptions(SortedSet<String> expose, SortedMap<String, String>
                              Healthcheck healthcheck, Long stopGraceNanos, String stopSignal,
                              SortedMap<String, Dependency> dependsOn, Logging logging, Boolean init,
                              String pullPolicy, List<String> extraHosts, List<String> dns, List<String> dnsSearch,
-                             List<GpuRequest> gpus) {
+                             List<GpuRequest> gpus, HostOptions host) {
 
     public static final ServiceOptions NONE = new Builder().build();
 
@@ -58,6 +58,27 @@ public record ServiceOptions(SortedSet<String> expose, SortedMap<String, String>
         dns = list(dns);
         dnsSearch = list(dnsSearch);
         gpus = list(gpus);
+        host = host == null ? NO_HOST_OPTIONS : host;
+    }
+
+    private static final HostOptions NO_HOST_OPTIONS = new HostOptions.Builder().build();
+
+    /** The same options with other networks. */
+    public ServiceOptions withNetworks(SortedMap<String, NetworkAttachment> newNetworks) {
+        return new ServiceOptions(expose, tmpfs, volumesFrom, newNetworks, networkMode, links, hostname, domainname,
+                workingDir, user, groupAdd, readOnly, labels, memLimit, memReservation, nanoCpus, shmSize, devices,
+                deviceCgroupRules, privileged, capAdd, capDrop, securityOpt, sysctls, ulimits, ipc, pid, tty,
+                stdinOpen, platform, runtime, healthcheck, stopGraceNanos, stopSignal, dependsOn, logging, init,
+                pullPolicy, extraHosts, dns, dnsSearch, gpus, host);
+    }
+
+    /** The same options with another logging (the device profile's default for services without one). */
+    public ServiceOptions withLogging(Logging newLogging) {
+        return new ServiceOptions(expose, tmpfs, volumesFrom, networks, networkMode, links, hostname, domainname,
+                workingDir, user, groupAdd, readOnly, labels, memLimit, memReservation, nanoCpus, shmSize, devices,
+                deviceCgroupRules, privileged, capAdd, capDrop, securityOpt, sysctls, ulimits, ipc, pid, tty,
+                stdinOpen, platform, runtime, healthcheck, stopGraceNanos, stopSignal, dependsOn, newLogging, init,
+                pullPolicy, extraHosts, dns, dnsSearch, gpus, host);
     }
 
     private static <T> List<T> list(List<T> list) {
@@ -69,10 +90,22 @@ public record ServiceOptions(SortedSet<String> expose, SortedMap<String, String>
                 : java.util.Collections.unmodifiableSortedSet(new TreeSet<>(set));
     }
 
-    /** A network a service joins. */
-    public record NetworkAttachment(SortedSet<String> aliases, String ipv4Address) {
+    /**
+     * A network a service joins.
+     *
+     * @param priority     Compose's {@code priority}: the order in which the container is connected
+     *                     (highest first); null = 0
+     * @param linkLocalIps {@code link_local_ips}
+     */
+    public record NetworkAttachment(SortedSet<String> aliases, String ipv4Address, String ipv6Address,
+                                    SortedSet<String> linkLocalIps, Integer priority) {
         public NetworkAttachment {
             aliases = set(aliases);
+            linkLocalIps = set(linkLocalIps);
+        }
+
+        public NetworkAttachment(SortedSet<String> aliases, String ipv4Address) {
+            this(aliases, ipv4Address, null, null, null);
         }
     }
 
@@ -155,13 +188,14 @@ public record ServiceOptions(SortedSet<String> expose, SortedMap<String, String>
         public List<String> dns = new ArrayList<>();
         public List<String> dnsSearch = new ArrayList<>();
         public List<GpuRequest> gpus = new ArrayList<>();
+        public HostOptions.Builder host = new HostOptions.Builder();
 
         public ServiceOptions build() {
             return new ServiceOptions(expose, tmpfs, volumesFrom, networks, networkMode, links, hostname, domainname,
                     workingDir, user, groupAdd, readOnly, labels, memLimit, memReservation, nanoCpus, shmSize, devices,
                     deviceCgroupRules, privileged, capAdd, capDrop, securityOpt, sysctls, ulimits, ipc, pid, tty,
                     stdinOpen, platform, runtime, healthcheck, stopGraceNanos, stopSignal, dependsOn, logging, init,
-                    pullPolicy, extraHosts, dns, dnsSearch, gpus);
+                    pullPolicy, extraHosts, dns, dnsSearch, gpus, host.build());
         }
     }
 

@@ -61,7 +61,18 @@ public record ServiceSpec(String name, String containerName, String image, List<
                 .map(m -> m.type() + " " + m.bindSpec()).sorted().toList());
         canonical.put("restart", restart.toString());
         // only what is set, so a spec without the newer keys keeps the hash it always had
-        Object extra = ServiceOptions.prune(CANONICAL.convertValue(options, Map.class));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> extra = (Map<String, Object>) ServiceOptions.prune(CANONICAL.convertValue(options, Map.class));
+        if (!options.networks().isEmpty()) {
+            // a network joined with no aliases or addresses prunes to nothing: keep its name, so that
+            // moving to another network (or to the default one) recreates the container
+            extra = extra == null ? new TreeMap<>() : new TreeMap<>(extra);
+            Map<String, Object> networks = new TreeMap<>();
+            Object pruned = extra.get("networks");
+            options.networks().keySet().forEach(n -> networks.put(n, pruned instanceof Map<?, ?> m && m.containsKey(n)
+                    ? m.get(n) : Map.of()));
+            extra.put("networks", networks);
+        }
         if (extra != null) {
             canonical.put("options", extra);
         }

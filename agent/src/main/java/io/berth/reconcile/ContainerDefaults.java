@@ -30,13 +30,7 @@ public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging) {
             return resolved;
         }
         ServiceOptions o = resolved.options();
-        ServiceOptions withLogging = new ServiceOptions(o.expose(), o.tmpfs(), o.volumesFrom(), o.networks(),
-                o.networkMode(), o.links(), o.hostname(), o.domainname(), o.workingDir(), o.user(), o.groupAdd(),
-                o.readOnly(), o.labels(), o.memLimit(), o.memReservation(), o.nanoCpus(), o.shmSize(), o.devices(),
-                o.deviceCgroupRules(), o.privileged(), o.capAdd(), o.capDrop(), o.securityOpt(), o.sysctls(),
-                o.ulimits(), o.ipc(), o.pid(), o.tty(), o.stdinOpen(), o.platform(), o.runtime(), o.healthcheck(),
-                o.stopGraceNanos(), o.stopSignal(), o.dependsOn(), logging, o.init(), o.pullPolicy(),
-                o.extraHosts(), o.dns(), o.dnsSearch(), o.gpus());
+        ServiceOptions withLogging = o.withLogging(logging);
         return new ServiceSpec(resolved.name(), resolved.containerName(), resolved.image(), resolved.command(),
                 resolved.entrypoint(), resolved.environment(), resolved.ports(), resolved.mounts(), resolved.restart(),
                 resolved.state(), withLogging);

@@ -38,7 +38,7 @@ class AgentProcessIT extends WithTestDevice {
     private Process startAgent(File log) throws Exception {
         return berth(Map.of(
                 "BERTH_DEVICE_ID", device.id,
-                "BERTH_TOPIC_PREFIX", device.prefix(),
+                "BERTH_TOPIC_PREFIX", device.prefix(), "BERTH_PROJECT", device.project,
                 "BERTH_MQTT_URL", TestBroker.URL,
                 "BERTH_STATE_DIR", device.stateDir.resolve("state").toString(),
                 "BERTH_SOCKET", device.stateDir.resolve("berth.sock").toString()), "agent")

@@ -53,6 +53,7 @@ final class BerthCli {
         Map<String, String> env = new HashMap<>();
         env.put("BERTH_DEVICE_ID", device.id);
         env.put("BERTH_TOPIC_PREFIX", device.prefix());
+        env.put("BERTH_PROJECT", device.project);
         env.put("BERTH_MQTT_URL", TestBroker.URL);
         env.put("BERTH_STATE_DIR", device.stateDir.resolve("state").toString());
         env.put("BERTH_SOCKET", device.stateDir.resolve("run/berth.sock").toString());

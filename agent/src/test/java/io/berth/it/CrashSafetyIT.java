@@ -48,7 +48,7 @@ class CrashSafetyIT {
         builder.environment().keySet().removeIf(k -> k.startsWith("BERTH_"));
         builder.environment().putAll(Map.of(
                 "BERTH_DEVICE_ID", device.id,
-                "BERTH_TOPIC_PREFIX", device.prefix(),
+                "BERTH_TOPIC_PREFIX", device.prefix(), "BERTH_PROJECT", device.project,
                 "BERTH_MQTT_URL", TestBroker.URL,
                 "BERTH_STATE_DIR", device.stateDir.resolve("state").toString(),
                 "BERTH_SOCKET", device.stateDir.resolve("berth.sock").toString()));

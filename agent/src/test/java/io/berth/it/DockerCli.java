@@ -52,7 +52,7 @@ final class DockerCli {
 
     /** Removes the container with its anonymous volumes ({@code -v}; named volumes stay). */
     static void removeContainer(String name) {
-        run("rm", "-f", "-v", name);
+        run("rm", "-f", "-v", name); // -v: its anonymous volumes too (named ones stay)
     }
 
     static void removeNetwork(String name) {

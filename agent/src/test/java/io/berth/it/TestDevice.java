@@ -32,6 +32,11 @@ import java.util.function.Predicate;
  */
 final class TestDevice implements AutoCloseable {
     final String id;
+    /**
+     * The device's Compose project name (config {@code project}): documents without {@code name}
+     * put their services on {@code {project}_default}, unique to this test and removed at close.
+     */
+    final String project;
     private final String prefixOverride;
     /** A fixed id may be shared with another test run on this engine: sweep by label only for unique ones. */
     private final boolean uniqueId;
@@ -55,6 +60,8 @@ final class TestDevice implements AutoCloseable {
         uniqueId = fixedId == null;
         prefixOverride = fixedId == null ? null : "berth-" + unique;
         stateDir = Files.createTempDirectory("berth-" + unique);
+        project = unique;
+        networks.add(project + "_default");
     }
 
     /** A name unique to this test, recorded for removal at close. */
@@ -100,6 +107,7 @@ final class TestDevice implements AutoCloseable {
         env.put("BERTH_STATE_DIR", stateDir.toString());
         env.put("BERTH_SOCKET", stateDir.resolve("berth.sock").toString());
         env.put("BERTH_REPORT_MIN_INTERVAL", "200ms");
+        env.put("BERTH_PROJECT", project);
         // the profile's log rate limit is for metered links, not for tests that count lines
         env.put("BERTH_LOGS_LINES_PER_SECOND", "100000");
         env.putAll(extraEnv);

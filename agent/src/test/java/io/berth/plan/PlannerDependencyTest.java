@@ -1,6 +1,5 @@
 package io.berth.plan;
 
-import static io.berth.spec.SpecFixtures.desired;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +16,11 @@ import org.junit.jupiter.api.Test;
 
 /** depends_on ordering and terminal failures, as planner fixtures. */
 class PlannerDependencyTest {
+
+    /** The fixtures are about the planner, not the default network (SpecFixtures#desiredWithoutDefaultNetwork). */
+    static io.berth.model.DesiredState desired(String json) {
+        return io.berth.spec.SpecFixtures.desiredWithoutDefaultNetwork(json);
+    }
     static final String IMAGE = "127.0.0.1:5000/demo/busybox:1";
     static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
 

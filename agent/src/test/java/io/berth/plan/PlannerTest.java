@@ -1,6 +1,5 @@
 package io.berth.plan;
 
-import static io.berth.spec.SpecFixtures.desired;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -43,6 +42,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * states, desired states parsed from documents. No daemon, no clock, no sleeping.
  */
 class PlannerTest {
+
+    /** The fixtures are about the planner, not the default network (SpecFixtures#desiredWithoutDefaultNetwork). */
+    static io.berth.model.DesiredState desired(String json) {
+        return io.berth.spec.SpecFixtures.desiredWithoutDefaultNetwork(json);
+    }
 
     static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
     static final PlanContext NO_BACKOFF = new PlanContext(NOW, Map.of());

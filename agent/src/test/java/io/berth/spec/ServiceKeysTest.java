@@ -78,13 +78,30 @@ class ServiceKeysTest {
 
         @Test
         void aServiceWithoutTheNewKeysKeepsTheHashItAlwaysHad() {
-            // the hash the walking skeleton computed for the demo service (ServiceSpecHashTest pins more)
-            ServiceSpec plain = SpecFixtures.web("{\"image\": \"busybox\"}");
-            assertEquals(ServiceOptions.NONE, plain.options());
+            // the hash the walking skeleton computed for the demo service (ServiceSpecHashTest pins more);
+            // on the engine's bridge, as every service was before the default network
+            ServiceSpec plain = SpecFixtures.web("{\"image\": \"busybox\", \"network_mode\": \"bridge\"}");
             ServiceSpec same = new ServiceSpec(plain.name(), plain.containerName(), plain.image(), plain.command(),
                     plain.entrypoint(), plain.environment(), plain.ports(), plain.mounts(), plain.restart(),
-                    plain.state());
+                    plain.state(), bridge());
+            assertEquals(same.options(), plain.options());
             assertEquals(plain.hash(), same.hash());
+        }
+
+        private static ServiceOptions bridge() {
+            ServiceOptions.Builder b = new ServiceOptions.Builder();
+            b.networkMode = "bridge";
+            return b.build();
+        }
+
+        @Test
+        void aServiceThatNamesNoNetworkJoinsTheDefaultOneAndSoIsRecreatedOnceOnUpgrade() {
+            ServiceSpec plain = SpecFixtures.web("{\"image\": \"busybox\"}");
+            assertEquals(List.of("berth_default"), List.copyOf(plain.options().networks().keySet()));
+            ServiceSpec before = new ServiceSpec(plain.name(), plain.containerName(), plain.image(), plain.command(),
+                    plain.entrypoint(), plain.environment(), plain.ports(), plain.mounts(), plain.restart(),
+                    plain.state());
+            assertNotEquals(before.hash(), plain.hash());
         }
 
         @Test
@@ -146,7 +163,8 @@ class ServiceKeysTest {
             NetworkSpec back = d.networks().get("back");
             assertEquals("site-back", back.name());
             assertTrue(back.internal());
-            assertEquals(List.of("10.9.0.0/24,10.9.0.1"), back.ipamSubnets());
+            assertEquals(new NetworkSpec.Ipam(null, List.of(new NetworkSpec.Pool("10.9.0.0/24", "10.9.0.1", null))),
+                    back.ipam());
             assertTrue(d.networks().get("lan").external());
             assertTrue(d.volumes().containsKey("site-data"));
         }

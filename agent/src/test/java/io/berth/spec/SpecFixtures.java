@@ -25,6 +25,29 @@ public final class SpecFixtures {
         return ((ParsedDocument.Valid) parsed).state();
     }
 
+    /**
+     * {@link #desired(String)} as documents were read before the default network: services that
+     * name no network stay on the engine's default bridge. For planner fixtures that are about
+     * something else, so their steps hold no CreateNetwork.
+     */
+    public static DesiredState desiredWithoutDefaultNetwork(String json) {
+        DesiredState state = desired(json);
+        java.util.SortedMap<String, ServiceSpec> services = new java.util.TreeMap<>();
+        String defaultNetwork = state.networks().containsKey("default") ? state.networks().get("default").name() : null;
+        state.services().forEach((name, spec) -> {
+            java.util.SortedMap<String, io.berth.model.ServiceOptions.NetworkAttachment> networks =
+                    new java.util.TreeMap<>(spec.options().networks());
+            networks.remove(defaultNetwork);
+            services.put(name, new ServiceSpec(spec.name(), spec.containerName(), spec.image(), spec.command(),
+                    spec.entrypoint(), spec.environment(), spec.ports(), spec.mounts(), spec.restart(), spec.state(),
+                    spec.options().withNetworks(networks)));
+        });
+        java.util.SortedMap<String, io.berth.model.NetworkSpec> networks = new java.util.TreeMap<>(state.networks());
+        networks.remove("default");
+        return new DesiredState(state.revision(), services, state.volumes(), state.registries(), networks,
+                state.update());
+    }
+
     /** Parses a document that must be invalid and returns its errors. */
     public static List<SpecError> errors(String json) {
         ParsedDocument parsed = DocumentParser.parseJson(json.getBytes(StandardCharsets.UTF_8));

@@ -16,6 +16,9 @@ import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Ulimit;
 import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.api.model.VolumesFrom;
+import com.github.dockerjava.api.model.BlkioRateDevice;
+import com.github.dockerjava.api.model.BlkioWeightDevice;
+import io.berth.model.HostOptions;
 import io.berth.model.Mount;
 import io.berth.model.PortBinding;
 import io.berth.model.ServiceOptions;
@@ -37,14 +40,21 @@ record ContainerSettings(ServiceSpec spec, Map<String, String> labels, Map<Strin
 
     static ContainerSettings of(ServiceSpec spec, Map<String, String> labels) {
         Map<String, ContainerNetwork> extra = new LinkedHashMap<>();
-        boolean first = true;
-        for (var e : spec.options().networks().entrySet()) {
-            if (!first) {
-                extra.put(e.getKey(), endpoint(spec, e.getValue()));
-            }
-            first = false;
+        List<String> order = networkOrder(spec.options());
+        for (String network : order.subList(Math.min(1, order.size()), order.size())) {
+            extra.put(network, endpoint(spec, spec.options().networks().get(network)));
         }
         return new ContainerSettings(spec, labels, extra);
+    }
+
+    /** The service's networks in the order they are joined: highest {@code priority} first, then by name. */
+    static List<String> networkOrder(ServiceOptions o) {
+        List<String> names = new ArrayList<>(o.networks().keySet());
+        names.sort(java.util.Comparator.comparingInt((String n) -> {
+            Integer priority = o.networks().get(n).priority();
+            return priority == null ? 0 : -priority;
+        }));
+        return names;
     }
 
     private static ContainerNetwork endpoint(ServiceSpec spec, ServiceOptions.NetworkAttachment attachment) {
@@ -53,8 +63,9 @@ record ContainerSettings(ServiceSpec spec, Map<String, String> labels, Map<Strin
         aliases.add(spec.name());
         aliases.addAll(attachment.aliases());
         ContainerNetwork network = new ContainerNetwork().withAliases(new ArrayList<>(aliases));
-        if (attachment.ipv4Address() != null) {
-            network.withIpamConfig(new ContainerNetwork.Ipam().withIpv4Address(attachment.ipv4Address()));
+        if (attachment.ipv4Address() != null || attachment.ipv6Address() != null) {
+            network.withIpamConfig(new ContainerNetwork.Ipam().withIpv4Address(attachment.ipv4Address())
+                    .withIpv6Address(attachment.ipv6Address()));
         }
         return network;
     }
@@ -97,7 +108,7 @@ record ContainerSettings(ServiceSpec spec, Map<String, String> labels, Map<Strin
         if (!o.links().isEmpty()) {
             host.withLinks(o.links().stream().map(Link::parse).toList());
         }
-        String firstNetwork = o.networks().isEmpty() ? null : o.networks().firstKey();
+        String firstNetwork = o.networks().isEmpty() ? null : networkOrder(o).get(0);
         if (firstNetwork != null) {
             host.withNetworkMode(firstNetwork);
         } else if (o.networkMode() != null) {
@@ -190,6 +201,10 @@ record ContainerSettings(ServiceSpec spec, Map<String, String> labels, Map<Strin
                 return r;
             }).toList());
         }
+        applyHost(o.host(), host);
+        if (o.host().macAddress() != null) {
+            cmd.withMacAddress(o.host().macAddress());
+        }
 
         cmd.withName(spec.containerName())
                 .withLabels(withServiceLabels(o))
@@ -210,6 +225,9 @@ record ContainerSettings(ServiceSpec spec, Map<String, String> labels, Map<Strin
             cmd.withAliases(endpoint.getAliases());
             if (o.networks().get(firstNetwork).ipv4Address() != null) {
                 cmd.withIpv4Address(o.networks().get(firstNetwork).ipv4Address());
+            }
+            if (o.networks().get(firstNetwork).ipv6Address() != null) {
+                cmd.withIpv6Address(o.networks().get(firstNetwork).ipv6Address());
             }
         }
         if (o.hostname() != null) {
@@ -262,6 +280,74 @@ record ContainerSettings(ServiceSpec spec, Map<String, String> labels, Map<Strin
             }
             cmd.withHealthcheck(check);
         }
+    }
+
+    /** The keys of {@link HostOptions}: cgroup limits, namespaces, DNS options, annotations. */
+    private static void applyHost(HostOptions h, HostConfig host) {
+        if (h.pidsLimit() != null) {
+            host.withPidsLimit(h.pidsLimit());
+        }
+        if (h.cpuset() != null) {
+            host.withCpusetCpus(h.cpuset());
+        }
+        if (h.cpuShares() != null) {
+            host.withCpuShares(h.cpuShares().intValue());
+        }
+        if (h.cpuQuota() != null) {
+            host.withCpuQuota(h.cpuQuota());
+        }
+        if (h.cpuPeriod() != null) {
+            host.withCpuPeriod(h.cpuPeriod());
+        }
+        if (h.memswapLimit() != null) {
+            host.withMemorySwap(h.memswapLimit());
+        }
+        if (h.memSwappiness() != null) {
+            host.withMemorySwappiness(h.memSwappiness().longValue());
+        }
+        if (h.oomScoreAdj() != null) {
+            host.withOomScoreAdj(h.oomScoreAdj());
+        }
+        if (h.oomKillDisable()) {
+            host.withOomKillDisable(true);
+        }
+        if (h.cgroupParent() != null) {
+            host.withCgroupParent(h.cgroupParent());
+        }
+        if (h.blkio() != null) {
+            HostOptions.Blkio b = h.blkio();
+            if (b.weight() != null) {
+                host.withBlkioWeight(b.weight());
+            }
+            if (!b.weightDevice().isEmpty()) {
+                host.withBlkioWeightDevice(b.weightDevice().stream()
+                        .map(d -> new BlkioWeightDevice().withPath(d.path()).withWeight((int) d.rate())).toList());
+            }
+            host.withBlkioDeviceReadBps(rates(b.deviceReadBps()));
+            host.withBlkioDeviceWriteBps(rates(b.deviceWriteBps()));
+            host.withBlkioDeviceReadIOps(rates(b.deviceReadIops()));
+            host.withBlkioDeviceWriteIOps(rates(b.deviceWriteIops()));
+        }
+        if (!h.storageOpt().isEmpty()) {
+            host.withStorageOpt(h.storageOpt());
+        }
+        if (!h.dnsOpt().isEmpty()) {
+            host.withDnsOptions(h.dnsOpt());
+        }
+        if (h.usernsMode() != null) {
+            host.withUsernsMode(h.usernsMode());
+        }
+        if (h.uts() != null) {
+            host.withUtSMode(h.uts());
+        }
+        if (!h.annotations().isEmpty()) {
+            host.withAnnotations(h.annotations());
+        }
+    }
+
+    private static List<BlkioRateDevice> rates(List<HostOptions.DeviceRate> rates) {
+        return rates.isEmpty() ? null
+                : rates.stream().map(d -> new BlkioRateDevice().withPath(d.path()).withRate(d.rate())).toList();
     }
 
     /** The service's own labels, under Berth's (which win). */

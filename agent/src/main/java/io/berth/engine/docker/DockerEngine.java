@@ -331,7 +331,7 @@ public final class DockerEngine implements Engine {
     @Override
     public String createContainer(ServiceSpec spec, Map<String, String> labels) throws EngineException {
         return call("create container " + spec.containerName() + " for service " + spec.name(), () -> {
-            ContainerSettings settings = ContainerSettings.of(spec, labels);
+            ContainerSettings settings = ContainerSettings.of(AnonymousVolumes.inherit(client, spec, labels), labels);
             CreateContainerCmd cmd = client.createContainerCmd(spec.image());
             settings.applyTo(cmd);
             String id = cmd.exec().getId();
@@ -375,15 +375,20 @@ public final class DockerEngine implements Engine {
             if (!network.driverOpts().isEmpty()) {
                 cmd.withOptions(network.driverOpts());
             }
-            if (network.ipamDriver() != null || !network.ipamSubnets().isEmpty()) {
+            if (network.ipam() != null) {
                 Network.Ipam ipam = new Network.Ipam();
-                if (network.ipamDriver() != null) {
-                    ipam.withDriver(network.ipamDriver());
+                if (network.ipam().driver() != null) {
+                    ipam.withDriver(network.ipam().driver());
                 }
-                ipam.withConfig(network.ipamSubnets().stream().map(s -> {
-                    String[] parts = s.split(",", 2);
-                    Network.Ipam.Config c = new Network.Ipam.Config().withSubnet(parts[0]);
-                    return parts.length == 2 ? c.withGateway(parts[1]) : c;
+                ipam.withConfig(network.ipam().config().stream().map(pool -> {
+                    Network.Ipam.Config c = new Network.Ipam.Config().withSubnet(pool.subnet());
+                    if (pool.gateway() != null) {
+                        c.withGateway(pool.gateway());
+                    }
+                    if (pool.ipRange() != null) {
+                        c.withIpRange(pool.ipRange());
+                    }
+                    return c;
                 }).toList());
                 cmd.withIpam(ipam);
             }
