@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -132,16 +133,16 @@ public final class Actions {
         });
     }
 
-    /** Stops and starts the container of a service, as {@code docker restart} does. */
+    /**
+     * Stops and starts the container of a service, as {@code docker restart} does: a step of the
+     * reconcile loop like any other (its events, its backoff); answers once it ran.
+     */
     public String restart(String service) throws ActionException {
-        return onReconcileThread("restart " + service, () -> {
-            ObservedContainer c = containerOf(service);
-            engine.stop(c.id(), RESTART_GRACE);
-            engine.start(c.id());
-            Logger.info("restarted service {} (container {}) on request", service, c.name());
-            reconciler.requestPass();
-            return "restarted " + service + " (container " + c.name() + ")";
+        CompletableFuture<String> done = onReconcileThread("restart " + service, () -> {
+            containerOf(service); // a clear answer for a service that is not there
+            return reconciler.restart(service);
         });
+        return await("restart " + service, done);
     }
 
     /** Reads a service's log. Close the result to stop a follow; {@code onEnd} is called once. */
@@ -178,7 +179,7 @@ public final class Actions {
                 }
             }
         } catch (EngineException e) {
-            throw new ActionException(e.getMessage(), e);
+            throw ActionException.of(e);
         }
         return logReads.read(containers, query, onLine, onEnd);
     }
@@ -379,6 +380,10 @@ public final class Actions {
 
     private <T> T onReconcileThread(String what, ReconcileThread.Task<T> task) throws ActionException {
         return reconcileThread.run(what, task);
+    }
+
+    private static <T> T await(String what, CompletableFuture<T> result) throws ActionException {
+        return ReconcileThread.await(what, result);
     }
 
     static String utf8(byte[] bytes) {

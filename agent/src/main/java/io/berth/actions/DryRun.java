@@ -60,13 +60,13 @@ final class DryRun {
             } else if (spec.state() == RunState.STOPPED && c.isRunning()) {
                 change(changes, "stop", "service", spec.name(), "state: stopped");
             } else if (spec.state() == RunState.RUNNING && !c.isRunning()) {
-                change(changes, "start", "service", spec.name(), "it is " + c.status());
+                change(changes, "start", "service", spec.name(), "it is " + c.status().keyword());
             } else {
                 change(changes, "keep", "service", spec.name(), "unchanged");
             }
         }
         for (ObservedContainer c : observed.containers()) {
-            if (c.managed() && c.service() != null && !Planner.isKept(c.name()) && seen.add(c.service())) {
+            if (c.managed() && c.service() != null && !c.kept() && seen.add(c.service())) {
                 change(changes, "remove", "service", c.service(), "not in the document (container " + c.name() + ")");
             }
         }
@@ -101,7 +101,7 @@ final class DryRun {
     static ObservedContainer containerOf(ObservedState observed, String service) {
         ObservedContainer found = null;
         for (ObservedContainer c : observed.containers()) {
-            if (c.managed() && service.equals(c.service()) && !Planner.isKept(c.name())
+            if (c.managed() && service.equals(c.service()) && !c.kept()
                     && (found == null || c.isRunning())) {
                 found = c;
             }

@@ -33,8 +33,13 @@ final class ReconcileThread {
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
             throw new ActionException("the agent is too busy to " + what + " now (its work queue is full); "
-                    + "try again in a moment", e);
+                    + "try again in a moment", e, true);
         }
+        return await(what, result);
+    }
+
+    /** Waits for what the reconcile thread answers; its errors mapped once, here. */
+    static <T> T await(String what, CompletableFuture<T> result) throws ActionException {
         try {
             return result.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -42,10 +47,13 @@ final class ReconcileThread {
             if (cause instanceof ActionException a) {
                 throw a;
             }
+            if (cause instanceof io.berth.engine.EngineException engineError) {
+                throw ActionException.of(engineError);
+            }
             throw new ActionException("cannot " + what + ": " + cause.getMessage(), cause);
         } catch (TimeoutException e) {
             throw new ActionException("the agent did not get to '" + what + "' within " + WAIT.toSeconds()
-                    + " s (a long pull may be running); it will still do it", e);
+                    + " s (a long pull may be running); it will still do it", e, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ActionException("interrupted while waiting to " + what, e);

@@ -21,6 +21,7 @@ import io.berth.reconcile.StatusReporter;
 import io.berth.spec.DeviceTrust;
 import io.berth.store.HostFiles;
 import io.berth.store.StateStore;
+import io.berth.support.Guarded;
 import io.berth.support.Version;
 import java.io.IOException;
 import java.time.Clock;
@@ -111,7 +112,7 @@ public final class Agent implements AutoCloseable {
                 sink, config.reportMinInterval(), config.reportHeartbeat(), new HostFacts(config.stateDir(),
                         config.reportMemChangeBytes(), config.reportDiskChangeBytes()));
         this.reconciler = new Reconciler(engine, Labels.ownership(config.deviceId()), clock, timer, reporter,
-                new ContainerDefaults(config.dataRoot(), config.defaultLogging()),
+                new ContainerDefaults(config.dataRoot(), config.defaultLogging(), config.stateDir().resolve("files")),
                 new ImageSettings(config.stateDir(), config.diskPullFloor(), config.profile().platform()));
         this.trust = new DeviceTrust(config.deviceId(), config::labels, config.policy(), config.trustedKeys(),
                 HostFiles.of(config.dataRoot(), name -> {
@@ -121,7 +122,13 @@ public final class Agent implements AutoCloseable {
                         throw new IllegalStateException(e.getMessage(), e);
                     }
                 }), clock);
-        this.intake = new DesiredIntake(store, reconciler, reporter, trust, config.project());
+        this.intake = new DesiredIntake(store, reconciler, reporter, trust, config.project(), () -> {
+            try {
+                return engine.info().apiVersion();
+            } catch (EngineException e) {
+                return null; // not reachable now: the engine itself refuses what it cannot do
+            }
+        });
         reconciler.setHistory(intake);
         int logQos = config.logs().qos();
         this.logs = new LogForwarder(config.logs(),
@@ -156,7 +163,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private void onDesired(byte[] payload) {
-        reconciler.submit(() -> intake.receive(payload, "mqtt"));
+        intake.offer(payload);
     }
 
     /** Starts everything; returns at once. MQTT and the engine come up in parallel. */
@@ -184,7 +191,8 @@ public final class Agent implements AutoCloseable {
         }
         watchEngine();
         long resync = config.resyncInterval().toMillis();
-        timer.scheduleWithFixedDelay(reconciler::requestPass, resync, resync, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(Guarded.task("the periodic resync", reconciler::requestPass), resync, resync,
+                TimeUnit.MILLISECONDS);
     }
 
     private void watchEngine() {
@@ -193,19 +201,20 @@ public final class Agent implements AutoCloseable {
         }
         try {
             engineWatch = engine.watch(event -> {
+                reporter.engineEvent(event); // died, health: events of their own
                 if (!QUIET_ACTIONS.contains(event.action()) && !event.action().startsWith("exec_")) {
                     reconciler.requestPass();
                 }
             }, broken -> {
                 if (!closed) {
                     Logger.debug("the engine's event stream ended ({}); watching again in 5 s", broken.toString());
-                    timer.schedule(this::watchEngine, 5, TimeUnit.SECONDS);
+                    timer.schedule(Guarded.task("watching the engine", this::watchEngine), 5, TimeUnit.SECONDS);
                     reconciler.requestPass();
                 }
             });
         } catch (RuntimeException e) {
             Logger.debug("cannot watch engine events ({}); trying again in 5 s", e.toString());
-            timer.schedule(this::watchEngine, 5, TimeUnit.SECONDS);
+            timer.schedule(Guarded.task("watching the engine", this::watchEngine), 5, TimeUnit.SECONDS);
         }
     }
 

@@ -10,10 +10,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.model.DesiredState;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.RevisionHistory;
-import io.berth.reconcile.Rollback;
+import io.berth.plan.Rollback;
+import io.berth.reconcile.EventType;
+import io.berth.reconcile.FoldedTask;
 import io.berth.reconcile.StatusReporter;
 import io.berth.spec.DeviceTrust;
 import io.berth.spec.DocumentParser;
+import io.berth.spec.EngineApi;
 import io.berth.store.RevisionFloor;
 import io.berth.spec.ParsedDocument;
 import io.berth.spec.RevisionGate;
@@ -21,6 +24,7 @@ import io.berth.spec.SpecError;
 import io.berth.store.StateStore;
 import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.tinylog.Logger;
 
 /**
@@ -43,20 +47,47 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
     /** The content hash of the accepted revision, from the revision floor when the document itself is lost. */
     private String acceptedHash;
     private final DeviceTrust trust;
+    /** The latest desired message not taken yet: a burst keeps only its last (each is the whole state). */
+    private final AtomicReference<byte[]> latest = new AtomicReference<>();
+    private final FoldedTask takeLatest;
 
     /** The Compose project name of documents without {@code name} (config {@code project}). */
     private final String project;
+    /** The engine's API version ({@link EngineApi}); null when unknown. */
+    private final java.util.function.Supplier<String> engineApi;
 
     /**
      * @param trust   signatures, target and device policy every document must pass
      * @param project the Compose project name of documents without {@code name}
      */
     DesiredIntake(StateStore store, Reconciler reconciler, StatusReporter reporter, DeviceTrust trust, String project) {
+        this(store, reconciler, reporter, trust, project, () -> null);
+    }
+
+    /** @param engineApi the engine's API version, for keys that need a newer one; null when unknown */
+    DesiredIntake(StateStore store, Reconciler reconciler, StatusReporter reporter, DeviceTrust trust, String project,
+                  java.util.function.Supplier<String> engineApi) {
+        this.engineApi = engineApi;
         this.project = project;
         this.store = store;
         this.reconciler = reconciler;
         this.reporter = reporter;
         this.trust = trust;
+        this.takeLatest = reconciler.fold("a desired document", () -> {
+            byte[] payload = latest.getAndSet(null);
+            if (payload != null) {
+                receive(payload, "mqtt");
+            }
+        });
+    }
+
+    /**
+     * A desired message from the broker (any thread): only the latest one waiting is kept, and it
+     * takes at most one place in the reconcile queue, so no burst can fill it.
+     */
+    void offer(byte[] payload) {
+        latest.set(payload);
+        takeLatest.request();
     }
 
     /** Loads the last accepted document from the state dir and reconciles it, with or without a broker. */
@@ -205,7 +236,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             return invalid.errors();
         }
         ParsedDocument.Valid valid = (ParsedDocument.Valid) parsed;
-        List<SpecError> refused = new java.util.ArrayList<>(trust.refusals(valid));
+        List<SpecError> refused = new java.util.ArrayList<>(refusals(valid));
         RevisionGate.Decision decision = RevisionGate.decideByHash(acceptedRevision, acceptedHash,
                 valid.state().revision(), valid.document());
         if (decision.verdict() == RevisionGate.Verdict.REJECT) {
@@ -233,7 +264,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         }
         ParsedDocument.Valid valid = (ParsedDocument.Valid) parsed;
         long revision = valid.state().revision();
-        List<SpecError> refused = trust.refusals(valid);
+        List<SpecError> refused = refusals(valid);
         if (!refused.isEmpty()) {
             return reject(revision, "refused by this device: " + refused.get(0)
                     + (refused.size() > 1 ? " (and " + (refused.size() - 1) + " more)" : ""), refused, source);
@@ -268,7 +299,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
                         valid.state().services().size());
                 reporter.clearRejected();
                 reporter.setSource(source);
-                reporter.event(revision, "accepted", null, "accepted revision " + revision + " from " + source);
+                reporter.event(revision, EventType.ACCEPTED, null, "accepted revision " + revision + " from " + source);
                 reconciler.setDesired(overrides.applyTo(valid.state()));
                 return ApplyResult.accepted(revision);
             }
@@ -322,6 +353,13 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             Logger.warn("cannot record the highest accepted revision {} in {} ({}); if desired.json is lost too, "
                     + "older revisions could be taken again", acceptedRevision, store.dir(), e.getMessage());
         }
+    }
+
+    /** What this device refuses in a new document: its trust (signature, target, policy), then its engine's API. */
+    private List<SpecError> refusals(ParsedDocument.Valid valid) {
+        List<SpecError> refused = new java.util.ArrayList<>(trust.refusals(valid));
+        refused.addAll(EngineApi.check(valid.state(), engineApi.get()));
+        return refused;
     }
 
     private ApplyResult reject(Long revision, String reason, List<SpecError> errors, String source) {

@@ -44,8 +44,20 @@ final class RemoteCommands implements MqttLink.CommandHandler {
     }
 
     static final class CommandFailed extends Exception {
+        private final boolean retryable;
+
         CommandFailed(String message) {
+            this(message, false);
+        }
+
+        CommandFailed(String message, boolean retryable) {
             super(message);
+            this.retryable = retryable;
+        }
+
+        /** The one mapping of an action's error to a command's. */
+        static CommandFailed of(ActionException e) {
+            return new CommandFailed(e.getMessage(), e.retryable());
         }
     }
 
@@ -85,7 +97,7 @@ final class RemoteCommands implements MqttLink.CommandHandler {
                     try {
                         return JSON.getNodeFactory().textNode(actions.restart(requireText(body, "service")));
                     } catch (ActionException e) {
-                        throw new CommandFailed(e.getMessage());
+                        throw CommandFailed.of(e);
                     }
                 })
                 .register("logs", body -> {
@@ -105,7 +117,7 @@ final class RemoteCommands implements MqttLink.CommandHandler {
                                     + error.getMessage());
                         }
                     } catch (ActionException e) {
-                        throw new CommandFailed(e.getMessage());
+                        throw CommandFailed.of(e);
                     } catch (TimeoutException e) {
                         throw new CommandFailed("reading the logs of " + service + " took over 15 s");
                     } catch (CommandFailed e) {
@@ -197,6 +209,7 @@ final class RemoteCommands implements MqttLink.CommandHandler {
             answer.put("ok", false);
             answer.putNull("result");
             answer.put("error", e.getMessage());
+            answer.put("retryable", e.retryable);
             Logger.info("remote command '{}' refused: {}", name, e.getMessage());
         } catch (RuntimeException e) {
             answer.put("ok", false);

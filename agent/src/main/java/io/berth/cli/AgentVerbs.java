@@ -22,6 +22,8 @@ final class AgentVerbs {
     static final int FAILED = 1;
     static final int USAGE = 2;
     static final int UNREACHABLE = 3;
+    /** Failed for now (the engine restarting, the agent busy): the same request may succeed later. */
+    static final int TRY_AGAIN = 4;
 
     static final String DEFAULT_SOCKET = "/run/berth/berth.sock";
 
@@ -129,10 +131,18 @@ final class AgentVerbs {
         } catch (ControlClient.UnreachableException e) {
             io.err().println(unreachable(client.socket(), e));
             return UNREACHABLE;
+        } catch (ControlClient.RefusedException e) {
+            io.err().println("berth " + verb + ": " + e.getMessage());
+            return exitCode(e);
         } catch (IOException e) {
             io.err().println("berth " + verb + ": " + e.getMessage());
             return FAILED;
         }
+    }
+
+    /** The one mapping of the agent's refusal to an exit code: 4 when it says trying again may help, else 1. */
+    static int exitCode(ControlClient.RefusedException e) {
+        return e.answer().path("detail").path("retryable").asBoolean(false) ? TRY_AGAIN : FAILED;
     }
 
     private int own(ControlClient client, String verb, List<String> args) throws IOException, Args.UsageException {

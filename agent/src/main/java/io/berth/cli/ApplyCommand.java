@@ -16,12 +16,15 @@ import java.util.Set;
 final class ApplyCommand implements AgentVerbs.Verb {
     static final Map<String, String> HELP = Map.of("apply", """
             Usage: berth apply FILE [--wait [--timeout 5m]] [--dry-run] [--json]
+                   berth apply -f FILE [-f FILE]... [--profile NAME]... [options]
 
             Hands a desired document (JSON or Compose YAML) to the agent, with the same
             validation and revision rules as MQTT. A document without a revision gets
             the next one. The report shows it came from the CLI (source: cli).
             FILE may also be a bundle ('berth bundle create'): its images are checked
             and loaded first, then its document is applied.
+              -f, --file FILE  Compose files, merged in order as docker compose does
+              --profile NAME   activate a Compose profile (or COMPOSE_PROFILES)
               --wait          wait until the revision converged (exit 0), or was rejected,
                               failed or rolled back (exit 1), showing the pulls' progress
               --timeout D     how long --wait waits (default 5m; then exit 1)
@@ -39,9 +42,11 @@ final class ApplyCommand implements AgentVerbs.Verb {
 
     @Override
     public int run(ControlClient client, String verb, List<String> args) throws IOException, Args.UsageException {
-        Args a = Args.parse(args, Set.of("--wait", "--dry-run", "--json"), Set.of("--timeout"), Map.of());
-        if (a.positional.size() != 1) {
-            throw new Args.UsageException("which file? berth apply FILE");
+        ComposeArgs compose = ComposeArgs.extract(args);
+        Args a = Args.parse(compose.rest(), Set.of("--wait", "--dry-run", "--json"), Set.of("--timeout"), Map.of());
+        List<Path> files = compose.filesWith(a.positional);
+        if (files.isEmpty() || a.positional.size() > 1) {
+            throw new Args.UsageException("which file? berth apply FILE, or -f FILE [-f FILE…] [--profile NAME]");
         }
         Duration timeout = Duration.ofMinutes(5);
         if (a.value("--timeout") != null) {
@@ -54,7 +59,7 @@ final class ApplyCommand implements AgentVerbs.Verb {
         if (a.has("--dry-run") && a.has("--wait")) {
             throw new Args.UsageException("--dry-run changes nothing: there is nothing to --wait for");
         }
-        Path file = Path.of(a.positional.get(0));
+        Path file = files.get(0);
         if (!Files.isReadable(file)) {
             io.err().println("berth apply: cannot read " + file);
             return AgentVerbs.USAGE;
@@ -76,7 +81,7 @@ final class ApplyCommand implements AgentVerbs.Verb {
             }
             io.out().println("loaded " + loaded.path("images").size() + " image(s) from " + file.getFileName());
         } else {
-            document = ComposeFile.readForSending(file, io.env(), "apply", io.err());
+            document = ComposeFile.readForSending(files, compose.profiles(), io.env(), "apply", io.err());
             if (document == null) {
                 return AgentVerbs.FAILED;
             }
@@ -116,7 +121,7 @@ final class ApplyCommand implements AgentVerbs.Verb {
             for (JsonNode error : detail.path("errors")) {
                 io.err().println("  " + error.path("path").asText() + ": " + error.path("message").asText());
             }
-            return AgentVerbs.FAILED;
+            return AgentVerbs.exitCode(e);
         }
         long revision = result.path("revision").asLong();
         if (!json) {

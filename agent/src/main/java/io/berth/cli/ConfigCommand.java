@@ -21,7 +21,7 @@ import org.snakeyaml.engine.v2.common.FlowStyle;
  */
 final class ConfigCommand implements AgentVerbs.Verb {
     static final Map<String, String> HELP = Map.of("config", """
-            Usage: berth config [FILE] [--json]
+            Usage: berth config [FILE | -f FILE [-f FILE]... [--profile NAME]...] [--json]
 
             Prints a desired document resolved, as the agent sees it, with passwords,
             tokens, secret-looking environment values and inline secrets masked (***).
@@ -40,19 +40,22 @@ final class ConfigCommand implements AgentVerbs.Verb {
 
     @Override
     public int run(ControlClient client, String verb, List<String> args) throws IOException, Args.UsageException {
-        Args a = Args.parse(args, Set.of("--json"), Set.of(), Map.of());
+        ComposeArgs compose = ComposeArgs.extract(args);
+        Args a = Args.parse(compose.rest(), Set.of("--json"), Set.of(), Map.of());
         if (a.positional.size() > 1) {
-            throw new Args.UsageException("one file at most; got " + a.positional);
+            throw new Args.UsageException("one file at most (or -f FILE [-f FILE…]); got " + a.positional);
         }
+        List<Path> files = compose.filesWith(a.positional);
         JsonNode document;
         JsonNode overrides = null;
-        if (a.positional.size() == 1) {
-            Path file = Path.of(a.positional.get(0));
-            if (!Files.isReadable(file)) {
-                io.err().println("berth config: cannot read " + file);
-                return AgentVerbs.USAGE;
+        if (!files.isEmpty()) {
+            for (Path file : files) {
+                if (!Files.isReadable(file)) {
+                    io.err().println("berth config: cannot read " + file);
+                    return AgentVerbs.USAGE;
+                }
             }
-            document = ComposeFile.readForSending(file, io.env(), "config", io.err());
+            document = ComposeFile.readForSending(files, compose.profiles(), io.env(), "config", io.err());
             if (document == null) {
                 return AgentVerbs.FAILED;
             }
@@ -72,7 +75,7 @@ final class ConfigCommand implements AgentVerbs.Verb {
             if (overrides != null) {
                 out.set("overrides", overrides);
             }
-            io.json(a.positional.isEmpty() ? out : document);
+            io.json(files.isEmpty() ? out : document);
             return AgentVerbs.OK;
         }
         io.out().print(yaml(document));

@@ -13,4 +13,13 @@ public final class DocumentFiles {
     public static JsonNode readForSending(Path file, Map<String, String> env, String verb, PrintStream err) {
         return ComposeFile.readForSending(file, env, verb, err);
     }
+
+    /**
+     * A Compose project resolved as {@code publish -f A -f B --profile P} resolves it (several files
+     * merged, profiles, include, extends, configs and secrets inline): see {@link io.berth.compose.ComposeProject}.
+     */
+    public static JsonNode readForSending(java.util.List<Path> files, java.util.List<String> profiles,
+                                          Map<String, String> env, String verb, PrintStream err) {
+        return ComposeFile.readForSending(files, profiles, env, verb, err);
+    }
 }

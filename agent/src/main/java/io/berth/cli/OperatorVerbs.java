@@ -73,10 +73,12 @@ final class OperatorVerbs {
         }
         Args a;
         Duration timeout;
+        ComposeArgs compose;
         try {
-            a = Args.parse(args, Set.of("--wait"), options("--device", "--timeout"), Map.of());
-            if (a.value("--device") == null || a.positional.size() != 1) {
-                throw new Args.UsageException("give --device ID and one FILE");
+            compose = ComposeArgs.extract(args);
+            a = Args.parse(compose.rest(), Set.of("--wait"), options("--device", "--timeout"), Map.of());
+            if (a.value("--device") == null || compose.filesWith(a.positional).isEmpty() || a.positional.size() > 1) {
+                throw new Args.UsageException("give --device ID and one FILE (or -f FILE [-f FILE…])");
             }
             timeout = a.value("--timeout") == null ? Duration.ofMinutes(5) : Durations.parse(a.value("--timeout"));
             if (timeout == null) {
@@ -87,13 +89,14 @@ final class OperatorVerbs {
             err.print(PUBLISH_HELP);
             return AgentVerbs.USAGE;
         }
-        Path file = Path.of(a.positional.get(0));
+        List<Path> files = compose.filesWith(a.positional);
+        Path file = files.get(0);
         JsonNode tree;
         if (!Files.isReadable(file)) {
             err.println("berth publish: cannot read " + file);
             return AgentVerbs.USAGE;
         }
-        tree = ComposeFile.readForSending(file, env, "publish", err);
+        tree = ComposeFile.readForSending(files, compose.profiles(), env, "publish", err);
         if (tree == null) {
             return AgentVerbs.FAILED;
         }

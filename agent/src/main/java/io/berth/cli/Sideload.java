@@ -138,13 +138,15 @@ final class Sideload {
             return args.isEmpty() ? AgentVerbs.USAGE : AgentVerbs.OK;
         }
         Args a;
+        ComposeArgs compose;
         try {
             if (!args.get(0).equals("create")) {
                 throw new Args.UsageException("unknown bundle command '" + args.get(0) + "'");
             }
-            a = Args.parse(args.subList(1, args.size()), Set.of("--force"), Set.of("--output"), Map.of("-o", "--output"));
-            if (a.positional.size() != 1 || a.value("--output") == null) {
-                throw new Args.UsageException("give the output file and one document");
+            compose = ComposeArgs.extract(args.subList(1, args.size()));
+            a = Args.parse(compose.rest(), Set.of("--force"), Set.of("--output"), Map.of("-o", "--output"));
+            if (compose.filesWith(a.positional).isEmpty() || a.positional.size() > 1 || a.value("--output") == null) {
+                throw new Args.UsageException("give the output file and one document (or -f FILE [-f FILE…])");
             }
             OutputFiles.check(Path.of(a.value("--output")), a.has("--force"));
         } catch (Args.UsageException e) {
@@ -152,10 +154,11 @@ final class Sideload {
             err.print(BUNDLE_HELP);
             return AgentVerbs.USAGE;
         }
-        Path doc = Path.of(a.positional.get(0));
+        List<Path> files = compose.filesWith(a.positional);
+        Path doc = files.get(0);
         Path output = Path.of(a.value("--output"));
         JsonNode tree;
-        tree = ComposeFile.readForSending(doc, env, "bundle", err);
+        tree = ComposeFile.readForSending(files, compose.profiles(), env, "bundle", err);
         if (tree == null) {
             return AgentVerbs.FAILED;
         }

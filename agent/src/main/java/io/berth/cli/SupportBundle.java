@@ -204,6 +204,7 @@ final class SupportBundle {
         try {
             JsonNode doc = JSON.readTree(Files.readAllBytes(desired));
             doc.path("registries").forEach(r -> addSecret(r.path("password").asText(null)));
+            doc.path("secrets").forEach(s -> addSecret(s.path("content").asText(null)));
             for (JsonNode service : doc.path("services")) {
                 JsonNode environment = service.path("environment");
                 if (environment.isObject()) {

@@ -25,13 +25,22 @@ final class ValidateCommand {
     private ValidateCommand() {}
 
     static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
-        if (args.length != 2 || args[1].startsWith("-")) {
-            err.println("Usage: berth validate FILE   (JSON or Compose YAML; variables from the environment and .env)");
+        ComposeArgs compose;
+        try {
+            compose = ComposeArgs.extract(List.of(args).subList(1, args.length));
+        } catch (Args.UsageException e) {
+            compose = null;
+        }
+        if (compose == null || compose.filesWith(compose.rest()).isEmpty() || compose.rest().size() > 1
+                || compose.rest().stream().anyMatch(a -> a.startsWith("-"))) {
+            err.println("Usage: berth validate FILE | -f FILE [-f FILE…] [--profile NAME]   (JSON or Compose YAML; "
+                    + "variables from the environment and .env)");
             return UNREADABLE;
         }
-        Path file = Path.of(args[1]);
+        List<Path> files = compose.filesWith(compose.rest());
+        Path file = files.get(0);
         try {
-            return validate(file, env, out, err);
+            return validate(files, compose.profiles(), env, out, err);
         } catch (RuntimeException | StackOverflowError e) {
             // whatever the file holds: a message, never a stack trace
             err.println("berth validate: " + file + " cannot be checked: " + e.getClass().getSimpleName()
@@ -40,14 +49,16 @@ final class ValidateCommand {
         }
     }
 
-    private static int validate(Path file, Map<String, String> env, PrintStream out, PrintStream err) {
+    private static int validate(List<Path> files, List<String> profiles, Map<String, String> env, PrintStream out,
+                                PrintStream err) {
+        Path file = files.get(0);
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
             err.println("berth validate: cannot read " + file + (Files.exists(file) ? "" : ": no such file"));
             return UNREADABLE;
         }
         ComposeFile compose;
         try {
-            compose = ComposeFile.load(file, env);
+            compose = ComposeFile.load(files, profiles, env);
         } catch (IOException e) {
             err.println("berth validate: " + e.getMessage());
             return UNREADABLE;

@@ -65,8 +65,14 @@ public interface Engine extends AutoCloseable {
     /** Removes a network by name. Missing is not an error. */
     void removeNetwork(String name) throws EngineException;
 
-    /** Creates the container for a service and returns its id. */
-    String createContainer(ServiceSpec spec, Map<String, String> labels) throws EngineException;
+    /**
+     * Creates the container for a service and returns its id. Its anonymous volumes (the
+     * spec's {@code volumes: ["/data"]} and the image's {@code VOLUME}s) are the ones in
+     * {@code inheritedVolumes} (destination to volume name, from the container it replaces, as
+     * Compose does), else new ones labelled with the service, so they are never lost track of.
+     */
+    String createContainer(ServiceSpec spec, Map<String, String> inheritedVolumes, Map<String, String> labels)
+            throws EngineException;
 
     void start(String containerId) throws EngineException;
 
@@ -84,8 +90,8 @@ public interface Engine extends AutoCloseable {
     LogStreams openLogStreams(LogStreams.Sink sink) throws EngineException;
 
     /**
-     * Follows the engine's event stream for managed containers; {@code onEvent} gets the
-     * action ({@code die}, {@code start}, {@code health_status: healthy} …). When the stream
+     * Follows the engine's event stream for managed containers; {@code onEvent} gets each,
+     * with deaths (exit code, out of memory) and health changes read out. When the stream
      * breaks, {@code onBroken} is called once and the caller decides when to watch again.
      */
     AutoCloseable watch(Consumer<EngineEvent> onEvent, Consumer<Throwable> onBroken);

@@ -1,23 +1,18 @@
 package io.berth.link;
 
-import io.berth.store.AtomicFiles;
 import io.berth.support.Backoff;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.tinylog.Logger;
@@ -70,12 +65,11 @@ public final class MqttLink implements AutoCloseable {
     public static final long MAX_PACKET_BYTES = (1 << 20) + (64 << 10);
 
     private static final int EVENT_QUEUE_LIMIT = 500;
-    private static final com.fasterxml.jackson.databind.ObjectMapper EVENT_JSON =
-            new com.fasterxml.jackson.databind.ObjectMapper();
     private static final Duration RECONNECT_BASE = Duration.ofSeconds(1);
     private static final Duration RECONNECT_CAP = Duration.ofSeconds(60);
 
     private final Settings settings;
+    private final ProtocolChoice protocols;
     private final String urlText;
     private final Topics topics;
     private final Listener listener;
@@ -83,8 +77,7 @@ public final class MqttLink implements AutoCloseable {
     private final Clock clock;
     private final RandomGenerator random = RandomGenerator.getDefault();
     private final Map<String, byte[]> unsentRetained = new ConcurrentHashMap<>();
-    private final Deque<byte[]> unsentEvents = new ArrayDeque<>();
-    private final AtomicLong droppedEvents = new AtomicLong();
+    private final EventQueue unsentEvents = new EventQueue(EVENT_QUEUE_LIMIT);
     private final AtomicInteger failures = new AtomicInteger();
     private volatile Wire wire;
     private volatile boolean closing;
@@ -100,32 +93,17 @@ public final class MqttLink implements AutoCloseable {
             throw new IOException("no broker URL: set mqtt.url");
         }
         this.settings = settings;
+        this.protocols = new ProtocolChoice(settings.protocol(), settings.protocolFile());
         this.urlText = String.join(",", settings.urls());
         this.topics = topics;
         this.listener = listener;
         this.scheduler = scheduler;
         this.clock = clock;
         try {
-            this.wire = Wire.open(firstProtocol(), settings.urls().get(0), topics.deviceId(), new Events());
+            this.wire = Wire.open(protocols.first(), settings.urls().get(0), topics.deviceId(), new Events());
         } catch (WireException e) {
             throw new IOException("cannot set up the MQTT client for " + urlText + ": " + e.getMessage(), e);
         }
-    }
-
-    /** The protocol to try first: the configured one, or under {@code auto} the one that worked last time. */
-    private String firstProtocol() {
-        if (!"auto".equals(settings.protocol())) {
-            return settings.protocol();
-        }
-        try {
-            if (settings.protocolFile() != null && Files.isReadable(settings.protocolFile())
-                    && Wire.V311.equals(Files.readString(settings.protocolFile()).strip())) {
-                return Wire.V311;
-            }
-        } catch (IOException e) {
-            Logger.debug("MQTT: cannot read {}: {}", settings.protocolFile(), e.toString());
-        }
-        return Wire.V5;
     }
 
     /** The device's labels, carried by the retained {@code online} message and its will (§2, §10); set before {@link #start()}. */
@@ -161,13 +139,7 @@ public final class MqttLink implements AutoCloseable {
 
     /** Publishes one event (QoS 1, not retained); kept in a bounded queue while the broker is away. */
     public void publishEvent(byte[] payload) {
-        synchronized (unsentEvents) {
-            if (unsentEvents.size() >= EVENT_QUEUE_LIMIT) {
-                unsentEvents.removeFirst();
-                droppedEvents.incrementAndGet();
-            }
-            unsentEvents.addLast(payload);
-        }
+        unsentEvents.add(payload);
         if (wire.connected()) {
             flushEvents();
         }
@@ -198,7 +170,7 @@ public final class MqttLink implements AutoCloseable {
 
     /** Events dropped because the queue was full while offline, not yet announced. */
     public long droppedEvents() {
-        return droppedEvents.get();
+        return unsentEvents.dropped();
     }
 
     /** The retained presence message: online since the connection, or the will's offline. Kept small and in one place. */
@@ -211,7 +183,8 @@ public final class MqttLink implements AutoCloseable {
      * away and has no {@code since}; a stop on purpose has one, so an operator tells the two apart.
      */
     byte[] onlinePayload(boolean online, boolean since) {
-        com.fasterxml.jackson.databind.node.ObjectNode node = EVENT_JSON.createObjectNode().put("online", online);
+        com.fasterxml.jackson.databind.node.ObjectNode node =
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("online", online);
         if (since) {
             node.put("since", Instant.now(clock).toString());
         }
@@ -246,7 +219,7 @@ public final class MqttLink implements AutoCloseable {
 
     private void failed(Wire w, Throwable error) {
         WireException refused = LinkErrors.find(error);
-        if ("auto".equals(settings.protocol()) && Wire.V5.equals(w.protocol()) && refused != null
+        if (protocols.fallsBackFrom(w.protocol()) && refused != null
                 && refused.refusesProtocol() && !closing) {
             Logger.info("MQTT: {} refuses MQTT 5 ({}); using MQTT 3.1.1", urlText, refused.getMessage());
             try {
@@ -276,18 +249,6 @@ public final class MqttLink implements AutoCloseable {
         scheduler.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void remember(String protocol) {
-        if (!"auto".equals(settings.protocol()) || settings.protocolFile() == null) {
-            return;
-        }
-        try {
-            AtomicFiles.write(settings.protocolFile(), (protocol + "\n").getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            Logger.warn("MQTT: cannot remember the protocol in {}: {}", settings.protocolFile(), e.getMessage());
-        }
-    }
-
-
     private void sendRetained(String topic, byte[] payload) {
         try {
             wire.publish(topic, payload, 1, true).whenComplete((ok, error) -> {
@@ -302,35 +263,9 @@ public final class MqttLink implements AutoCloseable {
         }
     }
 
-    /** Sends queued events in order; one flusher at a time, so none goes out twice. */
     private void flushEvents() {
-        synchronized (unsentEvents) {
-            Wire w = wire;
-            while (w.connected() && !unsentEvents.isEmpty()) {
-                long dropped = droppedEvents.get();
-                byte[] next = dropped > 0 ? withDropped(unsentEvents.peekFirst(), dropped) : unsentEvents.peekFirst();
-                try {
-                    w.publish(topics.events(), next, 1, false);
-                } catch (WireException e) {
-                    // in-flight window full or connection lost: the rest goes on the next delivery or connect
-                    return;
-                }
-                unsentEvents.removeFirst();
-                droppedEvents.addAndGet(-dropped);
-            }
-        }
-    }
-
-    /** The first event after an overflow says how many were dropped before it: {@code "dropped": N}. */
-    private static byte[] withDropped(byte[] event, long dropped) {
-        try {
-            com.fasterxml.jackson.databind.node.ObjectNode node =
-                    (com.fasterxml.jackson.databind.node.ObjectNode) EVENT_JSON.readTree(event);
-            node.put("dropped", dropped);
-            return EVENT_JSON.writeValueAsBytes(node);
-        } catch (IOException | ClassCastException e) {
-            return event;
-        }
+        Wire w = wire;
+        unsentEvents.flush(w::connected, event -> w.publish(topics.events(), event, 1, false));
     }
 
     private final class Events implements Wire.Events {
@@ -342,12 +277,13 @@ public final class MqttLink implements AutoCloseable {
             status = "connected to " + url + " (MQTT " + w.protocol() + ")"
                     + (settings.urls().size() > 1 ? ", one of " + settings.urls().size() + " brokers" : "");
             Logger.info("MQTT: connected to {} (MQTT {})", url, w.protocol());
-            remember(w.protocol());
+            protocols.worked(w.protocol());
             try {
                 w.subscribe(commands != null ? new String[] {topics.desired(), topics.commands()}
                         : new String[] {topics.desired()}, 1);
             } catch (WireException e) {
-                Logger.error("MQTT: cannot subscribe to {}: {}", topics.desired(), e.getMessage());
+                // the connection broke again at once; the next connect subscribes
+                Logger.warn("MQTT: cannot subscribe to {}: {}", topics.desired(), e.getMessage());
             }
             sendRetained(topics.online(), onlinePayload(true));
             unsentRetained.forEach(MqttLink.this::sendRetained);

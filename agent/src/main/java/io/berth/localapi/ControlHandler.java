@@ -75,7 +75,8 @@ public final class ControlHandler implements Handler {
                         + "volume-prune, load, diagnose, support");
             }
         } catch (ActionException e) {
-            reply.error(e.getMessage());
+            // the one mapping of an action's error to the socket's answer (and so to the CLI's exit code)
+            reply.refuse(e.getMessage(), Protocol.JSON.createObjectNode().put("retryable", e.retryable()));
         }
     }
 

@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.config.LogSettings;
 import io.berth.engine.LogStreams;
+import io.berth.model.ContainerStatus;
 import io.berth.model.ObservedContainer;
 import io.berth.store.AtomicFiles;
+import io.berth.support.AgentClock;
+import io.berth.support.Guarded;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -78,7 +81,7 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
 
     private final LogSettings limits;
     private final Publisher publisher;
-    private final Clock clock;
+    private final AgentClock clock;
     private final ScheduledExecutorService timer;
     private final Path stateDir;
     private LogStreams streams;
@@ -100,8 +103,10 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     private final Set<String> refused = new HashSet<>();
     private boolean flushScheduled;
     private boolean positionsDirty;
-    private long tokensLines;
-    private long tokensBytes;
+    /** The device-wide token buckets: fractional, so a steady stream refills by its share however often it comes. */
+    private double tokensLines;
+    private double tokensBytes;
+    /** Monotonic: a wall clock set by NTP neither floods nor starves the bucket. */
     private long refilledAtNanos;
     private long statReceived;
     private long statPublished;
@@ -111,14 +116,15 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
                         Path stateDir) {
         this.limits = limits;
         this.publisher = publisher;
-        this.clock = clock;
+        this.clock = AgentClock.of(clock);
         this.timer = timer;
         this.stateDir = stateDir;
         this.tokensLines = limits.linesPerSecond();
         this.tokensBytes = limits.bytesPerSecond();
-        this.refilledAtNanos = System.nanoTime();
+        this.refilledAtNanos = this.clock.monotonicNanos();
         loadPositions();
-        timer.scheduleWithFixedDelay(this::savePositions, 30, 30, TimeUnit.SECONDS);
+        timer.scheduleWithFixedDelay(Guarded.task("saving log positions", this::savePositions), 30, 30,
+                TimeUnit.SECONDS);
     }
 
     /** The engine's follower this forwarder reads from (opened by the caller with this forwarder as sink). */
@@ -142,7 +148,7 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
                     continue;
                 }
                 present.add(c.id());
-                boolean running = "running".equals(c.status()) || "paused".equals(c.status());
+                boolean running = c.status() == ContainerStatus.RUNNING || c.status() == ContainerStatus.PAUSED;
                 if (running && !followed.contains(c.id()) && !refused.contains(c.id())) {
                     followed.add(c.id());
                     Instant since = received.getOrDefault(c.id(), published.get(c.id()));
@@ -186,6 +192,7 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
             }
             if (!takeTokens(bytes)) {
                 drop(service, 1);
+                flushSoon(); // the count goes out even when no line passes after it
                 return;
             }
             Pending pending = new Pending(service, containerId, epochNanos(time), stream, text, bytes);
@@ -219,13 +226,14 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
         statDropped += lines;
     }
 
-    /** Device-wide token bucket: refilled continuously up to one second's worth. */
+    /** Device-wide token buckets: refilled continuously, fractions included, up to one second's worth. */
     private boolean takeTokens(int bytes) {
-        long now = System.nanoTime();
+        long now = clock.monotonicNanos();
         long elapsed = now - refilledAtNanos;
         if (elapsed > 0) {
-            tokensLines = Math.min(limits.linesPerSecond(), tokensLines + elapsed * limits.linesPerSecond() / 1_000_000_000L);
-            tokensBytes = Math.min(limits.bytesPerSecond(), tokensBytes + elapsed * limits.bytesPerSecond() / 1_000_000_000L);
+            double seconds = elapsed / 1e9;
+            tokensLines = Math.min(limits.linesPerSecond(), tokensLines + seconds * limits.linesPerSecond());
+            tokensBytes = Math.min(limits.bytesPerSecond(), tokensBytes + seconds * limits.bytesPerSecond());
             refilledAtNanos = now;
         }
         if (tokensLines < 1 || tokensBytes < bytes) {
@@ -289,7 +297,7 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     private void flushSoon() {
         if (!flushScheduled) {
             flushScheduled = true;
-            timer.schedule(this::scheduledFlush, 1, TimeUnit.SECONDS);
+            timer.schedule(Guarded.task("flushing logs", this::scheduledFlush), 1, TimeUnit.SECONDS);
         }
     }
 

@@ -8,6 +8,8 @@ public final class Labels {
     public static final String SERVICE = "berth.service";
     public static final String HASH = "berth.hash";
     public static final String REVISION = "berth.revision";
+    /** On an anonymous volume Berth created for a container: the path it is mounted at. */
+    public static final String ANONYMOUS = "berth.anonymous";
     /**
      * Berth's addition to §8: the device id of the agent that created the object. An agent owns
      * only what carries its own id, so two agents on one engine (tests, a demo beside a test run)

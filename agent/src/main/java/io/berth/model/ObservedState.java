@@ -24,4 +24,21 @@ public record ObservedState(List<ObservedContainer> containers, Map<String, Obse
     }
 
     public static final ObservedState NOTHING = new ObservedState(List.of(), Map.of(), Map.of());
+
+    /**
+     * The managed container that stands for a service: the one with its container name, else any
+     * of its own but a container kept for a rollback; null when it has none.
+     */
+    public ObservedContainer containerOf(ServiceSpec spec) {
+        ObservedContainer any = null;
+        for (ObservedContainer c : containers) {
+            if (c.managed() && spec.name().equals(c.service()) && !c.kept()) {
+                if (c.name().equals(spec.containerName())) {
+                    return c;
+                }
+                any = c;
+            }
+        }
+        return any;
+    }
 }

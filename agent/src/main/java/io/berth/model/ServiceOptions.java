@@ -34,7 +34,8 @@ public record ServiceOptions(SortedSet<String> expose, SortedMap<String, String>
                              Healthcheck healthcheck, Long stopGraceNanos, String stopSignal,
                              SortedMap<String, Dependency> dependsOn, Logging logging, Boolean init,
                              String pullPolicy, List<String> extraHosts, List<String> dns, List<String> dnsSearch,
-                             List<GpuRequest> gpus, HostOptions host) {
+                             List<GpuRequest> gpus, HostOptions host,
+                             List<FileMount> files) {
 
     public static final ServiceOptions NONE = new Builder().build();
 
@@ -59,6 +60,7 @@ public record ServiceOptions(SortedSet<String> expose, SortedMap<String, String>
         dnsSearch = list(dnsSearch);
         gpus = list(gpus);
         host = host == null ? NO_HOST_OPTIONS : host;
+        files = list(files);
     }
 
     private static final HostOptions NO_HOST_OPTIONS = new HostOptions.Builder().build();
@@ -69,7 +71,7 @@ public record ServiceOptions(SortedSet<String> expose, SortedMap<String, String>
                 workingDir, user, groupAdd, readOnly, labels, memLimit, memReservation, nanoCpus, shmSize, devices,
                 deviceCgroupRules, privileged, capAdd, capDrop, securityOpt, sysctls, ulimits, ipc, pid, tty,
                 stdinOpen, platform, runtime, healthcheck, stopGraceNanos, stopSignal, dependsOn, logging, init,
-                pullPolicy, extraHosts, dns, dnsSearch, gpus, host);
+                pullPolicy, extraHosts, dns, dnsSearch, gpus, host, files);
     }
 
     /** The same options with another logging (the device profile's default for services without one). */
@@ -78,7 +80,7 @@ public record ServiceOptions(SortedSet<String> expose, SortedMap<String, String>
                 workingDir, user, groupAdd, readOnly, labels, memLimit, memReservation, nanoCpus, shmSize, devices,
                 deviceCgroupRules, privileged, capAdd, capDrop, securityOpt, sysctls, ulimits, ipc, pid, tty,
                 stdinOpen, platform, runtime, healthcheck, stopGraceNanos, stopSignal, dependsOn, newLogging, init,
-                pullPolicy, extraHosts, dns, dnsSearch, gpus, host);
+                pullPolicy, extraHosts, dns, dnsSearch, gpus, host, files);
     }
 
     private static <T> List<T> list(List<T> list) {
@@ -189,13 +191,14 @@ public record ServiceOptions(SortedSet<String> expose, SortedMap<String, String>
         public List<String> dnsSearch = new ArrayList<>();
         public List<GpuRequest> gpus = new ArrayList<>();
         public HostOptions.Builder host = new HostOptions.Builder();
+        public List<FileMount> files = new ArrayList<>();
 
         public ServiceOptions build() {
             return new ServiceOptions(expose, tmpfs, volumesFrom, networks, networkMode, links, hostname, domainname,
                     workingDir, user, groupAdd, readOnly, labels, memLimit, memReservation, nanoCpus, shmSize, devices,
                     deviceCgroupRules, privileged, capAdd, capDrop, securityOpt, sysctls, ulimits, ipc, pid, tty,
                     stdinOpen, platform, runtime, healthcheck, stopGraceNanos, stopSignal, dependsOn, logging, init,
-                    pullPolicy, extraHosts, dns, dnsSearch, gpus, host.build());
+                    pullPolicy, extraHosts, dns, dnsSearch, gpus, host.build(), files);
         }
     }
 

@@ -5,6 +5,7 @@ import io.berth.model.RegistryAuth;
 import io.berth.model.ServiceSpec;
 import io.berth.model.VolumeSpec;
 import java.time.Duration;
+import java.util.Map;
 
 /** One change to the engine. A step says what, never how: the executor knows how. */
 public sealed interface Step {
@@ -33,7 +34,19 @@ public sealed interface Step {
         }
     }
 
-    record CreateContainer(ServiceSpec spec, long revision) implements Step {
+    /**
+     * @param inheritedVolumes the anonymous volumes of the container it replaces (destination to
+     *                         volume name), mounted again as Compose does so their data stays
+     */
+    record CreateContainer(ServiceSpec spec, long revision, Map<String, String> inheritedVolumes) implements Step {
+        public CreateContainer {
+            inheritedVolumes = Map.copyOf(inheritedVolumes);
+        }
+
+        public CreateContainer(ServiceSpec spec, long revision) {
+            this(spec, revision, Map.of());
+        }
+
         @Override
         public String service() {
             return spec.name();
@@ -48,8 +61,17 @@ public sealed interface Step {
     record RestartForDependency(String service, String containerId, String dependency, Duration grace)
             implements Step {}
 
-    /** Stops and starts a container that turned unhealthy (the engine itself never does). */
-    record RestartContainer(String service, String containerId, Duration grace) implements Step {}
+    /** Why a container is stopped and started in place. */
+    enum RestartCause {
+        /** it turned unhealthy (the engine itself never restarts for that) */
+        UNHEALTHY,
+        /** a user asked ({@code berth restart}, the {@code restart} command) */
+        REQUESTED
+    }
+
+    /** Stops and starts a container in place, as {@code docker restart} does. */
+    record RestartContainer(String service, String containerId, Duration grace, RestartCause cause)
+            implements Step {}
 
     /**
      * Stops a container that is being replaced and renames it to {@code keptName}, so its name is

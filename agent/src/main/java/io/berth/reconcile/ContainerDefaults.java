@@ -14,18 +14,25 @@ import java.util.List;
  * What the device adds to a service when it creates its container, outside the spec's hash (so
  * a change here never recreates a running container): relative bind paths ({@code ./config})
  * resolved under the device's data root (PROTOCOL.md §3), their directories created; and the
- * device profile's log limits for services that set no {@code logging}, so SD cards do not fill.
+ * device profile's log limits for services that set no {@code logging}, so SD cards do not fill;
+ * configs and secrets written as files ({@link ServiceFiles}) and bound read-only.
  *
  * @param logging the default logging, or null for the engine's own default
  */
-public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging) {
+public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging, Path filesDir) {
 
     public ContainerDefaults {
         dataRoot = dataRoot.toAbsolutePath().normalize();
+        filesDir = filesDir == null ? dataRoot.resolveSibling("files") : filesDir.toAbsolutePath().normalize();
+    }
+
+    /** @param filesDir where configs and secrets are written; {@code files} beside the data root */
+    public ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging) {
+        this(dataRoot, logging, null);
     }
 
     ServiceSpec apply(ServiceSpec spec) throws EngineException {
-        ServiceSpec resolved = resolve(spec);
+        ServiceSpec resolved = ServiceFiles.apply(resolve(spec), filesDir);
         if (logging == null || resolved.options().logging() != null) {
             return resolved;
         }
@@ -50,8 +57,8 @@ public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging) {
             Path dir = root.resolve(m.source().substring(2)).normalize();
             if (!dir.startsWith(root)) {
                 // the parser refuses '..' out of the root; this is the last line of defence
-                throw new EngineException("the bind path " + m.source() + " of service " + spec.name()
-                        + " leaves the data root " + root, true, null);
+                throw EngineException.terminal("the bind path " + m.source() + " of service " + spec.name()
+                        + " leaves the data root " + root, null);
             }
             Path real;
             try {
@@ -59,15 +66,15 @@ public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging) {
                 real = HostFiles.files(root).realPath(dir);
                 if (!real.startsWith(root.toRealPath())) {
                     // a container planted a symlink in its data dir: the engine would follow it out of the root
-                    throw new EngineException("the bind path " + m.source() + " of service " + spec.name()
+                    throw EngineException.terminal("the bind path " + m.source() + " of service " + spec.name()
                             + " leads to " + real + " through a symlink, out of the data root " + root
-                            + "; remove the symlink", true, null);
+                            + "; remove the symlink", null);
                 }
                 Files.createDirectories(real);
                 real = real.toRealPath();
             } catch (IOException e) {
-                throw new EngineException("cannot create " + dir + " for the bind " + m.source() + " of service "
-                        + spec.name() + ": " + e.getMessage() + "; check the data root's permissions", false, e);
+                throw EngineException.retryable("cannot create " + dir + " for the bind " + m.source() + " of service "
+                        + spec.name() + ": " + e.getMessage() + "; check the data root's permissions", e);
             }
             mounts.add(m.withSource(real.toString())); // where it leads now, not a path a symlink may redirect
         }

@@ -71,7 +71,7 @@ final class ImageCollector {
                     String message = "removed image " + reference + " (freed " + image.sizeBytes() / MIB + " MiB)";
                     Logger.info("{}: pulled by Berth, used by no container and by neither the current nor the "
                             + "rollback revision", message);
-                    reporter.event(revision, "removed", null, message);
+                    reporter.event(revision, EventType.REMOVED, null, message);
                 }
             }
         } catch (EngineException e) {

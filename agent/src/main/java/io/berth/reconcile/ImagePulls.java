@@ -131,7 +131,7 @@ final class ImagePulls {
         if (free >= need) {
             return;
         }
-        throw new EngineException(shortOfDisk(image, size, settings.pullFloorBytes(), free, root), false, null);
+        throw EngineException.retryable(shortOfDisk(image, size, settings.pullFloorBytes(), free, root), null);
     }
 
     /** The message of a pull refused for want of disk: what, why, what to do. */

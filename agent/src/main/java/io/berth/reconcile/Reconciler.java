@@ -6,86 +6,69 @@ import io.berth.engine.EngineInfo;
 import io.berth.model.DesiredState;
 import io.berth.model.ObservedContainer;
 import io.berth.model.ObservedState;
-import io.berth.model.ServiceOptions;
+import io.berth.model.RunState;
 import io.berth.model.ServiceSpec;
+import io.berth.plan.Failure;
+import io.berth.plan.FailureKey;
 import io.berth.plan.Plan;
-import io.berth.plan.PlanContext;
 import io.berth.plan.Planner;
+import io.berth.plan.Rollback;
+import io.berth.plan.Rollout;
 import io.berth.plan.Step;
 import io.berth.spec.SpecError;
+import io.berth.support.AgentClock;
 import io.berth.support.Backoff;
+import io.berth.support.Guarded;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.tinylog.Logger;
 
 /**
  * The level-based loop: observe, plan, apply the next batch, observe again, until the plan is
- * settled. Runs on one thread of its own; every field below is touched only there.
+ * settled. It keeps the threads, the I/O and the timers; what to do is decided by the pure
+ * {@link Planner} and {@link Rollout}. Runs on one thread of its own; every field below is
+ * touched only there.
  */
 public final class Reconciler implements AutoCloseable {
 
     private static final int MAX_BATCHES_PER_PASS = 50;
-    private static final Duration RETRY_BASE = Duration.ofSeconds(2);
-    private static final Duration RETRY_CAP = Duration.ofMinutes(5);
-    private static final Duration UNHEALTHY_BASE = Duration.ofSeconds(5);
-    /** Healthy this long after its last unhealthy restart, a service's restart backoff starts over. */
-    private static final Duration STABLE_RUN = Duration.ofMinutes(10);
 
     private final Engine engine;
-    private final Clock clock;
+    private final AgentClock clock;
     private final ScheduledExecutorService timer;
     private final StatusReporter reporter;
-    private final StepExecutor executor;
     /** Pulls with disk check and progress events; its collector is the image GC. */
     private final ImagePulls pulls;
-    private final ExecutorService worker;
-    /** Runs the steps of one batch in parallel: at most 4 threads, none while idle. */
-    private final ThreadPoolExecutor stepPool;
-    private final RandomGenerator random = RandomGenerator.getDefault();
-    private final AtomicBoolean passQueued = new AtomicBoolean();
+    private final StepRunner steps;
+    private final ThreadPoolExecutor worker;
+    private final FoldedTask passes;
+    private final FailureTable failures = new FailureTable(RandomGenerator.getDefault());
+    /** Restarts users asked for, answered once their step ran. */
+    private final Map<String, CompletableFuture<String>> restartRequests = new HashMap<>();
 
-    private DesiredState desired;
-    /** The last revision that converged: what a failed update rolls back to (null: none yet). */
-    private DesiredState lastGood;
-    /** Set while the accepted revision is rolled back: the target is then {@link #lastGood}. */
-    private Rollback rolledBack;
-    /** Services of the accepted revision on trial: when their replacement began (the health timeout counts from then). */
-    private final Map<String, Instant> trialStarted = new HashMap<>();
-    /** Images pulled since the revision was accepted ({@code pull_policy: always} pulls once per revision). */
-    private final Set<String> pulledImages = new HashSet<>();
-    /** Running dependants to restart because a dependency was replaced ({@code depends_on.restart: true}). */
-    private final Map<String, String> restartsForDependency = new HashMap<>();
+    private Rollout rollout = Rollout.NONE;
     private RevisionHistory history = RevisionHistory.NONE;
     private long appliedRevision;
-    private final Map<String, Failure> failures = new HashMap<>();
-    /** Unhealthy restarts per service: how many in a row, and when the next one may come. */
-    private final Map<String, Failure> unhealthyRestarts = new HashMap<>();
     private String engineProblem;
     private int engineFailures;
     private EngineInfo engineInfo;
     private boolean convergedAnnounced;
-    private volatile Consumer<List<ObservedContainer>> observedListener = c -> { };
     private boolean paused;
-
-    /** A step that failed for a service (or {@code volume:NAME}): why, how often, and when to try again. */
-    record Failure(String message, int count, Instant notBefore, boolean terminal) {}
+    private volatile Consumer<List<ObservedContainer>> observedListener = c -> { };
 
     /**
      * @param ownership the labels that mark what this agent creates ({@code Labels.ownership})
@@ -103,43 +86,36 @@ public final class Reconciler implements AutoCloseable {
     public Reconciler(Engine engine, Map<String, String> ownership, Clock clock, ScheduledExecutorService timer,
                       StatusReporter reporter, ContainerDefaults defaults, ImageSettings images) {
         this.engine = engine;
-        this.clock = clock;
+        this.clock = AgentClock.of(clock);
         this.timer = timer;
         this.reporter = reporter;
         this.pulls = new ImagePulls(engine, reporter, clock, images);
-        this.executor = new StepExecutor(engine, ownership, defaults, pulls);
-        this.stepPool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "berth-step");
-            t.setDaemon(true);
-            return t;
-        });
-        this.stepPool.allowCoreThreadTimeOut(true);
+        this.steps = new StepRunner(new StepExecutor(engine, ownership, defaults, pulls));
         this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(64), r -> {
             Thread t = new Thread(r, "berth-reconcile");
             t.setDaemon(true);
             return t;
         });
+        this.passes = fold("a pass", this::pass);
     }
 
-    /** Runs a task on the reconcile thread (documents, commands): one thread, so no locks. */
+    /**
+     * Runs a task on the reconcile thread (documents, commands): one thread, so no locks.
+     *
+     * @throws RejectedExecutionException when its queue is full (callers fold their requests, so it is not)
+     */
     public void submit(Runnable task) {
-        worker.execute(() -> {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                Logger.error(e, "unexpected failure on the reconcile thread");
-            }
-        });
+        worker.execute(Guarded.task("the reconcile thread", task));
     }
 
-    /** Asks for a pass; requests made while one is queued are folded into it. */
+    /** A task for the reconcile thread that waits in its queue at most once, however often it is asked for. */
+    public FoldedTask fold(String what, Runnable task) {
+        return new FoldedTask(what, this::submit, timer, task);
+    }
+
+    /** Asks for a pass; requests made while one is queued are folded into it. Safe from any thread. */
     public void requestPass() {
-        if (passQueued.compareAndSet(false, true)) {
-            submit(() -> {
-                passQueued.set(false);
-                pass();
-            });
-        }
+        passes.request();
     }
 
     /** Where converged and rolled-back revisions are recorded (the state dir). */
@@ -149,11 +125,11 @@ public final class Reconciler implements AutoCloseable {
 
     /** A newly accepted desired state (call on the reconcile thread, e.g. from {@link #submit}). */
     public void setDesired(DesiredState state) {
-        if (rolledBack != null && state.revision() > rolledBack.revision()) {
-            rolledBack = null; // a newer revision: the rolled-back one is left behind
-            history.rolledBack(null);
+        Rollback before = rollout.rolledBack();
+        rollout = rollout.accept(state);
+        if (before != null && rollout.rolledBack() == null) {
+            history.rolledBack(null); // a newer revision: the rolled-back one is left behind
         }
-        this.desired = state;
         startOver();
         pass();
     }
@@ -163,26 +139,14 @@ public final class Reconciler implements AutoCloseable {
      * converged (or null), and whether the accepted one was rolled back (or null).
      */
     public void restore(DesiredState accepted, DesiredState good, Rollback rollback) {
-        this.lastGood = good;
-        this.rolledBack = rollback != null && good != null && rollback.revision() == accepted.revision()
-                ? rollback : null;
-        this.desired = accepted;
+        rollout = Rollout.restored(accepted, good, rollback);
         startOver();
         pass();
     }
 
     private void startOver() {
         failures.clear();
-        unhealthyRestarts.clear();
-        trialStarted.clear();
-        pulledImages.clear();
-        restartsForDependency.clear();
         convergedAnnounced = false;
-    }
-
-    /** What the engine should run: the accepted revision, or the last good one while that is rolled back. */
-    private DesiredState target() {
-        return rolledBack != null ? lastGood : desired;
     }
 
     /** Records a rejected document for the report (call on the reconcile thread). */
@@ -202,12 +166,52 @@ public final class Reconciler implements AutoCloseable {
     public void setPaused(boolean paused) {
         this.paused = paused;
         convergedAnnounced = false;
-        trialStarted.clear(); // a pause is no replacement's fault: trials start over when it resumes
+        rollout = rollout.withoutTrials(); // a pause is no replacement's fault: trials start over when it resumes
         pass();
     }
 
     public void setAppliedRevision(long revision) {
         this.appliedRevision = revision;
+    }
+
+    /**
+     * Restarts a service's container as a step of the loop (events, backoff like any other);
+     * the answer completes once it ran, or with the engine's error (call on the reconcile thread).
+     */
+    public CompletableFuture<String> restart(String service) {
+        DesiredState target = rollout.target();
+        ServiceSpec spec = target == null ? null : target.services().get(service);
+        if (spec == null || spec.state() == RunState.STOPPED) {
+            return CompletableFuture.failedFuture(new IllegalStateException(spec == null
+                    ? "service " + service + " is not in the revision this device runs"
+                    : "service " + service + " is stopped by its desired state ('state: stopped')"));
+        }
+        CompletableFuture<String> answer = restartRequests.computeIfAbsent(service, s -> new CompletableFuture<>());
+        if (!paused) {
+            pass();
+            return answer;
+        }
+        // paused: nothing else changes, but a restart a user asks for still runs, as this one step
+        try {
+            ObservedState observed = observe(target);
+            ObservedContainer c = observed.containerOf(spec);
+            if (c == null) {
+                restartRequests.remove(service);
+                return CompletableFuture.failedFuture(new IllegalStateException("service " + service
+                        + " has no container"));
+            }
+            Step step = new Step.RestartContainer(service, c.id(), Planner.grace(spec), Step.RestartCause.REQUESTED);
+            record(target, observed, steps.runAll(List.of(step)).get(0));
+        } catch (EngineException e) {
+            restartRequests.remove(service);
+            return CompletableFuture.failedFuture(e);
+        }
+        return answer;
+    }
+
+    /** One pass now, on the calling thread (tests drive the loop with it from the reconcile thread). */
+    void passNow() {
+        pass();
     }
 
     private void pass() {
@@ -219,27 +223,12 @@ public final class Reconciler implements AutoCloseable {
                 return;
             }
         }
-        if (paused) {
-            try {
-                ObservedState observed = observe(desired == null ? DesiredState.EMPTY : target());
-                if (appliedRevision == 0) {
-                    // paused since start: what runs is the revision its containers carry
-                    appliedRevision = observed.containers().stream().filter(c -> c.managed())
-                            .mapToLong(c -> c.revision()).max().orElse(0);
-                }
-                reporter.publish(snapshot(target(), observed, Map.of(), Set.of(), "paused"));
-            } catch (EngineException e) {
-                engineUnreachable(e);
-            }
+        if (paused || rollout.desired() == null) {
+            observeOnly();
             return;
         }
-        if (desired == null) {
-            observeAndReport(DesiredState.EMPTY);
-            return;
-        }
-        Set<String> pulling = new HashSet<>();
         for (int batch = 0; batch < MAX_BATCHES_PER_PASS; batch++) {
-            DesiredState target = target();
+            DesiredState target = rollout.target();
             pulls.target(target.revision(), imagesToKeep(target));
             ObservedState observed;
             try {
@@ -248,116 +237,98 @@ public final class Reconciler implements AutoCloseable {
                 engineUnreachable(e);
                 return;
             }
-            forgetStableRestarts(target, observed);
-            if (target == desired && rollBackIfFailed(observed)) {
+            Instant now = clock.monotonic();
+            failures.forgetStableRestarts(target, observed, now);
+            Rollout.Verdict verdict = rollout.observed(observed, failures.failures(), now);
+            rollout = verdict.next();
+            if (verdict instanceof Rollout.RollBack back) {
+                rolledBack(back);
                 continue; // the target is now the last good revision: plan again from the same observation on
             }
-            Plan plan = Planner.nextSteps(target, observed, new PlanContext(clock.instant(), notBefore(), givenUp(),
-                    pulledImages, target == desired ? lastGood : null, restartsForDependency));
-            if (plan.wakeAt() != null) {
-                scheduleAt(plan.wakeAt());
-            }
+            wakeAt(((Rollout.Continue) verdict).wakeAt());
+            Plan plan = Planner.nextSteps(target, observed, rollout.context(now, failures.notBefore(),
+                    failures.givenUp(), restartRequests.keySet()));
+            wakeAt(plan.wakeAt());
             if (plan.steps().isEmpty()) {
                 finish(target, observed, plan);
                 return;
             }
-            pulling.clear();
+            Set<String> pulling = new HashSet<>();
             plan.steps().stream().filter(s -> s instanceof Step.PullImage).forEach(s -> pulling.add(s.service()));
             reporter.publish(snapshot(target, observed, plan.blocked(), pulling, "applying"));
             boolean anyFailed = false;
-            for (StepResult result : runAll(plan.steps())) {
-                anyFailed |= !record(target, result);
-                if (result.error() == null) {
-                    noteReplacedDependency(target, observed, result.step());
-                }
+            for (StepRunner.Result result : steps.runAll(plan.steps())) {
+                anyFailed |= !record(target, observed, result);
             }
             if (anyFailed) {
                 // the failed ones back off (or wait for a new revision); the others go on in the next batch
-                scheduleRetry();
+                wakeAt(failures.nextRetry(clock.monotonic()));
             }
         }
         Logger.warn("reconciliation did not settle after {} batches; trying again shortly", MAX_BATCHES_PER_PASS);
-        timer.schedule(this::requestPass, 5, TimeUnit.SECONDS);
+        timer.schedule(Guarded.task("a pass", this::requestPass), 5, TimeUnit.SECONDS);
     }
 
-    /** What became of one step: its outcome, or the engine's refusal. */
-    private record StepResult(Step step, StepExecutor.Outcome outcome, EngineException error) {}
-
-    /**
-     * Runs one batch. The planner only puts independent steps in a batch, so they run in
-     * parallel on a small bounded pool (the engine does the waiting: pulls, starts); results are
-     * recorded here, on the reconcile thread, in the plan's order.
-     */
-    private List<StepResult> runAll(List<Step> steps) {
-        if (steps.size() == 1) {
-            return List.of(runOne(steps.get(0)));
-        }
-        List<Future<StepResult>> running = new ArrayList<>();
-        for (Step step : steps) {
-            running.add(stepPool.submit(() -> runOne(step)));
-        }
-        List<StepResult> results = new ArrayList<>();
-        for (Future<StepResult> future : running) {
-            try {
-                results.add(future.get());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("a step failed unexpectedly", e.getCause());
-            }
-        }
-        return results;
-    }
-
-    private StepResult runOne(Step step) {
+    /** Paused, or no document yet: the report still shows what runs, nothing is changed. */
+    private void observeOnly() {
+        DesiredState target = rollout.desired() == null ? null : rollout.target();
         try {
-            return new StepResult(step, executor.execute(step), null);
+            ObservedState observed = observe(target == null ? DesiredState.EMPTY : target);
+            engineProblem = null;
+            if (paused && appliedRevision == 0) {
+                // paused since start: what runs is the revision its containers carry
+                appliedRevision = observed.containers().stream().filter(ObservedContainer::managed)
+                        .mapToLong(ObservedContainer::revision).max().orElse(0);
+            }
+            reporter.publish(snapshot(target, observed, Map.of(), Set.of(), paused ? "paused" : "converged"));
         } catch (EngineException e) {
-            return new StepResult(step, null, e);
+            engineUnreachable(e);
         }
     }
 
-    private boolean record(DesiredState target, StepResult result) {
+    private void rolledBack(Rollout.RollBack back) {
+        Rollback record = back.rollback();
+        Logger.warn("rolling revision {} back to revision {}: {}; revision {} is not retried until a newer one "
+                + "arrives", record.revision(), back.toRevision(), record.reason(), record.revision());
+        history.rolledBack(record);
+        reporter.event(record.revision(), EventType.ROLLBACK, null, "revision " + record.revision()
+                + " rolled back to revision " + back.toRevision() + ": " + record.reason());
+        startOver();
+    }
+
+    /** Records one step's result: events, the backoff table, the rollout. Returns whether it succeeded. */
+    private boolean record(DesiredState target, ObservedState before, StepRunner.Result result) {
         Step step = result.step();
-        String key = failureKey(step);
-        if (target == desired) {
-            startTrial(step);
-        }
+        Instant now = clock.monotonic();
+        Rollout.Continue next = rollout.afterStep(step, result.error() == null, before, now);
+        rollout = next.next();
+        wakeAt(next.wakeAt());
+        CompletableFuture<String> asked = step instanceof Step.RestartContainer r
+                && r.cause() == Step.RestartCause.REQUESTED ? restartRequests.remove(step.service()) : null;
         if (result.error() == null) {
-            failures.remove(key);
-            if (step instanceof Step.PullImage pull) {
-                pulledImages.add(pull.image());
-                ServiceSpec spec = desired.services().get(pull.service());
-                if (trialStarted.containsKey(pull.service()) && spec != null) {
-                    beginTrial(spec); // kill-then-download: stopped before the pull, but pull time does not count
-                }
-            }
-            if (step instanceof Step.RestartContainer) {
-                Failure previous = unhealthyRestarts.get(step.service());
-                int count = previous == null ? 1 : previous.count() + 1;
-                Duration delay = Backoff.delay(count, UNHEALTHY_BASE, RETRY_CAP, random);
-                unhealthyRestarts.put(step.service(), new Failure("restarted " + count + " time(s) for being unhealthy",
-                        count, clock.instant().plus(delay), false));
-                scheduleAt(clock.instant().plus(delay));
+            failures.succeeded(FailureKey.of(step));
+            if (step instanceof Step.RestartContainer r && r.cause() == Step.RestartCause.UNHEALTHY) {
+                wakeAt(failures.restartedUnhealthy(step.service(), now));
             }
             reporter.event(target.revision(), result.outcome().eventType(), step.service(), result.outcome().message());
+            if (asked != null) {
+                asked.complete(result.outcome().message());
+            }
             return true;
         }
         EngineException e = result.error();
-        Failure previous = failures.get(key);
-        int count = previous == null ? 1 : previous.count() + 1;
-        Duration delay = Backoff.delay(count, RETRY_BASE, RETRY_CAP, random);
-        if (e.terminal()) {
+        Failure failure = failures.failed(FailureKey.of(step), e.getMessage(), e.terminal(), now);
+        if (failure.terminal()) {
             // retrying cannot help (an image that does not exist): report it and wait for a new revision
-            failures.put(key, new Failure(e.getMessage(), count, Instant.MAX, true));
             Logger.warn("{}; not retried until a new revision arrives", e.getMessage());
-            reporter.event(target.revision(), "failed", step.service(), e.getMessage());
-            return false;
+        } else {
+            Logger.warn("{} (attempt {}, next try in {} s)", e.getMessage(), failure.count(),
+                    Duration.between(now, failure.notBefore()).toSeconds());
         }
-        failures.put(key, new Failure(e.getMessage(), count, clock.instant().plus(delay), false));
-        Logger.warn("{} (attempt {}, next try in {} s)", e.getMessage(), count, delay.toSeconds());
-        reporter.event(target.revision(), "failed", step.service(), e.getMessage());
+        reporter.event(target.revision(), EventType.FAILED, step.service(), e.getMessage());
+        if (asked != null) {
+            asked.completeExceptionally(e);
+        }
         return false;
     }
 
@@ -367,26 +338,31 @@ public final class Reconciler implements AutoCloseable {
         if (plan.settled()) {
             appliedRevision = target.revision();
         } else {
-            scheduleRetry();
+            wakeAt(failures.nextRetry(clock.monotonic()));
         }
         String phase = phaseFor(target, observed, plan);
-        if ("converged".equals(phase) && target == desired && lastGood != desired && trialsPassed(observed)) {
-            // the way back for the next update, once new services have also run a while (replaced ones
-            // have: their kept containers are gone only then)
-            lastGood = desired;
-            trialStarted.clear();
-            history.converged(desired.revision());
-        }
-        if ("converged".equals(phase) && rolledBack != null) {
-            phase = "rolled-back";
+        if ("converged".equals(phase)) {
+            Rollout.Verdict verdict = rollout.converged(observed, clock.monotonic());
+            rollout = verdict.next();
+            if (verdict instanceof Rollout.Promote promote) {
+                // the way back for the next update, once new services have also run a while (replaced ones
+                // have: their kept containers are gone only then)
+                history.converged(promote.revision());
+            } else {
+                wakeAt(((Rollout.Continue) verdict).wakeAt());
+            }
+            if (rollout.rolledBack() != null) {
+                phase = "rolled-back";
+            }
         }
         reporter.publish(snapshot(target, observed, plan.blocked(), Set.of(), phase));
-        if (("converged".equals(phase) || "rolled-back".equals(phase)) && !convergedAnnounced) {
+        boolean done = "converged".equals(phase) || "rolled-back".equals(phase);
+        if (done && !convergedAnnounced) {
             convergedAnnounced = true;
             Logger.info("converged on revision {}", target.revision());
-            reporter.event(target.revision(), "converged", null, "revision " + target.revision() + " converged");
+            reporter.event(target.revision(), EventType.CONVERGED, null, "revision " + target.revision() + " converged");
             collectImages(target);
-        } else if (!"converged".equals(phase) && !"rolled-back".equals(phase)) {
+        } else if (!done) {
             convergedAnnounced = false;
         }
     }
@@ -398,7 +374,7 @@ public final class Reconciler implements AutoCloseable {
      */
     private Set<String> imagesToKeep(DesiredState target) {
         Set<String> keep = new HashSet<>();
-        for (DesiredState state : new DesiredState[] {target, desired, lastGood}) {
+        for (DesiredState state : new DesiredState[] {target, rollout.desired(), rollout.lastGood()}) {
             if (state != null) {
                 state.services().values().forEach(spec -> keep.add(spec.image()));
             }
@@ -416,10 +392,8 @@ public final class Reconciler implements AutoCloseable {
 
     private StatusReporter.Snapshot snapshot(DesiredState target, ObservedState observed, Map<String, String> blocked,
                                              Set<String> pulling, String phase) {
-        Map<String, Integer> restarts = new HashMap<>();
-        unhealthyRestarts.forEach((service, f) -> restarts.put(service, f.count()));
-        return new StatusReporter.Snapshot(target, appliedRevision, null, engineInfo, blocked, failureMessages(),
-                observed, pulling, phase, restarts, rolledBack);
+        return new StatusReporter.Snapshot(target, appliedRevision, engineProblem, engineInfo, blocked,
+                failures.messages(), observed, pulling, phase, failures.restartCounts(), rollout.rolledBack());
     }
 
     private String phaseFor(DesiredState target, ObservedState observed, Plan plan) {
@@ -427,23 +401,13 @@ public final class Reconciler implements AutoCloseable {
             return failures.isEmpty() ? "applying" : "degraded";
         }
         boolean all = plan.blocked().isEmpty() && target.services().values().stream()
-                .allMatch(spec -> Planner.satisfied(spec, StatusReporter.containerOf(spec, observed)));
+                .allMatch(spec -> Planner.satisfied(spec, observed.containerOf(spec)));
         if (all) {
             return "converged";
         }
-        boolean healthPending = target.services().values().stream().map(spec -> StatusReporter.containerOf(spec, observed))
-                .anyMatch(c -> c != null && "running".equals(c.status()) && "starting".equals(c.health()));
+        boolean healthPending = target.services().values().stream().map(observed::containerOf)
+                .anyMatch(c -> c != null && c.healthPending());
         return healthPending && failures.isEmpty() ? "applying" : "degraded";
-    }
-
-    private void observeAndReport(DesiredState target) {
-        try {
-            ObservedState observed = observe(target);
-            engineProblem = null;
-            reporter.publish(snapshot(null, observed, Map.of(), Set.of(), "converged"));
-        } catch (EngineException e) {
-            engineUnreachable(e);
-        }
     }
 
     private ObservedState observe(DesiredState target) throws EngineException {
@@ -452,7 +416,7 @@ public final class Reconciler implements AutoCloseable {
         for (ServiceSpec spec : target.services().values()) {
             images.add(spec.image());
             names.add(spec.containerName());
-            names.add(Planner.keptName(spec.containerName())); // an unmanaged one there blocks keeping for a rollback
+            names.add(ObservedContainer.keptName(spec.containerName())); // an unmanaged one there blocks keeping
         }
         ObservedState observed = engine.observe(images, names, target.volumes().keySet());
         try {
@@ -469,225 +433,32 @@ public final class Reconciler implements AutoCloseable {
         }
         engineFailures++;
         engineInfo = null;
-        trialStarted.clear(); // nor is an engine away: trials start over when it returns
-        Duration delay = Backoff.delay(engineFailures, Duration.ofSeconds(1), Duration.ofSeconds(30), random);
+        rollout = rollout.withoutTrials(); // nor is an engine away: trials start over when it returns
+        Duration delay = Backoff.delay(engineFailures, Duration.ofSeconds(1), Duration.ofSeconds(30),
+                RandomGenerator.getDefault());
         if (!e.getMessage().equals(engineProblem)) {
             Logger.error("{}", e.getMessage());
         }
         engineProblem = e.getMessage();
-        reporter.publish(new StatusReporter.Snapshot(desired == null ? null : target(), appliedRevision, engineProblem,
-                null, Map.of(), failureMessages(), null, Set.of(), "failed", Map.of(), rolledBack));
-        timer.schedule(this::requestPass, delay.toMillis(), TimeUnit.MILLISECONDS);
+        reporter.publish(new StatusReporter.Snapshot(rollout.desired() == null ? null : rollout.target(),
+                appliedRevision, engineProblem, null, Map.of(), failures.messages(), null, Set.of(), "failed", Map.of(),
+                rollout.rolledBack()));
+        timer.schedule(Guarded.task("a pass", this::requestPass), delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void scheduleAt(Instant at) {
-        timer.schedule(this::requestPass, Math.max(0, Duration.between(clock.instant(), at).toMillis()) + 10,
-                TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * The services of the accepted revision whose spec differs from the last good revision's:
-     * their replacements are on trial. None where rollback is off or nothing converged yet.
-     */
-    private Map<String, ServiceSpec> onTrial() {
-        if (desired == null || lastGood == null || lastGood == desired || !desired.update().rollback()) {
-            return Map.of();
+    /** A pass at {@code at} (monotonic), or nothing for null. */
+    private void wakeAt(Instant at) {
+        if (at != null && !worker.isShutdown()) {
+            timer.schedule(Guarded.task("a pass", this::requestPass), clock.until(at).toMillis() + 10,
+                    TimeUnit.MILLISECONDS);
         }
-        Map<String, ServiceSpec> changed = new HashMap<>();
-        desired.services().forEach((name, spec) -> {
-            ServiceSpec before = lastGood.services().get(name);
-            if (before == null || !before.hash().equals(spec.hash())) {
-                changed.put(name, spec);
-            }
-        });
-        return changed;
-    }
-
-    /**
-     * Whether every service on trial is good, not merely running: one without a healthcheck must
-     * have run {@link Planner#STABLE_START}. A pass is scheduled for when the next one will have.
-     */
-    private boolean trialsPassed(ObservedState observed) {
-        Instant now = clock.instant();
-        Instant next = null;
-        for (ServiceSpec spec : onTrial().values()) {
-            ObservedContainer c = StatusReporter.containerOf(spec, observed);
-            Instant goodAt = c == null ? null : Planner.goodAt(spec, c);
-            if (goodAt == null) {
-                return false;
-            }
-            if (now.isBefore(goodAt) && (next == null || goodAt.isBefore(next))) {
-                next = goodAt;
-            }
-        }
-        if (next != null) {
-            scheduleAt(next);
-            return false;
-        }
-        return true;
-    }
-
-    /**
-     * After a step that gave a service a new or restored container: its running dependants whose
-     * {@code depends_on} says {@code restart: true} are restarted once it is up (as Compose does).
-     * A dependant that itself got a new container or was restarted needs nothing more.
-     */
-    private void noteReplacedDependency(DesiredState target, ObservedState before, Step step) {
-        if (step instanceof Step.CreateContainer || step instanceof Step.StartContainer
-                || step instanceof Step.RestartForDependency) {
-            restartsForDependency.remove(step.service());
-        }
-        if (!(step instanceof Step.CreateContainer) && !(step instanceof Step.RestoreContainer)) {
-            return;
-        }
-        for (ServiceSpec dependant : target.services().values()) {
-            ServiceOptions.Dependency dependency = dependant.options().dependsOn().get(step.service());
-            ObservedContainer running = StatusReporter.containerOf(dependant, before);
-            if (dependency != null && dependency.restart() && running != null && running.isRunning()
-                    && dependant.hash().equals(running.specHash())) {
-                restartsForDependency.put(dependant.name(), step.service());
-            }
-        }
-    }
-
-    /** A service's trial starts with the first step that changes its container (pulls do not count). */
-    private void startTrial(Step step) {
-        if (step instanceof Step.PullImage || step.service() == null || trialStarted.containsKey(step.service())) {
-            return;
-        }
-        ServiceSpec spec = onTrial().get(step.service());
-        if (spec != null) {
-            beginTrial(spec);
-        }
-    }
-
-    /** (Re)starts a service's trial now, with a pass scheduled for its health timeout; returns now. */
-    private Instant beginTrial(ServiceSpec spec) {
-        Instant now = clock.instant();
-        trialStarted.put(spec.name(), now);
-        scheduleAt(now.plus(desired.update().healthTimeoutFor(spec)));
-        return now;
-    }
-
-    /**
-     * Rolls the accepted revision back to the last good one when a service on trial hit a
-     * terminal error, or is not good within its health timeout. Returns whether it did.
-     */
-    private boolean rollBackIfFailed(ObservedState observed) {
-        Instant now = clock.instant();
-        for (Map.Entry<String, ServiceSpec> entry : onTrial().entrySet()) {
-            String service = entry.getKey();
-            ServiceSpec spec = entry.getValue();
-            Failure failure = failures.get(service);
-            String reason = null;
-            if (failure != null && failure.terminal()) {
-                reason = "service " + service + " failed: " + failure.message();
-            } else {
-                Instant started = trialStarted.get(service);
-                Duration timeout = desired.update().healthTimeoutFor(spec);
-                ObservedContainer c = StatusReporter.containerOf(spec, observed);
-                // timed from now: a service not started for want of a dependency (that one's own trial
-                // decides), or a replacement this process did not make (a restart mid-update)
-                if (started != null ? Planner.waitsForDependency(spec, desired, observed)
-                        : c != null && spec.hash().equals(c.specHash())) {
-                    started = beginTrial(spec);
-                }
-                Instant goodAt = c == null ? null : Planner.goodAt(spec, c);
-                if (started != null && !now.isBefore(started.plus(timeout))
-                        && (goodAt == null || now.isBefore(goodAt))) {
-                    reason = "service " + service + " was not " + (spec.options().healthcheck() != null
-                            || (c != null && !"none".equals(c.health())) ? "healthy" : "running") + " within "
-                            + timeout.toSeconds() + " s of its update (" + describe(c, failure) + ")";
-                }
-            }
-            if (reason != null) {
-                rollBack(reason);
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String describe(ObservedContainer c, Failure failure) {
-        if (failure != null) {
-            return failure.message();
-        }
-        if (c == null) {
-            return "no container";
-        }
-        String state = c.status() + ("none".equals(c.health()) ? "" : ", " + c.health());
-        return c.exitCode() != null && !"running".equals(c.status()) ? state + ", exit code " + c.exitCode() : state;
-    }
-
-    private void rollBack(String reason) {
-        long failed = desired.revision();
-        rolledBack = new Rollback(failed, reason);
-        Logger.warn("rolling revision {} back to revision {}: {}; revision {} is not retried until a newer one "
-                + "arrives", failed, lastGood.revision(), reason, failed);
-        history.rolledBack(rolledBack);
-        reporter.event(failed, "rollback", null, "revision " + failed + " rolled back to revision "
-                + lastGood.revision() + ": " + reason);
-        startOver();
-    }
-
-    /** A service healthy for a stable run after its last unhealthy restart starts its backoff over. */
-    private void forgetStableRestarts(DesiredState target, ObservedState observed) {
-        Instant now = clock.instant();
-        unhealthyRestarts.entrySet().removeIf(e -> {
-            ServiceSpec spec = target.services().get(e.getKey());
-            if (spec == null) {
-                return true;
-            }
-            ObservedContainer c = StatusReporter.containerOf(spec, observed);
-            return c != null && "healthy".equals(c.health()) && now.isAfter(e.getValue().notBefore().plus(STABLE_RUN));
-        });
-    }
-
-    private void scheduleRetry() {
-        Instant now = clock.instant();
-        failures.values().stream().filter(f -> !f.terminal()).map(Failure::notBefore).filter(now::isBefore)
-                .min(Instant::compareTo)
-                .ifPresent(at -> timer.schedule(this::requestPass, Duration.between(now, at).toMillis() + 10,
-                        TimeUnit.MILLISECONDS));
-    }
-
-    private Set<String> givenUp() {
-        Set<String> keys = new HashSet<>();
-        failures.forEach((key, f) -> {
-            if (f.terminal()) {
-                keys.add(key);
-            }
-        });
-        return keys;
-    }
-
-    private Map<String, Instant> notBefore() {
-        Map<String, Instant> table = new HashMap<>();
-        failures.forEach((key, f) -> table.put(key, f.notBefore()));
-        unhealthyRestarts.forEach((service, f) -> table.put(Planner.restartKey(service), f.notBefore()));
-        return table;
-    }
-
-    private Map<String, String> failureMessages() {
-        Map<String, String> messages = new HashMap<>();
-        failures.forEach((key, f) -> messages.put(key, f.message()));
-        return messages;
-    }
-
-    private static String failureKey(Step step) {
-        if (step instanceof Step.CreateNetwork create) {
-            return "network:" + create.network().name();
-        }
-        if (step instanceof Step.RemoveNetwork remove) {
-            return "network:" + remove.name();
-        }
-        return step instanceof Step.CreateVolume create ? "volume:" + create.volume().name() : step.service();
     }
 
     @Override
     public void close() {
         worker.shutdownNow();
-        stepPool.shutdownNow();
+        steps.close();
+        restartRequests.values().forEach(f -> f.completeExceptionally(new IllegalStateException("the agent stopped")));
         try {
             worker.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

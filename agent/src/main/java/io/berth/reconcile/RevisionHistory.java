@@ -1,5 +1,7 @@
 package io.berth.reconcile;
 
+import io.berth.plan.Rollback;
+
 /**
  * Where the reconciler records what it learns about revisions, so that it survives a restart:
  * the agent keeps both in its state dir. Called on the reconcile thread.

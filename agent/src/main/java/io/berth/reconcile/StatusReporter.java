@@ -3,6 +3,7 @@ package io.berth.reconcile;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.engine.EngineEvent;
 import io.berth.engine.EngineInfo;
 import io.berth.model.DesiredState;
 import io.berth.model.ObservedContainer;
@@ -10,8 +11,11 @@ import io.berth.model.ObservedState;
 import io.berth.model.ObservedVolume;
 import io.berth.model.RunState;
 import io.berth.model.ServiceSpec;
-import io.berth.plan.Planner;
+import io.berth.plan.FailureKey;
+import io.berth.plan.Rollback;
 import io.berth.spec.SpecError;
+import io.berth.support.AgentClock;
+import io.berth.support.Guarded;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,19 +53,19 @@ public final class StatusReporter {
 
     /** Everything the report says, as the reconciler last saw it. {@code observed} null: unknown (engine away). */
     public record Snapshot(DesiredState desired, long appliedRevision, String engineProblem, EngineInfo engine,
-                           Map<String, String> blocked, Map<String, String> failures, ObservedState observed,
+                           Map<String, String> blocked, Map<FailureKey, String> failures, ObservedState observed,
                            Set<String> pulling, String phase, Map<String, Integer> agentRestarts,
                            Rollback rollback) {
 
         public Snapshot(DesiredState desired, long appliedRevision, String engineProblem, EngineInfo engine,
-                        Map<String, String> blocked, Map<String, String> failures, ObservedState observed,
+                        Map<String, String> blocked, Map<FailureKey, String> failures, ObservedState observed,
                         Set<String> pulling, String phase, Map<String, Integer> agentRestarts) {
             this(desired, appliedRevision, engineProblem, engine, blocked, failures, observed, pulling, phase,
                     agentRestarts, null);
         }
 
         public Snapshot(DesiredState desired, long appliedRevision, String engineProblem, EngineInfo engine,
-                        Map<String, String> blocked, Map<String, String> failures, ObservedState observed,
+                        Map<String, String> blocked, Map<FailureKey, String> failures, ObservedState observed,
                         Set<String> pulling, String phase) {
             this(desired, appliedRevision, engineProblem, engine, blocked, failures, observed, pulling, phase, Map.of());
         }
@@ -71,7 +75,7 @@ public final class StatusReporter {
 
     private final String deviceId;
     private ObjectNode agentInfo;
-    private final Clock clock;
+    private final AgentClock clock;
     private final ScheduledExecutorService timer;
     private final Sink sink;
     private final Duration minInterval;
@@ -84,7 +88,8 @@ public final class StatusReporter {
     private ObjectNode current;
     private ObjectNode lastSent;
     private ObjectNode lastSentHost;
-    private Instant lastSentAt = Instant.EPOCH;
+    /** Monotonic; null: nothing sent yet. */
+    private Instant lastSentAt;
     private ScheduledFuture<?> pendingFlush;
     private ObjectNode labels = JSON.createObjectNode();
     /** The last revision that converged and passed its trial (the rollback target): 0 when none. */
@@ -93,7 +98,7 @@ public final class StatusReporter {
     public StatusReporter(String deviceId, String version, String profile, Clock clock, ScheduledExecutorService timer,
                           Sink sink, Duration minInterval, Duration heartbeat, HostFacts host) {
         this.deviceId = deviceId;
-        this.clock = clock;
+        this.clock = AgentClock.of(clock);
         this.timer = timer;
         this.sink = sink;
         this.minInterval = minInterval;
@@ -103,7 +108,7 @@ public final class StatusReporter {
                 .put("profile", profile)
                 .put("startedAt", clock.instant().toString());
         this.current = render(last);
-        timer.scheduleAtFixedRate(this::heartbeat, heartbeat.toMillis(), heartbeat.toMillis(), TimeUnit.MILLISECONDS);
+        timer.scheduleAtFixedRate(Guarded.task("the report heartbeat", this::heartbeat), heartbeat.toMillis(), heartbeat.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public synchronized void publish(Snapshot snapshot) {
@@ -129,7 +134,7 @@ public final class StatusReporter {
         ArrayNode list = node.putArray("errors");
         errors.forEach(e -> list.addObject().put("path", e.path()).put("message", e.message()));
         rejected = node;
-        event(revision == null ? 0 : revision, "rejected", null, reason);
+        event(revision == null ? 0 : revision, EventType.REJECTED, null, reason);
         publish(last);
     }
 
@@ -180,23 +185,48 @@ public final class StatusReporter {
         return copy;
     }
 
-    public void event(long revision, String type, String service, String message) {
+    public void event(long revision, EventType type, String service, String message) {
         sink.publishEvent(bytes(eventNode(revision, type, service, message)));
+    }
+
+    /**
+     * What the engine's stream says that is an event of its own (§5): a container died
+     * ({@code died}, with {@code exitCode} and {@code oom}) or its health changed ({@code health}).
+     */
+    public void engineEvent(EngineEvent e) {
+        String container = StepExecutor.shortId(e.containerId());
+        if (e.kind() == EngineEvent.Kind.DIED) {
+            ObjectNode event = eventNode(e.revision(), EventType.DIED, e.service(), "container " + container
+                    + " exited" + (e.exitCode() == null ? "" : " with code " + e.exitCode())
+                    + (e.oom() ? ", killed for want of memory" : ""));
+            if (e.exitCode() == null) {
+                event.putNull("exitCode");
+            } else {
+                event.put("exitCode", e.exitCode());
+            }
+            event.put("oom", e.oom());
+            sink.publishEvent(bytes(event));
+        } else if (e.kind() == EngineEvent.Kind.HEALTH) {
+            ObjectNode event = eventNode(e.revision(), EventType.HEALTH, e.service(), "container " + container
+                    + " is " + e.health().keyword());
+            event.put("health", e.health().keyword());
+            sink.publishEvent(bytes(event));
+        }
     }
 
     /** A {@code pull-progress} event (§5): the event fields plus {@code bytes} and {@code totalBytes}. */
     public void pullProgress(long revision, String service, String message, long bytes, long totalBytes) {
-        ObjectNode event = eventNode(revision, "pull-progress", service, message)
+        ObjectNode event = eventNode(revision, EventType.PULL_PROGRESS, service, message)
                 .put("bytes", bytes)
                 .put("totalBytes", totalBytes);
         sink.publishTransientEvent(bytes(event));
     }
 
-    private ObjectNode eventNode(long revision, String type, String service, String message) {
+    private ObjectNode eventNode(long revision, EventType type, String service, String message) {
         ObjectNode event = JSON.createObjectNode()
                 .put("time", clock.instant().toString())
                 .put("revision", revision)
-                .put("type", type);
+                .put("type", type.wire());
         if (service != null) {
             event.put("service", service);
         }
@@ -208,7 +238,7 @@ public final class StatusReporter {
         if (pendingFlush != null && !pendingFlush.isDone()) {
             return;
         }
-        long wait = Math.max(0, Duration.between(clock.instant(), lastSentAt.plus(minInterval)).toMillis());
+        long wait = lastSentAt == null ? 0 : clock.until(lastSentAt.plus(minInterval)).toMillis();
         pendingFlush = timer.schedule(this::flush, wait, TimeUnit.MILLISECONDS);
     }
 
@@ -228,7 +258,7 @@ public final class StatusReporter {
         stamp(doc);
         lastSent = current;
         lastSentHost = (ObjectNode) doc.get("host");
-        lastSentAt = clock.instant();
+        lastSentAt = clock.monotonic();
         try {
             sink.publishReport(bytes(doc));
         } catch (RuntimeException e) {
@@ -277,7 +307,11 @@ public final class StatusReporter {
         ObjectNode volumes = doc.putObject("volumes");
         Set<String> orphans = new TreeSet<>();
         if (observed != null) {
-            observed.volumes().values().stream().filter(ObservedVolume::managed)
+            // a managed volume no document names and no container mounts: a named volume that left the
+            // document, or the anonymous volume of a removed service (never removed silently)
+            Set<String> mounted = new TreeSet<>();
+            observed.containers().forEach(c -> mounted.addAll(c.volumes().values()));
+            observed.volumes().values().stream().filter(v -> v.managed() && !mounted.contains(v.name()))
                     .forEach(v -> orphans.add(v.name()));
         }
         if (s.desired() != null) {
@@ -289,7 +323,7 @@ public final class StatusReporter {
                 ObservedVolume v = observed == null ? null : observed.volumes().get(name);
                 ObjectNode vol = volumes.putObject(name);
                 vol.put("state", v == null ? "missing" : v.managed() ? "present" : "conflict");
-                String failure = s.failures().get("volume:" + name);
+                String failure = s.failures().get(FailureKey.volume(name));
                 if (failure != null) {
                     vol.put("error", failure);
                 } else if (v != null && !v.managed()) {
@@ -313,9 +347,9 @@ public final class StatusReporter {
 
     private ObjectNode renderService(ServiceSpec spec, Snapshot s, ObservedState observed) {
         ObjectNode node = JSON.createObjectNode();
-        ObservedContainer c = observed == null ? null : containerOf(spec, observed);
+        ObservedContainer c = observed == null ? null : observed.containerOf(spec);
         String blocked = s.blocked().get(spec.name());
-        String failure = s.failures().get(spec.name());
+        String failure = s.failures().get(FailureKey.service(spec.name()));
         String state;
         if (blocked != null) {
             state = "failed";
@@ -325,14 +359,14 @@ public final class StatusReporter {
             state = failure != null ? "failed" : "missing";
         } else {
             state = switch (c.status()) {
-                case "created" -> "created";
-                case "running", "paused" -> "running";
-                case "restarting" -> "restarting";
+                case CREATED -> "created";
+                case RUNNING, PAUSED -> "running";
+                case RESTARTING -> "restarting";
                 default -> spec.state() == RunState.STOPPED ? "stopped" : "exited";
             };
         }
         node.put("state", state);
-        node.put("health", c == null ? "none" : c.health());
+        node.put("health", c == null ? "none" : c.health().keyword());
         node.put("image", spec.image());
         String imageId = c != null ? c.imageId() : observed == null ? null : observed.images().get(spec.image());
         node.put("imageId", imageId);
@@ -350,23 +384,6 @@ public final class StatusReporter {
         }
         node.put("error", blocked != null ? blocked : failure);
         return node;
-    }
-
-    /**
-     * The managed container that stands for a service: the one with its container name, else any
-     * of its own but a container kept for a rollback.
-     */
-    static ObservedContainer containerOf(ServiceSpec spec, ObservedState observed) {
-        ObservedContainer any = null;
-        for (ObservedContainer c : observed.containers()) {
-            if (c.managed() && spec.name().equals(c.service()) && !Planner.isKept(c.name())) {
-                if (c.name().equals(spec.containerName())) {
-                    return c;
-                }
-                any = c;
-            }
-        }
-        return any;
     }
 
     private static byte[] bytes(ObjectNode node) {

@@ -13,7 +13,7 @@ import org.tinylog.Logger;
 final class StepExecutor {
 
     /** What an executed step tells the rest of the agent (an event type and a message). */
-    record Outcome(String eventType, String message) {}
+    record Outcome(EventType eventType, String message) {}
 
     private final Engine engine;
     private final Map<String, String> ownership;
@@ -46,64 +46,72 @@ final class StepExecutor {
         if (step instanceof Step.PullImage pull) {
             Logger.info("pulling {} for service {}", pull.image(), pull.service());
             pullImage(pull);
-            return new Outcome("pulled", "pulled " + pull.image());
+            return new Outcome(EventType.PULLED, "pulled " + pull.image());
         }
         if (step instanceof Step.CreateVolume create) {
             Logger.info("creating volume {}", create.volume().name());
             engine.createVolume(create.volume(), labels(Labels.SERVICE, create.service()));
-            return new Outcome("created", "created volume " + create.volume().name());
+            return new Outcome(EventType.CREATED, "created volume " + create.volume().name());
         }
         if (step instanceof Step.CreateNetwork create) {
             Logger.info("creating network {}", create.network().name());
             engine.createNetwork(create.network(), labels());
-            return new Outcome("created", "created network " + create.network().name());
+            return new Outcome(EventType.CREATED, "created network " + create.network().name());
         }
         if (step instanceof Step.RemoveNetwork remove) {
             Logger.info("removing network {}", remove.name());
             engine.removeNetwork(remove.name());
-            return new Outcome("removed", "removed network " + remove.name());
+            return new Outcome(EventType.REMOVED, "removed network " + remove.name());
         }
         if (step instanceof Step.CreateContainer create) {
             ServiceSpec spec = create.spec();
             Logger.info("creating container {} for service {}", spec.containerName(), spec.describe());
             // the hash is the desired spec's, whose relative binds stay relative
-            String id = engine.createContainer(defaults.apply(spec), labels(
+            String id = engine.createContainer(defaults.apply(spec), create.inheritedVolumes(), labels(
                     Labels.SERVICE, spec.name(),
                     Labels.HASH, spec.hash(),
                     Labels.REVISION, Long.toString(create.revision())));
-            return new Outcome("created", "created container " + spec.containerName() + " (" + shortId(id) + ")");
+            return new Outcome(EventType.CREATED, "created container " + spec.containerName() + " (" + shortId(id) + ")");
         }
         if (step instanceof Step.StartContainer start) {
             Logger.info("starting container {} of service {}", shortId(start.containerId()), start.service());
             engine.start(start.containerId());
-            return new Outcome("started", "started container " + shortId(start.containerId()));
+            return new Outcome(EventType.STARTED, "started container " + shortId(start.containerId()));
         }
         if (step instanceof Step.StopContainer stop) {
             Logger.info("stopping container {} of service {}", shortId(stop.containerId()), stop.service());
             engine.stop(stop.containerId(), stop.grace());
-            return new Outcome("stopped", "stopped container " + shortId(stop.containerId()));
+            return new Outcome(EventType.STOPPED, "stopped container " + shortId(stop.containerId()));
         }
         if (step instanceof Step.RestartForDependency restart) {
             Logger.info("restarting container {} of service {}: its dependency {} was replaced",
                     shortId(restart.containerId()), restart.service(), restart.dependency());
             engine.stop(restart.containerId(), restart.grace());
             engine.start(restart.containerId());
-            return new Outcome("started", "restarted container " + shortId(restart.containerId()) + ": its dependency "
+            return new Outcome(EventType.STARTED, "restarted container " + shortId(restart.containerId()) + ": its dependency "
                     + restart.dependency() + " was replaced (depends_on restart: true)");
         }
         if (step instanceof Step.RestartContainer restart) {
-            Logger.warn("service {} is unhealthy: restarting its container {}", restart.service(),
-                    shortId(restart.containerId()));
+            boolean unhealthy = restart.cause() == Step.RestartCause.UNHEALTHY;
+            String why = unhealthy ? "it is unhealthy" : "asked for";
+            if (unhealthy) {
+                Logger.warn("service {} is unhealthy: restarting its container {}", restart.service(),
+                        shortId(restart.containerId()));
+            } else {
+                Logger.info("restarting container {} of service {} on request", shortId(restart.containerId()),
+                        restart.service());
+            }
             engine.stop(restart.containerId(), restart.grace());
             engine.start(restart.containerId());
-            return new Outcome("health", "unhealthy: restarted container " + shortId(restart.containerId()));
+            return new Outcome(EventType.STARTED, "restarted container " + shortId(restart.containerId()) + ": "
+                    + why);
         }
         if (step instanceof Step.RetireContainer retire) {
             Logger.info("stopping container {} of service {} and keeping it as {} until its replacement is good",
                     retire.containerName(), retire.service(), retire.keptName());
             engine.stop(retire.containerId(), retire.grace());
             engine.rename(retire.containerId(), retire.keptName());
-            return new Outcome("stopped", "stopped container " + retire.containerName() + " and kept it as "
+            return new Outcome(EventType.STOPPED, "stopped container " + retire.containerName() + " and kept it as "
                     + retire.keptName() + " for a rollback");
         }
         if (step instanceof Step.RestoreContainer restore) {
@@ -114,14 +122,14 @@ final class StepExecutor {
                 engine.start(restore.containerId());
             }
             engine.rename(restore.containerId(), restore.containerName());
-            return new Outcome("started", "brought back the previous container " + restore.containerName()
+            return new Outcome(EventType.STARTED, "brought back the previous container " + restore.containerName()
                     + (restore.start() ? " and started it" : ""));
         }
         if (step instanceof Step.RemoveContainer remove) {
             Logger.info("removing container {} of service {}", remove.containerName(), remove.service());
             engine.stop(remove.containerId(), remove.grace());
             engine.remove(remove.containerId());
-            return new Outcome("removed", "removed container " + remove.containerName());
+            return new Outcome(EventType.REMOVED, "removed container " + remove.containerName());
         }
         throw new IllegalStateException("no executor for step " + step);
     }

@@ -28,6 +28,9 @@ final class DocumentContext {
     final List<Map.Entry<String, PortBinding>> publishedPorts = new ArrayList<>();
     /** Service to the services it refers to, for the cycle check. */
     final Map<String, Set<String>> references = new TreeMap<>();
+    /** The top-level configs and secrets: name to content. */
+    final Map<String, io.berth.model.Secret> configs = new TreeMap<>();
+    final Map<String, io.berth.model.Secret> secrets = new TreeMap<>();
     /** Whether a service joins the default network (declared or not). */
     boolean defaultNetworkUsed;
 

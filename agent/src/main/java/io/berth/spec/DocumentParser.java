@@ -54,8 +54,6 @@ public final class DocumentParser {
 
     /** Top-level Compose keys Berth never takes, with what to do instead. */
     private static final Map<String, String> TOP_LEVEL_NEVER = Map.of(
-            "secrets", "Berth has no secrets store: pass values through 'environment' or a bind-mounted file",
-            "configs", "Berth has no configs store: use a bind-mounted file",
             "include", "the berth client resolves include before publishing: publish with berth apply/publish, or "
                     + "write the included services into this document");
 
@@ -155,6 +153,8 @@ public final class DocumentParser {
                 case "target", "notAfter" -> Signatures.shapeErrors(key, value).forEach(e -> r.error(e.path(),
                         e.message()));
                 case "signature" -> TopLevel.signature(r, value);
+                case "configs" -> FileSections.read(r, "configs", value, context.configs);
+                case "secrets" -> FileSections.read(r, "secrets", value, context.secrets);
                 default -> {
                     if (TOP_LEVEL_NEVER.containsKey(key)) {
                         r.error(key, "Berth does not take '" + key + "': " + TOP_LEVEL_NEVER.get(key));

@@ -27,8 +27,6 @@ final class ServiceKeys {
                     + "or write the service out in full"),
             Map.entry("external_links", "put both services in the same document and use their names"),
             Map.entry("develop", "'develop' is for local development with Compose watch: remove it"),
-            Map.entry("secrets", "Berth has no secrets store: pass values through 'environment' or a bind-mounted file"),
-            Map.entry("configs", "Berth has no configs store: use a bind-mounted file"),
             Map.entry("scale", "one device runs one container per service: remove it, or define a second service"));
 
     static final Map<String, KeyReader> TABLE;
@@ -40,6 +38,8 @@ final class ServiceKeys {
         IsolationKeys.register(table);
         NetworkKeys.register(table);
         LifecycleKeys.register(table);
+        table.put("secrets", (s, path, value) -> FileSections.mounts(s, path, value, "secret", s.doc.secrets));
+        table.put("configs", (s, path, value) -> FileSections.mounts(s, path, value, "config", s.doc.configs));
         TABLE = Map.copyOf(table);
     }
 

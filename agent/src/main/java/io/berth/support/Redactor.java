@@ -27,12 +27,19 @@ public final class Redactor {
         return SECRET_KEY.matcher(key).matches();
     }
 
-    /** A redacted copy of {@code node}; null stays null. */
+    /** A redacted copy of {@code node}; null stays null. A document's {@code secrets.*.content} goes too. */
     public static JsonNode redact(JsonNode node) {
         if (node == null) {
             return null;
         }
         JsonNode copy = node.deepCopy();
+        if (copy.path("secrets") instanceof ObjectNode secrets) {
+            secrets.forEach(s -> {
+                if (s instanceof ObjectNode secret && secret.has("content")) {
+                    secret.put("content", MASK);
+                }
+            });
+        }
         walk(copy);
         return copy;
     }

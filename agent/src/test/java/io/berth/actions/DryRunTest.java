@@ -48,8 +48,9 @@ class DryRunTest {
                "new": {"image": "%1$s"}}}""".formatted(IMAGE));
 
     static ObservedContainer running(ServiceSpec spec, String status) {
-        return new ObservedContainer("c-" + spec.name(), spec.containerName(), true, spec.name(), spec.hash(), 1, status,
-                "none", null, "2026-11-22T09:00:00Z", 0, spec.image(), "sha256:a", false);
+        return new ObservedContainer("c-" + spec.name(), spec.containerName(), true, spec.name(), spec.hash(), 1,
+                io.berth.model.ContainerStatus.of(status), io.berth.model.Health.NONE, null, "2026-11-22T09:00:00Z", 0,
+                spec.image(), "sha256:a", false, Map.of());
     }
 
     static ObservedState observedOf(DesiredState state, String status) {

@@ -226,7 +226,9 @@ class ArchitectureTest {
                     + "the status and headers",
             "io/berth/actions/ServiceStates.java", "Actions.serviceStates() returns it to the control handler",
             "io/berth/actions/VolumeActions.java", "Actions.volumes() returns it to the control handler",
-            "io/berth/actions/DocumentActions.java", "Actions.documents() returns it to the control handler");
+            "io/berth/actions/DocumentActions.java", "Actions.documents() returns it to the control handler",
+            "io/berth/plan/PlanContext.java", "Planner.nextSteps takes it and Rollout.context makes it: the "
+                    + "reconciler hands one to the other without naming it");
 
     @Test
     void publicOnlyWhatIsUsedOutsideItsPackage() {

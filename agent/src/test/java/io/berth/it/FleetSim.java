@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.agent.Agent;
 import io.berth.config.ConfigLoader;
+import io.berth.fleet.FleetCommand;
+import io.berth.fleet.FleetView;
+import io.berth.link.OperatorConnection;
+import io.berth.link.TlsFiles;
 import io.berth.model.Labels;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +50,8 @@ public final class FleetSim {
     private final Map<String, Long> onlineAt = new ConcurrentHashMap<>();
     private final List<Agent> agents = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, Object> results = new java.util.LinkedHashMap<>();
+    private final List<String> retainedExtra = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> changes = Collections.synchronizedList(new ArrayList<>());
     private MqttClient observer;
     private LoopbackProxy proxy;
     private Path root;
@@ -69,8 +75,9 @@ public final class FleetSim {
         System.exit(0);
     }
 
-    private static String id(int i) {
-        return String.format("sim-%05d", i);
+    /** Device ids are MQTT client ids: unique per run, so two simulators on one broker never take each other's sessions. */
+    private String id(int i) {
+        return String.format("sim%s-%05d", prefix.substring(prefix.indexOf('-') + 1), i);
     }
 
     private void run(int idleSeconds) throws Exception {
@@ -83,6 +90,7 @@ public final class FleetSim {
         }
         long heap0 = heapAfterGc();
         long rss0 = rss();
+        long broker0 = brokerRss();
         int threads0 = Thread.activeCount();
 
         long t0 = System.nanoTime();
@@ -104,10 +112,13 @@ public final class FleetSim {
         long heap = heapAfterGc();
         results.put("heapPerDeviceKiB", (heap - heap0) / size / 1024);
         results.put("rssPerDeviceKiB", (rss() - rss0) / size / 1024);
+        results.put("brokerRssPerDeviceKiB", (brokerRss() - broker0) / size / 1024);
         results.put("threadsPerDevice", (Thread.activeCount() - threads0) / (double) size);
 
+        fleetLs();
         Thread.sleep(5_000); // let the converge reports settle
         counts.clear();
+        changes.clear();
         long idleStart = System.nanoTime();
         Thread.sleep(idleSeconds * 1000L);
         double hours = (System.nanoTime() - idleStart) / 3.6e12;
@@ -115,8 +126,20 @@ public final class FleetSim {
         counts.forEach((kind, n) -> perDeviceHour.put(kind, Math.round(n.get() / hours / size * 10) / 10.0));
         results.put("idleSeconds", idleSeconds);
         results.put("idleMessagesPerDeviceHour", perDeviceHour);
+        results.put("idleReportChangesOfOneDevice", new ArrayList<>(changes));
 
-        storm();
+        results.put("rollout", rollout("busybox:2", "r1" + prefix.substring(9), false));
+        if (nats) {
+            results.put("rolloutWithNode1Killed", rollout("busybox:1", "r2" + prefix.substring(9), true));
+        }
+
+        if (!nats) {
+            storm(); // on NATS the node killed during the rollout is the storm
+        }
+    }
+
+    private int canaries() {
+        return Math.max(1, size / 100);
     }
 
     private void start(int i) throws Exception {
@@ -126,6 +149,11 @@ public final class FleetSim {
         env.put("BERTH_DEVICE_ID", id);
         env.put("BERTH_TOPIC_PREFIX", prefix);
         env.put("BERTH_PROFILE", "generic");
+        env.put("BERTH_LABELS", "tier=" + (i < canaries() ? "canary" : "prod") + ",sim=" + prefix);
+        // one host under every simulated device, busy with other work: its memory and disk swings are
+        // no device's news (a real device reports them past 64 MiB / 256 MiB)
+        env.put("BERTH_REPORT_MEM_CHANGE_BYTES", String.valueOf(Long.MAX_VALUE / 8));
+        env.put("BERTH_REPORT_DISK_CHANGE_BYTES", String.valueOf(Long.MAX_VALUE / 8));
         env.put("BERTH_STATE_DIR", dir.toString());
         env.put("BERTH_SOCKET", dir.resolve("s.sock").toString());
         if (nats) {
@@ -142,34 +170,17 @@ public final class FleetSim {
         agents.add(agent);
     }
 
-    /** The broker goes away under the fleet (Mosquitto: every connection cut; NATS: node 1 killed). */
+    /** Mosquitto goes away under the whole fleet (every connection cut) and comes back once the wills are out. */
     private void storm() throws Exception {
         Map<String, Object> storm = new java.util.LinkedHashMap<>();
-        long t0;
-        int affected;
-        if (nats) {
-            affected = count(reported, r -> NatsCluster.node(1).equals(r.path("agent").path("broker").asText()));
-            onlineAt.clear();
-            t0 = System.nanoTime();
-            NatsCluster.kill(1);
-            try {
-                await("the devices of node 1 on another node", size, () -> count(reported, r -> !NatsCluster.node(1)
-                        .equals(r.path("agent").path("broker").asText())), 600);
-            } finally {
-                NatsCluster.restore();
-            }
-            storm.put("what", "node 1 of 3 killed (kill -9)");
-        } else {
-            affected = size;
-            proxy.cut();
-            await("every will", size, () -> count(online, o -> !o.path("online").asBoolean()), 120);
-            onlineAt.clear();
-            t0 = System.nanoTime();
-            proxy.open();
-            await("all online again", size, () -> count(online, o -> o.path("online").asBoolean()), 600);
-            storm.put("what", "every connection cut, the broker back after the wills");
-        }
-        storm.put("devicesReconnected", affected);
+        proxy.cut();
+        await("every will", size, () -> count(online, o -> !o.path("online").asBoolean()), 120);
+        onlineAt.clear();
+        long t0 = System.nanoTime();
+        proxy.open();
+        await("all online again", size, () -> count(online, o -> o.path("online").asBoolean()), 600);
+        storm.put("what", "every connection cut, the broker back after the wills");
+        storm.put("devicesReconnected", size);
         storm.put("allBackSeconds", seconds(t0));
         List<Long> times = new ArrayList<>(onlineAt.values());
         Collections.sort(times);
@@ -178,6 +189,103 @@ public final class FleetSim {
             storm.put("onlineAfterSecondsP90", (times.get(times.size() * 9 / 10) - t0) / 1e9);
         }
         results.put("storm", storm);
+    }
+
+    /** {@code berth fleet ls}'s view, in this JVM: connect, subscribe, every retained online and report in. */
+    private void fleetLs() throws Exception {
+        long t0 = System.nanoTime();
+        try (OperatorConnection c = OperatorConnection.connect(new OperatorConnection.Settings(operatorUrls(), null,
+                null, new TlsFiles.Settings(null, null, null)))) {
+            FleetView view = new FleetView(prefix);
+            view.attach(c);
+            results.put("fleetLsSeconds", seconds(t0));
+            results.put("fleetLsListed", view.devices().size());
+        }
+    }
+
+    /** The operator's brokers: on NATS node 3 first (the node the storms never kill), then the others. */
+    private List<String> operatorUrls() {
+        return nats ? List.of(NatsCluster.node(3), NatsCluster.node(2), NatsCluster.node(1)) : List.of(TestBroker.URL);
+    }
+
+    /**
+     * {@code berth fleet rollout start --selector tier --canary tier=canary --waves 1%,10%,100% --wait}
+     * of a document with another image, as an operator runs it; on NATS optionally with node 1
+     * killed while the waves run.
+     */
+    private Map<String, Object> rollout(String image, String id, boolean killNode) throws Exception {
+        Map<String, Object> r = new java.util.LinkedHashMap<>();
+        Path doc = root.resolve(id + ".json");
+        Files.writeString(doc, "{\"services\":{\"app\":{\"image\":\"127.0.0.1:5000/demo/" + image
+                + "\",\"command\":[\"sleep\",\"inf\"]}}}");
+        Map<String, String> env = Map.of("BERTH_MQTT_URL", String.join(",", operatorUrls()), "BERTH_TOPIC_PREFIX",
+                prefix);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int affected = killNode ? count(reported, x -> NatsCluster.node(1).equals(x.path("agent").path("broker")
+                .asText())) : 0;
+        Thread killer = null;
+        long t0 = System.nanoTime();
+        if (killNode) {
+            killer = new Thread(() -> {
+                try {
+                    // once the canaries have it: the 10% wave and the rest are still to come
+                    await("the first wave", canaries(), () -> count(reported, x -> x.path("services").path("app")
+                            .path("image").asText().endsWith(image)), 300);
+                    r.put("node1KilledAfterSeconds", seconds(t0));
+                    long killed = System.nanoTime();
+                    NatsCluster.kill(1);
+                    await("the devices of node 1 on another node", size, () -> count(reported, x -> !NatsCluster
+                            .node(1).equals(x.path("agent").path("broker").asText())), 300);
+                    r.put("allMovedSecondsAfterKill", seconds(killed));
+                } catch (Exception e) {
+                    r.put("killError", e.toString());
+                }
+            });
+            killer.start();
+        }
+        int exit;
+        try {
+            exit = FleetCommand.main(List.of("rollout", "start", "--selector", "tier", "--canary", "tier=canary",
+                    "--waves", "1%,10%,100%", "--wave-timeout", "5m", "--id", id, "--wait", doc.toString()), env,
+                    new java.io.PrintStream(out), new java.io.PrintStream(err));
+            r.put("seconds", seconds(t0));
+            r.put("exit", exit);
+            r.put("devicesOnNewImage", count(reported, x -> "converged".equals(x.path("phase").asText())
+                    && x.path("services").path("app").path("image").asText().endsWith(image)));
+            if (killNode) {
+                killer.join();
+                r.put("devicesOnKilledNode", affected);
+                r.put("devicesStillOnKilledNode", count(reported, x -> NatsCluster.node(1).equals(x.path("agent")
+                        .path("broker").asText())));
+            }
+        } finally {
+            if (killNode) {
+                NatsCluster.restore();
+            }
+        }
+        if (exit != 0) {
+            r.put("driverOutput", err.toString(StandardCharsets.UTF_8) + out.toString(StandardCharsets.UTF_8));
+        }
+        retainedExtra.add(prefix + "/_fleet/rollouts/" + id);
+        return r;
+    }
+
+    private static List<String> changed(String path, JsonNode a, JsonNode b) {
+        List<String> out = new ArrayList<>();
+        if (a.isObject() && b.isObject()) {
+            java.util.Set<String> keys = new java.util.TreeSet<>();
+            a.fieldNames().forEachRemaining(keys::add);
+            b.fieldNames().forEachRemaining(keys::add);
+            for (String k : keys) {
+                if (!"time".equals(k)) {
+                    out.addAll(changed(path + "/" + k, a.path(k), b.path(k)));
+                }
+            }
+        } else if (!a.equals(b)) {
+            out.add(path);
+        }
+        return out;
     }
 
     private void observe(String url) throws Exception {
@@ -206,7 +314,10 @@ public final class FleetSim {
                         onlineAt.put(parts[1], System.nanoTime());
                     }
                 } else if ("reported".equals(kind)) {
-                    reported.put(parts[1], node);
+                    JsonNode before = reported.put(parts[1], node);
+                    if (before != null && parts[1].equals(id(0))) {
+                        changes.add(String.join(",", changed("", before, node)));
+                    }
                 }
             }
 
@@ -252,7 +363,25 @@ public final class FleetSim {
     }
 
     private static long rss() throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        return rss(Path.of("/proc/self/status"));
+    }
+
+    /** The broker's RSS (the three NATS nodes together), from dev-services' pid files. */
+    private long brokerRss() throws Exception {
+        Path run = Path.of(System.getenv().getOrDefault("BERTH_DEV_DIR", "/var/tmp/berth-dev"));
+        long sum = 0;
+        for (String name : nats ? List.of("nats-1", "nats-2", "nats-3") : List.of("mosquitto")) {
+            Path pid = run.resolve(name + ".pid");
+            if (Files.isReadable(pid)) {
+                Path status = Path.of("/proc", Files.readString(pid).strip(), "status");
+                sum += Files.isReadable(status) ? rss(status) : 0;
+            }
+        }
+        return sum;
+    }
+
+    private static long rss(Path statusFile) throws Exception {
+        for (String line : Files.readAllLines(statusFile)) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
             }
@@ -269,6 +398,9 @@ public final class FleetSim {
                 for (String t : List.of("desired", "reported", "online")) {
                     observer.publish(prefix + "/" + id(i) + "/" + t, new byte[0], 1, true);
                 }
+            }
+            for (String topic : retainedExtra) {
+                observer.publish(topic, new byte[0], 1, true);
             }
             observer.disconnect();
         }

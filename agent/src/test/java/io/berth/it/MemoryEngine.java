@@ -9,6 +9,8 @@ import io.berth.engine.LogLine;
 import io.berth.engine.LogQuery;
 import io.berth.engine.LogStreams;
 import io.berth.engine.PullProgress;
+import io.berth.model.ContainerStatus;
+import io.berth.model.Health;
 import io.berth.model.Labels;
 import io.berth.model.NetworkSpec;
 import io.berth.model.ObservedContainer;
@@ -63,7 +65,7 @@ final class MemoryEngine implements Engine {
             if (managed || containerNames.contains(b.name())) {
                 list.add(new ObservedContainer(b.id(), b.name(), managed, b.labels().get(Labels.SERVICE),
                         b.labels().get(Labels.HASH), Long.parseLong(b.labels().getOrDefault(Labels.REVISION, "0")),
-                        b.status(), "none", "exited".equals(b.status()) ? 0 : null, b.startedAt(), b.restarts(),
+                        ContainerStatus.of(b.status()), Health.NONE, "exited".equals(b.status()) ? 0 : null, b.startedAt(), b.restarts(),
                         b.spec().image(), images.get(b.spec().image()), false));
             }
         }
@@ -146,10 +148,11 @@ final class MemoryEngine implements Engine {
     }
 
     @Override
-    public synchronized String createContainer(ServiceSpec spec, Map<String, String> labels) throws EngineException {
+    public synchronized String createContainer(ServiceSpec spec, Map<String, String> inheritedVolumes,
+                                               Map<String, String> labels) throws EngineException {
         String name = spec.containerName() != null ? spec.containerName() : spec.name();
         if (containers.values().stream().anyMatch(b -> b.name().equals(name))) {
-            throw new EngineException("a container named " + name + " exists", false, null);
+            throw EngineException.retryable("a container named " + name + " exists", null);
         }
         String id = Long.toHexString(0x1000_0000_0000L + IDS.incrementAndGet());
         containers.put(id, new Box(id, name, Map.copyOf(labels), spec, "created", null, 0));
@@ -171,7 +174,7 @@ final class MemoryEngine implements Engine {
         synchronized (this) {
             box = containers.get(id);
             if (box == null) {
-                throw new EngineException("no container " + id, false, null);
+                throw EngineException.retryable("no container " + id, null);
             }
             box = box.with(status, startedAt != null ? startedAt : box.startedAt());
             containers.put(id, box);
@@ -188,7 +191,7 @@ final class MemoryEngine implements Engine {
     public synchronized void rename(String containerId, String newName) throws EngineException {
         Box b = containers.get(containerId);
         if (b == null) {
-            throw new EngineException("no container " + containerId, false, null);
+            throw EngineException.retryable("no container " + containerId, null);
         }
         containers.put(containerId, new Box(b.id(), newName, b.labels(), b.spec(), b.status(), b.startedAt(),
                 b.restarts()));
@@ -201,7 +204,7 @@ final class MemoryEngine implements Engine {
 
     @Override
     public LogStreams openLogStreams(LogStreams.Sink sink) throws EngineException {
-        throw new EngineException("the simulated engine keeps no logs", true, null);
+        throw EngineException.terminal("the simulated engine keeps no logs", null);
     }
 
     @Override
@@ -219,7 +222,7 @@ final class MemoryEngine implements Engine {
 
     @Override
     public String loadImages(java.io.InputStream dockerSave) throws EngineException {
-        throw new EngineException("the simulated engine loads no images", true, null);
+        throw EngineException.terminal("the simulated engine loads no images", null);
     }
 
     @Override

@@ -42,7 +42,10 @@ final class PrivateEngine implements AutoCloseable {
             process = new ProcessBuilder("dockerd", "--data-root", dir.resolve("data").toString(),
                     "--exec-root", dir.resolve("x").toString(), "--pidfile", dir.resolve("d.pid").toString(),
                     "-H", "unix://" + dir.resolve("d.sock"), "--iptables=false", "--ip-masq=false",
-                    "--bridge=" + bridge, "--storage-driver=overlay2")
+                    "--bridge=" + bridge, "--storage-driver=overlay2",
+                    // networks it creates (a document's default network) take small pools of their own,
+                    // not the 172.17-31/192.168 pools the main engine shares with every other engine here
+                    "--default-address-pool", "base=10.214.0.0/16,size=24")
                     .redirectErrorStream(true).redirectOutput(dir.resolve("dockerd.log").toFile()).start();
             PrivateEngine engine = new PrivateEngine(bridge, dir, process);
             Process p = process;
@@ -107,10 +110,25 @@ final class PrivateEngine implements AutoCloseable {
         docker("volume", "prune", "-f");
     }
 
+    /**
+     * Removes the engine's own networks: their bridges live in the host's network namespace and
+     * outlive a stopped dockerd, and every one left behind takes an address pool from all engines
+     * of the machine (31 of them exhausted the main engine's pools once).
+     */
+    void removeAllNetworks() {
+        String ids = docker("network", "ls", "-q", "--filter", "type=custom").out();
+        if (!ids.isBlank()) {
+            List<String> rm = new ArrayList<>(List.of("network", "rm"));
+            rm.addAll(List.of(ids.split("\\s+")));
+            docker(rm.toArray(new String[0]));
+        }
+    }
+
     @Override
     public void close() throws Exception {
         try {
             removeAllContainers();
+            removeAllNetworks();
         } finally {
             process.destroy();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {

@@ -162,6 +162,71 @@ class ServiceKeysIT extends WithTestDevice {
         assertNull(inspect(web, "{{.Id}}"));
     }
 
+    @Test
+    void theKeysOfTheSecondListReachTheEngine() throws Exception {
+        String tuned = device.container("tuned");
+        String front = device.network("front");
+        String back = device.network("back");
+        TestBroker broker = device.broker();
+        device.startAgent();
+        broker.publishDesired("""
+                {"revision": 1,
+                 "services": {
+                   "tuned": {
+                     "image": "%1$s", "container_name": "%2$s", "command": ["sleep", "3600"],
+                     "pids_limit": 50, "cpuset": "0", "cpu_shares": 512, "cpu_quota": 50000, "cpu_period": 100000,
+                     "mem_limit": "64m", "memswap_limit": "128m", "mem_swappiness": 10, "oom_score_adj": 100,
+                     "oom_kill_disable": true, "cgroup_parent": "/docker", "dns_opt": ["ndots:2"],
+                     "mac_address": "02:42:ac:11:00:99", "userns_mode": "host", "uts": "host",
+                     "blkio_config": {"device_read_bps": [{"path": "/dev/vda", "rate": "1mb"}],
+                                      "device_write_iops": [{"path": "/dev/vda", "rate": 100}]},
+                     "deploy": {"restart_policy": {"condition": "on-failure", "max_attempts": 2}},
+                     "networks": {"front": {}, "back": {"priority": 10}}
+                   }
+                 },
+                 "networks": {"front": {"name": "%3$s"}, "back": {"name": "%4$s"}}}
+                """.formatted(ReconcileIT.IMAGE_V1, tuned, front, back));
+        JsonNode reported = broker.awaitReported("converged on revision 1", r -> TestBroker.converged(r, 1),
+                ReconcileIT.CONVERGE);
+        assertTrue(reported.path("rejected").isNull(), reported.toString());
+
+        assertEquals("50 0 512 50000 100000", inspect(tuned, "{{.HostConfig.PidsLimit}} {{.HostConfig.CpusetCpus}} "
+                + "{{.HostConfig.CpuShares}} {{.HostConfig.CpuQuota}} {{.HostConfig.CpuPeriod}}"));
+        assertEquals((64 << 20) + " " + (128 << 20) + " 10 100 true", inspect(tuned, "{{.HostConfig.Memory}} "
+                + "{{.HostConfig.MemorySwap}} {{.HostConfig.MemorySwappiness}} {{.HostConfig.OomScoreAdj}} "
+                + "{{.HostConfig.OomKillDisable}}"));
+        assertEquals("/docker [ndots:2] host host", inspect(tuned, "{{.HostConfig.CgroupParent}} "
+                + "{{.HostConfig.DnsOptions}} {{.HostConfig.UsernsMode}} {{.HostConfig.UTSMode}}"));
+        assertEquals("02:42:ac:11:00:99", inspect(tuned, "{{.Config.MacAddress}}"));
+        assertEquals("[/dev/vda:1048576] [/dev/vda:100]", inspect(tuned, "{{.HostConfig.BlkioDeviceReadBps}} "
+                + "{{.HostConfig.BlkioDeviceWriteIOps}}"));
+        assertEquals("on-failure 2", inspect(tuned, "{{.HostConfig.RestartPolicy.Name}} "
+                + "{{.HostConfig.RestartPolicy.MaximumRetryCount}}"));
+        assertEquals(back, inspect(tuned, "{{.HostConfig.NetworkMode}}"), "the higher priority is joined first");
+        String networks = inspect(tuned, "{{json .NetworkSettings.Networks}}");
+        assertTrue(networks.contains(front) && networks.contains(back), networks);
+    }
+
+    @Test
+    void aKeyTheEnginesApiIsTooOldForIsARejectionNamingTheVersionItNeeds() throws Exception {
+        String web = device.container("web");
+        TestBroker broker = device.broker();
+        device.startAgent();
+        String api = DockerCli.ok("version", "-f", "{{.Server.APIVersion}}");
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.berth.spec.EngineApiTestAccess.older(api, "1.43"),
+                "the engine speaks " + api + ", new enough for annotations");
+        broker.publishDesired("""
+                {"revision": 1, "services": {"web": {"image": "%s", "container_name": "%s",
+                   "command": ["sleep", "3600"], "annotations": {"com.example.tier": "front"}}}}
+                """.formatted(ReconcileIT.IMAGE_V1, web));
+        JsonNode reported = broker.awaitReported("the rejection", r -> !r.path("rejected").isNull()
+                && r.path("rejected").path("revision").asLong() == 1, ReconcileIT.CONVERGE);
+        JsonNode error = reported.path("rejected").path("errors").get(0);
+        assertEquals("services.web.annotations", error.path("path").asText(), reported.toString());
+        assertTrue(error.path("message").asText().contains("needs engine API 1.43"), error.toString());
+        assertNull(inspect(web, "{{.Id}}"), "nothing was created");
+    }
+
     private static String inspect(String name, String format) {
         return DockerCli.inspect(name, format);
     }

@@ -84,4 +84,81 @@ class LogForwarderTest {
         feed(forwarder, 5_000, 5_200); // the broker is back: a full batch goes out at once again
         assertEquals(26, sent.size());
     }
+
+    /** What a publisher saw: lines delivered and drops counted, from the batches themselves. */
+    private static final class Received implements LogForwarder.Publisher {
+        final java.util.concurrent.atomic.AtomicLong lines = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
+
+        @Override
+        public boolean publish(String service, byte[] batch) {
+            try {
+                var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(batch);
+                lines.addAndGet(node.path("lines").size());
+                dropped.addAndGet(node.path("dropped").asLong());
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return true;
+        }
+    }
+
+    @Test
+    void evenlyPacedLinesAboveTheLimitDeliverTheLimitAndCountTheRest() {
+        io.berth.support.FakeClock clock = new io.berth.support.FakeClock();
+        Received received = new Received();
+        // 100 lines a second allowed; 1000 a second printed, one every millisecond, for 10 s
+        LogForwarder forwarder = new LogForwarder(new LogSettings(200, 16 * 1024, 4096, 1 << 20, 100, 1L << 30, 0),
+                received, clock, timer, stateDir);
+        int printed = 10_000;
+        for (int i = 0; i < printed; i++) {
+            clock.advance(java.time.Duration.ofMillis(1));
+            forwarder.line(CONTAINER, "chatty", T0.plusMillis(i), "stdout", "line " + i);
+        }
+        forwarder.flush();
+        long delivered = received.lines.get();
+        // a second's worth at the start, then 100 a second: 1,100 give or take a line
+        assertTrue(delivered >= 1_090 && delivered <= 1_101, delivered + " lines delivered, expected about 1,100");
+        assertEquals(printed, delivered + received.dropped.get(), "every line delivered or counted as dropped");
+    }
+
+    @Test
+    void theByteLimitKeepsItsFractionsToo() {
+        io.berth.support.FakeClock clock = new io.berth.support.FakeClock();
+        Received received = new Received();
+        // 1,000 bytes a second; lines of 10 bytes every 5 ms (2,000 bytes a second) for 10 s
+        LogForwarder forwarder = new LogForwarder(new LogSettings(200, 16 * 1024, 4096, 1 << 20, 1_000_000, 1_000, 0),
+                received, clock, timer, stateDir);
+        for (int i = 0; i < 2_000; i++) {
+            clock.advance(java.time.Duration.ofMillis(5));
+            forwarder.line(CONTAINER, "chatty", T0.plusMillis(5L * i), "stdout", "0123456789");
+        }
+        forwarder.flush();
+        long delivered = received.lines.get();
+        assertTrue(delivered >= 1_090 && delivered <= 1_101, delivered + " lines of 10 bytes delivered, expected about 1,100");
+        assertEquals(2_000, delivered + received.dropped.get());
+    }
+
+    @Test
+    void aDroppedLineSchedulesTheFlushThatPublishesItsCount() throws Exception {
+        io.berth.support.FakeClock clock = new io.berth.support.FakeClock();
+        Received received = new Received();
+        LogForwarder forwarder = new LogForwarder(new LogSettings(200, 16 * 1024, 4096, 1 << 20, 1, 1L << 30, 0),
+                received, clock, timer, stateDir);
+        forwarder.line(CONTAINER, "chatty", T0, "stdout", "the one line this second allows");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (received.lines.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50); // its own timer publishes it (within a second); nothing is scheduled after that
+        }
+        assertEquals(1, received.lines.get());
+        for (int i = 1; i <= 5; i++) {
+            forwarder.line(CONTAINER, "chatty", T0.plusMillis(i), "stdout", "over the limit " + i);
+        }
+        // no line passes after these, and nobody calls flush: the forwarder's own timer must
+        deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (received.dropped.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(5, received.dropped.get(), "the five dropped lines are counted in a published batch");
+    }
 }

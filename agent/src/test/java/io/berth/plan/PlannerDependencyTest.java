@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.berth.model.ContainerStatus;
 import io.berth.model.DesiredState;
+import io.berth.model.Health;
 import io.berth.model.ObservedContainer;
 import io.berth.model.ObservedState;
 import io.berth.model.ServiceSpec;
@@ -35,8 +37,8 @@ class PlannerDependencyTest {
 
     static ObservedContainer container(String service, String status, String health, Integer exitCode) {
         ServiceSpec spec = APP.services().get(service);
-        return new ObservedContainer("id-" + service, spec.containerName(), true, service, spec.hash(), 3, status,
-                health, exitCode, null, 0, IMAGE, "sha256:aaaa", false);
+        return new ObservedContainer("id-" + service, spec.containerName(), true, service, spec.hash(), 3,
+                ContainerStatus.of(status), Health.of(health), exitCode, null, 0, IMAGE, "sha256:aaaa", false);
     }
 
     static Set<String> started(List<ObservedContainer> containers) {
@@ -82,7 +84,7 @@ class PlannerDependencyTest {
         DesiredState single = desired("""
                 {"revision": 4, "services": {"ghost": {"image": "127.0.0.1:5000/demo/nope:1"}}}""");
         Plan plan = Planner.nextSteps(single, new ObservedState(List.of(), Map.of(), Map.of()),
-                new PlanContext(NOW, Map.of("ghost", Instant.MAX), Set.of("ghost")));
+                new PlanContext(NOW, Map.of(FailureKey.service("ghost"), Instant.MAX), Set.of(FailureKey.service("ghost"))));
         assertTrue(plan.steps().isEmpty());
         assertFalse(plan.waiting());
         assertTrue(plan.settled());

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.berth.model.ContainerStatus;
 import io.berth.model.DesiredState;
+import io.berth.model.Health;
 import io.berth.model.ObservedContainer;
 import io.berth.model.ObservedState;
 import io.berth.model.ObservedVolume;
@@ -79,7 +81,7 @@ class PlannerTest {
 
     static ObservedContainer managed(String id, String name, String service, String hash, String status,
                                      Integer exitCode) {
-        return new ObservedContainer(id, name, true, service, hash, 7, status, "none", exitCode,
+        return new ObservedContainer(id, name, true, service, hash, 7, ContainerStatus.of(status), Health.NONE, exitCode,
                 "2026-11-22T09:00:00Z", 0, IMAGE, "sha256:aaaa", false);
     }
 
@@ -88,7 +90,8 @@ class PlannerTest {
     }
 
     static ObservedContainer unmanaged(String id, String name, String status) {
-        return new ObservedContainer(id, name, false, null, null, 0, status, "none", null, null, 0, "nginx",
+        return new ObservedContainer(id, name, false, null, null, 0, ContainerStatus.of(status), Health.NONE, null, null, 0,
+                "nginx",
                 "sha256:bbbb", false);
     }
 
@@ -238,25 +241,40 @@ class PlannerTest {
         }
 
         @Test
-        void withoutRollbackTheOldContainerIsRemoved() {
+        void withoutRollbackTheOldContainerIsKeptOnlyUntilItsReplacementExists() {
             ObservedContainer old = managed("c1", "web", WEB, "running");
             Plan plan = plan(withoutRollback(DEMO_V2), observed(List.of(old), List.of(volume), IMAGE, IMAGE_2));
-            assertEquals(List.of(removal(old, "web")), plan.steps());
+            assertEquals(List.of(retiral(old, "web")), plan.steps(), "kept: the replacement takes its anonymous volumes");
+
+            ObservedContainer kept = new ObservedContainer("c1", "web-berth-previous", true, "web", WEB.hash(), 7,
+                    ContainerStatus.EXITED, Health.NONE, 0, null, 0, IMAGE, "sha256:aaaa", false,
+                    Map.of("/var/lib/db", "3f2a"));
+            Plan create = plan(withoutRollback(DEMO_V2), observed(List.of(kept), List.of(volume), IMAGE, IMAGE_2));
+            assertEquals(List.of(new CreateContainer(DEMO_V2.services().get("web"), 8, Map.of("/var/lib/db", "3f2a"))),
+                    create.steps());
+
+            ObservedContainer fresh = managed("c2", "web", "web", DEMO_V2.services().get("web").hash(), "created", null);
+            Plan next = plan(withoutRollback(DEMO_V2), observed(List.of(kept, fresh), List.of(volume), IMAGE, IMAGE_2));
+            assertEquals(List.of(removal(kept, "web"), new StartContainer("web", "c2")), next.steps(),
+                    "without rollback the kept container goes as soon as its replacement exists");
         }
 
         @Test
         void theKeptContainerStaysUntilTheReplacementHasRunAWhileThenGoes() {
             ServiceSpec v2 = DEMO_V2.services().get("web");
             ObservedContainer kept = managed("c1", "web-berth-previous", WEB, "exited");
-            ObservedContainer fresh = new ObservedContainer("c2", "web", true, "web", v2.hash(), 8, "running", "none",
-                    null, NOW.minusSeconds(2).toString(), 0, IMAGE_2, "sha256:bbbb", false);
-            Plan early = plan(DEMO_V2, observed(List.of(kept, fresh), List.of(volume), IMAGE, IMAGE_2));
+            ObservedContainer fresh = new ObservedContainer("c2", "web", true, "web", v2.hash(), 8,
+                    ContainerStatus.RUNNING, Health.NONE, null, NOW.minusSeconds(2).toString(), 0, IMAGE_2,
+                    "sha256:bbbb", false);
+            // seen running (monotonic time) 2 s ago
+            Plan early = Planner.nextSteps(DEMO_V2, observed(List.of(kept, fresh), List.of(volume), IMAGE, IMAGE_2),
+                    NO_BACKOFF.withGoodSince(Map.of("c2", NOW.minusSeconds(2))));
             assertEquals(List.of(), early.steps(), "on trial: a container that crashes at once is not good");
             assertTrue(early.waiting(), "not converged while a kept container is left");
             assertEquals(NOW.plusSeconds(3), early.wakeAt(), "looks again when the replacement has run 5 s");
 
             Plan later = Planner.nextSteps(DEMO_V2, observed(List.of(kept, fresh), List.of(volume), IMAGE, IMAGE_2),
-                    new PlanContext(NOW.plusSeconds(3), Map.of()));
+                    new PlanContext(NOW.plusSeconds(3), Map.of()).withGoodSince(Map.of("c2", NOW.minusSeconds(2))));
             assertEquals(List.of(removal(kept, "web")), later.steps());
         }
 
@@ -264,8 +282,8 @@ class PlannerTest {
         void aHealthyReplacementIsGoodAtOnce() {
             ServiceSpec v2 = DEMO_V2.services().get("web");
             ObservedContainer kept = managed("c1", "web-berth-previous", WEB, "exited");
-            ObservedContainer fresh = new ObservedContainer("c2", "web", true, "web", v2.hash(), 8, "running",
-                    "healthy", null, NOW.toString(), 0, IMAGE_2, "sha256:bbbb", false);
+            ObservedContainer fresh = new ObservedContainer("c2", "web", true, "web", v2.hash(), 8,
+                    ContainerStatus.RUNNING, Health.HEALTHY, null, NOW.toString(), 0, IMAGE_2, "sha256:bbbb", false);
             assertEquals(List.of(removal(kept, "web")),
                     plan(DEMO_V2, observed(List.of(kept, fresh), List.of(volume), IMAGE, IMAGE_2)).steps());
         }
@@ -406,7 +424,7 @@ class PlannerTest {
             ObservedContainer app = managed("c2", "app", d.services().get("app"), "running");
             ObservedContainer dbCreated = managed("c3", "db", d.services().get("db"), "created");
             PlanContext pending = new PlanContext(NOW, Map.of(), java.util.Set.of(), java.util.Set.of(), null,
-                    Map.of("app", "db"));
+                    Map.of("app", "db"), Map.of(), java.util.Set.of());
             Plan first = Planner.nextSteps(d, observed(List.of(app, dbCreated), List.of(), "busybox"), pending);
             assertEquals(List.of(new StartContainer("db", "c3")), first.steps(), "app waits for the new db");
             assertTrue(first.waiting());
@@ -658,7 +676,7 @@ class PlannerTest {
 
         @Test
         void aServiceBackingOffGetsNoStepAndThePlanWaits() {
-            PlanContext ctx = new PlanContext(NOW, Map.of("web", NOW.plusSeconds(30)));
+            PlanContext ctx = new PlanContext(NOW, Map.of(FailureKey.service("web"), NOW.plusSeconds(30)));
             Plan plan = Planner.nextSteps(DEMO, observed(List.of(), List.of(managedVolume("web-data"))), ctx);
             assertEquals(List.of(), plan.steps());
             assertTrue(plan.waiting());
@@ -669,7 +687,7 @@ class PlannerTest {
         void aBackoffInThePastOrEndingNowIsOver() {
             ObservedState o = observed(List.of(), List.of(managedVolume("web-data")));
             for (Instant until : List.of(NOW.minusSeconds(1), NOW)) {
-                Plan plan = Planner.nextSteps(DEMO, o, new PlanContext(NOW, Map.of("web", until)));
+                Plan plan = Planner.nextSteps(DEMO, o, new PlanContext(NOW, Map.of(FailureKey.service("web"), until)));
                 assertEquals(1, plan.steps().size(), plan::toString);
                 assertFalse(plan.waiting());
             }
@@ -679,7 +697,7 @@ class PlannerTest {
         void onlyTheServiceBackingOffWaits() {
             DesiredState d = desired("""
                     {"revision": 3, "services": {"aa": {"image": "busybox"}, "bb": {"image": "busybox"}}}""");
-            PlanContext ctx = new PlanContext(NOW, Map.of("aa", NOW.plus(Duration.ofMinutes(5))));
+            PlanContext ctx = new PlanContext(NOW, Map.of(FailureKey.service("aa"), NOW.plus(Duration.ofMinutes(5))));
             Plan plan = Planner.nextSteps(d, observed(List.of(), List.of(), "busybox"), ctx);
             assertEquals(List.of(new CreateContainer(d.services().get("bb"), 3)), plan.steps());
             assertTrue(plan.waiting());
@@ -687,7 +705,7 @@ class PlannerTest {
 
         @Test
         void aVolumeBackingOffIsNotCreatedAndItsServiceWaits() {
-            PlanContext ctx = new PlanContext(NOW, Map.of("volume:web-data", NOW.plusSeconds(10)));
+            PlanContext ctx = new PlanContext(NOW, Map.of(FailureKey.volume("web-data"), NOW.plusSeconds(10)));
             Plan plan = Planner.nextSteps(DEMO, observed(List.of(), List.of(), IMAGE), ctx);
             assertEquals(List.of(), plan.steps());
             assertTrue(plan.waiting());
@@ -695,7 +713,7 @@ class PlannerTest {
 
         @Test
         void backoffDoesNotHideABlock() {
-            PlanContext ctx = new PlanContext(NOW, Map.of("web", NOW.plusSeconds(30)));
+            PlanContext ctx = new PlanContext(NOW, Map.of(FailureKey.service("web"), NOW.plusSeconds(30)));
             Plan plan = Planner.nextSteps(DEMO, observed(List.of(unmanaged("u1", "web", "running")),
                     List.of(managedVolume("web-data")), IMAGE), ctx);
             assertTrue(plan.blocked().containsKey("web"));
@@ -713,7 +731,10 @@ class PlannerTest {
             ToyEngine engine = new ToyEngine(start);
             List<Class<? extends Step>> kinds = new ArrayList<>();
             for (int pass = 0; ; pass++) {
-                Plan plan = plan(desired, engine.state());
+                // each pass comes a while after the last: every container has been seen for a minute
+                Map<String, Instant> seen = new LinkedHashMap<>();
+                engine.state().containers().forEach(c -> seen.put(c.id(), NOW.minusSeconds(60)));
+                Plan plan = Planner.nextSteps(desired, engine.state(), NO_BACKOFF.withGoodSince(seen));
                 if (plan.settled()) {
                     break;
                 }
@@ -752,8 +773,8 @@ class PlannerTest {
                                 StartContainer.class, RemoveContainer.class)),
                 org.junit.jupiter.params.provider.Arguments.of("new image, no rollback", withoutRollback(DEMO_V2),
                         observed(List.of(old), List.of(managedVolume("web-data")), IMAGE), 4,
-                        List.of(PullImage.class, RemoveContainer.class, CreateContainer.class,
-                                StartContainer.class)),
+                        List.of(PullImage.class, RetireContainer.class, CreateContainer.class,
+                                RemoveContainer.class, StartContainer.class)),
                 org.junit.jupiter.params.provider.Arguments.of("already there", DEMO,
                         observed(List.of(old), List.of(managedVolume("web-data")), IMAGE), 0, List.of()),
                 org.junit.jupiter.params.provider.Arguments.of("service removed", NOTHING_DESIRED,
@@ -813,7 +834,7 @@ class PlannerTest {
 
         private ObservedContainer withHealth(ObservedContainer c, String health) {
             return new ObservedContainer(c.id(), c.name(), c.managed(), c.service(), c.specHash(), c.revision(),
-                    c.status(), health, c.exitCode(), c.startedAt(), c.restartCount(), c.image(), c.imageId(),
+                    c.status(), Health.of(health), c.exitCode(), c.startedAt(), c.restartCount(), c.image(), c.imageId(),
                     c.oomKilled());
         }
     }
@@ -900,7 +921,7 @@ class PlannerTest {
 
         private void update(String id, String status) {
             containers.replaceAll((name, c) -> !c.id().equals(id) ? c : new ObservedContainer(c.id(), c.name(),
-                    c.managed(), c.service(), c.specHash(), c.revision(), status, c.health(),
+                    c.managed(), c.service(), c.specHash(), c.revision(), ContainerStatus.of(status), c.health(),
                     status.equals("exited") ? Integer.valueOf(0) : null, c.startedAt(), c.restartCount(), c.image(),
                     c.imageId(), c.oomKilled()));
         }

@@ -44,7 +44,7 @@ class StatusReporterEventsTest {
                         }
                     }, Duration.ofSeconds(1), Duration.ofHours(1), new HostFacts(dir, Long.MAX_VALUE, Long.MAX_VALUE));
             reporter.pullProgress(4, "web", "pulling x:1: 1.0 of 2.0 MiB", 1 << 20, 2 << 20);
-            reporter.event(4, "pulled", "web", "pulled x:1");
+            reporter.event(4, EventType.PULLED, "web", "pulled x:1");
             assertEquals(1, transient_.size());
             JsonNode progress = transient_.get(0);
             assertEquals("pull-progress", progress.path("type").asText());

@@ -35,16 +35,22 @@ import java.util.Set;
  * the Docker Engine API (the reference page docs/desired-state.md lists the mapping).
  *
  * @param extraNetworks networks to connect before the first start (API 1.41 takes one at create)
+ * @param anonymousVolumes the volume for each anonymous mount path (spec or image), mounted by name
  */
-record ContainerSettings(ServiceSpec spec, Map<String, String> labels, Map<String, ContainerNetwork> extraNetworks) {
+record ContainerSettings(ServiceSpec spec, Map<String, String> labels, Map<String, ContainerNetwork> extraNetworks,
+                         Map<String, String> anonymousVolumes) {
 
     static ContainerSettings of(ServiceSpec spec, Map<String, String> labels) {
+        return of(spec, labels, Map.of());
+    }
+
+    static ContainerSettings of(ServiceSpec spec, Map<String, String> labels, Map<String, String> anonymousVolumes) {
         Map<String, ContainerNetwork> extra = new LinkedHashMap<>();
         List<String> order = networkOrder(spec.options());
         for (String network : order.subList(Math.min(1, order.size()), order.size())) {
             extra.put(network, endpoint(spec, spec.options().networks().get(network)));
         }
-        return new ContainerSettings(spec, labels, extra);
+        return new ContainerSettings(spec, labels, extra, Map.copyOf(anonymousVolumes));
     }
 
     /** The service's networks in the order they are joined: highest {@code priority} first, then by name. */
@@ -90,11 +96,15 @@ record ContainerSettings(ServiceSpec spec, Map<String, String> labels, Map<Strin
             if (m.type() == Mount.Type.TMPFS) {
                 tmpfs.put(m.target(), m.tmpfsOptions());
             } else if (m.type() == Mount.Type.VOLUME && m.source().isEmpty()) {
-                anonymous.add(new Volume(m.target()));
+                if (!anonymousVolumes.containsKey(m.target())) {
+                    anonymous.add(new Volume(m.target()));
+                }
             } else {
                 binds.add(Bind.parse(m.bindSpec()));
             }
         }
+        // anonymous volumes by name: the predecessor's (kept across a recreate) or labelled new ones
+        anonymousVolumes.forEach((path, name) -> binds.add(new Bind(name, new Volume(path))));
         HostConfig host = HostConfig.newHostConfig()
                 .withPortBindings(bindings)
                 .withBinds(binds)

@@ -37,6 +37,8 @@ import io.berth.engine.LogLine;
 import io.berth.engine.LogQuery;
 import io.berth.engine.LocalImage;
 import io.berth.engine.PullProgress;
+import io.berth.model.ContainerStatus;
+import io.berth.model.Health;
 import io.berth.engine.http.EngineErrors;
 import io.berth.engine.http.FollowedLogs;
 import io.berth.engine.http.LogReader;
@@ -135,7 +137,8 @@ public final class DockerEngine implements Engine {
                 Map<String, String> labels = v.getLabels() == null ? Map.of() : v.getLabels();
                 boolean managed = Labels.owned(labels, ownership);
                 if (managed || volumeNames.contains(v.getName())) {
-                    volumes.put(v.getName(), new ObservedVolume(v.getName(), managed, labels.get(Labels.SERVICE)));
+                    volumes.put(v.getName(), new ObservedVolume(v.getName(), managed, labels.get(Labels.SERVICE),
+                            labels.containsKey(Labels.ANONYMOUS)));
                 }
             }
             Map<String, String> imageIds = new HashMap<>();
@@ -176,10 +179,18 @@ public final class DockerEngine implements Engine {
         String health = s.getHealth() == null || s.getHealth().getStatus() == null ? "none" : s.getHealth().getStatus();
         Integer exitCode = "created".equals(s.getStatus()) || Boolean.TRUE.equals(s.getRunning()) ? null : s.getExitCode();
         long revision = parseLong(labels.get(Labels.REVISION));
+        Map<String, String> volumes = new LinkedHashMap<>();
+        if (r.getMounts() != null) {
+            for (var mount : r.getMounts()) {
+                if (mount.getName() != null && mount.getDestination() != null) {
+                    volumes.put(mount.getDestination().getPath(), mount.getName());
+                }
+            }
+        }
         return new ObservedContainer(id, name, managed, labels.get(Labels.SERVICE), labels.get(Labels.HASH), revision,
-                s.getStatus(), health, exitCode, startedAt(s.getStartedAt()),
+                ContainerStatus.of(s.getStatus()), Health.of(health), exitCode, startedAt(s.getStartedAt()),
                 r.getRestartCount() == null ? 0 : r.getRestartCount(), r.getConfig().getImage(), r.getImageId(),
-                Boolean.TRUE.equals(s.getOOMKilled()));
+                Boolean.TRUE.equals(s.getOOMKilled()), volumes);
     }
 
     private static String startedAt(String value) {
@@ -197,7 +208,7 @@ public final class DockerEngine implements Engine {
     @Override
     public void pull(String image, RegistryAuth auth, Consumer<PullProgress> progress) throws EngineException {
         String what = "pull " + image + (platform == null ? "" : " for " + platform);
-        call(what, () -> {
+        call(what, Op.PULL, () -> {
             var cmd = client.pullImageCmd(ImageRef.repositoryOf(image)).withTag(ImageRef.tagOf(image));
             if (platform != null) {
                 cmd.withPlatform(platform);
@@ -229,24 +240,12 @@ public final class DockerEngine implements Engine {
                         })
                         .awaitCompletion(PULL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
                 if (!done) {
-                    throw new EngineException(what + " did not finish within " + PULL_TIMEOUT.toMinutes()
-                            + " minutes; it will be tried again", false, null);
+                    throw EngineException.retryable(what + " did not finish within " + PULL_TIMEOUT.toMinutes()
+                            + " minutes; it will be tried again", null);
                 }
-            } catch (NotFoundException e) {
-                throw new EngineException(what + " failed: " + clean(e) + "; check the image name, then publish a "
-                        + "new revision", true, e);
-            } catch (DockerClientException e) {
-                // errors in the pull's progress stream: a missing image or refused credentials will not
-                // mend themselves, a broken connection will
-                String message = String.valueOf(e.getMessage()).toLowerCase();
-                boolean terminal = message.contains("not found") || message.contains("manifest unknown")
-                        || message.contains("unauthorized") || message.contains("denied");
-                throw new EngineException(what + " failed: " + clean(e) + (terminal
-                        ? "; check the image name and the registry credentials, then publish a new revision" : ""),
-                        terminal, e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new EngineException(what + " was interrupted", false, e);
+                throw EngineException.retryable(what + " was interrupted", e);
             }
             return null;
         });
@@ -313,7 +312,7 @@ public final class DockerEngine implements Engine {
 
     @Override
     public void createVolume(VolumeSpec volume, Map<String, String> labels) throws EngineException {
-        call("create volume " + volume.name(), () -> {
+        call("create volume " + volume.name(), Op.CREATE, () -> {
             Map<String, String> all = new HashMap<>(volume.labels());
             all.putAll(labels);
             var cmd = client.createVolumeCmd().withName(volume.name()).withLabels(all);
@@ -329,9 +328,10 @@ public final class DockerEngine implements Engine {
     }
 
     @Override
-    public String createContainer(ServiceSpec spec, Map<String, String> labels) throws EngineException {
-        return call("create container " + spec.containerName() + " for service " + spec.name(), () -> {
-            ContainerSettings settings = ContainerSettings.of(AnonymousVolumes.inherit(client, spec, labels), labels);
+    public String createContainer(ServiceSpec spec, Map<String, String> inheritedVolumes, Map<String, String> labels)
+            throws EngineException {
+        return call("create container " + spec.containerName() + " for service " + spec.name(), Op.CREATE, () -> {
+            ContainerSettings settings = ContainerSettings.of(spec, labels, anonymousVolumes(spec, inheritedVolumes));
             CreateContainerCmd cmd = client.createContainerCmd(spec.image());
             settings.applyTo(cmd);
             String id = cmd.exec().getId();
@@ -349,6 +349,29 @@ public final class DockerEngine implements Engine {
         });
     }
 
+    /**
+     * The volume for each anonymous mount of the container: the predecessor's where it had one
+     * at that path, else a new volume labelled as this service's (so it is reported as an orphan
+     * once nothing uses it, never lost track of or removed silently).
+     */
+    private Map<String, String> anonymousVolumes(ServiceSpec spec, Map<String, String> inherited) {
+        var config = client.inspectImageCmd(spec.image()).exec().getConfig();
+        Set<String> imageVolumes = config == null || config.getVolumes() == null ? Set.of()
+                : config.getVolumes().keySet();
+        Map<String, String> volumes = new LinkedHashMap<>();
+        for (String path : AnonymousVolumes.paths(spec, imageVolumes)) {
+            String name = inherited.get(path);
+            if (name == null) {
+                Map<String, String> labels = new HashMap<>(ownership);
+                labels.put(Labels.SERVICE, spec.name());
+                labels.put(Labels.ANONYMOUS, path);
+                name = client.createVolumeCmd().withLabels(labels).exec().getName();
+            }
+            volumes.put(path, name);
+        }
+        return volumes;
+    }
+
     @Override
     public void removeVolume(String name) throws EngineException {
         call("remove volume " + name, () -> {
@@ -363,7 +386,7 @@ public final class DockerEngine implements Engine {
 
     @Override
     public void createNetwork(NetworkSpec network, Map<String, String> labels) throws EngineException {
-        call("create network " + network.name(), () -> {
+        call("create network " + network.name(), Op.CREATE, () -> {
             Map<String, String> all = new HashMap<>(network.labels());
             all.putAll(labels);
             var cmd = client.createNetworkCmd().withName(network.name()).withLabels(all)
@@ -415,8 +438,8 @@ public final class DockerEngine implements Engine {
         call(what, () -> {
             String foreign = foreignImage(containerId);
             if (foreign != null) {
-                throw new EngineException(what + ": " + foreign + "; publish the image for this platform (or a "
-                        + "multi-arch image) or set the device profile that matches this board", true, null);
+                throw EngineException.terminal(what + ": " + foreign + "; publish the image for this platform (or a "
+                        + "multi-arch image) or set the device profile that matches this board", null);
             }
             try {
                 client.startContainerCmd(containerId).exec();
@@ -493,13 +516,11 @@ public final class DockerEngine implements Engine {
 
     @Override
     public AutoCloseable watch(Consumer<EngineEvent> onEvent, Consumer<Throwable> onBroken) {
+        EngineEvents events = new EngineEvents();
         ResultCallback.Adapter<Event> callback = new ResultCallback.Adapter<>() {
             @Override
             public void onNext(Event event) {
-                var actor = event.getActor();
-                Map<String, String> attributes = actor == null || actor.getAttributes() == null
-                        ? Map.of() : actor.getAttributes();
-                onEvent.accept(new EngineEvent(event.getId(), attributes.get(Labels.SERVICE), event.getAction()));
+                onEvent.accept(events.read(event));
             }
 
             @Override
@@ -538,13 +559,13 @@ public final class DockerEngine implements Engine {
     private synchronized LogReader logReader() throws EngineException {
         if (logReader == null) {
             if (!host.startsWith("unix://")) {
-                throw new EngineException("reading container logs needs the engine's unix socket; " + host
-                        + " is not one", true, null);
+                throw EngineException.terminal("reading container logs needs the engine's unix socket; " + host
+                        + " is not one", null);
             }
             try {
                 logReader = new LogReader(Path.of(URI.create(host).getPath()));
             } catch (IOException e) {
-                throw new EngineException("cannot read container logs: " + e.getMessage(), true, e);
+                throw EngineException.terminal("cannot read container logs: " + e.getMessage(), e);
             }
         }
         return logReader;
@@ -576,33 +597,73 @@ public final class DockerEngine implements Engine {
         T run() throws EngineException;
     }
 
-    /** Runs one engine call and turns docker-java's exceptions into messages a user can act on. */
+    /** What kind of call failed, for {@link #terminal}: the same status means different things. */
+    enum Op {
+        /** a pull: a 404 is an image or tag that does not exist */
+        PULL,
+        /** creating a container, volume or network: a 400 is a spec the engine refuses */
+        CREATE,
+        /** anything else: a 404 is something replaced meanwhile */
+        OTHER
+    }
+
+    /**
+     * The one table of what an engine failure means, by exception type and HTTP status; the
+     * message is shown, never matched.
+     *
+     * <pre>
+     * failure                                  PULL        CREATE      OTHER
+     * 400 Bad Request                          terminal    terminal    retryable
+     * 401 Unauthorized, 403 Forbidden          terminal    terminal    terminal
+     * 404 Not Found                            terminal    retryable   retryable
+     * 409 Conflict, 5xx, other statuses        retryable   retryable   retryable
+     * an error inside a stream (no status)     retryable   retryable   retryable
+     * no answer at all (transport)             retryable   retryable   retryable
+     * </pre>
+     *
+     * A registry that refuses credentials answers a pull with 500 (dockerd 20.10), like a
+     * registry that is away: both are retried with backoff, never given up on.
+     */
+    static boolean terminal(Op op, RuntimeException e) {
+        int status = e instanceof DockerException d ? d.getHttpStatus() : 0;
+        return switch (status) {
+            case 401, 403 -> true;
+            case 400 -> op != Op.OTHER;
+            case 404 -> op == Op.PULL;
+            default -> false;
+        };
+    }
+
     private <T> T call(String what, EngineCall<T> body) throws EngineException {
+        return call(what, Op.OTHER, body);
+    }
+
+    /** Runs one engine call and turns docker-java's exceptions into typed errors a user can act on. */
+    private <T> T call(String what, Op op, EngineCall<T> body) throws EngineException {
         try {
             return body.run();
-        } catch (NotFoundException e) {
-            // only a missing image is for good (pull maps it itself); a container or network that is
-            // missing now (being replaced) may be there on the next pass
-            throw new EngineException(what + " failed: " + clean(e), false, e);
-        } catch (ConflictException e) {
-            throw new EngineException(what + " failed: " + clean(e), false, e);
         } catch (DockerException | DockerClientException e) {
-            String message = clean(e);
-            boolean refusedLogin = message.toLowerCase().contains("unauthorized")
-                    || message.toLowerCase().contains("authentication required")
-                    || message.toLowerCase().contains("denied");
-            // a bad request or refused credentials will not mend themselves: wait for a new revision
-            // "No such container/network" (a container being replaced) is worth another pass
-            boolean terminal = refusedLogin || (e instanceof DockerException d && d.getHttpStatus() == 400
-                    && !message.contains("No such"));
-            throw new EngineException(what + " failed: " + message + (refusedLogin
-                    ? "; the registry refused the credentials: fix 'registries' in the document and publish "
-                    + "a new revision" : ""), terminal, e);
+            boolean terminal = terminal(op, e);
+            String message = what + " failed: " + clean(e) + advice(op, e, terminal);
+            throw terminal ? EngineException.terminal(message, e) : EngineException.retryable(message, e);
         } catch (RuntimeException e) {
             // transport failures: the engine is down or restarting
-            throw new EngineException(what + " failed: cannot reach the engine at " + host + " (" + rootMessage(e)
-                    + "); is dockerd running? Berth retries on its own", false, e);
+            throw EngineException.retryable(what + " failed: cannot reach the engine at " + host + " ("
+                    + rootMessage(e) + "); is dockerd running? Berth retries on its own", e);
         }
+    }
+
+    /** What to do about a failure, by the same table. */
+    private static String advice(Op op, RuntimeException e, boolean terminal) {
+        int status = e instanceof DockerException d ? d.getHttpStatus() : 0;
+        if (op == Op.PULL && terminal) {
+            return "; check the image name and the registry credentials, then publish a new revision";
+        }
+        if (op == Op.PULL && status >= 500) {
+            return "; the registry is away or refused the credentials ('registries' in the document): retried with "
+                    + "backoff";
+        }
+        return terminal ? "; the engine refuses it: fix the document and publish a new revision" : "";
     }
 
     private static String clean(RuntimeException e) {

@@ -1,4 +1,4 @@
-package io.berth.reconcile;
+package io.berth.plan;
 
 /** A revision that was rolled back to the last good one, and why. */
 public record Rollback(long revision, String reason) {}

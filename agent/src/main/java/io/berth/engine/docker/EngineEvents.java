@@ -1,0 +1,53 @@
+package io.berth.engine.docker;
+
+import com.github.dockerjava.api.model.Event;
+import io.berth.engine.EngineEvent;
+import io.berth.model.Health;
+import io.berth.model.Labels;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Reads the engine's container events: {@code die} (with its exit code, and whether an
+ * {@code oom} came first for that container) and {@code health_status: X}. One per stream.
+ */
+final class EngineEvents {
+    private static final String HEALTH_STATUS = "health_status: ";
+    /** Containers with an {@code oom} event whose {@code die} has not come yet (a handful at most). */
+    private final Set<String> outOfMemory = ConcurrentHashMap.newKeySet();
+
+    EngineEvent read(Event event) {
+        var actor = event.getActor();
+        Map<String, String> attributes = actor == null || actor.getAttributes() == null ? Map.of()
+                : actor.getAttributes();
+        String action = event.getAction() == null ? String.valueOf(event.getStatus()) : event.getAction();
+        String id = event.getId() != null ? event.getId() : actor == null ? null : actor.getId();
+        String service = attributes.get(Labels.SERVICE);
+        long revision = parse(attributes.get(Labels.REVISION), 0L);
+        if ("oom".equals(action)) {
+            if (outOfMemory.size() < 1000) {
+                outOfMemory.add(String.valueOf(id));
+            }
+            return new EngineEvent(id, service, action);
+        }
+        if ("die".equals(action)) {
+            Long code = parse(attributes.get("exitCode"), null);
+            return new EngineEvent(id, service, action, EngineEvent.Kind.DIED, revision,
+                    code == null ? null : code.intValue(), outOfMemory.remove(String.valueOf(id)), null);
+        }
+        if (action.startsWith(HEALTH_STATUS)) {
+            Health health = Health.of(action.substring(HEALTH_STATUS.length()).trim());
+            return new EngineEvent(id, service, action, EngineEvent.Kind.HEALTH, revision, null, false, health);
+        }
+        return new EngineEvent(id, service, action);
+    }
+
+    private static Long parse(String value, Long otherwise) {
+        try {
+            return value == null ? otherwise : Long.valueOf(value.trim());
+        } catch (NumberFormatException e) {
+            return otherwise;
+        }
+    }
+}
