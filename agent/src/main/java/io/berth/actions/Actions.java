@@ -69,7 +69,7 @@ public final class Actions {
         this.events = events;
         this.serviceStates = new ServiceStates(engine, intake, reconcileThread);
         this.volumes = new VolumeActions(engine, intake, reconciler, reconcileThread);
-        this.documents = new DocumentActions(engine, intake, reconcileThread, clock);
+        this.documents = new DocumentActions(engine, intake, store, reconcileThread, clock);
         this.reporter = reporter;
         this.store = store;
         this.intake = intake;
@@ -119,13 +119,10 @@ public final class Actions {
             if (fillRevision && doc != null && doc.isObject() && !doc.has("revision")) {
                 // the next revision; or the accepted one when the content is the same (applying a file twice)
                 ObjectNode copy = ((ObjectNode) doc).deepCopy();
-                JsonNode accepted = intake.acceptedDocument();
-                ObjectNode withoutRevision = accepted instanceof ObjectNode o ? o.deepCopy() : null;
-                if (withoutRevision != null) {
-                    withoutRevision.remove("revision");
+                copy.put("revision", intake.acceptedRevision());
+                if (!io.berth.spec.RevisionGate.contentHash(copy).equals(intake.acceptedHash())) {
+                    copy.put("revision", intake.acceptedRevision() + 1);
                 }
-                copy.put("revision", copy.equals(withoutRevision) ? intake.acceptedRevision()
-                        : intake.acceptedRevision() + 1);
                 doc = copy;
             }
             byte[] payload = doc == null ? new byte[0] : JSON.writeValueAsBytes(doc);
@@ -307,7 +304,7 @@ public final class Actions {
         result.put("mqttConnected", linkConnected.get());
         result.put("mqtt", linkStatus.get());
         result.put("paused", store.paused());
-        TlsProbe.Result tls = TlsProbe.check(agentFacts.path("mqttUrl").asText(""), java.time.Instant.now());
+        TlsProbe.Result tls = brokerTls();
         result.putObject("tls").put("level", tls.level()).put("message", tls.message());
         var registries = result.putArray("registries");
         for (RegistryAuth auth : currentRegistries()) {
@@ -318,14 +315,46 @@ public final class Actions {
         return result;
     }
 
-    /** The agent's side of a support bundle: settings, the stored document and the report, all redacted. */
+    /** The broker's TLS checked with the link's own CA and client certificate (mqtt.tls.*). */
+    private TlsProbe.Result brokerTls() {
+        String url = agentFacts.path("mqttUrl").asText("");
+        java.util.function.Function<String, java.nio.file.Path> path = key -> agentFacts.path(key).isTextual()
+                ? java.nio.file.Path.of(agentFacts.get(key).asText()) : null;
+        var settings = new io.berth.link.TlsFiles.Settings(path.apply("mqttTlsCaFile"), path.apply("mqttTlsCertFile"),
+                path.apply("mqttTlsKeyFile"));
+        if (!url.startsWith("ssl://") || !settings.any()) {
+            return TlsProbe.check(url, java.time.Instant.now());
+        }
+        try {
+            return TlsProbe.check(url, io.berth.link.TlsFiles.context(settings).getSocketFactory(),
+                    java.time.Instant.now());
+        } catch (io.berth.link.TlsFiles.TlsSetupException e) {
+            return new TlsProbe.Result("fail", e.getMessage());
+        }
+    }
+
+    /** The agent's side of a support bundle, for a caller that is not root. */
     public ObjectNode support() {
+        return support(false);
+    }
+
+    /**
+     * The agent's side of a support bundle: settings, the stored document and the report, all
+     * redacted. {@code root}: the caller runs as root (who may read desired.json anyway) and gets
+     * the secret values to scrub from what only text search can clean (container logs); the
+     * berth group's members, who may ask for a bundle without root, never get them.
+     */
+    public ObjectNode support(boolean root) {
         ObjectNode result = JSON.createObjectNode();
         result.set("agent", agentFacts.deepCopy());
         result.set("status", status());
         try {
             byte[] desired = store.loadDesired().orElse(null);
-            result.set("desired", desired == null ? null : Redactor.redact(JSON.readTree(desired)));
+            JsonNode tree = desired == null ? null : JSON.readTree(desired);
+            result.set("desired", Redactor.redactDocument(tree));
+            if (root) { // for the CLI to scrub from logs (it never writes them), when it cannot read desired.json itself
+                result.set("scrub", JSON.valueToTree(Redactor.documentSecrets(tree)));
+            }
             result.put("source", store.loadSource().orElse(null));
         } catch (IOException e) {
             result.put("desiredError", "cannot read the stored document: " + e.getMessage());

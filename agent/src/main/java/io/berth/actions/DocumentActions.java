@@ -9,6 +9,7 @@ import io.berth.model.ServiceSpec;
 import io.berth.spec.DocumentParser;
 import io.berth.spec.ParsedDocument;
 import io.berth.spec.SpecError;
+import io.berth.store.StateStore;
 import io.berth.support.Redactor;
 import java.time.Clock;
 import java.util.List;
@@ -21,12 +22,14 @@ public final class DocumentActions {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Engine engine;
     private final DocumentIntake intake;
+    private final StateStore store;
     private final ReconcileThread thread;
     private final Clock clock;
 
-    DocumentActions(Engine engine, DocumentIntake intake, ReconcileThread thread, Clock clock) {
+    DocumentActions(Engine engine, DocumentIntake intake, StateStore store, ReconcileThread thread, Clock clock) {
         this.engine = engine;
         this.intake = intake;
+        this.store = store;
         this.thread = thread;
         this.clock = clock;
     }
@@ -70,8 +73,9 @@ public final class DocumentActions {
     public ObjectNode config() throws ActionException {
         return thread.run("read the accepted document", () -> {
             ObjectNode result = JSON.createObjectNode();
-            JsonNode accepted = intake.acceptedDocument();
-            result.set("document", accepted == null ? null : Redactor.redactDocument(accepted));
+            // read from the state dir: the agent keeps no document tree (it holds passwords) in memory
+            byte[] stored = intake.acceptedState() == null ? null : store.loadDesired().orElse(null);
+            result.set("document", stored == null ? null : Redactor.redactDocument(JSON.readTree(stored)));
             ObjectNode overrides = result.putObject("overrides");
             intake.overrides().states().forEach((service, state) -> overrides.put(service, state.keyword()));
             return result;

@@ -11,8 +11,8 @@ public interface DocumentIntake {
     /** The last accepted revision, 0 when none. */
     long acceptedRevision();
 
-    /** The last accepted document as received, null when none. */
-    com.fasterxml.jackson.databind.JsonNode acceptedDocument();
+    /** The content hash ({@code RevisionGate.contentHash}) of the last accepted document, null when none. */
+    String acceptedHash();
 
     /** The last accepted document, parsed (before local overrides), null when none. */
     io.berth.model.DesiredState acceptedState();

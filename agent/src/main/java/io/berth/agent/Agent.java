@@ -154,6 +154,16 @@ public final class Agent implements AutoCloseable {
         facts.put("mqttUrl", config.mqttUrl());
         facts.put("mqttUsername", String.valueOf(config.mqttUsername()));
         facts.put("topicPrefix", config.topicPrefix());
+        // where the link's TLS files are (paths, not secrets): doctor's TLS check uses the same ones
+        if (config.mqttCaFile() != null) {
+            facts.put("mqttTlsCaFile", config.mqttCaFile().toString());
+        }
+        if (config.mqttCertFile() != null) {
+            facts.put("mqttTlsCertFile", config.mqttCertFile().toString());
+        }
+        if (config.mqttKeyFile() != null) {
+            facts.put("mqttTlsKeyFile", config.mqttKeyFile().toString());
+        }
         return facts;
     }
 

@@ -40,7 +40,12 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
     private long acceptedRevision;
     /** The revision of the stored last good document ({@code good.json}): written once per revision. */
     private long goodRevision;
-    private JsonNode acceptedDocument;
+    /**
+     * Whether the accepted revision's document is stored and running here. The document itself
+     * is not kept in memory: its tree holds registry passwords in clear, and the records
+     * ({@code RegistryAuth}'s {@code Secret}) and its hash are all the agent needs.
+     */
+    private boolean acceptedStored;
     private DesiredState acceptedState;
     private LocalOverrides overrides = LocalOverrides.NONE;
 
@@ -118,7 +123,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         }
         if (parsed instanceof ParsedDocument.Valid valid) {
             acceptedRevision = valid.state().revision();
-            acceptedDocument = valid.document();
+            acceptedStored = true;
             acceptedState = valid.state();
             overrides = LocalOverrides.restore(store, acceptedRevision);
             acceptedHash = RevisionGate.contentHash(valid.document());
@@ -221,8 +226,8 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
     }
 
     @Override
-    public JsonNode acceptedDocument() {
-        return acceptedDocument;
+    public String acceptedHash() {
+        return acceptedHash;
     }
 
     @Override
@@ -273,6 +278,12 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
                 valid.document());
         switch (decision.verdict()) {
             case UNCHANGED -> {
+                if (!acceptedStored) {
+                    // the accepted document itself was lost: the same content (its hash) is taken again
+                    Logger.info("revision {} from {} is the highest accepted one, whose stored document was lost: "
+                            + "taking it again", revision, source);
+                    return accept(valid, payload, source);
+                }
                 Logger.debug("revision {} from {} is already applied: nothing to do", revision, source);
                 return ApplyResult.unchanged(revision);
             }
@@ -281,27 +292,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
                         source);
             }
             default -> {
-                try {
-                    store.saveDesired(payload);
-                    store.saveSource(source);
-                } catch (IOException e) {
-                    return reject(revision, "cannot store the document in " + store.dir() + " (" + e.getMessage()
-                            + "); nothing was changed: free space or fix permissions, then publish again",
-                            List.of(), source);
-                }
-                acceptedRevision = revision;
-                acceptedDocument = valid.document();
-                acceptedState = valid.state();
-                overrides = overrides.replacedBy(acceptedRevision, store);
-                acceptedHash = RevisionGate.contentHash(valid.document());
-                raiseFloor();
-                Logger.info("accepted revision {} from {} ({} services)", revision, source,
-                        valid.state().services().size());
-                reporter.clearRejected();
-                reporter.setSource(source);
-                reporter.event(revision, EventType.ACCEPTED, null, "accepted revision " + revision + " from " + source);
-                reconciler.setDesired(overrides.applyTo(valid.state()));
-                return ApplyResult.accepted(revision);
+                return accept(valid, payload, source);
             }
         }
     }
@@ -327,6 +318,31 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             reconciler.setDesired(overrides.applyTo(acceptedState));
         }
         return overrides;
+    }
+
+    private ApplyResult accept(ParsedDocument.Valid valid, byte[] payload, String source) {
+        long revision = valid.state().revision();
+        try {
+            store.saveDesired(payload);
+            store.saveSource(source);
+        } catch (IOException e) {
+            return reject(revision, "cannot store the document in " + store.dir() + " (" + e.getMessage()
+                    + "); nothing was changed: free space or fix permissions, then publish again",
+                    List.of(), source);
+        }
+        acceptedRevision = revision;
+        acceptedStored = true;
+        acceptedState = valid.state();
+        overrides = overrides.replacedBy(acceptedRevision, store);
+        acceptedHash = RevisionGate.contentHash(valid.document());
+        raiseFloor();
+        Logger.info("accepted revision {} from {} ({} services)", revision, source,
+                valid.state().services().size());
+        reporter.clearRejected();
+        reporter.setSource(source);
+        reporter.event(revision, EventType.ACCEPTED, null, "accepted revision " + revision + " from " + source);
+        reconciler.setDesired(overrides.applyTo(valid.state()));
+        return ApplyResult.accepted(revision);
     }
 
     /**

@@ -115,7 +115,7 @@ final class SigningCommands {
         SigningKey key;
         try {
             key = SigningKey.read(keyFile);
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             err.println("berth sign: " + e.getMessage());
             return 2;
         }

@@ -20,7 +20,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -112,6 +111,7 @@ final class SupportBundle {
                 : env.getOrDefault("BERTH_STATE_DIR", "/var/lib/berth");
         learnSecrets(Path.of(stateDir).resolve("desired.json"));
         if (support != null) {
+            support.path("scrub").forEach(v -> addSecret(v.asText(null))); // what the agent read for us
             json("agent/config.json", support.path("agent"));
             json("agent/status.json", support.path("status"));
             json("agent/report.json", support.path("status").path("report"));
@@ -135,7 +135,8 @@ final class SupportBundle {
             for (Map.Entry<String, String> c : containers(engine, support).entrySet()) {
                 String name = c.getValue().replaceAll("[^A-Za-z0-9_.-]", "_");
                 try {
-                    json("containers/" + name + ".inspect.json", engine.get("/containers/" + c.getKey() + "/json"));
+                    json("containers/" + name + ".inspect.json", Redactor.redactInspect(
+                            engine.get("/containers/" + c.getKey() + "/json")));
                     entries.put("containers/" + name + ".log", text(engine.logTail(c.getKey(), LOG_TAIL)));
                 } catch (IOException e) {
                     entries.put("containers/" + name + ".error.txt", text(e.getMessage() + "\n"));
@@ -148,8 +149,10 @@ final class SupportBundle {
         List<Doctor.Check> checks = new Doctor(env).run();
         entries.put("doctor.txt", text(Doctor.render(checks, new Terminal(false))));
         entries.put("README.txt", text("Berth support bundle\ncreated " + Instant.now() + " by berth "
-                + Version.current() + " for device " + device + "\nSecrets (passwords, tokens, keys, secret-looking "
-                + "environment values) were removed and show as " + Redactor.MASK + ".\n"));
+                + Version.current() + " for device " + device + "\nSecrets (passwords, tokens, private keys, every "
+                + "environment value of the desired document and of container inspects, URL user info, "
+                + "Authorization headers, --password-style arguments) were removed and show as " + Redactor.MASK
+                + ".\n"));
         return device;
     }
 
@@ -202,31 +205,9 @@ final class SupportBundle {
     /** Reads the stored document, where this user may, to learn the secret values to scrub. */
     private void learnSecrets(Path desired) {
         try {
-            JsonNode doc = JSON.readTree(Files.readAllBytes(desired));
-            doc.path("registries").forEach(r -> addSecret(r.path("password").asText(null)));
-            doc.path("secrets").forEach(s -> addSecret(s.path("content").asText(null)));
-            for (JsonNode service : doc.path("services")) {
-                JsonNode environment = service.path("environment");
-                if (environment.isObject()) {
-                    Iterator<Map.Entry<String, JsonNode>> fields = environment.fields();
-                    while (fields.hasNext()) {
-                        Map.Entry<String, JsonNode> e = fields.next();
-                        if (Redactor.secretKey(e.getKey())) {
-                            addSecret(e.getValue().asText(null));
-                        }
-                    }
-                } else if (environment.isArray()) {
-                    for (JsonNode kv : environment) {
-                        String s = kv.asText();
-                        int eq = s.indexOf('=');
-                        if (eq > 0 && Redactor.secretKey(s.substring(0, eq))) {
-                            addSecret(s.substring(eq + 1));
-                        }
-                    }
-                }
-            }
+            Redactor.documentSecrets(JSON.readTree(Files.readAllBytes(desired))).forEach(this::addSecret);
         } catch (IOException | RuntimeException e) {
-            // not readable by this user (or absent): the key-based redaction still applies
+            // not readable by this user (or absent): the agent's list and the structural redaction still apply
         }
     }
 

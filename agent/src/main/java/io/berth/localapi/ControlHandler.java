@@ -68,7 +68,7 @@ public final class ControlHandler implements Handler {
                     reply.ok(result);
                 }
                 case "diagnose" -> reply.ok(actions.diagnose());
-                case "support" -> reply.ok(actions.support());
+                case "support" -> reply.ok(actions.support(request.root()));
                 case "ping" -> reply.ok(null);
                 default -> reply.error("unknown verb '" + request.verb() + "'; this agent knows: status, pause, "
                         + "resume, restart, start, stop, apply, plan, config, logs, events, volumes, volume-rm, "

@@ -132,7 +132,7 @@ public final class ControlServer implements AutoCloseable {
             if (request == null) {
                 return;
             }
-            String refused = SocketAccess.refusal(request.verb(), SocketAccess.peerIsRoot(channel));
+            String refused = SocketAccess.refusal(request.verb(), request.root());
             if (refused != null) {
                 c.error(refused);
                 return;
@@ -234,7 +234,7 @@ public final class ControlServer implements AutoCloseable {
             }
             JsonNode args = tree.path("args");
             return new Request(tree.get("verb").asText(), args.isObject() ? args : Protocol.JSON.createObjectNode(),
-                    new Body());
+                    new Body(), SocketAccess.peerIsRoot(channel));
         }
 
         /** The bytes after the request line: each read must come within the I/O timeout. */

@@ -227,6 +227,8 @@ class ArchitectureTest {
             "io/berth/actions/ServiceStates.java", "Actions.serviceStates() returns it to the control handler",
             "io/berth/actions/VolumeActions.java", "Actions.volumes() returns it to the control handler",
             "io/berth/actions/DocumentActions.java", "Actions.documents() returns it to the control handler",
+            "io/berth/support/JournalWriter.java", "tinylog instantiates the writer by its name (Main sets it "
+                    + "for BERTH_LOG_FORMAT=journal)",
             "io/berth/plan/PlanContext.java", "Planner.nextSteps takes it and Rollout.context makes it: the "
                     + "reconciler hands one to the other without naming it");
 

@@ -17,8 +17,10 @@ final class LineTally {
     private long duplicates;
     private long foreign;
     private long dropped;
-    private String firstT;
-    private String lastT;
+    private int lowN = Integer.MAX_VALUE;
+    private int highN = -1;
+    private String lowT;
+    private String highT;
     private long firstNanos;
     private long lastNanos;
 
@@ -34,16 +36,20 @@ final class LineTally {
         for (JsonNode line : batch.path("lines")) {
             String text = line.path("line").asText();
             String t = line.path("t").asText();
-            if (firstT == null) {
-                firstT = t;
-            }
-            lastT = t;
             String[] words = text.split(" ", 3);
             if (words.length < 2 || !words[0].equals("L") || !words[1].matches("\\d{1,9}")) {
                 foreign++;
                 continue;
             }
             int n = Integer.parseInt(words[1]);
+            if (n < lowN) {
+                lowN = n;
+                lowT = t;
+            }
+            if (n > highN) {
+                highN = n;
+                highT = t;
+            }
             if (bits.get(n)) {
                 duplicates++;
             } else {
@@ -71,12 +77,16 @@ final class LineTally {
         return (lastNanos - firstNanos) / 1e9;
     }
 
-    /** Seconds between the engine's timestamps of the first and the last line: the offered span. */
-    synchronized double printedSeconds() {
-        if (firstT == null) {
+    /**
+     * Lines a second the container printed: from the engine's timestamps of the lowest and the
+     * highest line number delivered (lines dropped in between do not matter).
+     */
+    synchronized double printedRate() {
+        if (highN <= lowN) {
             return 0;
         }
-        return (java.time.Instant.parse(lastT).toEpochMilli() - java.time.Instant.parse(firstT).toEpochMilli()) / 1e3;
+        double seconds = (java.time.Instant.parse(highT).toEpochMilli() - java.time.Instant.parse(lowT).toEpochMilli()) / 1e3;
+        return (highN - lowN) / Math.max(seconds, 0.001);
     }
 
     /**

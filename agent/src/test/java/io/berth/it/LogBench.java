@@ -60,13 +60,22 @@ public final class LogBench {
         for (int rate : rates) {
             bench.paced(rate, seconds);
         }
+        if (System.getenv("BERTH_BENCH_PROFILE") != null) {
+            // a profile is of one agent: the paced rates only (give one rate)
+            bench.finish();
+            return;
+        }
         System.out.println("as fast as the containers print, no rate limit");
         System.out.println("  containers  lines  dropped   s     lines/s  agent CPU %  RSS MiB");
         bench.burst(1, perContainer);
         bench.burst(10, perContainer / 10);
         bench.outage();
-        if (!bench.failures.isEmpty()) {
-            System.out.println("FAILED: " + String.join("\n        ", bench.failures));
+        bench.finish();
+    }
+
+    private void finish() {
+        if (!failures.isEmpty()) {
+            System.out.println("FAILED: " + String.join("\n        ", failures));
             System.exit(1);
         }
         System.out.println("every line accounted for by number in every scenario");
@@ -93,11 +102,12 @@ public final class LogBench {
             AgentSample before = AgentSample.of(run.agent.pid());
             run.await(() -> tally.accounted() >= printed, seconds + 60L, "all " + printed + " lines at " + rate + "/s");
             AgentSample after = AgentSample.of(run.agent.pid());
-            System.out.printf("  %8d %10.0f %10d %8d %12.1f %8.1f  %s%n", rate, printed / tally.printedSeconds(),
+            System.out.printf("  %8d %10.0f %10d %8d %12.1f %8.1f  %s%n", rate, tally.printedRate(),
                     tally.lines(), tally.dropped(), after.cpuPercentSince(before), after.rssKiB() / 1024.0,
                     after.threadsSince(before));
             check(rate + "/s", tally, Map.of(service, printed));
         } catch (BenchTimeout e) {
+            System.out.printf("  %8d  %s%n", rate, e.getMessage());
             failures.add(e.getMessage());
         }
     }

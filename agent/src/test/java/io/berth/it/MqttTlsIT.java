@@ -172,6 +172,9 @@ class MqttTlsIT {
                 "BERTH_MQTT_TLS_CERT_FILE", cert[0].toString(),
                 "BERTH_MQTT_TLS_KEY_FILE", cert[1].toString()));
         awaitStatus(agent, "connected to ssl://127.0.0.1:8884");
+        // doctor's broker TLS check uses the link's CA and client certificate, not the JVM's trust store
+        var diagnosis = agent.actions().diagnose();
+        assertTrue("ok".equals(diagnosis.path("tls").path("level").asText()), diagnosis.toString());
     }
 
     @Test

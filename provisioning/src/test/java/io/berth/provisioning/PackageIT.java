@@ -10,10 +10,13 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The .deb the build made, installed on this machine and purged again, by
+ * The amd64 .deb the build made, installed on this machine and purged again, by
  * {@code provisioning/deb/test-install} (contents, systemd-analyze verify, install, the
- * installed launcher: {@code berth version} and {@code berth doctor}, which must name each of
- * its checks and end with a verdict that matches its exit code, berth-enroll, remove, purge).
+ * installed launcher on the package's own Java runtime: {@code berth version} and
+ * {@code berth doctor}, which must name each of its checks and end with a verdict that matches
+ * its exit code, journal priorities, berth-enroll, an upgrade over an older build with a running
+ * agent whose container must keep running and be adopted, the config unchanged and no prompt,
+ * the berth group's read-only access, remove, purge).
  */
 class PackageIT {
 
