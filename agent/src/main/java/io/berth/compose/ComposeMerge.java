@@ -17,7 +17,7 @@ import java.util.Set;
  * merge by their target; {@code command}, {@code entrypoint} and {@code healthcheck.test} are
  * replaced whole.
  */
-public final class ComposeMerge {
+final class ComposeMerge {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** Service keys whose lists are unions of both files', in order, without duplicates. */
     private static final Set<String> UNIONS = Set.of("expose", "external_links", "dns", "dns_search", "dns_opt",
@@ -32,7 +32,7 @@ public final class ComposeMerge {
     private ComposeMerge() {}
 
     /** The later document merged over the earlier one (a new tree; neither is changed). */
-    public static ObjectNode documents(JsonNode earlier, JsonNode later) {
+    static ObjectNode documents(JsonNode earlier, JsonNode later) {
         ObjectNode out = earlier.deepCopy();
         later.fields().forEachRemaining(e -> {
             JsonNode before = out.get(e.getKey());
@@ -52,7 +52,7 @@ public final class ComposeMerge {
     }
 
     /** One service merged over another, by Compose's rules for each key. */
-    public static ObjectNode service(JsonNode earlier, JsonNode later) {
+    static ObjectNode service(JsonNode earlier, JsonNode later) {
         ObjectNode out = earlier.deepCopy();
         later.fields().forEachRemaining(e -> {
             String key = e.getKey();

@@ -17,12 +17,12 @@ import java.util.Map;
  * may span lines; double quotes take {@code \n \t \" \\} escapes; an unquoted value ends at
  * {@code " #"}; a bare {@code KEY} line takes the variable from the environment (left out when unset).
  */
-public final class EnvFile {
+final class EnvFile {
 
     private EnvFile() {}
 
     /** @param environment what interpolation and bare keys fall back to (the client's environment) */
-    public static Map<String, String> read(Path file, Map<String, String> environment) throws IOException {
+    static Map<String, String> read(Path file, Map<String, String> environment) throws IOException {
         if (Files.size(file) > DocumentParser.MAX_BYTES) {
             throw new IOException(file + " is larger than 1 MiB");
         }

@@ -63,6 +63,7 @@ public record ContainerDefaults(Path dataRoot, ServiceOptions.Logging logging, P
             Path real;
             try {
                 // where it leads before anything is created: mkdir through a planted symlink would create on the host
+                Files.createDirectories(root); // a fresh device has none yet, and toRealPath needs it
                 real = HostFiles.files(root).realPath(dir);
                 if (!real.startsWith(root.toRealPath())) {
                     // a container planted a symlink in its data dir: the engine would follow it out of the root

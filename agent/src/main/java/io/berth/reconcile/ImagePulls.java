@@ -77,6 +77,28 @@ final class ImagePulls {
         return collector;
     }
 
+    /**
+     * The image references GC keeps: those of the target revision, the accepted one and the last
+     * good one (the way back while a revision is on trial). Images of kept containers are in
+     * use, which the collector never touches anyway.
+     */
+    static Set<String> imagesOf(io.berth.model.DesiredState... states) {
+        Set<String> keep = new java.util.HashSet<>();
+        for (io.berth.model.DesiredState state : states) {
+            if (state != null) {
+                state.services().values().forEach(spec -> keep.add(spec.image()));
+            }
+        }
+        return keep;
+    }
+
+    /** Image GC after a revision converged: removes the images Berth pulled that nothing needs any more. */
+    void collect(long revision, Set<String> keep) {
+        if (collector != null) {
+            collector.collect(revision, keep);
+        }
+    }
+
     /** Pulls one image for one service; an image already present is pulled too ("up to date"). */
     void pull(Step.PullImage step) throws EngineException {
         String image = step.image();

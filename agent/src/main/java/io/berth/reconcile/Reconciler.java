@@ -9,7 +9,6 @@ import io.berth.model.ObservedState;
 import io.berth.model.RunState;
 import io.berth.model.ServiceSpec;
 import io.berth.plan.Failure;
-import io.berth.plan.FailureKey;
 import io.berth.plan.Plan;
 import io.berth.plan.Planner;
 import io.berth.plan.Rollback;
@@ -22,14 +21,12 @@ import io.berth.support.Guarded;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -57,8 +54,7 @@ public final class Reconciler implements AutoCloseable {
     private final ThreadPoolExecutor worker;
     private final FoldedTask passes;
     private final FailureTable failures = new FailureTable(RandomGenerator.getDefault());
-    /** Restarts users asked for, answered once their step ran. */
-    private final Map<String, CompletableFuture<String>> restartRequests = new HashMap<>();
+    private final StepOutcomes outcomes;
 
     private Rollout rollout = Rollout.NONE;
     private RevisionHistory history = RevisionHistory.NONE;
@@ -73,15 +69,8 @@ public final class Reconciler implements AutoCloseable {
     /**
      * @param ownership the labels that mark what this agent creates ({@code Labels.ownership})
      * @param defaults  the data root of relative binds and the default log limits
-     */
-    public Reconciler(Engine engine, Map<String, String> ownership, Clock clock, ScheduledExecutorService timer,
-                      StatusReporter reporter, ContainerDefaults defaults) {
-        this(engine, ownership, clock, timer, reporter, defaults, null);
-    }
-
-    /**
-     * @param images the state dir of the pulled-images record and the disk floor of pulls; null: no
-     *               disk check before pulls and no image GC
+     * @param images    the state dir of the pulled-images record and the disk floor of pulls; null: no
+     *                  disk check before pulls and no image GC
      */
     public Reconciler(Engine engine, Map<String, String> ownership, Clock clock, ScheduledExecutorService timer,
                       StatusReporter reporter, ContainerDefaults defaults, ImageSettings images) {
@@ -97,13 +86,10 @@ public final class Reconciler implements AutoCloseable {
             return t;
         });
         this.passes = fold("a pass", this::pass);
+        this.outcomes = new StepOutcomes(reporter, failures);
     }
 
-    /**
-     * Runs a task on the reconcile thread (documents, commands): one thread, so no locks.
-     *
-     * @throws RejectedExecutionException when its queue is full (callers fold their requests, so it is not)
-     */
+    /** Runs a task on the reconcile thread (documents, commands): one thread, so no locks; throws when its queue is full. */
     public void submit(Runnable task) {
         worker.execute(Guarded.task("the reconcile thread", task));
     }
@@ -170,10 +156,6 @@ public final class Reconciler implements AutoCloseable {
         pass();
     }
 
-    public void setAppliedRevision(long revision) {
-        this.appliedRevision = revision;
-    }
-
     /**
      * Restarts a service's container as a step of the loop (events, backoff like any other);
      * the answer completes once it ran, or with the engine's error (call on the reconcile thread).
@@ -186,7 +168,7 @@ public final class Reconciler implements AutoCloseable {
                     ? "service " + service + " is not in the revision this device runs"
                     : "service " + service + " is stopped by its desired state ('state: stopped')"));
         }
-        CompletableFuture<String> answer = restartRequests.computeIfAbsent(service, s -> new CompletableFuture<>());
+        CompletableFuture<String> answer = outcomes.restartRequested(service);
         if (!paused) {
             pass();
             return answer;
@@ -196,14 +178,14 @@ public final class Reconciler implements AutoCloseable {
             ObservedState observed = observe(target);
             ObservedContainer c = observed.containerOf(spec);
             if (c == null) {
-                restartRequests.remove(service);
+                outcomes.forget(service);
                 return CompletableFuture.failedFuture(new IllegalStateException("service " + service
                         + " has no container"));
             }
             Step step = new Step.RestartContainer(service, c.id(), Planner.grace(spec), Step.RestartCause.REQUESTED);
             record(target, observed, steps.runAll(List.of(step)).get(0));
         } catch (EngineException e) {
-            restartRequests.remove(service);
+            outcomes.forget(service);
             return CompletableFuture.failedFuture(e);
         }
         return answer;
@@ -247,7 +229,7 @@ public final class Reconciler implements AutoCloseable {
             }
             wakeAt(((Rollout.Continue) verdict).wakeAt());
             Plan plan = Planner.nextSteps(target, observed, rollout.context(now, failures.notBefore(),
-                    failures.givenUp(), restartRequests.keySet()));
+                    failures.givenUp(), outcomes.restartRequests()));
             wakeAt(plan.wakeAt());
             if (plan.steps().isEmpty()) {
                 finish(target, observed, plan);
@@ -296,40 +278,14 @@ public final class Reconciler implements AutoCloseable {
         startOver();
     }
 
-    /** Records one step's result: events, the backoff table, the rollout. Returns whether it succeeded. */
+    /** Records one step's result: the rollout, then events and the backoff table. Returns whether it succeeded. */
     private boolean record(DesiredState target, ObservedState before, StepRunner.Result result) {
-        Step step = result.step();
         Instant now = clock.monotonic();
-        Rollout.Continue next = rollout.afterStep(step, result.error() == null, before, now);
+        Rollout.Continue next = rollout.afterStep(result.step(), result.error() == null, before, now);
         rollout = next.next();
         wakeAt(next.wakeAt());
-        CompletableFuture<String> asked = step instanceof Step.RestartContainer r
-                && r.cause() == Step.RestartCause.REQUESTED ? restartRequests.remove(step.service()) : null;
-        if (result.error() == null) {
-            failures.succeeded(FailureKey.of(step));
-            if (step instanceof Step.RestartContainer r && r.cause() == Step.RestartCause.UNHEALTHY) {
-                wakeAt(failures.restartedUnhealthy(step.service(), now));
-            }
-            reporter.event(target.revision(), result.outcome().eventType(), step.service(), result.outcome().message());
-            if (asked != null) {
-                asked.complete(result.outcome().message());
-            }
-            return true;
-        }
-        EngineException e = result.error();
-        Failure failure = failures.failed(FailureKey.of(step), e.getMessage(), e.terminal(), now);
-        if (failure.terminal()) {
-            // retrying cannot help (an image that does not exist): report it and wait for a new revision
-            Logger.warn("{}; not retried until a new revision arrives", e.getMessage());
-        } else {
-            Logger.warn("{} (attempt {}, next try in {} s)", e.getMessage(), failure.count(),
-                    Duration.between(now, failure.notBefore()).toSeconds());
-        }
-        reporter.event(target.revision(), EventType.FAILED, step.service(), e.getMessage());
-        if (asked != null) {
-            asked.completeExceptionally(e);
-        }
-        return false;
+        wakeAt(outcomes.record(target.revision(), result, now));
+        return result.error() == null;
     }
 
     private void finish(DesiredState target, ObservedState observed, Plan plan) {
@@ -340,7 +296,7 @@ public final class Reconciler implements AutoCloseable {
         } else {
             wakeAt(failures.nextRetry(clock.monotonic()));
         }
-        String phase = phaseFor(target, observed, plan);
+        String phase = Phases.of(target, observed, plan, failures.isEmpty());
         if ("converged".equals(phase)) {
             Rollout.Verdict verdict = rollout.converged(observed, clock.monotonic());
             rollout = verdict.next();
@@ -361,53 +317,20 @@ public final class Reconciler implements AutoCloseable {
             convergedAnnounced = true;
             Logger.info("converged on revision {}", target.revision());
             reporter.event(target.revision(), EventType.CONVERGED, null, "revision " + target.revision() + " converged");
-            collectImages(target);
+            pulls.collect(target.revision(), imagesToKeep(target)); // image GC
         } else if (!done) {
             convergedAnnounced = false;
         }
     }
 
-    /**
-     * The image references image GC keeps: the target revision's, the accepted one's and the last
-     * good one's (the way back while a revision is on trial). Images of kept containers are in use,
-     * which the collector never touches anyway.
-     */
     private Set<String> imagesToKeep(DesiredState target) {
-        Set<String> keep = new HashSet<>();
-        for (DesiredState state : new DesiredState[] {target, rollout.desired(), rollout.lastGood()}) {
-            if (state != null) {
-                state.services().values().forEach(spec -> keep.add(spec.image()));
-            }
-        }
-        return keep;
-    }
-
-    /** Image GC after a revision converged: removes the images Berth pulled that nothing needs any more. */
-    private void collectImages(DesiredState target) {
-        ImageCollector collector = pulls.collector();
-        if (collector != null) {
-            collector.collect(target.revision(), imagesToKeep(target));
-        }
+        return ImagePulls.imagesOf(target, rollout.desired(), rollout.lastGood());
     }
 
     private StatusReporter.Snapshot snapshot(DesiredState target, ObservedState observed, Map<String, String> blocked,
                                              Set<String> pulling, String phase) {
         return new StatusReporter.Snapshot(target, appliedRevision, engineProblem, engineInfo, blocked,
                 failures.messages(), observed, pulling, phase, failures.restartCounts(), rollout.rolledBack());
-    }
-
-    private String phaseFor(DesiredState target, ObservedState observed, Plan plan) {
-        if (!plan.settled()) {
-            return failures.isEmpty() ? "applying" : "degraded";
-        }
-        boolean all = plan.blocked().isEmpty() && target.services().values().stream()
-                .allMatch(spec -> Planner.satisfied(spec, observed.containerOf(spec)));
-        if (all) {
-            return "converged";
-        }
-        boolean healthPending = target.services().values().stream().map(observed::containerOf)
-                .anyMatch(c -> c != null && c.healthPending());
-        return healthPending && failures.isEmpty() ? "applying" : "degraded";
     }
 
     private ObservedState observe(DesiredState target) throws EngineException {
@@ -440,9 +363,8 @@ public final class Reconciler implements AutoCloseable {
             Logger.error("{}", e.getMessage());
         }
         engineProblem = e.getMessage();
-        reporter.publish(new StatusReporter.Snapshot(rollout.desired() == null ? null : rollout.target(),
-                appliedRevision, engineProblem, null, Map.of(), failures.messages(), null, Set.of(), "failed", Map.of(),
-                rollout.rolledBack()));
+        reporter.publish(snapshot(rollout.desired() == null ? null : rollout.target(), null, Map.of(), Set.of(),
+                "failed"));
         timer.schedule(Guarded.task("a pass", this::requestPass), delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -458,7 +380,7 @@ public final class Reconciler implements AutoCloseable {
     public void close() {
         worker.shutdownNow();
         steps.close();
-        restartRequests.values().forEach(f -> f.completeExceptionally(new IllegalStateException("the agent stopped")));
+        outcomes.close();
         try {
             worker.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -63,7 +63,7 @@ class DesiredIntakeRollbackTest {
             }
         }, Duration.ofSeconds(1), Duration.ofHours(1), new HostFacts(dir, Long.MAX_VALUE, Long.MAX_VALUE));
         reconciler = new Reconciler(engine, Labels.ownership("dev"), clock, timer, reporter,
-                new ContainerDefaults(Files.createDirectories(dir.resolve("data")), null));
+                new ContainerDefaults(Files.createDirectories(dir.resolve("data")), null), null);
         StateStore store = new StateStore(dir.resolve("state"));
         store.prepare();
         DeviceTrust trust = new DeviceTrust("dev", Map::of, policy, Map.of(), PolicyHost.lexical(dir.resolve("data")),

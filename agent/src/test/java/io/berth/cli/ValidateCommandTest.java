@@ -118,4 +118,23 @@ class ValidateCommandTest {
             assertFalse((out + err).contains("\tat "), out + err);
         }
     }
+
+    @Test
+    void severalFilesAndProfilesAsComposeTakesThem() throws IOException {
+        Path base = write("base.yaml", "services: {web: {image: busybox, ports: [\"8080:80\"]}, "
+                + "dbg: {image: busybox, profiles: [debug], ports: [\"8080:81\"]}}\n");
+        Path other = write("other.yaml", "services: {web: {image: busybox, command: [sleep, \"1\"]}}\n");
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        String[] args = {"validate", "-f", base.toString(), "--file=" + other, "--profile", "nothing"};
+        assertEquals(0, Main.run(args, Map.of(), new PrintStream(o, true, StandardCharsets.UTF_8),
+                new PrintStream(e, true, StandardCharsets.UTF_8)), e.toString(StandardCharsets.UTF_8));
+        // with the debug profile, dbg joins and its host port clashes with web's
+        String[] debug = {"validate", "-f", base.toString(), "-f", other.toString(), "--profile", "debug"};
+        assertEquals(1, Main.run(debug, Map.of(), new PrintStream(o, true, StandardCharsets.UTF_8),
+                new PrintStream(e, true, StandardCharsets.UTF_8)));
+        assertTrue((o.toString(StandardCharsets.UTF_8) + e.toString(StandardCharsets.UTF_8)).contains("is already published"), o + "\n" + e);
+        assertEquals(2, Main.run(new String[] {"validate", "-f"}, Map.of(), new PrintStream(o, true,
+                StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8)));
+    }
 }

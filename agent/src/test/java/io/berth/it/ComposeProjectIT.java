@@ -82,7 +82,7 @@ class ComposeProjectIT extends WithTestDevice {
         DockerCli.ok("volume", "create", "--label", "com.docker.compose.project=" + project,
                 "--label", "com.docker.compose.volume=data", volume);
         String seed = device.container("seed");
-        DockerCli.ok("run", "--name", seed, "-v", volume + ":/d", ReconcileIT.IMAGE_V1, "sh", "-c",
+        DockerCli.ok("run", "--name", seed, "--network", "none", "-v", volume + ":/d", ReconcileIT.IMAGE_V1, "sh", "-c",
                 "echo from-compose > /d/mark");
         String app = device.container("app");
         TestBroker broker = device.broker();

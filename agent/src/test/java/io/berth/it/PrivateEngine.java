@@ -20,7 +20,7 @@ final class PrivateEngine implements AutoCloseable {
     final String bridge;
     final Path dir;
     final String host;
-    private final Process process;
+    private Process process;
 
     private PrivateEngine(String bridge, Path dir, Process process) {
         this.bridge = bridge;
@@ -39,14 +39,7 @@ final class PrivateEngine implements AutoCloseable {
             sh("ip", "link", "add", bridge, "type", "bridge");
             sh("ip", "addr", "add", subnet + ".1/24", "dev", bridge);
             sh("ip", "link", "set", bridge, "up");
-            process = new ProcessBuilder("dockerd", "--data-root", dir.resolve("data").toString(),
-                    "--exec-root", dir.resolve("x").toString(), "--pidfile", dir.resolve("d.pid").toString(),
-                    "-H", "unix://" + dir.resolve("d.sock"), "--iptables=false", "--ip-masq=false",
-                    "--bridge=" + bridge, "--storage-driver=overlay2",
-                    // networks it creates (a document's default network) take small pools of their own,
-                    // not the 172.17-31/192.168 pools the main engine shares with every other engine here
-                    "--default-address-pool", "base=10.214.0.0/16,size=24")
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("dockerd.log").toFile()).start();
+            process = launch(bridge, dir);
             PrivateEngine engine = new PrivateEngine(bridge, dir, process);
             Process p = process;
             Await.until("the private dockerd on " + engine.host + " to answer",
@@ -62,6 +55,30 @@ final class PrivateEngine implements AutoCloseable {
             delete(dir);
             throw e;
         }
+    }
+
+    private static Process launch(String bridge, Path dir) throws IOException {
+        return new ProcessBuilder("dockerd", "--data-root", dir.resolve("data").toString(),
+                "--exec-root", dir.resolve("x").toString(), "--pidfile", dir.resolve("d.pid").toString(),
+                "-H", "unix://" + dir.resolve("d.sock"), "--iptables=false", "--ip-masq=false",
+                "--bridge=" + bridge, "--storage-driver=overlay2",
+                // networks it creates (a document's default network) take small pools of their own,
+                // not the 172.17-31/192.168 pools the main engine shares with every other engine here
+                "--default-address-pool", "base=10.214.0.0/16,size=24")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("dockerd.log").toFile())).start();
+    }
+
+    /** Stops this dockerd (as systemd would: SIGTERM, its containers stopped) and starts it again on the same dirs. */
+    void restart() throws Exception {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        process = launch(bridge, dir);
+        Process p = process;
+        Await.until("the private dockerd on " + host + " to answer again", () -> ready(p, this, dir),
+                Duration.ofSeconds(60), () -> tail(dir));
     }
 
     /** True once it answers, null while it starts; fails when it exited. */
@@ -108,6 +125,9 @@ final class PrivateEngine implements AutoCloseable {
             docker(rm.toArray(new String[0]));
         }
         docker("volume", "prune", "-f");
+        // the agents' networks ({project}_default): a stopped engine leaves their bridges on the host,
+        // and their subnets then block every other engine's new networks
+        docker("network", "prune", "-f");
     }
 
     /**

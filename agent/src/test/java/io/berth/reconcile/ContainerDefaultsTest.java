@@ -36,6 +36,15 @@ class ContainerDefaultsTest {
     }
 
     @Test
+    void aDataRootThatDoesNotExistYetIsCreated() throws Exception {
+        Path fresh = root.resolve("state/data"); // a fresh device: not there until the first relative bind
+        ServiceSpec applied = new ContainerDefaults(fresh, null).apply(web(
+                "{\"image\": \"busybox\", \"volumes\": [\"./conf:/conf\"]}"));
+        assertEquals(fresh.resolve("conf").toString(), applied.mounts().get(0).source());
+        assertTrue(Files.isDirectory(fresh.resolve("conf")));
+    }
+
+    @Test
     void aRelativeBindThroughASymlinkPlantedAfterTheCheckIsRefusedAtCreation() throws Exception {
         Files.createDirectories(root.resolve("web"));
         Files.createSymbolicLink(root.resolve("web/planted"), Path.of("/"));

@@ -79,7 +79,7 @@ class ReconcilerTest {
 
     Reconciler newReconciler() throws IOException {
         Reconciler r = new Reconciler(engine, Labels.ownership("dev"), clock, timer, reporter,
-                new ContainerDefaults(Files.createDirectories(dir.resolve("data")), null));
+                new ContainerDefaults(Files.createDirectories(dir.resolve("data")), null), null);
         r.setHistory(new RevisionHistory() {
             @Override
             public void converged(long revision) {
