@@ -8,7 +8,6 @@ import io.berth.engine.EngineException;
 import io.berth.engine.LogLine;
 import io.berth.engine.LogQuery;
 import io.berth.model.ObservedContainer;
-import io.berth.model.ObservedState;
 import io.berth.model.RegistryAuth;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.StatusReporter;
@@ -21,13 +20,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Set;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.tinylog.Logger;
@@ -38,9 +35,7 @@ import org.tinylog.Logger;
  * (PROTOCOL.md §7). Anything that changes state runs on the reconcile thread, so it never races a pass.
  */
 public final class Actions {
-    /** At most this many log reads at once; each holds one engine stream and thread. */
-    static final int MAX_LOG_READS = 4;
-    private static final Duration RECONCILE_WAIT = Duration.ofSeconds(60);
+    private static final Duration RESTART_GRACE = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Free space a sideload spool leaves on the state dir's disk. */
     private static final long SPOOL_FLOOR = 64L << 20;
@@ -53,7 +48,12 @@ public final class Actions {
     private final Supplier<String> linkStatus;
     private final Supplier<Boolean> linkConnected;
     private final ObjectNode agentFacts;
-    private final Semaphore logReads = new Semaphore(MAX_LOG_READS);
+    private final LogReads logReads;
+    private final ReconcileThread reconcileThread;
+    private final EventLog events;
+    private final ServiceStates serviceStates;
+    private final VolumeActions volumes;
+    private final DocumentActions documents;
 
     /**
      * @param agentFacts what {@link #diagnose} and {@link #support} tell of the agent's own settings,
@@ -61,9 +61,15 @@ public final class Actions {
      */
     public Actions(Engine engine, Reconciler reconciler, StatusReporter reporter, StateStore store,
                    DocumentIntake intake, Supplier<String> linkStatus, Supplier<Boolean> linkConnected,
-                   java.util.Map<String, String> agentFacts) {
+                   java.util.Map<String, String> agentFacts, EventLog events, java.time.Clock clock) {
         this.engine = engine;
         this.reconciler = reconciler;
+        this.reconcileThread = new ReconcileThread(reconciler);
+        this.logReads = new LogReads(engine);
+        this.events = events;
+        this.serviceStates = new ServiceStates(engine, intake, reconcileThread);
+        this.volumes = new VolumeActions(engine, intake, reconciler, reconcileThread);
+        this.documents = new DocumentActions(engine, intake, store, reconcileThread, clock);
         this.reporter = reporter;
         this.store = store;
         this.intake = intake;
@@ -71,6 +77,26 @@ public final class Actions {
         this.linkConnected = linkConnected;
         this.agentFacts = JSON.createObjectNode();
         new java.util.TreeMap<>(agentFacts).forEach(this.agentFacts::put);
+    }
+
+    /** The agent's recent and live events ({@code berth events}). */
+    public EventLog events() {
+        return events;
+    }
+
+    /** {@code berth stop} / {@code berth start}. */
+    public ServiceStates serviceStates() {
+        return serviceStates;
+    }
+
+    /** {@code berth volumes}. */
+    public VolumeActions volumes() {
+        return volumes;
+    }
+
+    /** {@code berth apply --dry-run} and {@code berth config}. */
+    public DocumentActions documents() {
+        return documents;
     }
 
     /** The reported document as it would be published now, with the broker connection and pause state. */
@@ -119,37 +145,40 @@ public final class Actions {
     /** Reads a service's log. Close the result to stop a follow; {@code onEnd} is called once. */
     public AutoCloseable logs(String service, LogQuery query, Consumer<LogLine> onLine, Consumer<Throwable> onEnd)
             throws ActionException {
-        ObservedContainer c;
+        return logs(List.of(service), query, (s, line) -> onLine.accept(line), onEnd);
+    }
+
+    /**
+     * Reads the logs of several services at once (none named: every service with a container),
+     * each line with its service; see {@link LogReads}.
+     */
+    public AutoCloseable logs(List<String> services, LogQuery query, BiConsumer<String, LogLine> onLine,
+                              Consumer<Throwable> onEnd) throws ActionException {
+        Map<String, ObservedContainer> containers = new LinkedHashMap<>();
         try {
-            c = containerOf(service);
+            if (services.isEmpty()) {
+                io.berth.model.ObservedState observed = engine.observe(Set.of(), Set.of(), Set.of());
+                Set<String> names = new java.util.TreeSet<>();
+                observed.containers().stream().filter(c -> c.managed() && c.service() != null)
+                        .forEach(c -> names.add(c.service()));
+                for (String name : names) {
+                    ObservedContainer c = DryRun.containerOf(observed, name);
+                    if (c != null) {
+                        containers.put(name, c);
+                    }
+                }
+                if (containers.isEmpty()) {
+                    throw new ActionException("no service has a container on this device yet; 'berth status' shows why");
+                }
+            } else {
+                for (String service : services) {
+                    containers.put(service, containerOf(service));
+                }
+            }
         } catch (EngineException e) {
             throw ActionException.of(e);
         }
-        if (!logReads.tryAcquire()) {
-            throw new ActionException("already " + MAX_LOG_READS + " log reads running on this device; stop one "
-                    + "(Ctrl-C on a 'berth logs -f') and try again");
-        }
-        AtomicBoolean ended = new AtomicBoolean();
-        Consumer<Throwable> once = error -> {
-            if (ended.compareAndSet(false, true)) {
-                logReads.release();
-                onEnd.accept(error);
-            }
-        };
-        AutoCloseable stream;
-        try {
-            stream = engine.logs(c.id(), query, onLine, once);
-        } catch (EngineException | RuntimeException e) {
-            once.accept(e);
-            throw new ActionException(e.getMessage(), e);
-        }
-        return () -> {
-            try {
-                stream.close();
-            } finally {
-                once.accept(null);
-            }
-        };
+        return logReads.read(containers, query, onLine, onEnd);
     }
 
     /** Stops reconciliation (persisted); documents are still accepted and stored. */
@@ -198,7 +227,7 @@ public final class Actions {
                     + "signed document (berth bundle create) instead");
         }
         var images = io.berth.sideload.LoadStream.pinned(contents, allowed);
-        if (!logReads.tryAcquire()) { // a load is as heavy as a log read: share the bound
+        if (!logReads.tryAcquire()) { // a load is as heavy as a log request: share the bound
             throw new ActionException("the agent is busy streaming to the engine; try again in a moment");
         }
         try (java.io.InputStream rebuilt = io.berth.sideload.LoadStream.open(source, contents.bundle(), images)) {
@@ -365,14 +394,7 @@ public final class Actions {
     }
 
     private ObservedContainer containerOf(String service) throws EngineException, ActionException {
-        ObservedState observed = engine.observe(Set.of(), Set.of(), Set.of());
-        ObservedContainer found = null;
-        for (ObservedContainer c : observed.containers()) {
-            if (c.managed() && service.equals(c.service()) && !c.kept()
-                    && (found == null || c.isRunning())) {
-                found = c;
-            }
-        }
+        ObservedContainer found = DryRun.containerOf(engine.observe(Set.of(), Set.of(), Set.of()), service);
         if (found == null) {
             JsonNode services = reporter.latest().path("services");
             List<String> names = new ArrayList<>();
@@ -385,47 +407,12 @@ public final class Actions {
         return found;
     }
 
-    private interface Task<T> {
-        T run() throws Exception;
+    private <T> T onReconcileThread(String what, ReconcileThread.Task<T> task) throws ActionException {
+        return reconcileThread.run(what, task);
     }
 
-    private <T> T onReconcileThread(String what, Task<T> task) throws ActionException {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        try {
-            reconciler.submit(() -> {
-                try {
-                    result.complete(task.run());
-                } catch (Exception e) {
-                    result.completeExceptionally(e);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            throw new ActionException("the agent is too busy to " + what + " now (its work queue is full); "
-                    + "try again in a moment", e, true);
-        }
-        return await(what, result);
-    }
-
-    /** Waits for what the reconcile thread answers; its errors mapped once, here. */
     private static <T> T await(String what, CompletableFuture<T> result) throws ActionException {
-        try {
-            return result.get(RECONCILE_WAIT.toSeconds(), TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof ActionException a) {
-                throw a;
-            }
-            if (cause instanceof EngineException engineError) {
-                throw ActionException.of(engineError);
-            }
-            throw new ActionException("cannot " + what + ": " + cause.getMessage(), cause);
-        } catch (TimeoutException e) {
-            throw new ActionException("the agent did not get to '" + what + "' within " + RECONCILE_WAIT.toSeconds()
-                    + " s (a long pull may be running); it will still do it", e, true);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ActionException("interrupted while waiting to " + what, e);
-        }
+        return ReconcileThread.await(what, result);
     }
 
     static String utf8(byte[] bytes) {

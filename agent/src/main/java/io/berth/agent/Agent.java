@@ -50,6 +50,7 @@ public final class Agent implements AutoCloseable {
     private final LogForwarder logs;
     private LogStreams logStreams;
     private final Actions actions;
+    private final io.berth.actions.EventLog events = new io.berth.actions.EventLog();
     private final ControlServer controlServer;
     private volatile AutoCloseable engineWatch;
     private volatile boolean closed;
@@ -97,11 +98,13 @@ public final class Agent implements AutoCloseable {
 
             @Override
             public void publishEvent(byte[] json) {
+                events.add(json);
                 link.publishEvent(json);
             }
 
             @Override
             public void publishTransientEvent(byte[] json) {
+                events.add(json);
                 link.tryPublish(topics.events(), json, 1);
             }
         };
@@ -133,7 +136,7 @@ public final class Agent implements AutoCloseable {
                 (service, batch) -> link.tryPublish(topics.logs(service), batch, logQos), clock, timer, config.stateDir());
         reconciler.onObserved(logs::track);
         this.actions = new Actions(engine, reconciler, reporter, store, intake, link::status, link::connected,
-                agentFacts(config));
+                agentFacts(config), events, clock);
         this.controlServer = new ControlServer(config.socket(), new ControlHandler(actions), timer);
         link.serveCommands(RemoteCommands.on(actions, config.trustedKeys(), config.deviceId()));
         link.announceLabels(config.labels());

@@ -3,6 +3,9 @@ package io.berth.agent;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.actions.ApplyResult;
 import io.berth.actions.DocumentIntake;
+import io.berth.actions.LocalOverrides;
+import io.berth.model.RunState;
+import java.util.Collection;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.model.DesiredState;
 import io.berth.reconcile.Reconciler;
@@ -45,6 +48,8 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
      * ({@code RegistryAuth}'s {@code Secret}) and its hash are all the agent needs.
      */
     private boolean acceptedStored;
+    private DesiredState acceptedState;
+    private LocalOverrides overrides = LocalOverrides.NONE;
 
     /** The content hash of the accepted revision, from the revision floor when the document itself is lost. */
     private String acceptedHash;
@@ -121,6 +126,8 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         if (parsed instanceof ParsedDocument.Valid valid) {
             acceptedRevision = valid.state().revision();
             acceptedStored = true;
+            acceptedState = valid.state();
+            overrides = LocalOverrides.restore(store, acceptedRevision);
             acceptedHash = RevisionGate.contentHash(valid.document());
             raiseFloor();
             Logger.info("restored revision {} from {}", acceptedRevision, store.dir());
@@ -141,7 +148,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
                 reconciler.requestPass();
                 return;
             }
-            reconciler.restore(valid.state(), restoreGood(), restoreRollback());
+            reconciler.restore(overrides.applyTo(valid.state()), restoreGood(), restoreRollback());
         } else {
             Logger.error("the stored document in {} is not valid any more ({}); waiting for a new one",
                     store.dir(), ((ParsedDocument.Invalid) parsed).summary());
@@ -298,6 +305,29 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         }
     }
 
+    @Override
+    public DesiredState acceptedState() {
+        return acceptedState;
+    }
+
+    @Override
+    public LocalOverrides overrides() {
+        return overrides;
+    }
+
+    @Override
+    public LocalOverrides override(Collection<String> services, RunState state) throws IOException {
+        LocalOverrides next = overrides.with(acceptedRevision, services, state);
+        store.saveOverrides(next.toJson());
+        overrides = next;
+        Logger.info("services {} set {} locally until the next revision (berth {})", services, state.keyword(),
+                state == RunState.STOPPED ? "stop" : "start");
+        if (acceptedState != null) {
+            reconciler.setDesired(overrides.applyTo(acceptedState));
+        }
+        return overrides;
+    }
+
     private ApplyResult accept(ParsedDocument.Valid valid, byte[] payload, String source) {
         long revision = valid.state().revision();
         try {
@@ -310,6 +340,8 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         }
         acceptedRevision = revision;
         acceptedStored = true;
+        acceptedState = valid.state();
+        overrides = overrides.replacedBy(acceptedRevision, store);
         acceptedHash = RevisionGate.contentHash(valid.document());
         raiseFloor();
         Logger.info("accepted revision {} from {} ({} services)", revision, source,
@@ -317,7 +349,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         reporter.clearRejected();
         reporter.setSource(source);
         reporter.event(revision, EventType.ACCEPTED, null, "accepted revision " + revision + " from " + source);
-        reconciler.setDesired(valid.state());
+        reconciler.setDesired(overrides.applyTo(valid.state()));
         return ApplyResult.accepted(revision);
     }
 

@@ -23,7 +23,7 @@ public final class Main {
     static final int FAILED = 1;
     static final int USAGE = 2;
 
-    private static final String USAGE_TEXT = """
+    static final String USAGE_TEXT = """
             Usage: berth COMMAND [ARGS]
 
             Commands:
@@ -33,14 +33,24 @@ public final class Main {
               sign --key FILE [--device ID|--selector S] [--not-after WHEN] DOC
                                       print DOC signed with the key, bound to devices and a deadline
               version                 print Berth's version
+              help [COMMAND]          this text, or a command's
 
             Commands for a running agent (through its control socket, BERTH_SOCKET):
               status [--json]         what runs: phase, revisions, services
-              logs SERVICE [-f] [--tail N] [--since TIME] [-t]
-                                      a service's output
-              restart SERVICE         restart a service's container
+              logs [SERVICE...] [-f] [--tail N] [--since T] [--until T] [-t]
+                                      services' output (all of them without SERVICE)
+              start | stop SERVICE...
+                                      run / stop services (stop lasts until the next revision)
+              restart SERVICE...      restart services' containers
+              exec SERVICE [--] CMD...
+                                      run a command in a service's container (engine socket)
+              events [--since T]      the agent's events as they happen
+              volumes [ls|rm NAME|prune]
+                                      the document's volumes and the orphans; remove orphans
               pause | resume          stop / resume reconciliation (persisted)
-              apply FILE              apply a desired document (JSON, Compose YAML, bundle)
+              apply FILE [--wait] [--dry-run]
+                                      apply a desired document (JSON, Compose YAML, bundle)
+              config [FILE]           the resolved document, secrets masked
               doctor                  check engine, broker, registries, disk, clock, rights
               support-bundle [-o FILE]
                                       a .tar.gz for the fleet team, secrets removed
@@ -61,13 +71,59 @@ public final class Main {
               cmd --device ID VERB [ARGS]
                                       a remote command (restart, logs, reconcile, diagnose)
 
-            'berth COMMAND --help' tells more.
+            'berth help COMMAND' or 'berth COMMAND --help' tells more; --json prints state
+            as JSON.
             Exit codes: 0 ok, 1 failed, 2 usage, 3 agent not running.
 
             Configuration comes from the config file and the environment (which wins):
               BERTH_DEVICE_ID, BERTH_MQTT_URL, BERTH_STATE_DIR, BERTH_DOCKER_HOST, BERTH_PROFILE,
               BERTH_SOCKET, BERTH_TOPIC_PREFIX; BERTH_LOG_LEVEL (trace|debug|info|warn|error).
             """;
+
+    /** Help of the verbs that have no family of their own. */
+    static final Map<String, String> SIMPLE_HELP = Map.of(
+            "agent", """
+                    Usage: berth agent [--config FILE]
+
+                    Runs the agent (the daemon): reads the config file (YAML or JSON, then the
+                    config.d directory beside it) and the environment, which wins, and runs
+                    until SIGTERM or Ctrl-C. Its containers keep running when it stops.
+                    """,
+            "validate", """
+                    Usage: berth validate FILE
+
+                    Checks a desired document (JSON or Compose YAML; variables from the
+                    environment and .env) without an agent and lists every error with its
+                    path. Exit 0 valid, 1 invalid, 2 unreadable.
+                    """,
+            "keygen", """
+                    Usage: berth keygen [--out FILE] [--id KEY_ID]
+
+                    Makes an Ed25519 key pair for signing desired documents: the private key
+                    in FILE (default berth-signing.key, mode 0600), the public one in FILE.pub
+                    and on stdout, for the devices' trustedKeys. An existing FILE is never
+                    replaced, not even on request: a key is not something to lose by mistake.
+                    """,
+            "sign", """
+                    Usage: berth sign --key FILE [--device ID]... [--selector S]
+                                      [--not-after WHEN] DOC
+
+                    Prints DOC (JSON or Compose YAML, resolved as by validate) signed with the
+                    key made by 'berth keygen'. --device (repeatable) or --selector bind it to
+                    those devices (its target); --not-after, an ISO-8601 instant or a duration
+                    such as 72h, is when devices stop taking it.
+                    """,
+            "version", """
+                    Usage: berth version
+
+                    Prints Berth's version.
+                    """,
+            "help", """
+                    Usage: berth help [COMMAND]
+
+                    Prints the list of commands, or what COMMAND does and takes (as
+                    'berth COMMAND --help').
+                    """);
 
     private Main() {}
 
@@ -84,9 +140,25 @@ public final class Main {
     }
 
     static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
-        if (args.length == 0 || List.of("-h", "--help", "help").contains(args[0])) {
+        if (args.length == 0 || List.of("-h", "--help").contains(args[0])) {
             (args.length == 0 ? err : out).print(USAGE_TEXT);
             return args.length == 0 ? USAGE : OK;
+        }
+        if (args[0].equals("help")) {
+            if (args.length == 1) {
+                out.print(USAGE_TEXT);
+                return OK;
+            }
+            if (List.of("-h", "--help", "help").contains(args[1])) {
+                out.print(SIMPLE_HELP.get("help"));
+                return OK;
+            }
+            return run(new String[] {args[1], "--help"}, env, out, err);
+        }
+        List<String> rest = List.of(args).subList(1, args.length);
+        if (SIMPLE_HELP.containsKey(args[0]) && AgentVerbs.asksHelp(rest)) {
+            out.print(SIMPLE_HELP.get(args[0]));
+            return OK;
         }
         return switch (args[0]) {
             case "agent" -> agent(args, env, err);
@@ -98,14 +170,15 @@ public final class Main {
                 out.println("berth " + Version.current());
                 yield OK;
             }
-            case "fleet" -> io.berth.fleet.verbs.FleetCommand.main(List.of(args).subList(1, args.length), env, out, err,
+            case "fleet" -> io.berth.fleet.verbs.FleetCommand.main(rest, env, out, err,
                     (file, verb, errors) -> ComposeFile.readForSending(file, env, verb, errors));
-            case "cmd" -> io.berth.fleet.verbs.DeviceVerbs.cmd(List.of(args).subList(1, args.length), env, out, err);
-            case "logs" -> List.of(args).stream().anyMatch(x -> x.equals("--device") || x.startsWith("--device="))
-                    ? io.berth.fleet.verbs.DeviceVerbs.logs(List.of(args).subList(1, args.length), env, out, err)
-                    : new AgentVerbs(env, out, err, Clock.systemUTC()).run(args[0], List.of(args).subList(1, args.length));
-            case "status", "restart", "pause", "resume", "apply" ->
-                    new AgentVerbs(env, out, err, Clock.systemUTC()).run(args[0], List.of(args).subList(1, args.length));
+            case "cmd" -> io.berth.fleet.verbs.DeviceVerbs.cmd(rest, env, out, err);
+            case "logs" -> rest.stream().anyMatch(x -> x.equals("--device") || x.startsWith("--device="))
+                    ? io.berth.fleet.verbs.DeviceVerbs.logs(rest, env, out, err)
+                    : new AgentVerbs(env, out, err, Clock.systemUTC()).run(args[0], rest);
+            case "status", "start", "stop", "restart", "pause", "resume", "apply", "events", "volumes", "config" ->
+                    new AgentVerbs(env, out, err, Clock.systemUTC()).run(args[0], rest);
+            case "exec" -> new ExecCommand(new Io(env, out, err, Clock.systemUTC())).run(rest);
             case "doctor" -> Doctor.main(List.of(args).subList(1, args.length), env, out, err);
             case "support-bundle" -> SupportBundle.main(List.of(args).subList(1, args.length), env, out, err);
             case "load" -> Sideload.loadVerb(List.of(args).subList(1, args.length), env, out, err);
@@ -127,9 +200,6 @@ public final class Main {
                 configFile = Path.of(args[++i]);
             } else if (args[i].startsWith("--config=")) {
                 configFile = Path.of(args[i].substring("--config=".length()));
-            } else if (args[i].equals("-h") || args[i].equals("--help")) {
-                err.println("Usage: berth agent [--config FILE]");
-                return OK;
             } else {
                 err.println("berth agent: unexpected argument '" + args[i] + "'; usage: berth agent [--config FILE]");
                 return USAGE;

@@ -185,24 +185,19 @@ final class OperatorVerbs {
             if (m.kind() != OperatorClient.Kind.REPORTED) {
                 continue;
             }
-            JsonNode r = parse(m.payload());
-            JsonNode rejected = r.path("rejected");
-            if (rejected.isObject() && rejected.path("revision").asLong() == revision) {
-                err.println("berth publish: the device rejected revision " + revision + ": "
-                        + rejected.path("reason").asText());
-                rejected.path("errors").forEach(e -> err.println("  " + e.path("path").asText() + ": "
-                        + e.path("message").asText()));
-                return AgentVerbs.FAILED;
-            }
-            String phase = r.path("phase").asText();
-            if (r.path("revision").path("desired").asLong() == revision) {
-                if ("converged".equals(phase) && r.path("revision").path("applied").asLong() == revision) {
-                    out.println("revision " + revision + " converged");
+            Convergence verdict = Convergence.of(parse(m.payload()), revision);
+            switch (verdict.outcome()) {
+                case CONVERGED -> {
+                    out.println(verdict.message());
                     return AgentVerbs.OK;
                 }
-                if ("failed".equals(phase) || "rolled-back".equals(phase)) {
-                    err.println("berth publish: revision " + revision + " " + phase + " on the device");
+                case FAILED -> {
+                    err.println("berth publish: the device " + verdict.message());
+                    verdict.printErrors(err);
                     return AgentVerbs.FAILED;
+                }
+                default -> {
+                    // still on its way
                 }
             }
         }

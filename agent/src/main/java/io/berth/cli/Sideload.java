@@ -46,12 +46,13 @@ final class Sideload {
             trusted keys, only bundles with a signed document load.
             """;
     static final String BUNDLE_HELP = """
-            Usage: berth bundle create -o FILE DOC
+            Usage: berth bundle create -o FILE [--force] DOC
 
             On a machine with the images present (an operator's), writes one archive with
             the desired document DOC (JSON or Compose YAML) and every image it needs, for
             'berth apply FILE' on a device without a registry in reach. The document may
-            hold registry credentials: the archive is written with mode 0600.
+            hold registry credentials: the archive is written with mode 0600. An existing
+            FILE is replaced only with --force.
             """;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -76,11 +77,28 @@ final class Sideload {
     /**
      * Streams an archive to the agent over its socket, to check and load; returns its answer.
      * The agent needs no path of ours (a home or /tmp it may not see under its unit's
-     * ProtectHome/PrivateTmp), and what it checks is what it loads.
+     * ProtectHome/PrivateTmp), and what it checks is what it loads. The bytes sent show on
+     * {@code progress}.
      */
-    static JsonNode load(ControlClient client, Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            ObjectNode request = JSON.createObjectNode().put("size", Files.size(file))
+    static JsonNode load(ControlClient client, Path file, Progress progress) throws IOException {
+        long size = Files.size(file);
+        String task = "send " + file.getFileName();
+        try (InputStream in = new java.io.FilterInputStream(Files.newInputStream(file)) {
+            private long sent;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n > 0) {
+                    progress.update(task, sent += n, size);
+                    if (sent == size) {
+                        progress.done(task, Progress.bytes(size) + " sent; the agent checks every layer and loads");
+                    }
+                }
+                return n;
+            }
+        }) {
+            ObjectNode request = JSON.createObjectNode().put("size", size)
                     .put("name", file.getFileName().toString());
             return client.upload("load", request, in);
         }
@@ -102,7 +120,7 @@ final class Sideload {
         }
         ControlClient client = new ControlClient(AgentVerbs.socket(env));
         try {
-            JsonNode result = load(client, file);
+            JsonNode result = load(client, file, Progress.detect(err, env));
             out.println("loaded " + result.path("images").size() + " image(s) (" + result.path("layers").asLong()
                     + " layers checked): " + String.join(", ", texts(result.path("images"))));
             return AgentVerbs.OK;
@@ -127,10 +145,11 @@ final class Sideload {
                 throw new Args.UsageException("unknown bundle command '" + args.get(0) + "'");
             }
             compose = ComposeArgs.extract(args.subList(1, args.size()));
-            a = Args.parse(compose.rest(), Set.of(), Set.of("--output"), Map.of("-o", "--output"));
+            a = Args.parse(compose.rest(), Set.of("--force"), Set.of("--output"), Map.of("-o", "--output"));
             if (compose.filesWith(a.positional).isEmpty() || a.positional.size() > 1 || a.value("--output") == null) {
                 throw new Args.UsageException("give the output file and one document (or -f FILE [-f FILE…])");
             }
+            OutputFiles.check(Path.of(a.value("--output")), a.has("--force"));
         } catch (Args.UsageException e) {
             err.println("berth bundle: " + e.getMessage());
             err.print(BUNDLE_HELP);
@@ -164,7 +183,7 @@ final class Sideload {
         ((ParsedDocument.Valid) parsed).state().services().values().forEach(s -> images.add(s.image()));
         String dockerHost = env.getOrDefault("BERTH_DOCKER_HOST", "unix:///var/run/docker.sock");
         try {
-            write(output, tree, images, new EngineHttp(dockerHost));
+            write(output, tree, images, new EngineHttp(dockerHost), Progress.detect(err, env));
         } catch (IOException e) {
             err.println("berth bundle: " + e.getMessage());
             return AgentVerbs.FAILED;
@@ -174,8 +193,8 @@ final class Sideload {
         return AgentVerbs.OK;
     }
 
-    private static void write(Path output, JsonNode document, Set<String> images, EngineSocket engine)
-            throws IOException {
+    private static void write(Path output, JsonNode document, Set<String> images, EngineSocket engine,
+                              Progress progress) throws IOException {
         Path dir = output.toAbsolutePath().getParent();
         Path save = Files.createTempFile(dir, ".berth-images", ".tar");
         Path temp = dir.resolve("." + output.getFileName() + ".tmp");
@@ -187,7 +206,15 @@ final class Sideload {
                 sep = "&";
             }
             try {
-                engine.download(query.toString(), save, bytes -> { });
+                long total = 0; // the images' sizes: about what 'docker save' writes
+                for (String image : images) {
+                    total += engine.get("/images/" + URLEncoder.encode(image, StandardCharsets.UTF_8) + "/json")
+                            .path("Size").asLong();
+                }
+                long expected = total;
+                String task = "save " + images.size() + " image(s)";
+                long saved = engine.download(query.toString(), save, bytes -> progress.update(task, bytes, expected));
+                progress.done(task, Progress.bytes(saved));
             } catch (IOException e) {
                 throw new IOException("cannot save the images " + images + " from the engine (are they all present? "
                         + "docker pull them first): " + e.getMessage(), e);

@@ -38,13 +38,14 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
  */
 final class SupportBundle {
     static final String HELP = """
-            Usage: berth support-bundle [-o FILE] [--agent-log FILE]
+            Usage: berth support-bundle [-o FILE [--force]] [--agent-log FILE]
 
             Writes a .tar.gz for the fleet team: the agent's settings, stored document and
             last report, the agent's recent log, the engine's info and version, inspects
             and log tails of the managed containers, and doctor's output. Passwords, tokens,
             private keys and secret-looking environment values are removed.
               -o, --output FILE   where to write (default: berth-support-DEVICE-TIME.tar.gz)
+              --force             replace FILE when it exists (else berth refuses)
               --agent-log FILE    the agent's log file, when it does not log to journald
             """;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -67,9 +68,12 @@ final class SupportBundle {
         }
         Args a;
         try {
-            a = Args.parse(args, Set.of(), Set.of("--output", "--agent-log"), Map.of("-o", "--output"));
+            a = Args.parse(args, Set.of("--force"), Set.of("--output", "--agent-log"), Map.of("-o", "--output"));
             if (!a.positional.isEmpty()) {
                 throw new Args.UsageException("unexpected argument '" + a.positional.get(0) + "'");
+            }
+            if (a.value("--output") != null) {
+                OutputFiles.check(Path.of(a.value("--output")), a.has("--force"));
             }
         } catch (Args.UsageException e) {
             err.println("berth support-bundle: " + e.getMessage());

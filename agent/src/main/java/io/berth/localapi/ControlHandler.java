@@ -5,22 +5,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.actions.ActionException;
 import io.berth.actions.Actions;
 import io.berth.actions.ApplyResult;
-import io.berth.engine.LogQuery;
+import io.berth.model.RunState;
 import io.berth.spec.SpecError;
-import java.io.IOException;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 
 /** Maps control-socket verbs to {@link Actions}: the agent's side of the {@code berth} CLI. */
 public final class ControlHandler implements Handler {
-    private static final long LOG_READ_TIMEOUT_S = 60;
-
     private final Actions actions;
+    private final StreamingVerbs streaming;
 
     public ControlHandler(Actions actions) {
         this.actions = actions;
+        this.streaming = new StreamingVerbs(actions);
     }
 
     @Override
@@ -40,7 +35,22 @@ public final class ControlHandler implements Handler {
                 case "restart" -> reply.ok(Protocol.JSON.getNodeFactory().textNode(
                         actions.restart(required(args, "service"))));
                 case "apply" -> apply(args, reply);
-                case "logs" -> logs(args, reply);
+                case "logs" -> streaming.logs(args, reply);
+                case "events" -> streaming.events(args, reply);
+                case "stop" -> reply.ok(text("message", actions.serviceStates().set(services(args), RunState.STOPPED)));
+                case "start" -> reply.ok(text("message", actions.serviceStates().set(services(args), RunState.RUNNING)));
+                case "volumes" -> reply.ok(actions.volumes().list());
+                case "volume-rm" -> reply.ok(text("removed", actions.volumes().remove(required(args, "name"))));
+                case "volume-prune" -> reply.ok(actions.volumes().prune());
+                case "plan" -> {
+                    JsonNode document = args.get("document");
+                    if (document == null || !document.isObject()) {
+                        reply.error("the request needs 'document', a desired-state document");
+                    } else {
+                        reply.ok(actions.documents().dryRun(document));
+                    }
+                }
+                case "config" -> reply.ok(actions.documents().config());
                 case "load" -> {
                     long size = args.path("size").asLong(-1);
                     if (!args.path("size").canConvertToLong() || size <= 0) {
@@ -61,7 +71,8 @@ public final class ControlHandler implements Handler {
                 case "support" -> reply.ok(actions.support(request.root()));
                 case "ping" -> reply.ok(null);
                 default -> reply.error("unknown verb '" + request.verb() + "'; this agent knows: status, pause, "
-                        + "resume, restart, apply, logs, load, diagnose, support");
+                        + "resume, restart, start, stop, apply, plan, config, logs, events, volumes, volume-rm, "
+                        + "volume-prune, load, diagnose, support");
             }
         } catch (ActionException e) {
             // the one mapping of an action's error to the socket's answer (and so to the CLI's exit code)
@@ -105,61 +116,20 @@ public final class ControlHandler implements Handler {
         }
     }
 
-    private void logs(JsonNode args, Reply reply) throws Exception {
-        String service = required(args, "service");
-        boolean follow = args.path("follow").asBoolean(false);
-        LogQuery query = new LogQuery(args.path("tail").asInt(-1), args.path("since").asLong(0), follow);
-        CountDownLatch done = new CountDownLatch(1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        AtomicBoolean clientGone = new AtomicBoolean();
-        AutoCloseable stream = actions.logs(service, query, line -> {
-            if (clientGone.get()) {
-                return;
-            }
-            ObjectNode frame = Protocol.JSON.createObjectNode();
-            frame.put("t", line.time()).put("stream", line.stream()).put("line", line.line());
-            try {
-                reply.frame(frame);
-            } catch (IOException e) {
-                clientGone.set(true);
-                done.countDown();
-                reply.close();
-            }
-        }, error -> {
-            failure.set(error);
-            done.countDown();
-            if (follow && !clientGone.get()) {
-                // the log ended (the container stopped or went): answer, and wake awaitClientGone below
-                try {
-                    if (error == null) {
-                        reply.ok(null);
-                    } else {
-                        reply.error("reading the log of " + service + " failed: " + error.getMessage());
-                    }
-                } catch (IOException gone) {
-                    // nothing to tell
-                }
-                reply.close();
-            }
-        });
-        try {
-            if (follow) {
-                reply.awaitClientGone();
-            } else if (!done.await(LOG_READ_TIMEOUT_S, TimeUnit.SECONDS)) {
-                reply.error("the engine did not finish sending the log within " + LOG_READ_TIMEOUT_S + " s");
-                return;
-            }
-        } finally {
-            stream.close();
+    /** The service names of a request: {@code services} (a list) or {@code service}. */
+    private static java.util.List<String> services(JsonNode args) throws ActionException {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        if (args.path("service").isTextual()) {
+            names.add(args.get("service").asText());
         }
-        Throwable error = failure.get();
-        if (clientGone.get() || follow) {
-            return; // answered by the end callback, or nobody is listening
+        args.path("services").forEach(s -> names.add(s.asText()));
+        if (names.isEmpty() || names.stream().anyMatch(String::isBlank)) {
+            throw new ActionException("the request needs 'services', a list of service names");
         }
-        if (error != null) {
-            reply.error("reading the log of " + service + " failed: " + error.getMessage());
-        } else {
-            reply.ok(null);
-        }
+        return names;
+    }
+
+    private static ObjectNode text(String key, String value) {
+        return Protocol.JSON.createObjectNode().put(key, value);
     }
 }

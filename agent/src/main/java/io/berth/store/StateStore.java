@@ -18,6 +18,7 @@ public final class StateStore {
     private static final String GOOD = "good.json";
     private static final String ROLLED_BACK = "rolled-back.json";
 
+    private static final String OVERRIDES = "overrides.json";
     private final Path dir;
 
     public StateStore(Path dir) {
@@ -82,10 +83,15 @@ public final class StateStore {
 
     /** Records (JSON, or null to clear) that the stored document was rolled back and must not be retried. */
     public void saveRolledBack(byte[] record) throws IOException {
-        if (record == null) {
-            Files.deleteIfExists(dir.resolve(ROLLED_BACK));
+        writeOrDelete(ROLLED_BACK, record);
+    }
+
+    /** Writes a file of the state dir atomically, or removes it when {@code content} is null. */
+    private void writeOrDelete(String name, byte[] content) throws IOException {
+        if (content == null) {
+            Files.deleteIfExists(dir.resolve(name));
         } else {
-            AtomicFiles.write(dir.resolve(ROLLED_BACK), record);
+            AtomicFiles.write(dir.resolve(name), content);
         }
     }
 
@@ -113,6 +119,16 @@ public final class StateStore {
         } else {
             Files.deleteIfExists(dir.resolve(PAUSED));
         }
+    }
+
+    /** The technician's local overrides of the stored document ({@code berth stop}/{@code start}), or empty. */
+    public Optional<byte[]> loadOverrides() throws IOException {
+        return read(OVERRIDES);
+    }
+
+    /** Records the local overrides (JSON), or removes them (null). */
+    public void saveOverrides(byte[] overrides) throws IOException {
+        writeOrDelete(OVERRIDES, overrides);
     }
 
     /** Where the stored document came from ({@code mqtt}, {@code cli}), or empty. */

@@ -230,6 +230,12 @@ class ArchitectureTest {
             "io/berth/cli/Main.java", "the jar's Main-Class: the launcher runs it",
             "io/berth/config/DeviceProfile.java", "AgentConfig.profile() returns it to the agent and the CLI, "
                     + "which call its accessors",
+            "io/berth/cli/DocsGenerator.java", "the build runs its main (exec-maven-plugin) for completion and man pages",
+            "io/berth/engine/http/HttpHead.java", "Exchange.head() returns it to engine.docker's transport, which reads "
+                    + "the status and headers",
+            "io/berth/actions/ServiceStates.java", "Actions.serviceStates() returns it to the control handler",
+            "io/berth/actions/VolumeActions.java", "Actions.volumes() returns it to the control handler",
+            "io/berth/actions/DocumentActions.java", "Actions.documents() returns it to the control handler",
             "io/berth/support/JournalWriter.java", "tinylog instantiates the writer by its name (Main sets it "
                     + "for BERTH_LOG_FORMAT=journal)",
             "io/berth/engine/http/HttpHead.java", "EngineHttp's public exchange returns it to engine.docker, which "

@@ -59,13 +59,13 @@ class ArgsTest {
     @Test
     void sinceTakesWhatDockerTakes() throws Exception {
         Instant now = Instant.parse("2026-11-23T10:00:00Z");
-        assertEquals(now.getEpochSecond() - 600, AgentVerbs.since("10m", now));
-        assertEquals(now.getEpochSecond() - 7200, AgentVerbs.since("2h", now));
-        assertEquals(1700000000L, AgentVerbs.since("1700000000", now));
+        assertEquals(now.getEpochSecond() - 600, Times.epochSeconds("--since", "10m", now));
+        assertEquals(now.getEpochSecond() - 7200, Times.epochSeconds("--since", "2h", now));
+        assertEquals(1700000000L, Times.epochSeconds("--since", "1700000000", now));
         assertEquals(Instant.parse("2026-11-23T09:00:00Z").getEpochSecond(),
-                AgentVerbs.since("2026-11-23T09:00:00Z", now));
+                Times.epochSeconds("--since", "2026-11-23T09:00:00Z", now));
         assertEquals(java.time.LocalDate.parse("2026-11-22").atStartOfDay(ZoneId.systemDefault()).toEpochSecond(),
-                AgentVerbs.since("2026-11-22", now));
-        assertThrows(Args.UsageException.class, () -> AgentVerbs.since("yesterday", now));
+                Times.epochSeconds("--since", "2026-11-22", now));
+        assertThrows(Args.UsageException.class, () -> Times.epochSeconds("--since", "yesterday", now));
     }
 }

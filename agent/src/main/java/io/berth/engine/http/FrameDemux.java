@@ -7,7 +7,7 @@ import java.io.IOException;
  * output (8-byte headers: stream 0/1/2, three zero bytes, a big-endian length); with one it
  * sends raw bytes, which are all stdout. The mode is given, or found from the first bytes.
  */
-final class FrameDemux {
+public final class FrameDemux {
 
     /** Bytes of one stream: 1 stdout (0, stdin, counts as stdout), 2 stderr. */
     public interface Listener {
