@@ -238,8 +238,6 @@ class ArchitectureTest {
             "io/berth/actions/DocumentActions.java", "Actions.documents() returns it to the control handler",
             "io/berth/support/JournalWriter.java", "tinylog instantiates the writer by its name (Main sets it "
                     + "for BERTH_LOG_FORMAT=journal)",
-            "io/berth/engine/http/HttpHead.java", "EngineHttp's public exchange returns it to engine.docker, which "
-                    + "reads its status and headers",
             "io/berth/plan/PlanContext.java", "Planner.nextSteps takes it and Rollout.context makes it: the "
                     + "reconciler hands one to the other without naming it");
 
