@@ -4,6 +4,7 @@ import io.berth.agent.Agent;
 import io.berth.config.AgentConfig;
 import io.berth.config.ConfigException;
 import io.berth.config.ConfigLoader;
+import io.berth.support.Args;
 import io.berth.support.Version;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -170,8 +171,7 @@ public final class Main {
                 out.println("berth " + Version.current());
                 yield OK;
             }
-            case "fleet" -> io.berth.fleet.verbs.FleetCommand.main(rest, env, out, err,
-                    (file, verb, errors) -> ComposeFile.readForSending(file, env, verb, errors));
+            case "fleet" -> fleet(rest, env, out, err);
             case "cmd" -> io.berth.fleet.verbs.DeviceVerbs.cmd(rest, env, out, err);
             case "logs" -> rest.stream().anyMatch(x -> x.equals("--device") || x.startsWith("--device="))
                     ? io.berth.fleet.verbs.DeviceVerbs.logs(rest, env, out, err)
@@ -231,6 +231,34 @@ public final class Main {
         agent.close();
         Logger.info("Berth stopped");
         return OK;
+    }
+
+    /**
+     * {@code berth fleet …}; {@code rollout start} reads a Compose project as apply does:
+     * {@code -f FILE} (repeatable, merged in order) and {@code --profile NAME} (repeatable).
+     */
+    private static int fleet(List<String> rest, Map<String, String> env, PrintStream out, PrintStream err) {
+        List<String> args = rest;
+        ComposeArgs compose = new ComposeArgs(List.of(), List.of(), rest);
+        if (rest.size() >= 2 && rest.get(0).equals("rollout") && rest.get(1).equals("start")) {
+            try {
+                compose = ComposeArgs.extract(rest.subList(2, rest.size()));
+            } catch (Args.UsageException e) {
+                err.println("berth fleet rollout start: " + e.getMessage());
+                return USAGE;
+            }
+            args = new java.util.ArrayList<>(List.of("rollout", "start"));
+            args.addAll(compose.rest());
+            if (!compose.files().isEmpty()) {
+                args.add(compose.files().get(0).toString()); // the verb's FILE; all of them are read below
+            }
+        }
+        ComposeArgs project = compose;
+        return io.berth.fleet.verbs.FleetCommand.main(args, env, out, err, (file, verb, errors) ->
+                project.files().isEmpty() && project.profiles().isEmpty()
+                        ? ComposeFile.readForSending(file, env, verb, errors)
+                        : ComposeFile.readForSending(project.files().isEmpty() ? List.of(file) : project.files(),
+                                project.profiles(), env, verb, errors));
     }
 
     private static int cdsTraining(PrintStream err) {

@@ -36,7 +36,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /** {@code berth fleet rollout start|ls|status|pause|resume|abort} (PROTOCOL.md §10; docs/fleet.md). */
 final class RolloutVerbs {
     static final String HELP = """
-            Usage: berth fleet rollout start (--selector S | --device ID…) FILE [--waves 1,10%,100%]
+            Usage: berth fleet rollout start (--selector S | --device ID…) (FILE | -f FILE…) [--profile P…]
+                                             [--waves 1,10%,100%]
                                              [--canary S] [--max-failures N|P%] [--wave-timeout 10m]
                                              [--id ID] [--wait] [--sign-key FILE]
                    berth fleet rollout ls [--json]
