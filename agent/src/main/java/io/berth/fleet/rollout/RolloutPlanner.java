@@ -53,8 +53,10 @@ public final class RolloutPlanner {
         String status = r.status();
         String reason = r.reason();
         boolean running = Rollout.RUNNING.equals(status);
+        boolean paused = Rollout.PAUSED.equals(status);
 
-        // 1. documents whose publishing was decided: on the broker already, or (still running) publish them
+        // 1. documents whose publishing was decided: on the broker already, or (still running) publish them;
+        //    a paused rollout keeps them publishing (resume publishes them), a halted or aborted one drops them
         for (Map.Entry<String, Target> e : targets.entrySet()) {
             Target t = e.getValue();
             Documents.Retained ret = retained.get(e.getKey());
@@ -63,7 +65,7 @@ public final class RolloutPlanner {
                     e.setValue(t.with(Target.PUBLISHED, "published revision " + t.revision(), now));
                 } else if (running) {
                     publish.add(new Publish(e.getKey(), t.revision(), r.document(), false));
-                } else {
+                } else if (!paused) {
                     e.setValue(t.with(Target.PENDING, "not published: the rollout is " + status, now));
                 }
             } else if (Target.REVERTING.equals(t.state())) {
@@ -81,6 +83,10 @@ public final class RolloutPlanner {
             Target t = e.getValue();
             if (Target.PUBLISHED.equals(t.state())) {
                 Instant waveStart = Instant.parse(waves.get(t.wave()).startedAt());
+                Instant publishedAt = Instant.parse(t.updatedAt());
+                if (publishedAt.isAfter(waveStart)) {
+                    waveStart = publishedAt; // published late (after a pause or a driver crash): its time counts from then
+                }
                 Target judged = judge(t, devices.get(e.getKey()), waveStart, r.waveTimeoutDuration(), now);
                 if (judged != null) {
                     e.setValue(judged);
@@ -126,6 +132,14 @@ public final class RolloutPlanner {
                     waves.set(i, w.started(now));
                     break;
                 }
+                for (String id : w.devices()) {
+                    Target t = targets.get(id);
+                    if (Target.PENDING.equals(t.state()) && t.revision() > 0) {
+                        // dropped to pending while paused by an earlier version: publish its recorded revision
+                        targets.put(id, t.with(Target.PUBLISHING, "publishing revision " + t.revision(), now));
+                        publish.add(new Publish(id, t.revision(), r.document(), false));
+                    }
+                }
                 if (!waveDone(w, targets, devices)) {
                     break;
                 }
@@ -151,6 +165,11 @@ public final class RolloutPlanner {
                     continue;
                 }
                 Documents.Retained ret = retained.get(e.getKey());
+                if (ret == null || ret.revision() != t.revision() || !r.documentHash().equals(ret.hash())) {
+                    e.setValue(t.with(Target.KEPT, "changed since the rollout (its desired document is "
+                            + (ret == null ? "gone" : "revision " + ret.revision()) + "): nothing given back", now));
+                    continue;
+                }
                 Device d = devices.get(e.getKey());
                 long known = Math.max(t.revision(), Math.max(ret == null ? 0 : ret.revision(),
                         d == null ? 0 : d.knownRevision()));

@@ -249,6 +249,64 @@ class RolloutPlannerTest {
         assertTrue(e.getMessage().contains("no device matches the selector 'tier=none'"), e.getMessage());
     }
 
+    @Test
+    void aRolloutPausedAfterACrashPublishesTheUndoneDeviceOnResume() {
+        Rollout r = threeDevices("1,100%", "0");
+        Rollout written = RolloutPlanner.next(r, devices, retained, now).next(); // c1 publishing, driver killed
+        RolloutPlanner.Decision p = step(RolloutPlanner.request(written, "pause", false, now));
+        assertTrue(p.publish().isEmpty(), "paused: nothing published");
+        assertEquals(Target.PUBLISHING, p.next().targets().get("c1").state(), "kept for resume");
+        now = now.plusSeconds(3600);
+        RolloutPlanner.Decision d = step(RolloutPlanner.request(p.next(), "resume", false, now));
+        assertEquals(List.of("c1"), d.publish().stream().map(RolloutPlanner.Publish::device).toList());
+        assertEquals(5, d.publish().get(0).revision(), "the recorded revision");
+        assertEquals(Target.PUBLISHED, d.next().targets().get("c1").state());
+        now = now.plusSeconds(60);
+        d = step(d.next());
+        assertEquals(Target.PUBLISHED, d.next().targets().get("c1").state(),
+                "its wave timeout counts from its late publish, not the wave's start an hour ago");
+        converged("c1", 5);
+        d = step(d.next());
+        assertNotNull(d.next().waves().get(0).doneAt(), "the wave ends");
+        assertEquals(List.of("p1", "p2"), d.publish().stream().map(RolloutPlanner.Publish::device).toList());
+    }
+
+    @Test
+    void aRecordStrandedPendingInAStartedWavePublishesOnResume() {
+        Rollout r = threeDevices("1,100%", "0");
+        Rollout written = RolloutPlanner.next(r, devices, retained, now).next();
+        // what an earlier version wrote for a paused rollout: c1 back to pending, its wave started
+        Rollout stranded = RolloutPlanner.next(written.withStatus(Rollout.HALTED, "x"), devices, retained, now).next()
+                .withStatus(Rollout.RUNNING, "resumed");
+        assertEquals(Target.PENDING, stranded.targets().get("c1").state());
+        RolloutPlanner.Decision d = step(stranded);
+        assertEquals(List.of("c1"), d.publish().stream().map(RolloutPlanner.Publish::device).toList());
+        assertEquals(5, d.publish().get(0).revision());
+        assertEquals(Target.PUBLISHED, d.next().targets().get("c1").state());
+    }
+
+    @Test
+    void abortRevertLeavesADeviceALaterRolloutChanged() {
+        Rollout r = threeDevices("100%", "0");
+        RolloutPlanner.Decision d = step(r);
+        for (String id : List.of("c1", "p1", "p2")) {
+            converged(id, 5);
+        }
+        d = step(d.next());
+        assertEquals(Rollout.COMPLETED, d.next().status());
+        // a later rollout gives c1 revision 6 of another document
+        var doc = (com.fasterxml.jackson.databind.node.ObjectNode) json("{\"services\":{\"web\":{\"image\":\"demo:3\"}}}");
+        doc.put("revision", 6);
+        retained.put("c1", Documents.Retained.of(doc));
+        converged("c1", 6);
+        RolloutPlanner.Decision a = step(RolloutPlanner.request(d.next(), "abort", true, now));
+        assertEquals(List.of("p1", "p2"), a.publish().stream().map(RolloutPlanner.Publish::device).sorted().toList(),
+                "only the devices still on this rollout's document are reverted");
+        assertEquals(Target.KEPT, a.next().targets().get("c1").state());
+        assertTrue(a.next().targets().get("c1").result().contains("changed since the rollout"));
+        assertEquals(Target.REVERTED, a.next().targets().get("p1").state());
+    }
+
     private static JsonNode json(String s) {
         try {
             return JSON.readTree(s);
