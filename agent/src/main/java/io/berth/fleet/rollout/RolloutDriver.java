@@ -145,7 +145,7 @@ public final class RolloutDriver implements AutoCloseable {
                     store.write(mine); // the record first, always
                 }
                 if (request != null) {
-                    store.clearRequest(id);
+                    store.clearRequest(id, request); // not one that came while the record was written
                 }
                 if (!d.publish().isEmpty()) {
                     List<RolloutPlanner.Publish> done = new ArrayList<>();

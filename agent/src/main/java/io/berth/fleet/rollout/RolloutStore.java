@@ -27,7 +27,14 @@ public final class RolloutStore {
     /** An operator's request to the driver of a rollout. */
     public record Request(String action, boolean revert, String at) {}
 
-    private final OperatorConnection connection;
+    /** What the store needs of the broker (an {@link OperatorConnection}; a fake in tests). */
+    interface Broker {
+        void publish(String topic, byte[] payload, boolean retained) throws IOException;
+
+        void subscribe(String filter, OperatorConnection.Handler handler) throws IOException;
+    }
+
+    private final Broker connection;
     private final String prefix;
     private final Map<String, Rollout> rollouts = new ConcurrentHashMap<>();
     private final Map<String, Request> requests = new ConcurrentHashMap<>();
@@ -36,6 +43,20 @@ public final class RolloutStore {
     private final java.util.List<Runnable> changes = new CopyOnWriteArrayList<>();
 
     public RolloutStore(OperatorConnection connection, String prefix) {
+        this(new Broker() {
+            @Override
+            public void publish(String topic, byte[] payload, boolean retained) throws IOException {
+                connection.publish(topic, payload, retained);
+            }
+
+            @Override
+            public void subscribe(String filter, OperatorConnection.Handler handler) throws IOException {
+                connection.subscribe(filter, handler);
+            }
+        }, prefix);
+    }
+
+    RolloutStore(Broker connection, String prefix) {
         this.connection = connection;
         this.prefix = prefix;
     }
@@ -149,10 +170,17 @@ public final class RolloutStore {
         requests.put(id, request);
     }
 
-    /** Clears a request that was applied. */
-    void clearRequest(String id) throws IOException {
+    /**
+     * Clears a request that was applied, unless another one came meanwhile (that one stays, for the
+     * driver's next turn). One that reaches the broker just before the clear is erased there, but
+     * the broker has sent it here too, so this store still holds it and its driver applies it.
+     */
+    void clearRequest(String id, Request applied) throws IOException {
+        if (!applied.equals(requests.get(id))) {
+            return;
+        }
         connection.publish(base() + id + "/request", new byte[0], true);
-        requests.remove(id);
+        requests.remove(id, applied);
     }
 
     /** Publishes a device's desired document, retained, and waits until the broker has it. */

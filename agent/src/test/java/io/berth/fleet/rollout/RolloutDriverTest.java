@@ -1,0 +1,97 @@
+package io.berth.fleet.rollout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.fleet.Device;
+import io.berth.fleet.FleetView;
+import io.berth.link.OperatorConnection;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
+import org.junit.jupiter.api.Test;
+
+/** The driver's handling of requests and the lease, over a fake broker that delivers at once. */
+class RolloutDriverTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Retains and delivers synchronously; {@code onPublish} may inject messages as if from others. */
+    static final class FakeBroker implements RolloutStore.Broker {
+        final Map<String, byte[]> retained = new ConcurrentHashMap<>();
+        final List<Map.Entry<String, OperatorConnection.Handler>> subs = new CopyOnWriteArrayList<>();
+        final List<String> published = new CopyOnWriteArrayList<>();
+        volatile BiConsumer<String, byte[]> onPublish = (t, p) -> { };
+
+        @Override
+        public void publish(String topic, byte[] payload, boolean retain) {
+            published.add(topic);
+            deliver(topic, payload);
+            onPublish.accept(topic, payload);
+        }
+
+        void deliver(String topic, byte[] payload) {
+            if (payload.length == 0) {
+                retained.remove(topic);
+            } else {
+                retained.put(topic, payload);
+            }
+            for (var s : subs) {
+                if (OperatorConnection.matches(s.getKey(), topic)) {
+                    s.getValue().onMessage(topic, payload);
+                }
+            }
+        }
+
+        @Override
+        public void subscribe(String filter, OperatorConnection.Handler handler) {
+            subs.add(Map.entry(filter, handler));
+            retained.forEach((t, p) -> {
+                if (OperatorConnection.matches(filter, t)) {
+                    handler.onMessage(t, p);
+                }
+            });
+        }
+    }
+
+    private static Rollout rollout() throws Exception {
+        Device d = new Device("c1", true, Instant.parse("2026-12-01T09:00:00Z"), Map.of("tier", "canary"), null);
+        return RolloutPlanner.create("r1", "tier=canary", null,
+                JSON.readTree("{\"services\":{\"web\":{\"image\":\"demo:2\"}}}"), List.of(d), null, "100%", "0",
+                Duration.ofMinutes(5), null, Instant.now());
+    }
+
+    @Test
+    void aRequestThatArrivesWhileTheRecordIsWrittenIsNotErased() throws Exception {
+        FakeBroker broker = new FakeBroker();
+        RolloutStore store = new RolloutStore(broker, "berth");
+        store.attach(true);
+        store.write(rollout());
+        store.ask("r1", "pause", false, Instant.now());
+        byte[] abort = JSON.writeValueAsBytes(new RolloutStore.Request("abort", false, Instant.now().plusMillis(1)
+                .toString()));
+        List<Boolean> injected = new ArrayList<>(List.of(false));
+        broker.onPublish = (topic, payload) -> {
+            // another operator asks to abort just as the driver records the pause
+            if (topic.equals("berth/_fleet/rollouts/r1") && !injected.get(0)
+                    && new String(payload, StandardCharsets.UTF_8).contains("\"paused\"")) {
+                injected.set(0, true);
+                broker.deliver("berth/_fleet/rollouts/r1/request", abort);
+            }
+        };
+        try (RolloutDriver driver = new RolloutDriver(store, new FleetView("berth"), null, Clock.systemUTC(),
+                Duration.ofSeconds(15))) {
+            Rollout end = driver.drive("r1", RolloutDriver.Mode.SETTLE, line -> { });
+            assertTrue(injected.get(0), "the abort was sent during the pause's record write");
+            assertEquals(Rollout.ABORTED, end.status(), "the second request is applied, not erased: " + end.reason());
+            assertTrue(store.request("r1").isEmpty(), "and cleared once applied");
+        }
+    }
+}
