@@ -65,21 +65,6 @@ public final class FleetView {
         } finally {
             markers.remove(marker);
         }
-        sync(connection, prefix);
-    }
-
-    /**
-     * Waits until the retained messages of other subscriptions made so far (the rollout store's)
-     * have been delivered: a marker published after them on a topic of our own comes back after
-     * them, then 100 ms without news.
-     */
-    static void sync(OperatorConnection connection, String prefix) throws IOException, InterruptedException {
-        String topic = prefix + "/_fleet/sync/" + Long.toHexString(System.nanoTime()) + Math.abs(System.identityHashCode(connection));
-        CountDownLatch back = new CountDownLatch(1);
-        connection.subscribe(topic, (t, p) -> back.countDown());
-        connection.publish(topic, new byte[] {'1'}, false);
-        back.await(SYNC_SECONDS, TimeUnit.SECONDS);
-        Thread.sleep(100); // messages already on the wire behind the marker on other topics
     }
 
     /** Tells {@code listener} of every change from now on (on the MQTT thread: return quickly). */

@@ -6,12 +6,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.fleet.rollout.Documents.Retained;
 import io.berth.link.OperatorConnection;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -41,6 +44,9 @@ public final class RolloutStore {
     private final Map<String, Retained> desired = new ConcurrentHashMap<>();
     private final java.util.List<Consumer<Rollout>> listeners = new CopyOnWriteArrayList<>();
     private final java.util.List<Runnable> changes = new CopyOnWriteArrayList<>();
+    /** Markers of {@link #attach} in flight, by the reserved id they were sent under. */
+    private final Map<String, CountDownLatch> markers = new ConcurrentHashMap<>();
+    private final Duration syncTimeout;
 
     public RolloutStore(OperatorConnection connection, String prefix) {
         this(new Broker() {
@@ -53,21 +59,32 @@ public final class RolloutStore {
             public void subscribe(String filter, OperatorConnection.Handler handler) throws IOException {
                 connection.subscribe(filter, handler);
             }
-        }, prefix);
+        }, prefix, SYNC);
     }
 
-    RolloutStore(Broker connection, String prefix) {
+    RolloutStore(Broker connection, String prefix, Duration syncTimeout) {
         this.connection = connection;
         this.prefix = prefix;
+        this.syncTimeout = syncTimeout;
     }
+
+    /** How long {@link #attach} waits for the broker to hand over the retained messages. */
+    static final Duration SYNC = Duration.ofSeconds(60);
 
     /**
      * Subscribes to the records and requests, and with {@code desiredDocuments} to the devices'
-     * retained documents (a driver needs them; a listing does not).
+     * retained documents (a driver needs them; a listing does not), and waits until their retained
+     * messages have arrived: a marker published on {@code …/_sync-…} after subscribing comes back
+     * through each subscription after its retained messages (a broker delivers what one
+     * subscription matches in order). A driver that decided on a partial view would publish a
+     * revision a device already has; when the markers do not come back in time this fails.
      */
-    public void attach(boolean desiredDocuments) throws IOException {
+    public void attach(boolean desiredDocuments) throws IOException, InterruptedException {
         connection.subscribe(base() + "+", (topic, payload) -> {
             String id = topic.substring(base().length());
+            if (marker(id)) {
+                return;
+            }
             if (payload.length == 0) {
                 rollouts.remove(id);
             } else {
@@ -88,6 +105,9 @@ public final class RolloutStore {
         });
         connection.subscribe(base() + "+/request", (topic, payload) -> {
             String id = topic.substring(base().length(), topic.length() - "/request".length());
+            if (marker(id)) {
+                return;
+            }
             if (payload.length == 0) {
                 requests.remove(id);
             } else {
@@ -102,7 +122,7 @@ public final class RolloutStore {
         if (desiredDocuments) {
             connection.subscribe(prefix + "/+/desired", (topic, payload) -> {
                 String id = topic.substring(prefix.length() + 1, topic.length() - "/desired".length());
-                if (id.startsWith("_")) {
+                if (marker(id) || id.startsWith("_")) {
                     return;
                 }
                 try {
@@ -118,6 +138,37 @@ public final class RolloutStore {
                 changes.forEach(Runnable::run);
             });
         }
+        String marker = "_sync-" + Long.toHexString(System.nanoTime()) + "-" + Integer.toHexString(
+                System.identityHashCode(this));
+        CountDownLatch back = new CountDownLatch(desiredDocuments ? 3 : 2);
+        markers.put(marker, back);
+        try {
+            connection.publish(base() + marker, new byte[] {'1'}, false);
+            connection.publish(base() + marker + "/request", new byte[] {'1'}, false);
+            if (desiredDocuments) {
+                connection.publish(prefix + "/" + marker + "/desired", new byte[] {'1'}, false);
+            }
+            if (!back.await(syncTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IOException("the broker did not hand over the rollouts' retained records"
+                        + (desiredDocuments ? " and the devices' desired documents" : "") + " within "
+                        + syncTimeout.toSeconds() + " s: deciding on a partial view could publish a revision a "
+                        + "device already has; try again, or check the broker's load");
+            }
+        } finally {
+            markers.remove(marker);
+        }
+    }
+
+    /** Whether {@code id} is a sync marker (counted down when it is one of ours). */
+    private boolean marker(String id) {
+        if (!id.startsWith("_sync-")) {
+            return false;
+        }
+        CountDownLatch latch = markers.get(id);
+        if (latch != null) {
+            latch.countDown();
+        }
+        return true;
     }
 
     private String base() {

@@ -313,9 +313,9 @@ final class RolloutVerbs {
     private record Fleet(FleetView view, RolloutStore store) {
         static Fleet open(OperatorConnection c, String prefix) throws IOException, InterruptedException {
             RolloutStore store = new RolloutStore(c, prefix);
-            store.attach(true);
+            store.attach(true); // waits for the records and desired documents
             FleetView view = new FleetView(prefix);
-            view.attach(c); // its sync also waits for the store's retained messages
+            view.attach(c); // waits for the online and reported messages
             return new Fleet(view, store);
         }
     }

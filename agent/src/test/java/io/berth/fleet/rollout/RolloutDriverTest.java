@@ -24,7 +24,7 @@ class RolloutDriverTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Retains and delivers synchronously; {@code onPublish} may inject messages as if from others. */
-    static final class FakeBroker implements RolloutStore.Broker {
+    static class FakeBroker implements RolloutStore.Broker {
         final Map<String, byte[]> retained = new ConcurrentHashMap<>();
         final List<Map.Entry<String, OperatorConnection.Handler>> subs = new CopyOnWriteArrayList<>();
         final List<String> published = new CopyOnWriteArrayList<>();
@@ -45,9 +45,13 @@ class RolloutDriverTest {
             }
             for (var s : subs) {
                 if (OperatorConnection.matches(s.getKey(), topic)) {
-                    s.getValue().onMessage(topic, payload);
+                    handOver(s.getValue(), topic, payload);
                 }
             }
+        }
+
+        void handOver(OperatorConnection.Handler handler, String topic, byte[] payload) {
+            handler.onMessage(topic, payload);
         }
 
         @Override
@@ -55,7 +59,7 @@ class RolloutDriverTest {
             subs.add(Map.entry(filter, handler));
             retained.forEach((t, p) -> {
                 if (OperatorConnection.matches(filter, t)) {
-                    handler.onMessage(t, p);
+                    handOver(handler, t, p);
                 }
             });
         }
@@ -71,7 +75,7 @@ class RolloutDriverTest {
     @Test
     void aRequestThatArrivesWhileTheRecordIsWrittenIsNotErased() throws Exception {
         FakeBroker broker = new FakeBroker();
-        RolloutStore store = new RolloutStore(broker, "berth");
+        RolloutStore store = new RolloutStore(broker, "berth", Duration.ofSeconds(5));
         store.attach(true);
         store.write(rollout());
         store.ask("r1", "pause", false, Instant.now());
