@@ -112,14 +112,7 @@ public final class RolloutDriver implements AutoCloseable {
                     seen = changes;
                 }
                 Instant now = clock.instant();
-                Rollout latest = store.get(id).orElse(mine);
-                if (latest.version() > mine.version() && !owner.equals(leaseOwner(latest))) {
-                    throw new LeaseLost("rollout " + id + " was taken over by " + leaseOwner(latest) + "; this driver stops");
-                }
-                if (!now.isBefore(Instant.parse(mine.lease().until()))) {
-                    throw new LeaseLost("the lease on rollout " + id + " ran out before it could be renewed (broker "
-                            + "away?); run 'berth fleet rollout resume " + id + "' to go on");
-                }
+                hold(id, mine);
                 Rollout base = mine;
                 RolloutStore.Request request = store.request(id).orElse(null);
                 if (request != null) {
@@ -141,6 +134,7 @@ public final class RolloutDriver implements AutoCloseable {
                 boolean due = !now.isBefore(Instant.parse(mine.updatedAt()).plus(RESULTS_EVERY));
                 if (d.changed(mine) && (urgent || due) || renew) {
                     report(mine, d.next(), progress);
+                    hold(id, mine);
                     mine = d.next().written(now, owner, now.plus(ttl));
                     store.write(mine); // the record first, always
                 }
@@ -150,6 +144,9 @@ public final class RolloutDriver implements AutoCloseable {
                 if (!d.publish().isEmpty()) {
                     List<RolloutPlanner.Publish> done = new ArrayList<>();
                     for (RolloutPlanner.Publish p : d.publish()) {
+                        // a publish may wait for the broker as long as a lease lasts: before each one,
+                        // make sure this driver still holds the rollout, or stop (resume finishes the wave)
+                        hold(id, mine);
                         if (!clock.instant().isBefore(renewAt(mine))) {
                             // a big wave outlasts a lease: record what is out so far and renew, so no other
                             // driver takes over (and publishes the rest too) while this one is at it
@@ -161,6 +158,7 @@ public final class RolloutDriver implements AutoCloseable {
                         done.add(p);
                     }
                     Rollout after = RolloutPlanner.published(mine, d.publish(), now);
+                    hold(id, mine);
                     report(mine, after, progress);
                     mine = after.written(clock.instant(), owner, clock.instant().plus(ttl));
                     store.write(mine);
@@ -185,6 +183,21 @@ public final class RolloutDriver implements AutoCloseable {
             release(id, mine);
         }
         return mine;
+    }
+
+    /**
+     * Stops this driver unless it still holds the rollout: its lease has not run out, and no other
+     * owner has written a newer record (a driver that took over once this one's lease lapsed).
+     */
+    private void hold(String id, Rollout mine) throws LeaseLost {
+        Rollout latest = store.get(id).orElse(mine);
+        if (latest.version() > mine.version() && !owner.equals(leaseOwner(latest))) {
+            throw new LeaseLost("rollout " + id + " was taken over by " + leaseOwner(latest) + "; this driver stops");
+        }
+        if (!clock.instant().isBefore(Instant.parse(mine.lease().until()))) {
+            throw new LeaseLost("the lease on rollout " + id + " ran out before it could be renewed (broker "
+                    + "away?); run 'berth fleet rollout resume " + id + "' to go on");
+        }
     }
 
     /** When a lease is renewed: a third of its time after it was written. */

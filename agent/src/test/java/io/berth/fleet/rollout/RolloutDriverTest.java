@@ -1,6 +1,8 @@
 package io.berth.fleet.rollout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -65,11 +67,74 @@ class RolloutDriverTest {
         }
     }
 
-    private static Rollout rollout() throws Exception {
-        Device d = new Device("c1", true, Instant.parse("2026-12-01T09:00:00Z"), Map.of("tier", "canary"), null);
+    private static Rollout rollout(String... ids) throws Exception {
+        List<Device> devices = new ArrayList<>();
+        for (String id : ids.length == 0 ? new String[] {"c1"} : ids) {
+            devices.add(new Device(id, true, Instant.parse("2026-12-01T09:00:00Z"), Map.of("tier", "canary"), null));
+        }
         return RolloutPlanner.create("r1", "tier=canary", null,
-                JSON.readTree("{\"services\":{\"web\":{\"image\":\"demo:2\"}}}"), List.of(d), null, "100%", "0",
+                JSON.readTree("{\"services\":{\"web\":{\"image\":\"demo:2\"}}}"), devices, null, "100%", "0",
                 Duration.ofMinutes(5), null, Instant.now());
+    }
+
+    @Test
+    void aDriverTakenOverMidWavePublishesNothingMore() throws Exception {
+        FakeBroker broker = new FakeBroker();
+        RolloutStore store = new RolloutStore(broker, "berth", Duration.ofSeconds(5));
+        store.attach(true);
+        store.write(rollout("d1", "d2", "d3"));
+        broker.onPublish = (topic, payload) -> {
+            if (topic.equals("berth/d1/desired")) {
+                // the first publish took so long that another driver's claim came in meanwhile
+                Rollout now = store.get("r1").orElseThrow();
+                broker.deliver("berth/_fleet/rollouts/r1", now.written(Instant.now(), "other/1/x",
+                        Instant.now().plusSeconds(15)).toJson());
+            }
+        };
+        try (RolloutDriver driver = new RolloutDriver(store, new FleetView("berth"), null, Clock.systemUTC(),
+                Duration.ofSeconds(15))) {
+            assertThrows(RolloutDriver.LeaseLost.class, () -> driver.drive("r1", RolloutDriver.Mode.TO_END, l -> { }));
+        }
+        assertTrue(broker.published.contains("berth/d1/desired"), "the first publish was made: " + broker.published);
+        assertFalse(broker.published.contains("berth/d2/desired"), "no publish after the takeover: " + broker.published);
+        assertFalse(broker.published.contains("berth/d3/desired"));
+        assertEquals("other/1/x", store.get("r1").orElseThrow().lease().owner(), "no stale record written over it");
+    }
+
+    @Test
+    void aDriverWhoseLeaseRanOutDuringAPublishStops() throws Exception {
+        FakeBroker broker = new FakeBroker();
+        RolloutStore store = new RolloutStore(broker, "berth", Duration.ofSeconds(5));
+        store.attach(true);
+        store.write(rollout("d1", "d2"));
+        Instant[] now = {Instant.now()};
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now[0];
+            }
+        };
+        broker.onPublish = (topic, payload) -> {
+            if (topic.equals("berth/d1/desired")) {
+                now[0] = now[0].plusSeconds(16); // the broker took longer than the lease to acknowledge
+            }
+        };
+        try (RolloutDriver driver = new RolloutDriver(store, new FleetView("berth"), null, clock, Duration.ofSeconds(15))) {
+            RolloutDriver.LeaseLost e = assertThrows(RolloutDriver.LeaseLost.class,
+                    () -> driver.drive("r1", RolloutDriver.Mode.TO_END, l -> { }));
+            assertTrue(e.getMessage().contains("ran out"), e.getMessage());
+        }
+        assertFalse(broker.published.contains("berth/d2/desired"), "no publish on a lapsed lease: " + broker.published);
     }
 
     @Test
