@@ -73,7 +73,9 @@ class PolicyAndSignatureIT extends WithTestDevice {
                 r -> r.path("rejected").path("revision").asLong() == 1
                         && !first.path("agent").path("startedAt").equals(r.path("agent").path("startedAt")),
                 ReconcileIT.CONVERGE);
-        assertTrue(refused.path("rejected").path("reason").asText().contains("refused by this device now"),
+        // at start the stored copy is refused ("refused by this device now"), then the retained copy that
+        // arrives from the broker is refused the same way: either report may be the one seen first
+        assertTrue(refused.path("rejected").path("reason").asText().contains("refused by this device"),
                 refused.toString());
         assertEquals(List.of("services.web.image"), paths(refused));
         assertEquals(id, DockerCli.inspect(web, "{{.Id}}"), "nothing was changed on the engine");
@@ -104,10 +106,8 @@ class PolicyAndSignatureIT extends WithTestDevice {
         broker.publishDesired(garbage);
         broker.awaitReported("the rejection of 1 MiB of garbage",
                 r -> r.path("rejected").toString().contains("the limit is 1048576"), ReconcileIT.CONVERGE);
-        // 3 MiB: over the maximum packet size the agent announces (MQTT 5), so the broker never sends it
-        byte[] huge = new byte[3 << 20];
-        new java.util.Random(6).nextBytes(huge);
-        broker.publishDesired(huge);
+        // (a message over the maximum packet size the agent announces never reaches it: MqttLimitsIT; the
+        // shared Mosquitto refuses packets over 2 MiB from anyone, this test's publisher included)
 
         broker.publishDesired("""
                 {"revision": 1, "services": {"web": {"image": "%s", "container_name": "%s",
