@@ -71,14 +71,33 @@ final class PrivateEngine implements AutoCloseable {
 
     /** Stops this dockerd (as systemd would: SIGTERM, its containers stopped) and starts it again on the same dirs. */
     void restart() throws Exception {
-        process.destroy();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        // measured here: a dockerd 20.10 started a second time on the same data root, even with a
+        // bridge of its own, deletes the host's docker0, which the main engine's default bridge
+        // needs; it is put back as it was (the main engine keeps working with it)
+        String docker0 = run(List.of("ip", "-4", "-o", "addr", "show", "dev", "docker0")).out();
+        try {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            process = launch(bridge, dir);
+            Process p = process;
+            Await.until("the private dockerd on " + host + " to answer again", () -> ready(p, this, dir),
+                    Duration.ofSeconds(60), () -> tail(dir));
+        } finally {
+            restoreDocker0(docker0);
         }
-        process = launch(bridge, dir);
-        Process p = process;
-        Await.until("the private dockerd on " + host + " to answer again", () -> ready(p, this, dir),
-                Duration.ofSeconds(60), () -> tail(dir));
+    }
+
+    /** Puts the host's docker0 back with its address when a private dockerd removed it. */
+    private static void restoreDocker0(String before) {
+        java.util.regex.Matcher inet = java.util.regex.Pattern.compile("inet (\\S+)").matcher(before);
+        if (!inet.find() || run(List.of("ip", "link", "show", "dev", "docker0")).exitCode() == 0) {
+            return;
+        }
+        sh("ip", "link", "add", "docker0", "type", "bridge");
+        sh("ip", "addr", "add", inet.group(1), "dev", "docker0");
+        sh("ip", "link", "set", "docker0", "up");
     }
 
     /** True once it answers, null while it starts; fails when it exited. */
