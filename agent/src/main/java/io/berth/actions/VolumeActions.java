@@ -35,7 +35,10 @@ public final class VolumeActions {
         this.thread = thread;
     }
 
-    /** Every volume of the document and every managed one: name, state, service, whether Berth manages it. */
+    /**
+     * Every volume of the document and every orphan: name, state, service, whether Berth manages
+     * it. Anonymous volumes of services' containers are neither, and not listed.
+     */
     public ObjectNode list() throws ActionException {
         return thread.run("list volumes", () -> {
             Map<String, VolumeSpec> declared = declared();
@@ -46,9 +49,6 @@ public final class VolumeActions {
             present.values().stream().filter(v -> orphan(v, declared.keySet())).forEach(v -> names.add(v.name()));
             for (String name : names) {
                 ObservedVolume v = present.get(name);
-                if (v != null && v.anonymous() && !declared.containsKey(name)) {
-                    continue; // a service's anonymous volume: it goes with its container, never an orphan
-                }
                 VolumeSpec spec = declared.get(name);
                 String state = spec == null ? "orphan" : v == null ? (spec.external() ? "missing (external)" : "missing")
                         : v.managed() ? "present" : spec.external() ? "external" : "conflict";
