@@ -3,6 +3,7 @@ package io.berth.cli;
 import io.berth.support.Args;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -33,8 +34,14 @@ final class OutputFiles {
         } catch (FileAlreadyExistsException e) {
             Files.deleteIfExists(temp);
             throw new FileAlreadyExistsException(file + " exists already; give another file or --force to replace it");
-        } catch (UnsupportedOperationException e) {
-            Files.move(temp, file); // no hard links here: a rename that refuses an existing name
+        } catch (UnsupportedOperationException | FileSystemException e) {
+            // no hard links on this file system (vfat on an SD card): a move that refuses an existing name
+            try {
+                Files.move(temp, file);
+            } catch (IOException moveFailed) {
+                Files.deleteIfExists(temp);
+                throw moveFailed;
+            }
             return;
         }
         Files.delete(temp);
