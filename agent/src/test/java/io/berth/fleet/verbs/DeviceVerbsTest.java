@@ -25,11 +25,12 @@ class DeviceVerbsTest {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         java.io.PrintStream out = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
         DeviceVerbs.Mark mark = new DeviceVerbs.Mark(null);
-        // the answer to the request: .5 s then a whole second (text order would put "10Z" before "09.5Z")
+        // the answer to the request; b and c share an instant (text compare with <= dropped c)
         DeviceVerbs.print(json.readTree("""
                 [{"t": "2026-11-22T10:00:09.500Z", "line": "a"}, {"t": "2026-11-22T10:00:10Z", "line": "b"},
                  {"t": "2026-11-22T10:00:10Z", "line": "c"}]"""), mark, out);
-        // a forwarded batch overlapping it: b again, a new line at the same instant, one before, one later
+        // a forwarded batch overlapping it: b again, d at the same instant written "10.000Z", one before,
+        // and e 1 ns later ("10.000000001Z" sorts before "10Z" as text: text order dropped d and e)
         DeviceVerbs.print(json.readTree("""
                 [{"t": "2026-11-22T10:00:10Z", "line": "b"}, {"t": "2026-11-22T10:00:10.000Z", "line": "d"},
                  {"t": "2026-11-22T10:00:09.9Z", "line": "old"}, {"t": "2026-11-22T10:00:10.000000001Z", "line": "e"}]"""),
