@@ -35,7 +35,10 @@ public final class VolumeActions {
         this.thread = thread;
     }
 
-    /** Every volume of the document and every managed one: name, state, service, whether Berth manages it. */
+    /**
+     * Every volume of the document and every orphan: name, state, service, whether Berth manages
+     * it. Anonymous volumes of services' containers are neither, and not listed.
+     */
     public ObjectNode list() throws ActionException {
         return thread.run("list volumes", () -> {
             Map<String, VolumeSpec> declared = declared();
@@ -43,7 +46,7 @@ public final class VolumeActions {
             ObjectNode result = JSON.createObjectNode();
             ArrayNode volumes = result.putArray("volumes");
             Set<String> names = new TreeSet<>(declared.keySet());
-            present.values().stream().filter(ObservedVolume::managed).forEach(v -> names.add(v.name()));
+            present.values().stream().filter(v -> orphan(v, declared.keySet())).forEach(v -> names.add(v.name()));
             for (String name : names) {
                 ObservedVolume v = present.get(name);
                 VolumeSpec spec = declared.get(name);
@@ -72,6 +75,10 @@ public final class VolumeActions {
                 throw new ActionException("volume " + name + " was not created by this Berth agent; it is never "
                         + "touched (remove it with 'docker volume rm' if it is yours)");
             }
+            if (v.anonymous()) {
+                throw new ActionException("volume " + name + " is an anonymous volume of service " + v.service()
+                        + ": it is not an orphan; it goes when the service's container is removed");
+            }
             removeOne(name);
             return name;
         });
@@ -85,7 +92,7 @@ public final class VolumeActions {
             ArrayNode removed = result.putArray("removed");
             ObjectNode failed = result.putObject("failed");
             for (ObservedVolume v : engine.observe(Set.of(), Set.of(), Set.of()).volumes().values()) {
-                if (v.managed() && !declared.containsKey(v.name())) {
+                if (orphan(v, declared.keySet())) {
                     try {
                         removeOne(v.name());
                         removed.add(v.name());
@@ -96,6 +103,14 @@ public final class VolumeActions {
             }
             return result;
         });
+    }
+
+    /**
+     * Whether a volume is an orphan: created by Berth, not declared by the accepted document, and
+     * not an anonymous volume of a service's container (those live and go with their container).
+     */
+    static boolean orphan(ObservedVolume v, Set<String> declared) {
+        return v.managed() && !v.anonymous() && !declared.contains(v.name());
     }
 
     private void removeOne(String name) throws EngineException {

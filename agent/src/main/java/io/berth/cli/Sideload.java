@@ -20,7 +20,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
@@ -183,7 +182,7 @@ final class Sideload {
         ((ParsedDocument.Valid) parsed).state().services().values().forEach(s -> images.add(s.image()));
         String dockerHost = env.getOrDefault("BERTH_DOCKER_HOST", "unix:///var/run/docker.sock");
         try {
-            write(output, tree, images, new EngineHttp(dockerHost), Progress.detect(err, env));
+            write(output, a.has("--force"), tree, images, new EngineHttp(dockerHost), Progress.detect(err, env));
         } catch (IOException e) {
             err.println("berth bundle: " + e.getMessage());
             return AgentVerbs.FAILED;
@@ -193,7 +192,7 @@ final class Sideload {
         return AgentVerbs.OK;
     }
 
-    private static void write(Path output, JsonNode document, Set<String> images, EngineSocket engine,
+    private static void write(Path output, boolean force, JsonNode document, Set<String> images, EngineSocket engine,
                               Progress progress) throws IOException {
         Path dir = output.toAbsolutePath().getParent();
         Path save = Files.createTempFile(dir, ".berth-images", ".tar");
@@ -252,7 +251,7 @@ final class Sideload {
                 Files.copy(save, tar);
                 tar.closeArchiveEntry();
             }
-            Files.move(temp, output, StandardCopyOption.REPLACE_EXISTING);
+            OutputFiles.place(temp, output, force);
         } finally {
             Files.deleteIfExists(save);
             Files.deleteIfExists(temp);

@@ -86,7 +86,7 @@ final class SupportBundle {
         Path file = Path.of(a.value("--output") != null ? a.value("--output")
                 : "berth-support-" + device.replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + time + ".tar.gz");
         try {
-            bundle.write(file);
+            bundle.write(file, a.has("--force"));
         } catch (IOException e) {
             err.println("berth support-bundle: cannot write " + file + ": " + e.getMessage());
             return AgentVerbs.FAILED;
@@ -231,7 +231,7 @@ final class SupportBundle {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    void write(Path file) throws IOException {
+    void write(Path file, boolean force) throws IOException {
         Path temp = file.toAbsolutePath().resolveSibling("." + file.getFileName() + ".tmp");
         Files.deleteIfExists(temp);
         Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -251,6 +251,6 @@ final class SupportBundle {
                 tar.closeArchiveEntry();
             }
         }
-        Files.move(temp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        OutputFiles.place(temp, file, force);
     }
 }

@@ -121,7 +121,13 @@ class ConsoleIT {
 
             // a rollout started from the command line; the console drives it to the end and shows it
             Path v2 = dir.resolve("v2.json");
-            Files.writeString(v2, document(0, V2));
+            // it carries a registry credential and a secret-looking environment value: neither may reach the page
+            String password = "pw-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+            String apiToken = "tok-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+            Files.writeString(v2, document(0, V2).replaceFirst("\\{\"services\"", "{\"registries\": {\"127.0.0.1:5001\": "
+                    + "{\"username\": \"berth-dev\", \"password\": \"" + password + "\"}}, \"services\"")
+                    .replace("\"command\":", "\"environment\": {\"API_TOKEN\": \"" + apiToken + "\"}, \"command\":"));
+            assertTrue(Files.readString(v2).contains(password) && Files.readString(v2).contains(apiToken));
             Process start = berth(dir, prefix, processes, "fleet", "rollout", "start", "--selector", "tier",
                     "--canary", "tier=canary", "--waves", "1,100%", "--id", "ui", v2.toString());
             assertTrue(start.waitFor(60, TimeUnit.SECONDS));
@@ -131,6 +137,8 @@ class ConsoleIT {
             assertEquals("converged", browser.findElement(By.cssSelector("tr[data-target='" + canary + "'] td.state")).getText());
             assertEquals("converged", browser.findElement(By.cssSelector("tr[data-target='" + prod + "'] td.state")).getText());
             screenshot(browser, "console-rollout.png");
+            assertNoSecrets(url, List.of(password, apiToken), List.of("devices", "devices/" + canary, "devices/" + prod,
+                    "devices/" + canary + "/logs/app", "rollouts", "rollouts/ui"));
 
             // the fleet page changed without a reload: revision 2 applied everywhere
             click(browser, By.id("nav-fleet"));
@@ -189,6 +197,39 @@ class ConsoleIT {
         return "{" + (revision > 0 ? "\"revision\": " + revision + ", " : "") + "\"services\": {\"app\": {\"image\": \""
                 + image + "\", \"command\": [\"sh\", \"-c\", \"while true; do echo tick; sleep 1; done\"]}},"
                 + " \"update\": {\"healthTimeout\": \"20s\"}}";
+    }
+
+    /**
+     * No answer of the API, and no frame of the stream up to its {@code ready}, holds a secret
+     * of the rolled-out document; each answer is a real one (200, naming what was asked).
+     */
+    private static void assertNoSecrets(String url, List<String> secrets, List<String> paths) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (String path : paths) {
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(url + "api/" + path)).timeout(Duration.ofSeconds(30)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), path + ": " + r.body());
+            assertTrue(r.body().length() > 2, path + " answered " + r.body());
+            for (String secret : secrets) {
+                assertTrue(!r.body().contains(secret), "/api/" + path + " shows a secret of the document: " + r.body());
+            }
+        }
+        java.net.http.HttpResponse<java.io.InputStream> stream = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(url + "api/stream")).build(), java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, stream.statusCode());
+        StringBuilder frames = new StringBuilder();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null && !line.equals("event: ready")) {
+                frames.append(line).append('\n');
+            }
+            assertEquals("event: ready", line, "the stream ended before its ready frame: " + frames);
+        }
+        assertTrue(frames.toString().contains("event: rollout") && frames.toString().contains("event: device"), frames.toString());
+        for (String secret : secrets) {
+            assertTrue(!frames.toString().contains(secret), "the stream shows a secret of the document: " + frames);
+        }
     }
 
     private static WebDriver chrome(Path dir) {

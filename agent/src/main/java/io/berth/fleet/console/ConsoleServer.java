@@ -86,6 +86,12 @@ final class ConsoleServer implements AutoCloseable {
             x.getResponseHeaders().set("Cache-Control", "no-store");
             x.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
             x.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+            String refused = refusal(x.getRequestMethod(), x.getRequestHeaders().getFirst("Host"),
+                    x.getRequestHeaders().getFirst("Origin"), server.getAddress(), token != null);
+            if (refused != null) {
+                send(x, 403, "application/json", error(refused).getBytes(StandardCharsets.UTF_8));
+                return;
+            }
             if (!authorized(x, path, query)) {
                 send(x, 401, "application/json", error("this console needs its token: open it as /?token=…").getBytes(StandardCharsets.UTF_8));
                 return;
@@ -105,6 +111,36 @@ final class ConsoleServer implements AutoCloseable {
         } catch (RuntimeException e) {
             send(x, 500, "application/json", error(e.toString()).getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /**
+     * Why a request is refused before anything else, or null. Without a token, the Host must name
+     * this console (its listen address, localhost or 127.0.0.1 with its port), so a page on
+     * another site cannot reach it through a name it re-points at 127.0.0.1 (DNS rebinding). A
+     * POST that carries an Origin must come from the console itself (Origin equal to Host).
+     */
+    static String refusal(String method, String host, String origin, InetSocketAddress listen, boolean hasToken) {
+        if (!hasToken && (host == null || !ownHost(host.trim().toLowerCase(java.util.Locale.ROOT), listen))) {
+            return "this console answers only to its own address (Host " + host + " is not it): open it as http://127.0.0.1:"
+                    + listen.getPort() + "/, or start it with a token";
+        }
+        if ("POST".equals(method) && origin != null && !origin.equals("http://" + host)) {
+            return "a console action must come from the console's own page (Origin " + origin + " is not http://" + host + ")";
+        }
+        return null;
+    }
+
+    private static boolean ownHost(String host, InetSocketAddress listen) {
+        int port = listen.getPort();
+        List<String> names = new ArrayList<>(List.of("localhost", "127.0.0.1", "[::1]"));
+        String own = listen.getHostString().toLowerCase(java.util.Locale.ROOT);
+        names.add(own.contains(":") && !own.startsWith("[") ? "[" + own + "]" : own);
+        for (String name : names) {
+            if (host.equals(name + ":" + port) || (port == 80 && host.equals(name))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean authorized(HttpExchange x, String path, Map<String, String> query) {

@@ -62,8 +62,8 @@ final class ConsoleState {
 
     /** Subscribes to events and starts telling the hub of every change. */
     void attach() throws IOException {
-        fleet.addListener(d -> hub.publish("device", device(d).toString()));
-        rollouts.addListener(r -> hub.publish("rollout", rollout(r).toString()));
+        fleet.addListener(d -> hub.publish("device", d.id(), device(d).toString()));
+        rollouts.addListener(r -> hub.publish("rollout", r.id(), rollout(r).toString()));
         connection.subscribe(prefix + "/+/events", (topic, payload) -> onEvent(deviceOf(topic), payload));
     }
 
@@ -150,7 +150,7 @@ final class ConsoleState {
         }
         ObjectNode o = JSON.createObjectNode().put("device", device);
         o.set("event", event);
-        hub.publish("event", o.toString());
+        hub.publish("event", null, o.toString());
     }
 
     private void onLogs(String device, String service, byte[] payload) {
@@ -177,7 +177,7 @@ final class ConsoleState {
         }
         ObjectNode o = JSON.createObjectNode().put("device", device).put("service", service);
         o.set("lines", lines);
-        hub.publish("log", o.toString());
+        hub.publish("log", null, o.toString());
     }
 
     private String deviceOf(String topic) {

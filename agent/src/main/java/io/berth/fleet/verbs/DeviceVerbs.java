@@ -85,7 +85,7 @@ public final class DeviceVerbs {
         String service = a.positional.get(0);
         String base = broker.prefix() + "/" + device + "/";
         try (OperatorConnection c = OperatorConnection.connect(broker.settings())) {
-            String[] last = {since == null ? "" : since.toString()};
+            Mark last = new Mark(since);
             CountDownLatch untilInterrupted = new CountDownLatch(1); // -f follows until Ctrl-C
             if (a.has("-f")) {
                 c.onLost(() -> err.println("berth logs: lost the broker; reconnecting"));
@@ -130,16 +130,47 @@ public final class DeviceVerbs {
         }
     }
 
-    /** Prints lines later than the last one printed (ISO times sort as text), and moves the mark. */
-    private static void print(JsonNode lines, String[] last, PrintStream out) {
-        for (JsonNode l : lines) {
-            String t = l.path("t").asText("");
-            if (!t.isEmpty() && t.compareTo(last[0]) <= 0) {
-                continue;
+    /**
+     * What {@code berth logs} has printed: the latest time seen and the lines printed at that very
+     * time, so the answer to the request and the forwarded batches that overlap it print each
+     * line once. Times are compared as instants (their text has 0 to 9 fraction digits).
+     */
+    static final class Mark {
+        private Instant at;
+        private final java.util.Set<String> atLines = new java.util.HashSet<>();
+
+        Mark(Instant since) {
+            this.at = since;
+        }
+
+        /** Whether to print a line of time {@code t} (null: no time), and moves the mark when so. */
+        boolean admit(String t, String line) {
+            Instant when;
+            try {
+                when = t == null || t.isEmpty() ? null : Instant.parse(t);
+            } catch (java.time.format.DateTimeParseException e) {
+                when = null;
             }
-            out.println(l.path("line").asText());
-            if (!t.isEmpty()) {
-                last[0] = t;
+            if (when == null) {
+                return true;
+            }
+            if (at != null && when.isBefore(at)) {
+                return false;
+            }
+            if (at == null || when.isAfter(at)) {
+                at = when;
+                atLines.clear();
+            }
+            return atLines.add(line);
+        }
+    }
+
+    /** Prints the lines the mark admits. */
+    static void print(JsonNode lines, Mark mark, PrintStream out) {
+        for (JsonNode l : lines) {
+            String line = l.path("line").asText();
+            if (mark.admit(l.path("t").asText(""), line)) {
+                out.println(line);
             }
         }
     }
