@@ -106,6 +106,12 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
      * after it is one seen already (json-file is in time order) and is counted, not forwarded.
      */
     private final Map<String, Instant> received = new HashMap<>();
+    /**
+     * Per container and stream ({@code id/stdout}, {@code id/stderr}): the time of the last line
+     * taken. Duplicates are judged per stream: dockerd stamps each stream's lines as it reads
+     * them, so across the two streams the file is not in time order.
+     */
+    private final Map<String, Instant> lastByStream = new HashMap<>();
     private final Map<String, Instant> published = new HashMap<>();
     private final Set<String> followed = new HashSet<>();
     private final Set<String> refused = new HashSet<>();
@@ -166,6 +172,8 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
                         since = Instant.EPOCH;
                     } else {
                         received.put(c.id(), since);
+                        lastByStream.put(c.id() + "/stdout", since);
+                        lastByStream.put(c.id() + "/stderr", since);
                     }
                     Instant from = since;
                     String service = c.service();
@@ -174,6 +182,7 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
             }
             positionsDirty |= published.keySet().retainAll(present);
             received.keySet().retainAll(present);
+            lastByStream.keySet().removeIf(k -> !present.contains(k.substring(0, k.lastIndexOf('/'))));
             refused.retainAll(present);
         }
         follow.forEach(Runnable::run);
@@ -183,14 +192,19 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     public void line(String containerId, String service, Instant time, String stream, String line) {
         boolean flushNow;
         synchronized (this) {
-            Instant last = received.get(containerId);
+            String key = containerId + "/" + stream;
+            Instant last = lastByStream.get(key);
             if (last != null && !time.isAfter(last)) {
                 // seen already: a resumed stream, or dockerd 20.10's json-file follower re-reading
                 // part of a rotated file
                 statDuplicates++;
                 return;
             }
-            received.put(containerId, time);
+            lastByStream.put(key, time);
+            Instant latest = received.get(containerId);
+            if (latest == null || time.isAfter(latest)) {
+                received.put(containerId, time);
+            }
             statReceived++;
             String text = line;
             int bytes = text.length();

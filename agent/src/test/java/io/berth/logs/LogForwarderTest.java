@@ -186,4 +186,28 @@ class LogForwarderTest {
         assertEquals(40, forwarder.stats().duplicates(), "the replayed lines are counted");
         assertEquals(150, forwarder.stats().received());
     }
+
+    @Test
+    void stdoutAndStderrAreJudgedApartForDuplicates() {
+        List<String> forwarded = new ArrayList<>();
+        LogForwarder forwarder = new LogForwarder(limits(1024 * 1024), (service, batch) -> {
+            try {
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(batch).path("lines")
+                        .forEach(l -> forwarded.add(l.path("stream").asText() + " " + l.path("line").asText()));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return true;
+        }, Clock.systemUTC(), timer, stateDir);
+        // dockerd stamps each stream as it reads it: in the file a stderr line may come after a later
+        // stdout one; it is no duplicate
+        forwarder.line(CONTAINER, "chatty", T0.plusMillis(2), "stdout", "out 1");
+        forwarder.line(CONTAINER, "chatty", T0.plusMillis(1), "stderr", "err 1");
+        forwarder.line(CONTAINER, "chatty", T0.plusMillis(3), "stderr", "err 2");
+        forwarder.line(CONTAINER, "chatty", T0.plusMillis(3), "stdout", "out 2");
+        forwarder.line(CONTAINER, "chatty", T0.plusMillis(3), "stdout", "out 2");
+        forwarder.flush();
+        assertEquals(List.of("stdout out 1", "stderr err 1", "stderr err 2", "stdout out 2"), forwarded);
+        assertEquals(1, forwarder.stats().duplicates());
+    }
 }
