@@ -169,6 +169,9 @@ class ServiceKeysIT extends WithTestDevice {
         String back = device.network("back");
         TestBroker broker = device.broker();
         device.startAgent();
+        // blkio rates need a block device the engine can see: the machine's disk (vda here); a machine
+        // without one in /dev (a container, like the fresh-machine test's) checks the other keys
+        String disk = blockDevice();
         broker.publishDesired("""
                 {"revision": 1,
                  "services": {
@@ -178,14 +181,15 @@ class ServiceKeysIT extends WithTestDevice {
                      "mem_limit": "64m", "memswap_limit": "128m", "mem_swappiness": 10, "oom_score_adj": 100,
                      "oom_kill_disable": true, "cgroup_parent": "/docker", "dns_opt": ["ndots:2"],
                      "mac_address": "02:42:ac:11:00:99", "userns_mode": "host", "uts": "host",
-                     "blkio_config": {"device_read_bps": [{"path": "/dev/vda", "rate": "1mb"}],
-                                      "device_write_iops": [{"path": "/dev/vda", "rate": 100}]},
+                     %5$s
                      "deploy": {"restart_policy": {"condition": "on-failure", "max_attempts": 2}},
                      "networks": {"front": {}, "back": {"priority": 10}}
                    }
                  },
                  "networks": {"front": {"name": "%3$s"}, "back": {"name": "%4$s"}}}
-                """.formatted(ReconcileIT.IMAGE_V1, tuned, front, back));
+                """.formatted(ReconcileIT.IMAGE_V1, tuned, front, back, disk == null ? "" : """
+                "blkio_config": {"device_read_bps": [{"path": "%1$s", "rate": "1mb"}],
+                                 "device_write_iops": [{"path": "%1$s", "rate": 100}]},""".formatted(disk)));
         JsonNode reported = broker.awaitReported("converged on revision 1", r -> TestBroker.converged(r, 1),
                 ReconcileIT.CONVERGE);
         assertTrue(reported.path("rejected").isNull(), reported.toString());
@@ -198,8 +202,10 @@ class ServiceKeysIT extends WithTestDevice {
         assertEquals("/docker [ndots:2] host host", inspect(tuned, "{{.HostConfig.CgroupParent}} "
                 + "{{.HostConfig.DnsOptions}} {{.HostConfig.UsernsMode}} {{.HostConfig.UTSMode}}"));
         assertEquals("02:42:ac:11:00:99", inspect(tuned, "{{.Config.MacAddress}}"));
-        assertEquals("[/dev/vda:1048576] [/dev/vda:100]", inspect(tuned, "{{.HostConfig.BlkioDeviceReadBps}} "
-                + "{{.HostConfig.BlkioDeviceWriteIOps}}"));
+        if (disk != null) {
+            assertEquals("[" + disk + ":1048576] [" + disk + ":100]", inspect(tuned,
+                    "{{.HostConfig.BlkioDeviceReadBps}} {{.HostConfig.BlkioDeviceWriteIOps}}"));
+        }
         assertEquals("on-failure 2", inspect(tuned, "{{.HostConfig.RestartPolicy.Name}} "
                 + "{{.HostConfig.RestartPolicy.MaximumRetryCount}}"));
         assertEquals(back, inspect(tuned, "{{.HostConfig.NetworkMode}}"), "the higher priority is joined first");
@@ -229,5 +235,21 @@ class ServiceKeysIT extends WithTestDevice {
 
     private static String inspect(String name, String format) {
         return DockerCli.inspect(name, format);
+    }
+
+    /** The first whole disk of /sys/block that has its node in /dev, or null. */
+    private static String blockDevice() {
+        java.io.File[] disks = new java.io.File("/sys/block").listFiles();
+        if (disks == null) {
+            return null;
+        }
+        java.util.Arrays.sort(disks);
+        for (java.io.File d : disks) {
+            String name = d.getName();
+            if (!name.startsWith("loop") && !name.startsWith("ram") && new java.io.File("/dev/" + name).exists()) {
+                return "/dev/" + name;
+            }
+        }
+        return null;
     }
 }
