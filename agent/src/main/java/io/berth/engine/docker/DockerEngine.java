@@ -552,7 +552,21 @@ public final class DockerEngine implements Engine {
         ResultCallback.Adapter<Event> callback = new ResultCallback.Adapter<>() {
             @Override
             public void onNext(Event event) {
-                onEvent.accept(events.read(event));
+                EngineEvent read = events.read(event);
+                if (read.kind() == EngineEvent.Kind.DIED && !read.oom() && read.containerId() != null) {
+                    // the oom event does not always come before die (not at all under some nested
+                    // cgroup setups): the container's own state says it too
+                    try {
+                        if (Boolean.TRUE.equals(client.inspectContainerCmd(read.containerId()).exec().getState()
+                                .getOOMKilled())) {
+                            read = new EngineEvent(read.containerId(), read.service(), read.action(), read.kind(),
+                                    read.revision(), read.exitCode(), true, read.health());
+                        }
+                    } catch (RuntimeException e) {
+                        // gone already: the event says what it can
+                    }
+                }
+                onEvent.accept(read);
             }
 
             @Override
