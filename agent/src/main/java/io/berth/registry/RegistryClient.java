@@ -38,18 +38,18 @@ public final class RegistryClient {
     }
 
     /** A manifest as the registry sent it: its bytes, Content-Type and Docker-Content-Digest (null when absent). */
-    public record Manifest(byte[] body, String mediaType, String digest) {}
+    record Manifest(byte[] body, String mediaType, String digest) {}
 
     /** A blob as read: its {@code sha256:…} digest computed over the bytes and their count. */
-    public record Blob(String digest, long size) {}
+    record Blob(String digest, long size) {}
 
     /** Requests to one repository of {@code host}; {@code push} asks the token service for {@code pull,push}. */
-    public RegistrySession session(String host, String repository, RegistryAuth auth, boolean push) {
+    RegistrySession session(String host, String repository, RegistryAuth auth, boolean push) {
         return new RegistrySession(host, repository, auth, push, timeoutMillis);
     }
 
     /** What a request sends: bytes or a file, sent again when the registry first asks for credentials. */
-    public interface Body {
+    interface Body {
         long length() throws IOException;
 
         void writeTo(OutputStream out) throws IOException;
@@ -85,7 +85,7 @@ public final class RegistryClient {
     }
 
     /** {@code sha256:HEX} of some bytes. */
-    public static String sha256(byte[] bytes) {
+    static String sha256(byte[] bytes) {
         return "sha256:" + HexFormat.of().formatHex(digester().digest(bytes));
     }
 

@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
  * registry asks for, once it asks: Basic, or a Bearer token for {@code pull} ({@code pull,push}
  * in a push session) from its token service.
  */
-public final class RegistrySession {
+final class RegistrySession {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
     private static final int MAX_MANIFEST = 4 * 1024 * 1024;
@@ -63,7 +63,7 @@ public final class RegistrySession {
     }
 
     /** The manifest (or index) of a tag or digest, at most 4 MiB. */
-    public Manifest manifest(String reference) throws RegistryException {
+    Manifest manifest(String reference) throws RegistryException {
         String what = "the manifest " + name(reference);
         try {
             HttpURLConnection c = exchange("GET", base + "/manifests/" + reference, null, null);
@@ -80,7 +80,7 @@ public final class RegistrySession {
     }
 
     /** The manifest of a tag or digest as JSON. */
-    public JsonNode manifestJson(String reference) throws RegistryException {
+    JsonNode manifestJson(String reference) throws RegistryException {
         byte[] body = manifest(reference).body();
         try {
             return JSON.readTree(body);
@@ -94,7 +94,7 @@ public final class RegistrySession {
      * bytes; fails, leaving the file as far as it got, when it is larger than {@code maxBytes}.
      * The caller compares the digest with the one it asked for.
      */
-    public Blob blob(String digest, Path file, long maxBytes) throws RegistryException {
+    Blob blob(String digest, Path file, long maxBytes) throws RegistryException {
         String what = "the blob " + name(digest);
         try {
             HttpURLConnection c = openBlob(digest, what);
@@ -126,7 +126,7 @@ public final class RegistrySession {
     }
 
     /** A small blob's bytes (a config), at most {@code maxBytes}; the caller checks the digest. */
-    public byte[] blobBytes(String digest, int maxBytes) throws RegistryException {
+    byte[] blobBytes(String digest, int maxBytes) throws RegistryException {
         String what = "the blob " + name(digest);
         try {
             HttpURLConnection c = openBlob(digest, what);
@@ -162,7 +162,7 @@ public final class RegistrySession {
     }
 
     /** Whether the registry has the blob already (HEAD). */
-    public boolean hasBlob(String digest) throws RegistryException {
+    boolean hasBlob(String digest) throws RegistryException {
         String what = "the blob " + name(digest);
         try {
             HttpURLConnection c = exchange("HEAD", base + "/blobs/" + digest, null, null);
@@ -181,7 +181,7 @@ public final class RegistrySession {
     }
 
     /** Uploads a blob in one piece (POST an upload, PUT it with its digest), unless the registry has it. */
-    public void pushBlob(String digest, Body body) throws RegistryException {
+    void pushBlob(String digest, Body body) throws RegistryException {
         if (hasBlob(digest)) {
             return;
         }
@@ -213,7 +213,7 @@ public final class RegistrySession {
     }
 
     /** Stores a manifest under a tag or its digest; returns the digest of its bytes. */
-    public String putManifest(String reference, byte[] body, String mediaType) throws RegistryException {
+    String putManifest(String reference, byte[] body, String mediaType) throws RegistryException {
         String what = "storing the manifest " + name(reference);
         try {
             HttpURLConnection c = exchange("PUT", base + "/manifests/" + reference, mediaType, Body.of(body));
@@ -229,7 +229,7 @@ public final class RegistrySession {
     }
 
     /** {@code HOST/REPO:TAG} or {@code HOST/REPO@DIGEST}, for messages. */
-    public String name(String reference) {
+    String name(String reference) {
         return host + "/" + repository + (reference.contains(":") ? "@" : ":") + reference;
     }
 
