@@ -25,7 +25,7 @@ public final class FleetCommand {
             Usage: berth fleet ls [--selector S] [--json]
                    berth fleet rollout start|ls|status|pause|resume|abort …   (berth fleet rollout --help)
                    berth fleet serve [--listen HOST:PORT] [--token T] …           (berth fleet serve --help)
-                   berth fleet agent-package push REF DEB… [--json]       (berth fleet agent-package --help)
+                   berth fleet agent-package push REF DEB… [--json]            (berth fleet agent-package --help)
 
             Lists every device seen on the broker ({p}/+/online and {p}/+/reported): id,
             online, phase, desired/applied revision, failing services, labels, report age.
