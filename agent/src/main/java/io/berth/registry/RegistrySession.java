@@ -186,46 +186,36 @@ final class RegistrySession {
             return;
         }
         String what = "the upload of " + name(digest);
-        try {
-            HttpURLConnection c = exchange("POST", base + "/blobs/uploads/", null, Body.of(new byte[0]));
-            String location;
-            try {
-                expect(c, 202, what);
-                location = c.getHeaderField("Location");
-                if (location == null) {
-                    throw new RegistryException(what + ": the registry gave no upload location; is " + host
-                            + " a Registry v2 API?");
-                }
-            } finally {
-                c.disconnect();
-            }
-            String url = URI.create(base + "/blobs/uploads/").resolve(location).toString();
-            url += (url.contains("?") ? "&" : "?") + "digest=" + encode(digest);
-            c = exchange("PUT", url, "application/octet-stream", body);
-            try {
-                expect(c, 201, what);
-            } finally {
-                c.disconnect();
-            }
-        } catch (IOException e) {
-            throw unreachable(what, e);
+        String location = send("POST", base + "/blobs/uploads/", null, Body.of(new byte[0]), 202, what);
+        if (location == null) {
+            throw new RegistryException(what + ": the registry gave no upload location; is " + host + " a Registry v2 API?");
         }
+        String url = URI.create(base + "/blobs/uploads/").resolve(location).toString();
+        send("PUT", url + (url.contains("?") ? "&" : "?") + "digest=" + encode(digest), "application/octet-stream",
+                body, 201, what);
     }
 
     /** Stores a manifest under a tag or its digest; returns the digest of its bytes. */
     String putManifest(String reference, byte[] body, String mediaType) throws RegistryException {
-        String what = "storing the manifest " + name(reference);
+        send("PUT", base + "/manifests/" + reference, mediaType, Body.of(body), 201,
+                "storing the manifest " + name(reference));
+        return sha256(body);
+    }
+
+    /** Sends a body, expecting {@code status}; returns the answer's Location header (null when none). */
+    private String send(String method, String url, String contentType, Body body, int status, String what)
+            throws RegistryException {
         try {
-            HttpURLConnection c = exchange("PUT", base + "/manifests/" + reference, mediaType, Body.of(body));
+            HttpURLConnection c = exchange(method, url, contentType, body);
             try {
-                expect(c, 201, what);
+                expect(c, status, what);
+                return c.getHeaderField("Location");
             } finally {
                 c.disconnect();
             }
         } catch (IOException e) {
             throw unreachable(what, e);
         }
-        return sha256(body);
     }
 
     /** {@code HOST/REPO:TAG} or {@code HOST/REPO@DIGEST}, for messages. */
