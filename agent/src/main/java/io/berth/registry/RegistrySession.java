@@ -49,9 +49,8 @@ final class RegistrySession {
     private final RegistryAuth auth;
     private final boolean push;
     private final String base;
-    private String authorization;
-
     private final int timeoutMillis;
+    private String authorization;
 
     RegistrySession(String host, String repository, RegistryAuth auth, boolean push, int timeoutMillis) {
         this.timeoutMillis = timeoutMillis;
@@ -105,7 +104,7 @@ final class RegistrySession {
                 }
                 MessageDigest sha = digester();
                 long size = 0;
-                try (InputStream in = c.getInputStream(); OutputStream out = Files.newOutputStream(file)) {
+                try (InputStream in = c.getInputStream(); OutputStream out = output(file, what)) {
                     byte[] buffer = new byte[64 * 1024];
                     for (int n; (n = in.read(buffer)) > 0; ) {
                         size += n;
@@ -113,7 +112,7 @@ final class RegistrySession {
                             throw tooBig(what, "at least " + size, maxBytes);
                         }
                         sha.update(buffer, 0, n);
-                        out.write(buffer, 0, n);
+                        write(out, buffer, n, file, what);
                     }
                 }
                 return new Blob("sha256:" + HexFormat.of().formatHex(sha.digest()), size);
@@ -123,6 +122,27 @@ final class RegistrySession {
         } catch (IOException e) {
             throw unreachable(what, e);
         }
+    }
+
+    private static OutputStream output(Path file, String what) throws RegistryException {
+        try {
+            return Files.newOutputStream(file);
+        } catch (IOException e) {
+            throw diskFailed(file, what, e);
+        }
+    }
+
+    private static void write(OutputStream out, byte[] buffer, int n, Path file, String what) throws RegistryException {
+        try {
+            out.write(buffer, 0, n);
+        } catch (IOException e) {
+            throw diskFailed(file, what, e);
+        }
+    }
+
+    private static RegistryException diskFailed(Path file, String what, IOException e) {
+        return new RegistryException("writing " + what + " to " + file + " failed: " + e.getMessage()
+                + "; check the disk (space, permissions)", e);
     }
 
     /** A small blob's bytes (a config), at most {@code maxBytes}; the caller checks the digest. */
