@@ -51,7 +51,8 @@ public final class AgentPackages {
     public Pinned push(String ref, List<Path> debs, RegistryAuth auth) throws RegistryException {
         Ref r = Ref.parse(ref);
         if (r.pinned()) {
-            throw new RegistryException(ref + " names a digest; push to a tag, e.g. " + r.host() + "/" + r.repository() + ":VERSION");
+            throw new RegistryException(ref + " names a digest; push to a tag, e.g. " + r.host() + "/"
+                    + r.repository() + ":VERSION");
         }
         List<DebPackage> packages = packages(debs);
         String version = packages.get(0).version();
