@@ -79,11 +79,6 @@ public final class AgentUpdater implements AutoCloseable {
         this.work = work != null ? work : onDemandThread();
     }
 
-    /** Whether an update was under way when the agent stopped: then the updater must load at start. */
-    public static boolean underWay(Path stateDir) {
-        return Files.exists(stateDir.resolve(UpdateFiles.DIR).resolve("pending.json"));
-    }
-
     /**
      * At start, with {@code pending.json} there: this agent is the new one (it confirms once its
      * first report is delivered), or the update failed (recorded, not tried again), or the updater
