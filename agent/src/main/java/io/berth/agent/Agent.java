@@ -183,17 +183,7 @@ public final class Agent implements AutoCloseable {
     /** Called under the reporter's lock (its listener), or in the constructor: one at a time. */
     private AgentUpdater agentUpdater() {
         if (agentUpdater == null) {
-            agentUpdater = new AgentUpdater(config.stateDir(), Version.current(), clock, new AgentUpdater.Reports() {
-                @Override
-                public void status(com.fasterxml.jackson.databind.node.ObjectNode update) {
-                    reporter.agentUpdate(update);
-                }
-
-                @Override
-                public void event(long revision, String version, String message) {
-                    reporter.agentUpdateEvent(revision, version, message);
-                }
-            }, AgentPackagesWiring.SOURCE);
+            agentUpdater = SelfUpdateWiring.updater(config.stateDir(), clock, reporter);
         }
         return agentUpdater;
     }

@@ -1,14 +1,19 @@
 package io.berth.selfupdate;
 
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.CodeSource;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.tinylog.Logger;
 
-/** {@link Platform} from dpkg: {@code dpkg --print-architecture}, {@code dpkg-query -W berth}. */
+/** {@link Platform} from dpkg ({@code dpkg --print-architecture}, {@code dpkg-query -W berth}) and the running jar. */
 final class DebianPlatform implements Platform {
+    /** Where the berth package installs the agent's jar. */
+    static final Path PACKAGE_JAR = Path.of("/usr/share/berth/berth.jar");
     private static final long WAIT_SECONDS = 10;
 
     @Override
@@ -17,9 +22,25 @@ final class DebianPlatform implements Platform {
         return dpkg != null && !dpkg.isBlank() ? dpkg.strip() : fromOsArch(System.getProperty("os.arch", ""));
     }
 
+    /**
+     * The package is installed and this agent runs its jar: an agent run from elsewhere (a build
+     * tree, a test) must not have the package's agent restarted in its place.
+     */
     @Override
     public boolean installedFromPackage() {
-        return "install ok installed".equals(run(List.of("dpkg-query", "-W", "-f=${Status}", "berth")));
+        return runsFrom(PACKAGE_JAR) && "install ok installed".equals(run(List.of("dpkg-query", "-W", "-f=${Status}",
+                "berth")));
+    }
+
+    /** Whether this class was loaded from {@code jar}. */
+    static boolean runsFrom(Path jar) {
+        try {
+            CodeSource source = DebianPlatform.class.getProtectionDomain().getCodeSource();
+            return source != null && source.getLocation() != null
+                    && Path.of(source.getLocation().toURI()).toAbsolutePath().normalize().equals(jar);
+        } catch (URISyntaxException | RuntimeException e) {
+            return false;
+        }
     }
 
     @Override
