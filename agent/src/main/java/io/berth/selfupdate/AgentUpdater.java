@@ -57,6 +57,7 @@ public final class AgentUpdater implements AutoCloseable {
     private volatile Stage stage = Stage.IDLE;
     /** The revision and version last decided about while idle: a report repeating them costs nothing. */
     private volatile String decided;
+    private volatile boolean closed;
 
     /** The agent's: dpkg, systemd-run or setsid, the installed script, a thread of its own. */
     public AgentUpdater(Path stateDir, String running, Clock clock, Reports reports, AgentPackageSource source) {
@@ -159,6 +160,11 @@ public final class AgentUpdater implements AutoCloseable {
                     MAX_PACKAGE_BYTES);
         } catch (Exception e) {
             files.delete(DOWNLOAD);
+            if (closed) {
+                // the agent is stopping: no fault of the update, which the next start decides afresh
+                Logger.info("agent update to {} stopped with the agent: {}", version, e.toString());
+                return;
+            }
             fail(revision, version, "downloading the agent package " + agent.packageRef() + " for " + arch
                     + " failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return;
@@ -275,17 +281,18 @@ public final class AgentUpdater implements AutoCloseable {
         reports.status(status == null ? null : status.toJson());
     }
 
-    private static ExecutorService onDemandThread() {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(8), r -> {
+    private ExecutorService onDemandThread() {
+        // a task that does not fit is dropped; a decision dropped is made again on the next report
+        return new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(8), r -> {
             Thread t = new Thread(r, "berth-agent-update");
             t.setDaemon(true);
             return t;
-        }, new ThreadPoolExecutor.DiscardPolicy());
-        return pool;
+        }, (task, pool) -> decided = null);
     }
 
     @Override
     public void close() {
+        closed = true;
         if (work instanceof ExecutorService pool) {
             pool.shutdownNow();
         }

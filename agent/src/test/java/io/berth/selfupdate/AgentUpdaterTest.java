@@ -71,7 +71,19 @@ class AgentUpdaterTest {
             Files.writeString(target, "deb");
             return new AgentPackageSource.Fetched(target, "sha256:" + "cd".repeat(32), 3, packageVersion);
         };
-        Platform platform = new Platform() {
+        Platform platform = platform();
+        Launcher launcher = (revision, command) -> {
+            if (launchError != null) {
+                throw launchError;
+            }
+            launches.add(new ArrayList<>(List.of("r" + revision)));
+            launches.get(launches.size() - 1).addAll(command);
+        };
+        return new AgentUpdater(state, running, clock, reports, source, platform, launcher, script, Runnable::run);
+    }
+
+    Platform platform() {
+        return new Platform() {
             @Override
             public String debArch() {
                 return "arm64";
@@ -87,14 +99,6 @@ class AgentUpdaterTest {
                 return 4242;
             }
         };
-        Launcher launcher = (revision, command) -> {
-            if (launchError != null) {
-                throw launchError;
-            }
-            launches.add(new ArrayList<>(List.of("r" + revision)));
-            launches.get(launches.size() - 1).addAll(command);
-        };
-        return new AgentUpdater(state, running, clock, reports, source, platform, launcher, script, Runnable::run);
     }
 
     static DesiredState doc(long revision, String version) {
@@ -189,6 +193,31 @@ class AgentUpdaterTest {
         assertEquals("downloading the agent package " + REF + " for arm64 failed: registry 127.0.0.1:5000 answered 401",
                 statuses.get(1).path("error").asText());
         assertEquals(List.of(), launches);
+    }
+
+    @Test
+    void aDownloadCutShortByTheAgentStoppingIsNoFailure() {
+        AgentUpdater[] u = {null};
+        fetchError = new java.io.InterruptedIOException("interrupted");
+        AgentUpdater withStop = new AgentUpdater(state, "0.1.0", clock, new AgentUpdater.Reports() {
+            @Override
+            public void status(ObjectNode update) {
+                statuses.add(update == null ? null : update.deepCopy());
+            }
+
+            @Override
+            public void event(long revision, String version, String message) {
+                events.add(message);
+            }
+        }, (ref, arch, auth, target, max) -> {
+            u[0].close();
+            throw fetchError;
+        }, platform(), (revision, command) -> launches.add(command), script, Runnable::run);
+        u[0] = withStop;
+        withStop.onReport(doc(7, "0.2.0"), true);
+        assertEquals(List.of(), files().failures(), "the next start tries again");
+        assertEquals(List.of("downloading"), states());
+        assertEquals(List.of(), events);
     }
 
     @Test
