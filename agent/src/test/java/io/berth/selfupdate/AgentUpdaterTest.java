@@ -107,6 +107,17 @@ class AgentUpdaterTest {
                 + version + "\", \"package\": \"" + REF + "\", \"timeout\": \"2m\"}") + "}");
     }
 
+    /** An agent running {@code running} starts at {@code now} with revision 7's update 0.1.0 → 0.2.0 pending. */
+    AgentUpdater resumeWithPending(String running, Instant now) throws IOException {
+        if (files().pending() == null) {
+            files().writePending(new Pending(7, "0.1.0", "0.2.0", T0, T0.plusSeconds(720)));
+        }
+        clock.at(now);
+        AgentUpdater u = updater(running);
+        u.resume();
+        return u;
+    }
+
     UpdateFiles files() {
         return new UpdateFiles(state);
     }
@@ -246,9 +257,7 @@ class AgentUpdaterTest {
     void theNewAgentConfirmsOnceItsFirstReportIsDelivered() throws Exception {
         files().writePending(new Pending(7, "0.1.0", "0.2.0", T0, T0.plusSeconds(720)));
         Files.writeString(state.resolve("agent-update/download.deb"), "deb");
-        AgentUpdater u = updater("0.2.0");
-        clock.at(T0.plusSeconds(40));
-        u.resume();
+        AgentUpdater u = resumeWithPending("0.2.0", T0.plusSeconds(40));
         assertNull(files().confirmed(), "not before the report is delivered");
         u.onReport(doc(7, "0.2.0"), true);
         assertEquals(List.of(), fetches);
@@ -269,9 +278,7 @@ class AgentUpdaterTest {
         files().writePending(new Pending(7, "0.1.0", "0.2.0", T0, T0.plusSeconds(720)));
         Files.writeString(state.resolve("agent-update/result.json"), "{\"version\": \"0.2.0\", \"state\": \"failed\", "
                 + "\"error\": \"the new agent did not confirm within 120 s; 0.1.0 reinstalled\", \"time\": \"2026-12-01T10:04:00Z\"}");
-        clock.at(T0.plusSeconds(300));
-        AgentUpdater u = updater("0.1.0");
-        u.resume();
+        AgentUpdater u = resumeWithPending("0.1.0", T0.plusSeconds(300));
         assertNull(files().pending());
         assertEquals(List.of(new Failure(7, "0.2.0", "the new agent did not confirm within 120 s; 0.1.0 reinstalled",
                 T0.plusSeconds(300))), files().failures());
@@ -287,10 +294,7 @@ class AgentUpdaterTest {
 
     @Test
     void withoutAResultThePassedDeadlineIsTheFailure() throws Exception {
-        files().writePending(new Pending(7, "0.1.0", "0.2.0", T0, T0.plusSeconds(720)));
-        clock.at(T0.plusSeconds(721));
-        AgentUpdater u = updater("0.1.0");
-        u.resume();
+        resumeWithPending("0.1.0", T0.plusSeconds(721));
         assertEquals("the new agent 0.2.0 did not come back online and report within 12m; this agent (0.1.0) runs "
                 + "instead", files().failures().get(0).error());
         assertEquals(List.of("failed"), states());
@@ -298,10 +302,7 @@ class AgentUpdaterTest {
 
     @Test
     void whileTheUpdaterWorksItShowsInstallingAndLooksAgainWithEachReport() throws Exception {
-        files().writePending(new Pending(7, "0.1.0", "0.2.0", T0, T0.plusSeconds(720)));
-        clock.at(T0.plusSeconds(30));
-        AgentUpdater u = updater("0.1.0");
-        u.resume();
+        AgentUpdater u = resumeWithPending("0.1.0", T0.plusSeconds(30));
         assertEquals("{\"revision\":7,\"version\":\"0.2.0\",\"state\":\"installing\",\"error\":null,"
                 + "\"since\":\"2026-12-01T10:00:00Z\"}", statuses.get(0).toString());
         u.onReport(doc(7, "0.2.0"), true);
@@ -317,9 +318,7 @@ class AgentUpdaterTest {
 
     @Test
     void theUpdatersResultEndsTheWaitBeforeTheDeadline() throws Exception {
-        files().writePending(new Pending(7, "0.1.0", "0.2.0", T0, T0.plusSeconds(720)));
-        AgentUpdater u = updater("0.1.0");
-        u.resume();
+        AgentUpdater u = resumeWithPending("0.1.0", T0);
         Files.writeString(state.resolve("agent-update/result.json"), "{\"version\": \"0.2.0\", \"state\": \"failed\", "
                 + "\"error\": \"dpkg: error processing archive\"}");
         u.onReport(null, false);
