@@ -2,6 +2,8 @@ package io.berth.agent;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.reconcile.StatusReporter;
+import io.berth.registry.AgentPackages;
+import io.berth.registry.RegistryClient;
 import io.berth.selfupdate.AgentPackageSource;
 import io.berth.selfupdate.AgentUpdater;
 import io.berth.support.Version;
@@ -15,17 +17,14 @@ import java.time.Clock;
 final class SelfUpdateWiring {
     private SelfUpdateWiring() {}
 
-    /**
-     * Where the agent fetches its own packages from.
-     *
-     * <p>TODO(coordinator): replace with the registry client once {@code io.berth.registry.AgentPackages}
-     * is merged: {@code (ref, arch, auth, target, max) -> { var f = new AgentPackages(new RegistryClient(…))
-     * .fetch(ref, arch, auth, target, max); return new AgentPackageSource.Fetched(f.file(), f.sha256(), f.size(),
-     * f.version()); }}. Until then every fetch fails, saying so (the update is reported failed).
-     */
+    /** Each registry request's limit: a board on a slow link still gets a block of the package through in it. */
+    private static final int REGISTRY_TIMEOUT_MILLIS = 60_000;
+
+    /** The agent's packages from the registry, every digest checked from the pinned index down to the package. */
     static final AgentPackageSource SOURCE = (ref, arch, auth, target, maxBytes) -> {
-        throw new UnsupportedOperationException("this agent build cannot fetch agent packages yet "
-                + "(io.berth.registry.AgentPackages is not wired in)");
+        AgentPackages.Fetched f = new AgentPackages(new RegistryClient(REGISTRY_TIMEOUT_MILLIS))
+                .fetch(ref, arch, auth, target, maxBytes);
+        return new AgentPackageSource.Fetched(f.file(), f.sha256(), f.size(), f.version());
     };
 
     static AgentUpdater updater(Path stateDir, Clock clock, StatusReporter reporter) {

@@ -176,6 +176,8 @@ public final class AgentUpdater implements AutoCloseable {
                     + ", or name the version it holds");
             return;
         }
+        Logger.info("agent package {} for {} fetched: version {}, {} bytes, sha256 {}", agent.packageRef(), arch,
+                fetched.version(), fetched.size(), fetched.sha256());
         show(new UpdateStatus(revision, version, UpdateStatus.INSTALLING, null, clock.instant()));
         reports.event(revision, version, "updating the agent from " + running + " to " + version + " ("
                 + agent.packageRef() + "); it restarts into it, containers keep running");
