@@ -3,7 +3,6 @@ package io.berth.fleet.verbs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.berth.support.Args;
 import io.berth.spec.SigningKey;
 import io.berth.fleet.BrokerOptions;
 import io.berth.fleet.Device;
@@ -56,6 +55,9 @@ final class RolloutVerbs {
             The rollout's state is retained on {p}/_fleet/rollouts/ID: 'resume' from any
             machine carries on where a driver stopped.
             """ + BrokerOptions.HELP;
+    /** The value options of {@code start}, which {@code agent-update} takes too. */
+    static final List<String> START_OPTIONS = List.of("--selector", "--device", "--waves", "--canary", "--max-failures",
+            "--wave-timeout", "--id", "--sign-key");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
@@ -72,8 +74,7 @@ final class RolloutVerbs {
         BrokerOptions broker;
         try {
             a = Args.parse(args.subList(1, args.size()), Set.of("--json", "--wait", "--revert", "-h", "--help"),
-                    FleetCommand.options("--selector", "--device", "--waves", "--canary", "--max-failures",
-                            "--wave-timeout", "--id", "--sign-key"), Map.of());
+                    FleetCommand.options(START_OPTIONS.toArray(String[]::new)), Map.of());
             if (a.has("-h") || a.has("--help")) {
                 out.print(HELP);
                 return FleetCommand.OK;
@@ -83,7 +84,7 @@ final class RolloutVerbs {
             err.println("berth fleet rollout " + verb + ": " + e.getMessage());
             return FleetCommand.USAGE;
         }
-        Session s = new Session(a, env, out, err, verb, broker, documents);
+        Session s = new Session(a, env, out, err, "berth fleet rollout " + verb, verb, broker, documents);
         return switch (verb) {
             case "start" -> s.start();
             case "ls" -> s.ls();
@@ -98,18 +99,21 @@ final class RolloutVerbs {
     }
 
     /** One verb's run: its options and, once connected, the fleet and the rollouts. */
-    private static final class Session {
+    static final class Session {
         final Args a;
         final Map<String, String> env;
         final PrintStream out;
         final PrintStream err;
+        /** What messages start with: {@code berth fleet rollout start}, {@code berth fleet agent-update}. */
+        final String command;
         final String verb;
         final BrokerOptions broker;
         final FleetCommand.DocumentSource documents;
         final Clock clock = Clock.systemUTC();
 
-        Session(Args a, Map<String, String> env, PrintStream out, PrintStream err, String verb, BrokerOptions broker,
-                FleetCommand.DocumentSource documents) {
+        Session(Args a, Map<String, String> env, PrintStream out, PrintStream err, String command, String verb,
+                BrokerOptions broker, FleetCommand.DocumentSource documents) {
+            this.command = command;
             this.documents = documents;
             this.a = a;
             this.env = env;
@@ -120,12 +124,12 @@ final class RolloutVerbs {
         }
 
         int usage(String message) {
-            err.println("berth fleet rollout " + verb + ": " + message);
+            err.println(command + ": " + message);
             return FleetCommand.USAGE;
         }
 
         int failed(String message) {
-            err.println("berth fleet rollout " + verb + ": " + message);
+            err.println(command + ": " + message);
             return FleetCommand.FAILED;
         }
 
@@ -138,12 +142,15 @@ final class RolloutVerbs {
             return a.value("--sign-key") == null ? null : SigningKey.read(Path.of(a.value("--sign-key")));
         }
 
-        int start() {
-            if (a.positional.size() != 1) {
-                return usage("give one FILE (the document to roll out)");
-            }
+        /** What {@code start} and {@code agent-update} share: which devices, in which waves, under which id. */
+        record StartOptions(Selector selector, List<String> named, Selector canary, String waves, String maxFailures,
+                            Duration waveTimeout, String id) {}
+
+        /** {@code start}'s options but the document; null after saying what is wrong (exit 2). */
+        StartOptions startOptions() {
             if ((a.value("--selector") == null) == a.values("--device").isEmpty()) {
-                return usage("give either --selector S or --device ID (repeatable)");
+                usage("give either --selector S or --device ID (repeatable)");
+                return null;
             }
             Selector selector;
             Selector canary;
@@ -152,10 +159,36 @@ final class RolloutVerbs {
                 selector = a.value("--selector") == null ? null : Selector.parse(a.value("--selector"));
                 canary = a.value("--canary") == null ? null : Selector.parse(a.value("--canary"));
             } catch (IllegalArgumentException e) {
-                return usage(e.getMessage());
+                usage(e.getMessage());
+                return null;
             }
             if (timeout == null || timeout.isZero() || timeout.isNegative()) {
-                return usage("--wave-timeout takes a duration like 90s or 10m");
+                usage("--wave-timeout takes a duration like 90s or 10m");
+                return null;
+            }
+            String id = a.value("--id") != null ? a.value("--id") : "r-" + ID_TIME.format(clock.instant()) + "-"
+                    + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 4);
+            if (!id.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+                usage("--id '" + id + "' must be letters, digits, '_', '.' and '-' (at most 64)");
+                return null;
+            }
+            return new StartOptions(selector, selector == null ? a.values("--device") : null, canary,
+                    a.value("--waves") == null ? "1,10%,100%" : a.value("--waves"),
+                    a.value("--max-failures") == null ? "0" : a.value("--max-failures"), timeout, id);
+        }
+
+        /** Makes the record of a new rollout of the selected devices (RolloutPlanner.create…). */
+        interface NewRollout {
+            Rollout create(StartOptions o, List<Device> selected, String signKeyId, java.time.Instant now);
+        }
+
+        int start() {
+            if (a.positional.size() != 1) {
+                return usage("give one FILE (the document to roll out)");
+            }
+            StartOptions o = startOptions();
+            if (o == null) {
+                return FleetCommand.USAGE;
             }
             JsonNode tree = documents.read(Path.of(a.positional.get(0)), "fleet rollout start", err);
             if (!(tree instanceof ObjectNode document)) {
@@ -168,26 +201,29 @@ final class RolloutVerbs {
                 invalid.errors().forEach(e -> err.println("  " + e));
                 return FleetCommand.FAILED;
             }
-            String id = a.value("--id") != null ? a.value("--id") : "r-" + ID_TIME.format(clock.instant()) + "-"
-                    + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 4);
-            if (!id.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
-                return usage("--id '" + id + "' must be letters, digits, '_', '.' and '-' (at most 64)");
-            }
+            return launch(o, (opts, selected, keyId, now) -> RolloutPlanner.create(opts.id(),
+                    opts.selector() == null ? null : opts.selector().toString(), opts.named(), document, selected,
+                    opts.canary(), opts.waves(), opts.maxFailures(), opts.waveTimeout(), keyId, now));
+        }
+
+        /**
+         * Connects, selects the devices, writes the new rollout's record and publishes its first wave
+         * (with --wait drives it to its end): what {@code start} and {@code agent-update} do once their
+         * own options are checked.
+         */
+        int launch(StartOptions o, NewRollout making) {
             return connected(f -> {
                 SigningKey key = key();
-                List<Device> selected = selector != null ? f.view.select(selector)
-                        : a.values("--device").stream().map(d -> f.view.device(d).orElse(new Device(d, null, null,
+                List<Device> selected = o.selector() != null ? f.view.select(o.selector())
+                        : o.named().stream().map(d -> f.view.device(d).orElse(new Device(d, null, null,
                         Map.of(), null))).toList();
                 Rollout created;
                 try {
-                    created = RolloutPlanner.create(id, selector == null ? null : selector.toString(),
-                            selector == null ? a.values("--device") : null, document, selected, canary,
-                            a.value("--waves") == null ? "1,10%,100%" : a.value("--waves"),
-                            a.value("--max-failures") == null ? "0" : a.value("--max-failures"), timeout,
-                            key == null ? null : key.keyId(), clock.instant());
+                    created = making.create(o, selected, key == null ? null : key.keyId(), clock.instant());
                 } catch (IllegalArgumentException e) {
                     return usage(e.getMessage());
                 }
+                String id = o.id();
                 try (RolloutDriver driver = new RolloutDriver(f.store, f.view, key, clock, lease())) {
                     driver.create(created);
                     out.println(id);
