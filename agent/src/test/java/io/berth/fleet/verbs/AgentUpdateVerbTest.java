@@ -1,0 +1,113 @@
+package io.berth.fleet.verbs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** {@code berth fleet agent-update}'s checks, made before it reaches the broker. */
+class AgentUpdateVerbTest {
+    private static final String PINNED = "127.0.0.1:5000/berth/agent@sha256:" + "0f".repeat(32);
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final List<String> asked = new ArrayList<>();
+
+    private int run(AgentPackageResolver resolver, String... args) {
+        return AgentUpdateVerb.main(List.of(args), Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), resolver);
+    }
+
+    private AgentPackageResolver holding(String version) {
+        return ref -> {
+            asked.add(ref);
+            return new AgentPackageResolver.Pinned(PINNED, version, List.of("amd64", "arm64", "arm/v7"));
+        };
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aPackageOfAnotherVersionIsAUsageErrorNamingBoth() {
+        assertEquals(2, run(holding("0.6.9"), "--selector", "tier=prod", "--version", "0.7.0", "--package",
+                "127.0.0.1:5000/berth/agent:0.7.0"));
+        assertEquals(List.of("127.0.0.1:5000/berth/agent:0.7.0"), asked, "the reference is pinned first");
+        assertTrue(err().contains("holds agent version 0.6.9, not --version 0.7.0"), err());
+        assertEquals("", out.toString(StandardCharsets.UTF_8), "no rollout id: nothing was started");
+    }
+
+    @Test
+    void theTimeoutIsTenSecondsToAnHour() {
+        for (String bad : List.of("5s", "61m", "2h", "soon", "0")) {
+            err.reset();
+            assertEquals(2, run(holding("0.7.0"), "--device", "pi-1", "--version", "0.7.0", "--package", PINNED,
+                    "--timeout", bad), bad);
+            assertTrue(err().contains("--timeout '" + bad + "' must be a duration from 10s to 1h"), err());
+        }
+        assertTrue(asked.isEmpty(), "checked before the registry is asked");
+    }
+
+    @Test
+    void theOptionsAreChecked() {
+        assertEquals(2, run(holding("0.7.0"), "--selector", "tier=prod", "--package", PINNED));
+        assertTrue(err().contains("give --version V"), err());
+        err.reset();
+        assertEquals(2, run(holding("0.7.0"), "--selector", "tier=prod", "--version", "0.7.0"));
+        assertTrue(err().contains("give --package REF"), err());
+        err.reset();
+        assertEquals(2, run(holding("0.7.0"), "--version", "0.7.0", "--package", PINNED));
+        assertTrue(err().contains("give either --selector S or --device ID"), err());
+        err.reset();
+        assertEquals(2, run(holding("0.7.0"), "--selector", "tier=prod", "--version", "0.7.0 beta", "--package", PINNED));
+        assertTrue(err().contains("is not a package version"), err());
+        err.reset();
+        assertEquals(2, run(holding("0.7.0"), "--selector", "tier=prod", "--version", "0.7.0", "--package", PINNED,
+                "agent.deb"));
+        assertTrue(err().contains("unexpected argument 'agent.deb'"), err());
+        assertTrue(asked.isEmpty());
+    }
+
+    @Test
+    void aRegistryThatCannotBeAskedFails() {
+        assertEquals(1, run(ref -> {
+            throw new IOException("connection refused");
+        }, "--selector", "tier=prod", "--version", "0.7.0", "--package", PINNED));
+        assertTrue(err().contains("cannot read the agent package " + PINNED + ": connection refused"), err());
+    }
+
+    @Test
+    void withoutARegistryClientOnlyAPinnedReferenceIsTaken() throws Exception {
+        AgentPackageResolver digestOnly = AgentPackageResolver.digestOnly();
+        AgentPackageResolver.Pinned p = digestOnly.pin(PINNED);
+        assertEquals(PINNED, p.ref());
+        assertNull(p.version(), "it cannot tell");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> digestOnly.pin("127.0.0.1:5000/berth/agent:0.7.0"));
+        assertTrue(e.getMessage().contains("is not pinned by digest"), e.getMessage());
+        assertEquals(2, run(digestOnly, "--selector", "tier=prod", "--version", "0.7.0", "--package",
+                "127.0.0.1:5000/berth/agent@sha256:abc"));
+        assertTrue(err().contains("not pinned by digest"), err());
+    }
+
+    @Test
+    void helpSaysUsage() {
+        assertEquals(0, run(holding("0.7.0"), "--help"));
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Usage: berth fleet agent-update"));
+        out.reset();
+        assertEquals(0, FleetCommand.main(List.of("--help"), Map.of(), new PrintStream(out, true,
+                StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), null));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("berth fleet agent-update (--selector S | --device ID…)"
+                + " --version V --package REF"));
+    }
+}
