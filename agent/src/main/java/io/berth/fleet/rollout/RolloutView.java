@@ -38,6 +38,7 @@ public final class RolloutView {
         ObjectNode counts = o.putObject("devicesByState");
         r.targets().values().forEach(t -> counts.put(t.state(), counts.path(t.state()).asInt(0) + 1));
         o.put("maxFailures", r.maxFailures()).put("waveTimeout", r.waveTimeout()).put("signKeyId", r.signKeyId());
+        o.put("waveTimeoutSeconds", TargetJudge.timeout(r).toSeconds()); // an agent update's is at least its own
         if (r.lease() != null) {
             o.putObject("lease").put("owner", r.lease().owner()).put("until", r.lease().until());
         }

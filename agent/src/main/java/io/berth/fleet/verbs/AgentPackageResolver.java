@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * says what it holds (PROTOCOL.md §3, key {@code agent}): the verb publishes only pinned
  * references, and refuses one whose artifact holds another version than {@code --version}.
  */
-public interface AgentPackageResolver {
+interface AgentPackageResolver {
 
     /**
      * @param ref           {@code HOST/REPO@sha256:…}, the reference pinned by the digest of its OCI index
@@ -31,7 +31,10 @@ public interface AgentPackageResolver {
      */
     Pinned pin(String ref) throws Exception;
 
-    /** The resolver {@code berth fleet agent-update} uses: for now {@link #digestOnly()}. */
+    /**
+     * The resolver {@code berth fleet agent-update} uses: for now {@link #digestOnly()}; the place to
+     * wire the registry client ({@code io.berth.registry.AgentPackages.resolve(ref, auth)}).
+     */
     static AgentPackageResolver standard(Map<String, String> env) {
         return digestOnly();
     }

@@ -86,7 +86,7 @@ final class AgentUpdateVerb {
         if (d == null || d.compareTo(MIN_TIMEOUT) < 0 || d.compareTo(MAX_TIMEOUT) > 0) {
             return s.usage("--timeout '" + timeout + "' must be a duration from 10s to 1h (e.g. 5m)");
         }
-        RolloutVerbs.Session.StartOptions o = s.startOptions();
+        RolloutStart.Options o = RolloutStart.options(s);
         if (o == null) {
             return FleetCommand.USAGE;
         }
@@ -115,7 +115,7 @@ final class AgentUpdateVerb {
             err.println("the wave timeout is " + least.toSeconds() + " s for this update (--timeout " + timeout
                     + " plus " + Rollout.Agent.MARGIN.toMinutes() + " minutes for the download, install and restart)");
         }
-        return s.launch(o, (opts, selected, keyId, now) -> RolloutPlanner.createAgentUpdate(opts.id(),
+        return RolloutStart.launch(s, o, (opts, selected, keyId, now) -> RolloutPlanner.createAgentUpdate(opts.id(),
                 opts.selector() == null ? null : opts.selector().toString(), opts.named(), agent, selected,
                 opts.canary(), opts.waves(), opts.maxFailures(), opts.waveTimeout(), keyId, now));
     }

@@ -16,7 +16,6 @@ import io.berth.fleet.rollout.RolloutView;
 import io.berth.support.Args;
 import io.berth.link.OperatorConnection;
 import io.berth.model.Durations;
-import io.berth.model.Selector;
 import io.berth.spec.DocumentParser;
 import io.berth.spec.ParsedDocument;
 import java.io.IOException;
@@ -24,13 +23,9 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 /** {@code berth fleet rollout start|ls|status|pause|resume|abort} (PROTOCOL.md §10; docs/fleet.md). */
 final class RolloutVerbs {
@@ -59,7 +54,6 @@ final class RolloutVerbs {
     static final List<String> START_OPTIONS = List.of("--selector", "--device", "--waves", "--canary", "--max-failures",
             "--wave-timeout", "--id", "--sign-key");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private RolloutVerbs() {}
 
@@ -142,51 +136,11 @@ final class RolloutVerbs {
             return a.value("--sign-key") == null ? null : SigningKey.read(Path.of(a.value("--sign-key")));
         }
 
-        /** What {@code start} and {@code agent-update} share: which devices, in which waves, under which id. */
-        record StartOptions(Selector selector, List<String> named, Selector canary, String waves, String maxFailures,
-                            Duration waveTimeout, String id) {}
-
-        /** {@code start}'s options but the document; null after saying what is wrong (exit 2). */
-        StartOptions startOptions() {
-            if ((a.value("--selector") == null) == a.values("--device").isEmpty()) {
-                usage("give either --selector S or --device ID (repeatable)");
-                return null;
-            }
-            Selector selector;
-            Selector canary;
-            Duration timeout = Durations.parse(a.value("--wave-timeout") == null ? "10m" : a.value("--wave-timeout"));
-            try {
-                selector = a.value("--selector") == null ? null : Selector.parse(a.value("--selector"));
-                canary = a.value("--canary") == null ? null : Selector.parse(a.value("--canary"));
-            } catch (IllegalArgumentException e) {
-                usage(e.getMessage());
-                return null;
-            }
-            if (timeout == null || timeout.isZero() || timeout.isNegative()) {
-                usage("--wave-timeout takes a duration like 90s or 10m");
-                return null;
-            }
-            String id = a.value("--id") != null ? a.value("--id") : "r-" + ID_TIME.format(clock.instant()) + "-"
-                    + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 4);
-            if (!id.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
-                usage("--id '" + id + "' must be letters, digits, '_', '.' and '-' (at most 64)");
-                return null;
-            }
-            return new StartOptions(selector, selector == null ? a.values("--device") : null, canary,
-                    a.value("--waves") == null ? "1,10%,100%" : a.value("--waves"),
-                    a.value("--max-failures") == null ? "0" : a.value("--max-failures"), timeout, id);
-        }
-
-        /** Makes the record of a new rollout of the selected devices (RolloutPlanner.create…). */
-        interface NewRollout {
-            Rollout create(StartOptions o, List<Device> selected, String signKeyId, java.time.Instant now);
-        }
-
         int start() {
             if (a.positional.size() != 1) {
                 return usage("give one FILE (the document to roll out)");
             }
-            StartOptions o = startOptions();
+            RolloutStart.Options o = RolloutStart.options(this);
             if (o == null) {
                 return FleetCommand.USAGE;
             }
@@ -201,41 +155,9 @@ final class RolloutVerbs {
                 invalid.errors().forEach(e -> err.println("  " + e));
                 return FleetCommand.FAILED;
             }
-            return launch(o, (opts, selected, keyId, now) -> RolloutPlanner.create(opts.id(),
+            return RolloutStart.launch(this, o, (opts, selected, keyId, now) -> RolloutPlanner.create(opts.id(),
                     opts.selector() == null ? null : opts.selector().toString(), opts.named(), document, selected,
                     opts.canary(), opts.waves(), opts.maxFailures(), opts.waveTimeout(), keyId, now));
-        }
-
-        /**
-         * Connects, selects the devices, writes the new rollout's record and publishes its first wave
-         * (with --wait drives it to its end): what {@code start} and {@code agent-update} do once their
-         * own options are checked.
-         */
-        int launch(StartOptions o, NewRollout making) {
-            return connected(f -> {
-                SigningKey key = key();
-                List<Device> selected = o.selector() != null ? f.view.select(o.selector())
-                        : o.named().stream().map(d -> f.view.device(d).orElse(new Device(d, null, null,
-                        Map.of(), null))).toList();
-                Rollout created;
-                try {
-                    created = making.create(o, selected, key == null ? null : key.keyId(), clock.instant());
-                } catch (IllegalArgumentException e) {
-                    return usage(e.getMessage());
-                }
-                String id = o.id();
-                try (RolloutDriver driver = new RolloutDriver(f.store, f.view, key, clock, lease())) {
-                    driver.create(created);
-                    out.println(id);
-                    out.flush();
-                    err.println("rollout " + id + ": " + selected.size() + " device(s) in " + created.waves().size()
-                            + " wave(s): " + String.join(" | ", created.waves().stream().map(w -> String.join(",",
-                            w.devices())).toList()));
-                    Rollout end = driver.drive(id, a.has("--wait") ? RolloutDriver.Mode.TO_END
-                            : RolloutDriver.Mode.FIRST_STEP, err::println);
-                    return a.has("--wait") ? exit(end) : FleetCommand.OK;
-                }
-            });
         }
 
         /** What a verb does once connected, with the fleet and the rollouts in. */
@@ -346,7 +268,7 @@ final class RolloutVerbs {
     }
 
     /** The fleet view and the rollout store on one connection, with their retained messages in. */
-    private record Fleet(FleetView view, RolloutStore store) {
+    record Fleet(FleetView view, RolloutStore store) {
         static Fleet open(OperatorConnection c, String prefix) throws IOException, InterruptedException {
             RolloutStore store = new RolloutStore(c, prefix);
             store.attach(true); // waits for the records and desired documents

@@ -180,8 +180,10 @@ function rolloutView(id) {
   const targets = r.targets || {};
   return [
     h("h1", {}, "Rollout ", r.id, " ", h("span", { class: "state " + cls("status", r.status), id: "rollout-status" }, r.status)),
-    h("p", { class: "muted" }, (r.selector ? "selector " + r.selector : "devices " + (r.devices || []).join(", ")) + " · max failures "
-      + r.maxFailures + " · wave timeout " + r.waveTimeout + (r.lease ? " · driven by " + r.lease.owner : "")),
+    h("p", { class: "muted" }, (r.selector ? "selector " + r.selector : "devices " + (r.devices || []).join(", "))
+      + (r.agent ? " · agent update to " + r.agent.version : "") + " · max failures "
+      + r.maxFailures + " · wave timeout " + (r.waveTimeoutSeconds ? r.waveTimeoutSeconds + " s" : r.waveTimeout)
+      + (r.lease ? " · driven by " + r.lease.owner : "")),
     r.reason ? h("p", { class: r.status === "halted" || r.status === "aborted" ? "error" : "muted", id: "rollout-reason" }, r.reason) : null,
     h("div", { class: "toolbar" },
       h("button", { id: "pause", disabled: r.status !== "running", onclick: () => act(id, "pause") }, "Pause"),
