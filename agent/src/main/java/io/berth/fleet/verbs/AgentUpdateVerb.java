@@ -1,6 +1,7 @@
 package io.berth.fleet.verbs;
 
 import io.berth.fleet.BrokerOptions;
+import io.berth.fleet.Device;
 import io.berth.fleet.rollout.Rollout;
 import io.berth.fleet.rollout.RolloutPlanner;
 import io.berth.model.Durations;
@@ -115,8 +116,47 @@ final class AgentUpdateVerb {
             err.println("the wave timeout is " + least.toSeconds() + " s for this update (--timeout " + timeout
                     + " plus " + Rollout.Agent.MARGIN.toMinutes() + " minutes for the download, install and restart)");
         }
-        return RolloutStart.launch(s, o, (opts, selected, keyId, now) -> RolloutPlanner.createAgentUpdate(opts.id(),
-                opts.selector() == null ? null : opts.selector().toString(), opts.named(), agent, selected,
-                opts.canary(), opts.waves(), opts.maxFailures(), opts.waveTimeout(), keyId, now));
+        return RolloutStart.launch(s, o, (opts, selected, keyId, now) -> {
+            uncovered(selected, pinned);
+            return RolloutPlanner.createAgentUpdate(opts.id(), opts.selector() == null ? null
+                    : opts.selector().toString(), opts.named(), agent, selected, opts.canary(), opts.waves(),
+                    opts.maxFailures(), opts.waveTimeout(), keyId, now);
+        });
+    }
+
+    /**
+     * Refuses devices whose architecture the package has no entry for (they could only fail):
+     * known from their reported {@code engine.arch}; nothing is refused when the resolver could not
+     * tell the package's architectures or a device does not say its own.
+     *
+     * @throws IllegalArgumentException naming them (a usage error: nothing is started)
+     */
+    static void uncovered(List<Device> selected, AgentPackageResolver.Pinned pinned) {
+        if (pinned.architectures().isEmpty()) {
+            return;
+        }
+        List<String> missing = selected.stream().filter(d -> {
+            String arch = debianArch(d.engineArch());
+            return arch != null && !pinned.architectures().contains(arch);
+        }).map(d -> d.id() + " (" + d.engineArch() + ")").toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("the package has no agent for " + String.join(", ", missing.subList(0,
+                    Math.min(5, missing.size()))) + (missing.size() > 5 ? " and " + (missing.size() - 5) + " more" : "")
+                    + ": it holds " + String.join(", ", pinned.architectures()) + "; push a package for their "
+                    + "architecture, or leave them out with the selector");
+        }
+    }
+
+    /** The package architecture ({@code amd64}, {@code arm64}, {@code arm/v7}) of an engine's {@code arch}, or null. */
+    static String debianArch(String engineArch) {
+        if (engineArch == null) {
+            return null;
+        }
+        return switch (engineArch) {
+            case "x86_64", "amd64" -> "amd64";
+            case "aarch64", "arm64" -> "arm64";
+            case "armv7l", "armv7", "armhf", "arm" -> "arm/v7";
+            default -> engineArch;
+        };
     }
 }

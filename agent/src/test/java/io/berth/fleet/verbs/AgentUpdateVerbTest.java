@@ -101,6 +101,26 @@ class AgentUpdateVerbTest {
     }
 
     @Test
+    void devicesOfAnArchitectureThePackageLacksAreRefused() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.function.BiFunction<String, String, io.berth.fleet.Device> device = (id, arch) ->
+                new io.berth.fleet.Device(id, true, null, Map.of(), arch == null ? null : json.createObjectNode()
+                        .set("engine", json.createObjectNode().put("arch", arch)));
+        AgentPackageResolver.Pinned twoArchs = new AgentPackageResolver.Pinned(PINNED, "0.7.0", List.of("amd64",
+                "arm64"));
+        AgentUpdateVerb.uncovered(List.of(device.apply("a", "x86_64"), device.apply("b", "aarch64"),
+                device.apply("c", null)), twoArchs);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentUpdateVerb.uncovered(
+                List.of(device.apply("a", "x86_64"), device.apply("pi3", "armv7l")), twoArchs));
+        assertEquals("the package has no agent for pi3 (armv7l): it holds amd64, arm64; push a package for their "
+                + "architecture, or leave them out with the selector", e.getMessage());
+        AgentUpdateVerb.uncovered(List.of(device.apply("pi3", "armv7l")), new AgentPackageResolver.Pinned(PINNED,
+                null, List.of())); // architectures unknown: nothing refused
+        assertEquals("arm/v7", AgentUpdateVerb.debianArch("armv7l"));
+        assertEquals("arm64", AgentUpdateVerb.debianArch("aarch64"));
+    }
+
+    @Test
     void helpSaysUsage() {
         assertEquals(0, run(holding("0.7.0"), "--help"));
         assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Usage: berth fleet agent-update"));
