@@ -1,8 +1,11 @@
 package io.berth.fleet.verbs;
 
+import io.berth.model.ImageRef;
+import io.berth.model.RegistryAuth;
+import io.berth.registry.AgentPackages;
+import io.berth.registry.RegistryClient;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Pins an agent package reference ({@code berth fleet agent-update --package REF}) by digest and
@@ -14,8 +17,8 @@ interface AgentPackageResolver {
     /**
      * @param ref           {@code HOST/REPO@sha256:…}, the reference pinned by the digest of its OCI index
      * @param version       the agent version the artifact holds; null when this resolver cannot tell
-     * @param architectures the architectures it has a package for ({@code amd64}, {@code arm64},
-     *                      {@code arm/v7}); empty when this resolver cannot tell
+     * @param architectures the Debian architectures it has a package for ({@code amd64}, {@code arm64},
+     *                      {@code armhf}, {@code all}); empty when this resolver cannot tell
      */
     record Pinned(String ref, String version, List<String> architectures) {
         public Pinned {
@@ -32,26 +35,15 @@ interface AgentPackageResolver {
     Pinned pin(String ref) throws Exception;
 
     /**
-     * The resolver {@code berth fleet agent-update} uses: for now {@link #digestOnly()}; the place to
-     * wire the registry client ({@code io.berth.registry.AgentPackages.resolve(ref, auth)}).
+     * The resolver {@code berth fleet agent-update} uses: the registry's index of REF (a tag or a
+     * digest), with the operator's credentials for its host as {@code agent-package push} takes them.
      */
     static AgentPackageResolver standard(Map<String, String> env) {
-        return digestOnly();
-    }
-
-    /**
-     * Takes only a reference already pinned by {@code @sha256:} and cannot read the artifact: the
-     * version and architectures are not known (null, empty), so the verb cannot check them.
-     */
-    static AgentPackageResolver digestOnly() {
-        Pattern pinned = Pattern.compile("[^\\s@]+/[^\\s@]+@sha256:[0-9a-f]{64}");
         return ref -> {
-            if (!pinned.matcher(ref).matches()) {
-                throw new IllegalArgumentException("--package '" + ref + "' is not pinned by digest: this build "
-                        + "cannot look references up in the registry, so give HOST/REPO@sha256:<64 hex digits>, as "
-                        + "'berth fleet agent-package push' prints it");
-            }
-            return new Pinned(ref, null, List.of());
+            RegistryAuth auth = RegistryCredentials.of(ImageRef.registryOf(ref), env);
+            AgentPackages.Pinned p = new AgentPackages(new RegistryClient(AgentPackageVerbs.TIMEOUT_MILLIS))
+                    .resolve(ref, auth);
+            return new Pinned(p.ref(), p.version(), p.architectures());
         };
     }
 }

@@ -36,8 +36,9 @@ final class AgentUpdateVerb {
             when it rejects or rolls back the revision, or at the wave timeout, which is at
             least --timeout plus 2 minutes. 'rollout status|pause|resume|abort' work on it.
               --version V          the version the package holds (berth version prints it)
-              --package REF        the agent package in a registry, pinned by digest
-                                   (HOST/REPO@sha256:…, as 'agent-package push' prints it)
+              --package REF        the agent package in a registry ('agent-package push'):
+                                   HOST/REPO:TAG or HOST/REPO@sha256:…; the documents carry
+                                   it pinned by digest. Registry credentials as for push.
               --timeout D          how long the new agent has to come back and report before
                                    the previous one is reinstalled: 10s to 1h (default 5m)
             Exit codes: 0 first wave out (with --wait: completed), 1 failed, halted or
@@ -80,8 +81,8 @@ final class AgentUpdateVerb {
                     : "--version '" + version + "' is not a package version (e.g. 0.7.0)");
         }
         if (ref == null) {
-            return s.usage("give --package REF, the agent package pinned by digest (berth fleet agent-package push "
-                    + "prints it)");
+            return s.usage("give --package REF, the agent package in a registry (berth fleet agent-package push "
+                    + "stores it)");
         }
         Duration d = Durations.parse(timeout);
         if (d == null || d.compareTo(MIN_TIMEOUT) < 0 || d.compareTo(MAX_TIMEOUT) > 0) {
@@ -107,9 +108,8 @@ final class AgentUpdateVerb {
                     + version + ": give the version it holds, or the package of " + version);
         }
         err.println("agent package " + pinned.ref() + ": " + (pinned.version() == null ? "its version is not "
-                + "checked (this build cannot read it from the registry): make sure it holds " + version
-                : "version " + pinned.version()) + (pinned.architectures().isEmpty() ? ""
-                : ", for " + String.join(", ", pinned.architectures())));
+                + "known: make sure it holds " + version : "version " + pinned.version())
+                + (pinned.architectures().isEmpty() ? "" : ", for " + String.join(", ", pinned.architectures())));
         Rollout.Agent agent = new Rollout.Agent(version, pinned.ref(), timeout);
         Duration least = agent.leastWaveTimeout();
         if (o.waveTimeout().compareTo(least) < 0) {
@@ -132,8 +132,8 @@ final class AgentUpdateVerb {
      * @throws IllegalArgumentException naming them (a usage error: nothing is started)
      */
     static void uncovered(List<Device> selected, AgentPackageResolver.Pinned pinned) {
-        if (pinned.architectures().isEmpty()) {
-            return;
+        if (pinned.architectures().isEmpty() || pinned.architectures().contains("all")) {
+            return; // not known, or an 'all' package every device takes
         }
         List<String> missing = selected.stream().filter(d -> {
             String arch = debianArch(d.engineArch());
@@ -147,7 +147,7 @@ final class AgentUpdateVerb {
         }
     }
 
-    /** The package architecture ({@code amd64}, {@code arm64}, {@code arm/v7}) of an engine's {@code arch}, or null. */
+    /** The Debian architecture ({@code amd64}, {@code arm64}, {@code armhf}) of an engine's {@code arch}, or null. */
     static String debianArch(String engineArch) {
         if (engineArch == null) {
             return null;
@@ -155,7 +155,7 @@ final class AgentUpdateVerb {
         return switch (engineArch) {
             case "x86_64", "amd64" -> "amd64";
             case "aarch64", "arm64" -> "arm64";
-            case "armv7l", "armv7", "armhf", "arm" -> "arm/v7";
+            case "armv7l", "armv7", "armhf", "arm" -> "armhf";
             default -> engineArch;
         };
     }

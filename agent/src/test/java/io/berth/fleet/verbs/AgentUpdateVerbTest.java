@@ -87,20 +87,6 @@ class AgentUpdateVerbTest {
     }
 
     @Test
-    void withoutARegistryClientOnlyAPinnedReferenceIsTaken() throws Exception {
-        AgentPackageResolver digestOnly = AgentPackageResolver.digestOnly();
-        AgentPackageResolver.Pinned p = digestOnly.pin(PINNED);
-        assertEquals(PINNED, p.ref());
-        assertNull(p.version(), "it cannot tell");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> digestOnly.pin("127.0.0.1:5000/berth/agent:0.7.0"));
-        assertTrue(e.getMessage().contains("is not pinned by digest"), e.getMessage());
-        assertEquals(2, run(digestOnly, "--selector", "tier=prod", "--version", "0.7.0", "--package",
-                "127.0.0.1:5000/berth/agent@sha256:abc"));
-        assertTrue(err().contains("not pinned by digest"), err());
-    }
-
-    @Test
     void devicesOfAnArchitectureThePackageLacksAreRefused() throws Exception {
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         java.util.function.BiFunction<String, String, io.berth.fleet.Device> device = (id, arch) ->
@@ -115,8 +101,12 @@ class AgentUpdateVerbTest {
         assertEquals("the package has no agent for pi3 (armv7l): it holds amd64, arm64; push a package for their "
                 + "architecture, or leave them out with the selector", e.getMessage());
         AgentUpdateVerb.uncovered(List.of(device.apply("pi3", "armv7l")), new AgentPackageResolver.Pinned(PINNED,
+                "0.7.0", List.of("amd64", "armhf")));
+        AgentUpdateVerb.uncovered(List.of(device.apply("pi3", "armv7l")), new AgentPackageResolver.Pinned(PINNED,
+                "0.7.0", List.of("amd64", "all"))); // an 'all' package: every device takes it
+        AgentUpdateVerb.uncovered(List.of(device.apply("pi3", "armv7l")), new AgentPackageResolver.Pinned(PINNED,
                 null, List.of())); // architectures unknown: nothing refused
-        assertEquals("arm/v7", AgentUpdateVerb.debianArch("armv7l"));
+        assertEquals("armhf", AgentUpdateVerb.debianArch("armv7l"));
         assertEquals("arm64", AgentUpdateVerb.debianArch("aarch64"));
     }
 
