@@ -92,7 +92,7 @@ public record Device(String id, Boolean online, Instant onlineSince, Map<String,
         return List.copyOf(bad.keySet());
     }
 
-    /** The engine's architecture as the device reports it ({@code engine.arch}: {@code x86_64}, {@code aarch64}…), or null. */
+    /** The engine's architecture as reported ({@code engine.arch}: {@code x86_64}, {@code aarch64}…), or null. */
     public String engineArch() {
         return report == null ? null : report.path("engine").path("arch").asText(null);
     }

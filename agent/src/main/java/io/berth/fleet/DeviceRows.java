@@ -65,7 +65,8 @@ public final class DeviceRows {
             StringBuilder labels = new StringBuilder();
             d.labels().forEach((k, v) -> labels.append(labels.length() == 0 ? "" : ",").append(k).append('=').append(v));
             rows.add(new String[] {d.id(), d.online() == null ? "?" : d.online() ? "yes" : "no",
-                    d.phase() == null ? "-" : d.phase(), rev(d.desiredRevision()), rev(d.appliedRevision()), agent(d),
+                    d.phase() == null ? "-" : d.phase(), rev(d.desiredRevision()), rev(d.appliedRevision()),
+                    agent(d),
                     d.failingServices().isEmpty() ? "-" : String.join(",", d.failingServices()),
                     labels.length() == 0 ? "-" : labels.toString(), age(d.reportAge(now))});
         }

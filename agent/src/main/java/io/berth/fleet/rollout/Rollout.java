@@ -32,8 +32,8 @@ import java.util.TreeMap;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Rollout(String id, String status, String reason, String selector, List<String> devices,
                       String documentHash, JsonNode document, Agent agent, List<Wave> waves, int maxFailures,
-                      String waveTimeout, String signKeyId, String createdAt, String updatedAt, Lease lease, Map<String, Target> targets,
-                      Map<String, JsonNode> previous, boolean revert, long version) {
+                      String waveTimeout, String signKeyId, String createdAt, String updatedAt, Lease lease,
+                      Map<String, Target> targets, Map<String, JsonNode> previous, boolean revert, long version) {
 
     public static final String RUNNING = "running";
     public static final String PAUSED = "paused";
@@ -115,7 +115,7 @@ public record Rollout(String id, String status, String reason, String selector, 
         /** What an update needs beyond the agent's own timeout: the download, dpkg, a restart, a report. */
         public static final Duration MARGIN = Duration.ofMinutes(2);
 
-        /** The shortest wave timeout that leaves room for the update: {@link #timeoutDuration()} + {@link #MARGIN}. */
+        /** The shortest wave timeout that leaves room for the update: its timeout + {@link #MARGIN}. */
         public Duration leastWaveTimeout() {
             return timeoutDuration().plus(MARGIN);
         }
@@ -158,8 +158,8 @@ public record Rollout(String id, String status, String reason, String selector, 
     }
 
     Rollout withStatus(String newStatus, String newReason) {
-        return new Rollout(id, newStatus, newReason, selector, devices, documentHash, document, agent, waves, maxFailures,
-                waveTimeout, signKeyId, createdAt, updatedAt, lease, targets, previous, revert, version);
+        return new Rollout(id, newStatus, newReason, selector, devices, documentHash, document, agent, waves,
+                maxFailures, waveTimeout, signKeyId, createdAt, updatedAt, lease, targets, previous, revert, version);
     }
 
     Rollout withRevert(boolean newRevert) {

@@ -108,7 +108,8 @@ public final class RolloutView {
             String updated = r.updatedAt() == null ? "-" : DeviceRows.age(Duration.between(Instant.parse(r.updatedAt()),
                     now).abs());
             s.append(String.format("%-28s %-10s %-26s %-6s %-30s %s%n", r.id(), r.status(), what(r),
-                    currentWave(r) + "/" + r.waves().size(), r.targets().size() + " (" + done + " ok, " + failed + " failed)", updated));
+                    currentWave(r) + "/" + r.waves().size(), r.targets().size() + " (" + done + " ok, " + failed
+                    + " failed)", updated));
         }
         if (rollouts.isEmpty()) {
             s.append("(no rollouts)\n");
