@@ -35,14 +35,16 @@ final class AgentUpdateVerb {
             version V; failed when it reports the update failed (the previous agent is back),
             when it rejects or rolls back the revision, or at the wave timeout, which is at
             least --timeout plus 2 minutes. 'rollout status|pause|resume|abort' work on it.
+            Exit codes: 0 first wave out (with --wait: completed), 1 failed, halted or
+            aborted, 2 usage (also when REF holds another version than V).
               --version V          the version the package holds (berth version prints it)
               --package REF        the agent package in a registry ('agent-package push'):
                                    HOST/REPO:TAG or HOST/REPO@sha256:…; the documents carry
                                    it pinned by digest. Registry credentials as for push.
               --timeout D          how long the new agent has to come back and report before
                                    the previous one is reinstalled: 10s to 1h (default 5m)
-            Exit codes: 0 first wave out (with --wait: completed), 1 failed, halted or
-            aborted, 2 usage (also when REF holds another version than V).
+              --waves, --canary, --max-failures, --wave-timeout, --id, --wait, --sign-key
+                                   as for 'berth fleet rollout start'
             """ + BrokerOptions.HELP;
 
     static final Duration MIN_TIMEOUT = Duration.ofSeconds(10);
@@ -52,9 +54,9 @@ final class AgentUpdateVerb {
 
     static int main(List<String> args, Map<String, String> env, PrintStream out, PrintStream err,
                     AgentPackageResolver packages) {
-        if (args.contains("-h") || args.contains("--help")) {
-            out.print(HELP);
-            return FleetCommand.OK;
+        if (args.isEmpty() || args.contains("-h") || args.contains("--help")) {
+            (args.isEmpty() ? err : out).print(HELP);
+            return args.isEmpty() ? FleetCommand.USAGE : FleetCommand.OK;
         }
         String command = "berth fleet agent-update";
         Args a;

@@ -112,6 +112,8 @@ class AgentUpdateVerbTest {
 
     @Test
     void helpSaysUsage() {
+        assertEquals(2, run(holding("0.7.0")));
+        assertTrue(err().startsWith("Usage: berth fleet agent-update"), "no arguments: the usage, on stderr");
         assertEquals(0, run(holding("0.7.0"), "--help"));
         assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Usage: berth fleet agent-update"));
         out.reset();
