@@ -209,6 +209,20 @@ class AgentRolloutTest {
     }
 
     @Test
+    void abortRevertAfterAnEarlierAgentUpdateGivesBackTheEarlierAgent() {
+        device("d1", true);
+        ObjectNode earlier = (ObjectNode) retained.get("d1").content().deepCopy();
+        earlier.set("agent", new Rollout.Agent("0.6.0", AGENT.packageRef(), "5m").block());
+        earlier.put("revision", 4);
+        retained.put("d1", Documents.Retained.of(earlier));
+        Rollout r = step(agentUpdate("100%", "0", Duration.ofMinutes(10), "d1")).next();
+        assertEquals("0.7.0", retained.get("d1").content().path("agent").path("version").asText(), "replaced");
+        RolloutPlanner.Decision d = step(RolloutPlanner.request(r, "abort", true, now));
+        assertEquals("0.6.0", d.publish().get(0).content().path("agent").path("version").asText(),
+                "the document from before names the earlier agent: this revert downgrades");
+    }
+
+    @Test
     void aMixedWaveWaitsForADeviceRestartingIntoTheUpdateNotForOneThatIsAway() {
         for (String id : List.of("ok", "bad", "away", "restarting")) {
             device(id, true);
