@@ -69,6 +69,8 @@ public final class Main {
                                       staged rollouts in waves, canary first, halting on failure
               fleet agent-package push REF DEB…
                                       agent packages into a registry, pinned by digest
+              fleet agent-update --selector S --version V --package REF
+                                      update the agent itself, in the same waves
               logs --device ID SERVICE [-f]
                                       a device's forwarded logs
               cmd --device ID VERB [ARGS]

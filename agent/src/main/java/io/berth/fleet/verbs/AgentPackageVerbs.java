@@ -28,7 +28,7 @@ final class AgentPackageVerbs {
             'docker login HOST' stored in ~/.docker/config.json (or $DOCKER_CONFIG/config.json);
             never printed. Plain HTTP only to 127.0.0.1 and localhost, HTTPS otherwise.
             """;
-    private static final int TIMEOUT_MILLIS = 60_000;
+    static final int TIMEOUT_MILLIS = 60_000;
 
     private AgentPackageVerbs() {}
 
