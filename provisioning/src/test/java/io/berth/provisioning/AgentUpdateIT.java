@@ -1,12 +1,9 @@
 package io.berth.provisioning;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,13 +24,6 @@ class AgentUpdateIT {
         assumeTrue("root".equals(System.getProperty("user.name")), "installing a package needs root");
         Path deb = Path.of(System.getProperty("berth.deb"));
         assumeTrue(Files.exists(deb), "no package built (-Dberth.deb.skip)");
-        Process p = new ProcessBuilder("deb/test-agent-update", deb.toString()).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(10, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-        }
-        System.out.print(out);
-        assertEquals(0, p.exitValue(), out);
+        DebScript.passes("test-agent-update", deb, 10);
     }
 }
