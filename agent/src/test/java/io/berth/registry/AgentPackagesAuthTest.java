@@ -116,4 +116,20 @@ class AgentPackagesAuthTest {
         assertTrue(e.getMessage().contains("names no usable token service (an HTTPS realm, or HTTP on loopback)"), e.getMessage());
         assertEquals(List.of(), tokens.server.requests);
     }
+
+    @Test
+    void aTokenServicesRedirectIsNotFollowed() throws Exception {
+        try (RecordingServer elsewhere = new RecordingServer(x -> x.sendResponseHeaders(404, -1));
+                RecordingServer bouncer = new RecordingServer(x -> {
+                    x.getResponseHeaders().add("Location", elsewhere.url() + "/token?" + x.getRequestURI().getRawQuery());
+                    x.sendResponseHeaders(307, -1);
+                })) {
+            registry.tokens = tokens;
+            tokens.realm = bouncer.url() + "/token";
+            RegistryException e = assertThrows(RegistryException.class, this::fetch);
+            assertTrue(e.getMessage().contains("a token for repository:berth/agent:pull from 127.0.0.1: HTTP 307"), e.getMessage());
+            assertEquals(List.of(BASIC), bouncer.authorizations(), "the realm the registry named gets the password");
+            assertEquals(List.of(), elsewhere.requests, "where it redirects gets nothing");
+        }
+    }
 }
