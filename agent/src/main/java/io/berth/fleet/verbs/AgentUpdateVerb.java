@@ -29,13 +29,16 @@ final class AgentUpdateVerb {
 
             Updates the agent on the selected devices, in waves, as 'rollout start' rolls out
             a document: each device gets its own desired document again, with 'agent' set to
-            version V from package REF, as its next revision (a device with no desired
-            document fails: there is nothing to carry the update). The agent downloads the
-            package for its architecture, installs it and restarts into it; containers keep
-            running. A device is done when it reports converged on that revision with agent
-            version V; failed when it reports the update failed (the previous agent is back),
-            when it rejects or rolls back the revision, or at the wave timeout, which is at
-            least --timeout plus 2 minutes. 'rollout status|pause|resume|abort' work on it.
+            version V from package REF, as its next revision. A device fails and is sent
+            nothing when it has no desired document, when its retained one is not the one it
+            runs (rejected, rolled back, not applied), or, with --sign-key, when that one is
+            not signed with the key for it: publish a good document first. The agent downloads
+            the package for its architecture, installs it and restarts into it; containers
+            keep running. A device is done when it reports converged on that revision with
+            agent version V, confirmed; failed when it reports the update failed (the previous
+            agent is back), when it rejects or rolls back the revision, or at the wave timeout:
+            at least --timeout plus 2 minutes, and for a device reporting the update under way
+            --timeout plus 20 minutes. 'rollout status|pause|resume|abort' work on it.
             Exit codes: 0 first wave out (with --wait: completed), 1 failed, halted or
             aborted, 2 usage (also when REF holds another version than V).
               --version V          the version the package holds (berth version prints it)
