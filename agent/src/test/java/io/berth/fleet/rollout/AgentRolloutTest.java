@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
  */
 class AgentRolloutTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
-    private static final Rollout.Agent AGENT = new Rollout.Agent("0.7.0",
+    static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
+    static final Rollout.Agent AGENT = new Rollout.Agent("0.7.0",
             "127.0.0.1:5000/berth/agent@sha256:" + "ab".repeat(32), "5m");
 
     private final Map<String, Device> devices = new HashMap<>();

@@ -28,9 +28,8 @@ import org.junit.jupiter.api.Test;
  */
 class AgentUpdateGuardsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
-    private static final Rollout.Agent AGENT = new Rollout.Agent("0.7.0",
-            "127.0.0.1:5000/berth/agent@sha256:" + "ab".repeat(32), "5m");
+    private static final Instant T0 = AgentRolloutTest.T0;
+    private static final Rollout.Agent AGENT = AgentRolloutTest.AGENT; // its timeout is 5m
 
     private final Map<String, Device> devices = new HashMap<>();
     private final Map<String, Documents.Retained> retained = new HashMap<>();
