@@ -27,8 +27,9 @@ import java.util.HexFormat;
 
 /**
  * Requests to one repository of a registry (see {@link RegistryClient}), with the credentials the
- * registry asks for, once it asks: Basic, or a Bearer token for {@code pull} ({@code pull,push}
- * in a push session) from its token service.
+ * registry asks for, once it asks and again when it refuses them (an expired token): Basic, or a
+ * Bearer token for {@code pull} ({@code pull,push} in a push session) from its token service (see
+ * {@link Authorizer}).
  */
 final class RegistrySession {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,8 +37,6 @@ final class RegistrySession {
 
     private final String host;
     private final String repository;
-    private final RegistryAuth auth;
-    private final boolean push;
     private final String base;
     private final int timeoutMillis;
     private final Authorizer authorizer;
@@ -47,8 +46,6 @@ final class RegistrySession {
         this.timeoutMillis = timeoutMillis;
         this.host = host;
         this.repository = repository;
-        this.auth = auth;
-        this.push = push;
         this.authorizer = new Authorizer(host, repository, auth, push, timeoutMillis);
         this.base = (loopback(host) ? "http://" : "https://") + host + "/v2/" + repository;
     }
