@@ -90,7 +90,7 @@ public final class RegistryClient {
      * IPv4 address in 127.0.0.0/8, the IPv6 address ::1, or {@code localhost}. A name such as
      * {@code 127.0.0.1.nip.io} is not loopback: it resolves wherever its owner points it.
      */
-    static boolean loopback(String hostPort) {
+    public static boolean loopback(String hostPort) {
         Matcher m = hostPort == null ? null : HOST_PORT.matcher(hostPort);
         if (m == null || !m.matches()) {
             return false;
