@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * module beside {@link PackageIT}: Failsafe runs the two one after the other (no parallel
  * execution is configured), and each refuses to start while berth is installed.
  */
-class AgentUpdateIT {
+class PackageSelfUpdateIT {
 
     @Test
     void updatesToANewVersionAndFallsBackFromOneThatDoesNotStart() throws Exception {
