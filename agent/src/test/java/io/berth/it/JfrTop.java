@@ -26,7 +26,9 @@ public final class JfrTop {
         PARTS.put("com.fasterxml.jackson", "JSON rendering and parsing (Jackson)");
         PARTS.put("org.eclipse.paho", "MQTT (Paho)");
         PARTS.put("io.berth.logs", "batching, buffer, rate limit (io.berth.logs)");
-        PARTS.put("io.berth.engine.docker.DockerLogStreams", "reading the engine's log streams");
+        PARTS.put("io.berth.engine.http.LineSplitter", "reading the engine's log streams: lines and timestamps");
+        PARTS.put("io.berth.engine.http.EngineTime", "reading the engine's log streams: lines and timestamps");
+        PARTS.put("io.berth.engine.http", "reading the engine's log streams: HTTP, frames, selector loop");
         PARTS.put("io.berth.engine", "engine client");
         PARTS.put("io.berth.link", "MQTT link (io.berth.link)");
         PARTS.put("sun.nio.ch", "socket I/O and the selector (sun.nio.ch)");

@@ -60,8 +60,8 @@ public final class LogBench {
         for (int rate : rates) {
             bench.paced(rate, seconds);
         }
-        if (System.getenv("BERTH_BENCH_PROFILE") != null) {
-            // a profile is of one agent: the paced rates only (give one rate)
+        if (System.getenv("BERTH_BENCH_PROFILE") != null || perContainer == 0) {
+            // a profile is of one agent: the paced rates only (give one rate); 0 lines: paced rates only
             bench.finish();
             return;
         }
@@ -220,7 +220,8 @@ public final class LogBench {
                         .append(ReconcileIT.IMAGE_V1).append("\", \"command\": [\"sh\", \"-c\", \"").append(script)
                         .append("\"]}");
             }
-            String doc = "{\"revision\": 1, \"services\": {" + services + "}}";
+            // a project of its own: its network is the run's, removed at close (berth_default is shared)
+            String doc = "{\"revision\": 1, \"name\": \"" + device + "\", \"services\": {" + services + "}}";
             operator.publish(prefix + "/" + device + "/desired", doc.getBytes(StandardCharsets.UTF_8), 1, true);
             return List.copyOf(names);
         }
@@ -243,6 +244,7 @@ public final class LogBench {
             agent.destroy();
             agent.waitFor(20, TimeUnit.SECONDS);
             names.forEach(DockerCli::removeContainer);
+            DockerCli.removeNetwork(device + "_default");
             for (String suffix : List.of("desired", "reported", "online")) {
                 operator.publish(prefix + "/" + device + "/" + suffix, new byte[0], 1, true);
             }
