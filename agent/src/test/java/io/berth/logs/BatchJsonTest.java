@@ -77,9 +77,19 @@ class BatchJsonTest {
     }
 
     @Test
-    void linesOutsideTheBasicPlaneReadBackTheSame() throws Exception {
-        // Jackson's byte generator escapes a surrogate pair (\\uD83D\\uDE00) where the tree wrote 4 UTF-8 bytes: the same JSON
-        List<BufferedLine> lines = List.of(line(1_790_000_000_000_000_000L, "stdout", "emoji \uD83D\uDE00 end"));
-        assertEquals(JSON.readTree(tree("web", "c", lines, 0)), JSON.readTree(new BatchJson().render("web", "c", lines, 0)));
+    void charactersOutsideTheBasicPlaneAndLoneSurrogatesAsTheTreeWroteThem() {
+        List<BufferedLine> lines = List.of(line(1_790_000_000_000_000_000L, "stdout", "emoji \uD83D\uDE00 end"),
+                line(1_790_000_000_000_000_001L, "stdout", "lone \uD83D, \uDE00 and at the end \uD83D"),
+                line(1_790_000_000_000_000_002L, "stdout", "\u0000\u001f\u007f\u0080\u07ff\u0800\uffff"));
+        assertArrayEquals(tree("web", "c", lines, 0), new BatchJson().render("web", "c", lines, 0));
+    }
+
+    @Test
+    void aLongLineGrowsTheBufferAndTheNextBatchIsRightToo() {
+        BatchJson json = new BatchJson();
+        List<BufferedLine> big = List.of(line(1L, "stdout", "\u0001".repeat(100_000)));
+        assertArrayEquals(tree("web", "c", big, 0), json.render("web", "c", big, 0));
+        List<BufferedLine> small = List.of(line(2L, "stderr", "after"));
+        assertArrayEquals(tree("web", "c", small, 1), json.render("web", "c", small, 1));
     }
 }
