@@ -100,8 +100,15 @@ public final class LogBench {
             run.await(() -> tally.lines() > 0, 120, "the first line at " + rate + "/s");
             Thread.sleep(5_000);
             AgentSample before = AgentSample.of(run.agent.pid());
+            long from = System.currentTimeMillis();
             run.await(() -> tally.accounted() >= printed, seconds + 60L, "all " + printed + " lines at " + rate + "/s");
             AgentSample after = AgentSample.of(run.agent.pid());
+            long to = System.currentTimeMillis();
+            String profile = System.getenv("BERTH_BENCH_PROFILE");
+            if (profile != null) { // the window JfrTop reads: the profile of the measured part only
+                Files.writeString(Path.of(profile + ".window"), from + " " + to + "\n", StandardCharsets.UTF_8,
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            }
             System.out.printf("  %8d %10.0f %10d %8d %12.1f %8.1f  %s%n", rate, tally.printedRate(),
                     tally.lines(), tally.dropped(), after.cpuPercentSince(before), after.rssKiB() / 1024.0,
                     after.threadsSince(before));
