@@ -27,6 +27,7 @@ public final class JfrTop {
     static {
         PARTS.put("com.fasterxml.jackson", "JSON rendering and parsing (Jackson)");
         PARTS.put("org.eclipse.paho", "MQTT (Paho)");
+        PARTS.put("io.berth.logs.BatchJson", "JSON rendering (io.berth.logs.BatchJson)");
         PARTS.put("io.berth.logs", "batching, buffer, rate limit (io.berth.logs)");
         PARTS.put("io.berth.engine.http.LineSplitter", "reading the engine's log streams: lines and timestamps");
         PARTS.put("io.berth.engine.http.EngineTime", "reading the engine's log streams: lines and timestamps");
