@@ -14,7 +14,7 @@ import java.util.List;
  * writes it; Jackson's streaming generator would escape surrogates instead), with each line's
  * time written from epoch nanoseconds as {@link Instant#toString} writes it (the date and time
  * of a second kept for the next line of that second). Measured on the profile's C1-only JIT,
- * 200-line batches of 60-character lines: 223 ns of CPU a line, against 270 with the streaming
+ * 200-line batches of 60-character lines: 166 ns of CPU a line, against 275 with the streaming
  * generator and far more with the tree. Not thread-safe: the forwarder renders under its lock.
  */
 final class BatchJson {
@@ -33,6 +33,18 @@ final class BatchJson {
         ESCAPE['\r'] = 'r';
     }
 
+    private static final byte[] SERVICE = bytes("{\"service\":");
+    private static final byte[] CONTAINER = bytes(",\"container\":");
+    private static final byte[] NULL = bytes("null");
+    private static final byte[] LINES = bytes(",\"lines\":[");
+    private static final byte[] STREAM = bytes("\",\"stream\":");
+    private static final byte[] LINE = bytes(",\"line\":");
+    private static final byte[] DROPPED = bytes("],\"dropped\":");
+    private static final byte[] STDOUT = bytes("\"stdout\"");
+    private static final byte[] STDERR = bytes("\"stderr\"");
+    private static final byte[] FIRST_TIME = bytes("{\"t\":\"");
+    private static final byte[] NEXT_TIME = bytes(",{\"t\":\"");
+
     private byte[] out = new byte[16 * 1024];
     private int size;
     private final byte[] time = new byte[30];
@@ -42,30 +54,36 @@ final class BatchJson {
     /** The batch's JSON; {@code container} null for a batch that only carries a dropped count. */
     byte[] render(String service, String container, List<BufferedLine> lines, long dropped) {
         size = 0;
-        ascii("{\"service\":");
+        ascii(SERVICE);
         string(service);
-        ascii(",\"container\":");
+        ascii(CONTAINER);
         if (container == null) {
-            ascii("null");
+            ascii(NULL);
         } else {
             string(container.length() > 12 ? container.substring(0, 12) : container);
         }
-        ascii(",\"lines\":[");
+        ascii(LINES);
         for (int i = 0; i < lines.size(); i++) {
             BufferedLine p = lines.get(i);
-            ascii(i == 0 ? "{\"t\":\"" : ",{\"t\":\"");
+            ascii(i == 0 ? FIRST_TIME : NEXT_TIME);
             int length = format(p.epochNanos());
             room(length);
             System.arraycopy(time, 0, out, size, length);
             size += length;
-            ascii("\",\"stream\":");
-            string(p.stream());
-            ascii(",\"line\":");
+            ascii(STREAM);
+            if ("stdout".equals(p.stream())) {
+                ascii(STDOUT);
+            } else if ("stderr".equals(p.stream())) {
+                ascii(STDERR);
+            } else {
+                string(p.stream());
+            }
+            ascii(LINE);
             string(p.line());
             put('}');
         }
-        ascii("],\"dropped\":");
-        ascii(Long.toString(dropped));
+        ascii(DROPPED);
+        ascii(Long.toString(dropped).getBytes(StandardCharsets.US_ASCII));
         put('}');
         byte[] batch = Arrays.copyOf(out, size);
         if (out.length > 256 * 1024) {
@@ -156,12 +174,14 @@ final class BatchJson {
         size = at;
     }
 
-    private void ascii(String s) {
-        int n = s.length();
-        room(n);
-        for (int i = 0; i < n; i++) {
-            out[size++] = (byte) s.charAt(i);
-        }
+    private void ascii(byte[] part) {
+        room(part.length);
+        System.arraycopy(part, 0, out, size, part.length);
+        size += part.length;
+    }
+
+    private static byte[] bytes(String ascii) {
+        return ascii.getBytes(StandardCharsets.US_ASCII);
     }
 
     private void put(char c) {

@@ -282,13 +282,15 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     public synchronized void flush() {
         while (!buffer.isEmpty()) {
             BufferedLine first = buffer.peekFirst();
-            List<BufferedLine> batch = new ArrayList<>();
+            int maxLines = limits.batchLines();
+            int maxBytes = limits.batchBytes();
+            List<BufferedLine> batch = new ArrayList<>(Math.min(buffer.size(), maxLines));
             int bytes = 0;
             for (BufferedLine p : buffer) {
                 if (!p.service().equals(first.service()) || !p.container().equals(first.container())) {
                     break; // batches hold one container's lines, in order
                 }
-                if (!batch.isEmpty() && (batch.size() >= limits.batchLines() || bytes + p.bytes() > limits.batchBytes())) {
+                if (!batch.isEmpty() && (batch.size() >= maxLines || bytes + p.bytes() > maxBytes)) {
                     break;
                 }
                 batch.add(p);
