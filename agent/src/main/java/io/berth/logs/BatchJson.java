@@ -86,8 +86,8 @@ final class BatchJson {
         ascii(Long.toString(dropped).getBytes(StandardCharsets.US_ASCII));
         put('}');
         byte[] batch = Arrays.copyOf(out, size);
-        if (out.length > 256 * 1024) {
-            out = new byte[16 * 1024]; // a batch of long lines does not keep its buffer
+        if (out.length > 64 * 1024) {
+            out = new byte[16 * 1024]; // a batch of long lines does not keep its buffer (default batches fit 16–32 KiB)
         }
         return batch;
     }
