@@ -21,7 +21,8 @@ final class Wire3 implements Wire {
 
     Wire3(String firstUrl, String clientId, Events events) throws WireException {
         try {
-            client = new MqttAsyncClient(firstUrl, clientId, new MemoryPersistence());
+            client = new MqttAsyncClient(firstUrl, clientId, new MemoryPersistence(),
+                    new org.eclipse.paho.client.mqttv3.TimerPingSender(), new PromptThreads()); // Paho's default pings and threads, started without its 100 ms sleeps
         } catch (MqttException | IllegalArgumentException e) {
             throw wrap(e);
         }

@@ -19,7 +19,8 @@ final class Wire5 implements Wire {
     Wire5(String firstUrl, String clientId, Events events) throws WireException {
         try {
             // memory persistence: in-flight QoS 1 messages are not worth a write to flash
-            client = new MqttAsyncClient(firstUrl, clientId, new MemoryPersistence());
+            client = new MqttAsyncClient(firstUrl, clientId, new MemoryPersistence(),
+                    new org.eclipse.paho.mqttv5.client.TimerPingSender(null), new PromptThreads()); // Paho's default pings and threads, started without its 100 ms sleeps
         } catch (MqttException | IllegalArgumentException e) {
             throw wrap(e);
         }
