@@ -209,6 +209,7 @@ public final class Main {
                 return USAGE;
             }
         }
+        Agent.warmUp();
         AgentConfig config;
         try {
             config = ConfigLoader.load(configFile, env);
