@@ -163,27 +163,6 @@ public final class Agent implements AutoCloseable {
     }
 
     /**
-     * Starts, on a thread of its own, the two class set-ups the agent's start waits longest for:
-     * Jackson's ObjectMapper (its date format's calendar and locale data; the engine client, the
-     * reports and the control socket all need it) and tinylog's (its runtime and configuration,
-     * at the first log line). While the main thread reads the config and wires the agent, they
-     * run on the other core; the main thread then finds them done, or waits for the rest (a class
-     * is set up once). Call after tinylog's configuration is set (Main), before the agent is made.
-     */
-    public static void warmUp() {
-        Thread warm = new Thread(() -> {
-            try {
-                new com.fasterxml.jackson.databind.ObjectMapper();
-                Logger.isDebugEnabled();
-            } catch (RuntimeException | LinkageError e) {
-                // the agent sets them up itself, and reports what fails there
-            }
-        }, "berth-warm-up");
-        warm.setDaemon(true);
-        warm.start();
-    }
-
-    /**
      * Every report rendered: an applied revision that names another agent version loads the
      * updater (not before: a device never asked to update never loads it).
      */

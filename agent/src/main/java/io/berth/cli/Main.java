@@ -209,7 +209,6 @@ public final class Main {
                 return USAGE;
             }
         }
-        Agent.warmUp();
         AgentConfig config;
         try {
             config = ConfigLoader.load(configFile, env);
