@@ -18,7 +18,7 @@ final class EngineTime {
 
     private EngineTime() {}
 
-    /** Nanoseconds since the epoch of an engine timestamp, or {@link #NONE} (also beyond the years 1677–2262 a long holds). */
+    /** Nanoseconds since the epoch of an engine timestamp, or {@link #NONE} (also outside 1677–2262, what a long holds). */
     static long epochNanos(String time) {
         long fast = fast(time);
         if (fast != NONE) {
@@ -45,8 +45,8 @@ final class EngineTime {
         int hour = digits(s, 11, 2);
         int minute = digits(s, 14, 2);
         int second = digits(s, 17, 2);
-        if (year < 1678 || year > 2261 || month < 1 || month > 12 || day < 1 || day > monthLength(year, month) || hour < 0 || hour > 23
-                || minute < 0 || minute > 59 || second < 0 || second > 59) {
+        if (year < 1678 || year > 2261 || month < 1 || month > 12 || day < 1 || day > monthLength(year, month)
+                || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
             return NONE;
         }
         long nanos = 0;
