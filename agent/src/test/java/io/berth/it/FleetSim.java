@@ -69,9 +69,11 @@ public final class FleetSim {
         try {
             sim.run(idle);
         } finally {
+            // the results first: ending a thousand sessions one by one takes minutes on a busy cluster
+            System.out.println(JSON.writeValueAsString(sim.results));
+            System.out.flush();
             sim.close();
         }
-        System.out.println(JSON.writeValueAsString(sim.results));
         System.exit(0);
     }
 
