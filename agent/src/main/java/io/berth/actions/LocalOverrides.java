@@ -38,7 +38,7 @@ public record LocalOverrides(long revision, SortedMap<String, RunState> states) 
         SortedMap<String, ServiceSpec> services = new TreeMap<>(state.services());
         states.forEach((name, runState) -> services.computeIfPresent(name, (k, spec) -> spec.withState(runState)));
         return new DesiredState(state.revision(), services, state.volumes(), state.registries(), state.networks(),
-                state.update());
+                state.update(), state.agent());
     }
 
     /** These overrides with {@code services} set to {@code runState} for {@code forRevision} (older ones dropped). */

@@ -10,6 +10,7 @@ import io.berth.link.MqttLink;
 import io.berth.logs.LogForwarder;
 import io.berth.localapi.ControlHandler;
 import io.berth.localapi.ControlServer;
+import io.berth.model.DesiredState;
 import io.berth.model.Labels;
 import io.berth.link.TlsFiles;
 import io.berth.link.Topics;
@@ -18,6 +19,7 @@ import io.berth.reconcile.HostFacts;
 import io.berth.reconcile.ImageSettings;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.StatusReporter;
+import io.berth.selfupdate.AgentUpdater;
 import io.berth.spec.DeviceTrust;
 import io.berth.store.HostFiles;
 import io.berth.store.StateStore;
@@ -53,6 +55,9 @@ public final class Agent implements AutoCloseable {
     private final io.berth.actions.EventLog events = new io.berth.actions.EventLog();
     private final ControlServer controlServer;
     private volatile AutoCloseable engineWatch;
+    /** Loaded on demand ({@link #reported}). */
+    private volatile AgentUpdater agentUpdater;
+    private final Clock clock;
     private volatile boolean closed;
 
     public Agent(AgentConfig config, Clock clock) throws IOException {
@@ -63,6 +68,7 @@ public final class Agent implements AutoCloseable {
     /** An agent on a given engine: the fleet simulator's in-memory one (provisioning/bench/fleet). */
     public Agent(AgentConfig config, Clock clock, Engine engine) throws IOException {
         this.config = config;
+        this.clock = clock;
         this.timer = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "berth-timer");
             t.setDaemon(true);
@@ -88,6 +94,14 @@ public final class Agent implements AutoCloseable {
             @Override
             public void onConnected(String url, String protocol) {
                 reporter.brokerInUse(url, protocol);
+            }
+
+            @Override
+            public void onRetainedDelivered(String topic) {
+                AgentUpdater updater = agentUpdater;
+                if (updater != null && topic.equals(topics.reported())) {
+                    updater.reportDelivered();
+                }
             }
         }, timer, clock);
         StatusReporter.Sink sink = new StatusReporter.Sink() {
@@ -131,6 +145,11 @@ public final class Agent implements AutoCloseable {
             }
         });
         reconciler.setHistory(intake);
+        reporter.onPublish(this::reported);
+        // the path of selfupdate.UpdateFiles' pending.json, looked at without loading the updater's classes
+        if (java.nio.file.Files.exists(config.stateDir().resolve("agent-update").resolve("pending.json"))) {
+            agentUpdater().resume();
+        }
         int logQos = config.logs().qos();
         this.logs = new LogForwarder(config.logs(),
                 (service, batch) -> link.tryPublish(topics.logs(service), batch, logQos), clock, timer, config.stateDir());
@@ -141,6 +160,32 @@ public final class Agent implements AutoCloseable {
         link.serveCommands(RemoteCommands.on(actions, config.trustedKeys(), config.deviceId()));
         link.announceLabels(config.labels());
         reporter.setLabels(config.labels());
+    }
+
+    /**
+     * Every report rendered: an applied revision that names another agent version loads the
+     * updater (not before: a device never asked to update never loads it).
+     */
+    private void reported(StatusReporter.Snapshot snapshot) {
+        DesiredState target = snapshot.desired();
+        boolean applied = target != null && ("converged".equals(snapshot.phase())
+                || "degraded".equals(snapshot.phase()));
+        AgentUpdater updater = agentUpdater;
+        if (updater == null) {
+            if (!applied || target.agent() == null || target.agent().version().equals(Version.current())) {
+                return;
+            }
+            updater = agentUpdater();
+        }
+        updater.onReport(target, applied);
+    }
+
+    /** Called under the reporter's lock (its listener), or in the constructor: one at a time. */
+    private AgentUpdater agentUpdater() {
+        if (agentUpdater == null) {
+            agentUpdater = SelfUpdateWiring.updater(config.stateDir(), clock, reporter);
+        }
+        return agentUpdater;
     }
 
     /** What the agent tells of itself to doctor and support bundles: no secrets. */
@@ -266,6 +311,10 @@ public final class Agent implements AutoCloseable {
             } catch (Exception e) {
                 Logger.debug("closing the engine watch: {}", e.toString());
             }
+        }
+        AgentUpdater updater = agentUpdater;
+        if (updater != null) {
+            updater.close();
         }
         timer.shutdownNow();
         engine.close();

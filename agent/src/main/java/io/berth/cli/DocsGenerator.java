@@ -29,7 +29,8 @@ public final class DocsGenerator {
             "doctor", "support-bundle", "load", "bundle", "publish", "watch", "fleet", "cmd");
     private static final Pattern OPTION = Pattern.compile("(?<![\\w-])(--?[a-zA-Z][\\w-]*)");
     private static final Map<String, List<String>> WORDS = Map.of("volumes", List.of("ls", "rm", "prune"),
-            "bundle", List.of("create"), "fleet", List.of("ls", "rollout"), "help", VERBS);
+            "bundle", List.of("create"), "fleet", List.of("ls", "rollout", "serve", "agent-package", "agent-update"),
+            "help", VERBS);
 
     private DocsGenerator() {}
 

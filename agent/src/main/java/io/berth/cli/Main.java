@@ -67,6 +67,10 @@ public final class Main {
                                       every device on the broker: online, phase, revisions, labels
               fleet rollout start|ls|status|pause|resume|abort …
                                       staged rollouts in waves, canary first, halting on failure
+              fleet agent-package push REF DEB…
+                                      agent packages into a registry, pinned by digest
+              fleet agent-update --selector S --version V --package REF
+                                      update the agent itself, in the same waves
               logs --device ID SERVICE [-f]
                                       a device's forwarded logs
               cmd --device ID VERB [ARGS]

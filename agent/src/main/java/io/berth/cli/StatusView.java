@@ -53,6 +53,17 @@ final class StatusView {
             out.append(term.red("Rolled back:")).append(" revision ").append(text(rollback.path("revision")))
                     .append(": ").append(rollback.path("reason").asText()).append('\n');
         }
+        JsonNode update = report.path("agent").path("update");
+        if (update.isObject()) {
+            boolean failed = "failed".equals(update.path("state").asText());
+            out.append(failed ? term.red("Agent update:") : "Agent update:").append(" to ")
+                    .append(update.path("version").asText("?")).append(" (revision ").append(text(update.path("revision")))
+                    .append("): ").append(update.path("state").asText("?"));
+            if (update.path("error").isTextual()) {
+                out.append(": ").append(update.path("error").asText());
+            }
+            out.append('\n');
+        }
         out.append('\n');
 
         List<String[]> rows = new ArrayList<>();

@@ -92,6 +92,47 @@ public record Device(String id, Boolean online, Instant onlineSince, Map<String,
         return List.copyOf(bad.keySet());
     }
 
+    /** The engine's architecture as reported ({@code engine.arch}: {@code x86_64}, {@code aarch64}…), or null. */
+    public String engineArch() {
+        return report == null ? null : report.path("engine").path("arch").asText(null);
+    }
+
+    /**
+     * The Debian architecture the agent runs as ({@code agent.arch}: {@code amd64}, {@code arm64},
+     * {@code armhf}, as dpkg says), or null when the report does not say (older agents): a 32-bit
+     * system on a 64-bit kernel reports {@code aarch64} as {@link #engineArch()} but needs armhf.
+     */
+    public String agentArch() {
+        return report == null ? null : report.path("agent").path("arch").asText(null);
+    }
+
+    /** The agent's version ({@code agent.version}), or null when the report does not say. */
+    public String agentVersion() {
+        return report == null ? null : report.path("agent").path("version").asText(null);
+    }
+
+    /**
+     * The agent update under way or failed ({@code agent.update}, PROTOCOL.md §4), or null when
+     * there is none (a successful one shows as the new {@link #agentVersion()}).
+     *
+     * @param revision the revision of the desired document that asked for it, 0 when not said
+     * @param state    {@code downloading}, {@code installing} or {@code failed}
+     */
+    public record AgentUpdate(long revision, String version, String state, String error, String since) {
+        public boolean failed() {
+            return "failed".equals(state);
+        }
+    }
+
+    public AgentUpdate agentUpdate() {
+        JsonNode u = report == null ? null : report.path("agent").get("update");
+        if (u == null || !u.isObject()) {
+            return null;
+        }
+        return new AgentUpdate(u.path("revision").asLong(0), u.path("version").asText(null),
+                u.path("state").asText(null), u.path("error").asText(null), u.path("since").asText(null));
+    }
+
     /** When the report was made ({@code time}), or null. */
     public Instant reportTime() {
         if (report == null || !report.hasNonNull("time")) {

@@ -31,6 +31,14 @@ public final class DeviceRows {
             rev.put("good", d.goodRevision());
         }
         d.failingServices().forEach(o.putArray("failing")::add);
+        ObjectNode agent = o.putObject("agent").put("version", d.agentVersion());
+        Device.AgentUpdate update = d.agentUpdate();
+        if (update == null) {
+            agent.putNull("update");
+        } else {
+            agent.putObject("update").put("revision", update.revision()).put("version", update.version())
+                    .put("state", update.state()).put("error", update.error()).put("since", update.since());
+        }
         ObjectNode labels = o.putObject("labels");
         d.labels().forEach(labels::put);
         o.put("reportTime", d.reportTime() == null ? null : d.reportTime().toString());
@@ -51,12 +59,14 @@ public final class DeviceRows {
 
     public static String table(List<Device> devices, Instant now) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"DEVICE", "ONLINE", "PHASE", "DESIRED", "APPLIED", "FAILING", "LABELS", "REPORTED"});
+        rows.add(new String[] {"DEVICE", "ONLINE", "PHASE", "DESIRED", "APPLIED", "AGENT", "FAILING", "LABELS",
+                "REPORTED"});
         for (Device d : devices) {
             StringBuilder labels = new StringBuilder();
             d.labels().forEach((k, v) -> labels.append(labels.length() == 0 ? "" : ",").append(k).append('=').append(v));
             rows.add(new String[] {d.id(), d.online() == null ? "?" : d.online() ? "yes" : "no",
                     d.phase() == null ? "-" : d.phase(), rev(d.desiredRevision()), rev(d.appliedRevision()),
+                    agent(d),
                     d.failingServices().isEmpty() ? "-" : String.join(",", d.failingServices()),
                     labels.length() == 0 ? "-" : labels.toString(), age(d.reportAge(now))});
         }
@@ -78,6 +88,13 @@ public final class DeviceRows {
             s.append("(no devices)\n");
         }
         return s.toString();
+    }
+
+    /** {@code 0.6.0}, or {@code 0.6.0 -> 0.7.0 installing} while an update is under way or failed. */
+    private static String agent(Device d) {
+        String version = d.agentVersion() == null ? "-" : d.agentVersion();
+        Device.AgentUpdate u = d.agentUpdate();
+        return u == null ? version : version + " -> " + u.version() + " " + u.state();
     }
 
     private static String rev(long r) {

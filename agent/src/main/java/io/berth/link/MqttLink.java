@@ -32,6 +32,9 @@ public final class MqttLink implements AutoCloseable {
 
         /** Connected (again), to {@code url} over MQTT {@code protocol} ({@code 5} or {@code 3.1.1}). */
         default void onConnected(String url, String protocol) {}
+
+        /** A retained message (the report) on {@code topic} was acknowledged by the broker: delivered, not merely queued. */
+        default void onRetainedDelivered(String topic) {}
     }
 
     /**
@@ -254,6 +257,11 @@ public final class MqttLink implements AutoCloseable {
             wire.publish(topic, payload, 1, true).whenComplete((ok, error) -> {
                 if (error == null) {
                     unsentRetained.remove(topic, payload);
+                    try {
+                        listener.onRetainedDelivered(topic);
+                    } catch (RuntimeException e) {
+                        Logger.error(e, "MQTT: the delivery listener failed");
+                    }
                 } else {
                     Logger.debug("MQTT: publish to {} failed: {}", topic, LinkErrors.describe(error));
                 }

@@ -14,7 +14,9 @@ public enum EventType {
     DIED("died"),
     ROLLBACK("rollback"),
     CONVERGED("converged"),
-    FAILED("failed");
+    FAILED("failed"),
+    /** The agent update started, installed, or failed and was reverted; with {@code version}. */
+    AGENT_UPDATE("agent-update");
 
     private final String wire;
 

@@ -27,6 +27,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.tinylog.Logger;
 
 /**
@@ -94,6 +95,7 @@ public final class StatusReporter {
     private ObjectNode labels = JSON.createObjectNode();
     /** The last revision that converged and passed its trial (the rollback target): 0 when none. */
     private long goodRevision;
+    private Consumer<Snapshot> publishListener = s -> { };
 
     public StatusReporter(String deviceId, String version, String profile, Clock clock, ScheduledExecutorService timer,
                           Sink sink, Duration minInterval, Duration heartbeat, HostFacts host) {
@@ -106,7 +108,8 @@ public final class StatusReporter {
         this.agentInfo = JSON.createObjectNode()
                 .put("version", version)
                 .put("profile", profile)
-                .put("startedAt", clock.instant().toString());
+                .put("startedAt", clock.instant().toString())
+                .putNull("update");
         this.current = render(last);
         timer.scheduleAtFixedRate(Guarded.task("the report heartbeat", this::heartbeat), heartbeat.toMillis(), heartbeat.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -119,6 +122,11 @@ public final class StatusReporter {
         current = render(snapshot);
         if (!current.equals(lastSent) || host.changedEnough(lastSentHost, host.read())) {
             scheduleFlush();
+        }
+        try {
+            publishListener.accept(snapshot);
+        } catch (RuntimeException e) {
+            Logger.warn(e, "a listener of the report failed");
         }
     }
 
@@ -171,6 +179,29 @@ public final class StatusReporter {
     public synchronized void brokerInUse(String url, String protocol) {
         agentInfo = agentInfo.deepCopy().put("broker", url).put("mqtt", protocol);
         publish(last);
+    }
+
+    /**
+     * Called with every snapshot published, under this reporter's lock: return at once (the agent
+     * update hands its work to a thread of its own).
+     */
+    public synchronized void onPublish(Consumer<Snapshot> listener) {
+        this.publishListener = listener;
+    }
+
+    /**
+     * The agent update under way or failed, shown as {@code agent.update} (PROTOCOL.md §4); null
+     * shows {@code null}. A new node, not the old one changed: the last sent report shares it.
+     */
+    public synchronized void agentUpdate(ObjectNode update) {
+        agentInfo = agentInfo.deepCopy();
+        agentInfo.set("update", update == null ? JSON.nullNode() : update.deepCopy());
+        publish(last);
+    }
+
+    /** An {@code agent-update} event (§5): the event fields plus the {@code version} it is about. */
+    public void agentUpdateEvent(long revision, String version, String message) {
+        sink.publishEvent(bytes(eventNode(revision, EventType.AGENT_UPDATE, null, message).put("version", version)));
     }
 
     /** Clears the last rejection (a newer document was accepted). */

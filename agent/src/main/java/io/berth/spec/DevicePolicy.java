@@ -26,7 +26,8 @@ import java.util.TreeSet;
  * @param unconfined     {@code security_opt} that turns off seccomp, apparmor, SELinux labels or no-new-privileges
  * @param bindPrefixes   host paths binds (and bind-like volumes) may use (empty = any); ./relative binds
  *                       stay allowed while they lead into the data root
- * @param registries     registry hosts images may come from (empty = any); docker.io for bare names
+ * @param registries     registry hosts images and the agent's package may come from (empty = any); docker.io
+ *                       for bare names
  */
 public record DevicePolicy(boolean privileged, boolean hostNamespaces, boolean devices, Set<String> capabilities,
                            boolean unconfined, boolean sysctls, List<String> bindPrefixes, List<String> registries) {
@@ -120,6 +121,11 @@ public record DevicePolicy(boolean privileged, boolean hostNamespaces, boolean d
                         + " is not on this device's allow-list (policy.registries=" + String.join(",", registries)
                         + "): push the image to one of them"));
             }
+        }
+        if (state.agent() != null && !registries.isEmpty() && !registries.contains(state.agent().registry())) {
+            errors.add(new SpecError("agent.package", "registry " + state.agent().registry() + " is not on this "
+                    + "device's allow-list (policy.registries=" + String.join(",", registries) + "): push the agent's "
+                    + "packages to one of them"));
         }
         return errors;
     }

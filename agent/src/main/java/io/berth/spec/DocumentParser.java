@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.model.AgentUpdate;
 import io.berth.model.DesiredState;
 import io.berth.model.NetworkSpec;
 import io.berth.model.RegistryAuth;
@@ -25,7 +26,7 @@ import java.util.regex.Pattern;
 /**
  * Reads and validates a desired-state document (PROTOCOL.md §3). Every error is collected
  * with its JSON path; nothing unknown is silently ignored. The sections are read by
- * {@link TopLevel}, {@link NetworkAndVolumeSections} and {@link ServiceReader} (whose keys are
+ * {@link TopLevel}, {@link AgentKey}, {@link NetworkAndVolumeSections} and {@link ServiceReader} (whose keys are
  * {@link ServiceKeys}' table), then checked together by {@link DocumentChecks}; every value
  * goes through the one {@link Reader}.
  */
@@ -139,6 +140,7 @@ public final class DocumentParser {
         SortedMap<String, NetworkSpec> networks = new TreeMap<>();
         Map<String, RegistryAuth> registries = new TreeMap<>();
         UpdatePolicy update = UpdatePolicy.DEFAULT;
+        AgentUpdate agent = null;
         for (Iterator<Map.Entry<String, JsonNode>> it = doc.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
             String key = field.getKey();
@@ -150,6 +152,7 @@ public final class DocumentParser {
                 case "networks" -> NetworkAndVolumeSections.networks(r, context, value, networks);
                 case "registries" -> TopLevel.registries(r, value, registries);
                 case "update" -> update = TopLevel.update(r, value);
+                case "agent" -> agent = AgentKey.read(r, value);
                 case "target", "notAfter" -> Signatures.shapeErrors(key, value).forEach(e -> r.error(e.path(),
                         e.message()));
                 case "signature" -> TopLevel.signature(r, value);
@@ -173,7 +176,8 @@ public final class DocumentParser {
         if (!r.errors.isEmpty() || revision == null) {
             return new ParsedDocument.Invalid(revision, r.errors, r.warnings);
         }
-        return new ParsedDocument.Valid(new DesiredState(revision, services, volumes, registries, networks, update),
+        return new ParsedDocument.Valid(new DesiredState(revision, services, volumes, registries, networks, update,
+                agent),
                 doc, r.warnings);
     }
 

@@ -72,6 +72,26 @@ class StatusViewTest {
     }
 
     @Test
+    void anAgentUpdateIsShownWhileUnderWayOrFailed() throws Exception {
+        String report = """
+                {"mqtt": "connected", "connected": true, "paused": false,
+                 "report": {"device": "d", "phase": "converged", "revision": {"desired": 9, "applied": 9},
+                  "agent": {"version": "0.6.2", "update": %s},
+                  "services": {}, "engine": {"version": "20.10.24", "apiVersion": "1.41"}}}
+                """;
+        String text = StatusView.render(new ObjectMapper().readTree(report.formatted("{\"revision\": 9, \"version\": "
+                + "\"0.7.0\", \"state\": \"failed\", \"error\": \"dpkg: error processing archive\", \"since\": "
+                + "\"2026-11-22T10:00:00Z\"}")), NOW, new Terminal(false));
+        assertTrue(text.contains("Agent update: to 0.7.0 (revision 9): failed: dpkg: error processing archive\n"), text);
+        text = StatusView.render(new ObjectMapper().readTree(report.formatted("{\"revision\": 9, \"version\": "
+                + "\"0.7.0\", \"state\": \"downloading\", \"error\": null, \"since\": \"2026-11-22T10:00:00Z\"}")),
+                NOW, new Terminal(false));
+        assertTrue(text.contains("Agent update: to 0.7.0 (revision 9): downloading\n"), text);
+        text = StatusView.render(new ObjectMapper().readTree(report.formatted("null")), NOW, new Terminal(false));
+        assertTrue(!text.contains("Agent update"), text);
+    }
+
+    @Test
     void uptimeReadsLikeDocker() {
         assertEquals("59s", StatusView.uptime("2026-11-22T10:04:31Z", NOW));
         assertEquals("2h5m", StatusView.uptime("2026-11-22T08:00:00Z", NOW));

@@ -67,6 +67,27 @@ class ValidateCommandTest {
     }
 
     @Test
+    void theAgentKeyIsTakenAndATagIsRefused() throws IOException {
+        String digest = "sha256:" + "0123456789abcdef".repeat(4);
+        Path file = write("compose.yaml", """
+                services:
+                  web: {image: 127.0.0.1:5000/demo/busybox:1}
+                agent:
+                  version: 0.7.0
+                  package: 127.0.0.1:5000/berth/agent@%s
+                  timeout: 2m
+                """.formatted(digest));
+        assertEquals(0, validate(file, Map.of()), out + err);
+        assertEquals("", out);
+        Path tagged = write("tagged.yaml", """
+                services: {}
+                agent: {version: 0.7.0, package: "127.0.0.1:5000/berth/agent:0.7.0"}
+                """);
+        assertEquals(1, validate(tagged, Map.of()), out + err);
+        assertTrue(out.startsWith("agent.package: '127.0.0.1:5000/berth/agent:0.7.0' is not pinned by digest"), out);
+    }
+
+    @Test
     void errorsAndWarningsArePrintedWithPathsAndExit1() throws IOException {
         Path file = write("bad.yaml", """
                 services:

@@ -61,18 +61,23 @@ class FleetViewTest {
         FleetView view = new FleetView("berth");
         view.onOnline("pi-1", b("{\"online\":true,\"labels\":{\"tier\":\"canary\"}}"));
         view.onReported("pi-1", b("{\"time\":\"2026-12-01T10:00:00Z\",\"phase\":\"converged\",\"labels\":"
-                + "{\"tier\":\"canary\",\"a\":\"1\"},\"revision\":{\"desired\":2,\"applied\":2,\"good\":2},\"services\":{}}"));
+                + "{\"tier\":\"canary\",\"a\":\"1\"},\"revision\":{\"desired\":2,\"applied\":2,\"good\":2},\"services\":{},"
+                + "\"agent\":{\"version\":\"0.6.0\",\"update\":{\"revision\":2,\"version\":\"0.7.0\",\"state\":\"installing\"}}}"));
         view.onOnline("pi-2", b("{\"online\":false,\"labels\":{}}"));
         Instant now = Instant.parse("2026-12-01T10:02:00Z");
         String table = DeviceRows.table(List.copyOf(view.devices().values()), now);
         assertEquals("""
-                DEVICE  ONLINE  PHASE      DESIRED  APPLIED  FAILING  LABELS           REPORTED
-                pi-1    yes     converged  2        2        -        a=1,tier=canary  2m ago
-                pi-2    no      -          -        -        -        -                -
+                DEVICE  ONLINE  PHASE      DESIRED  APPLIED  AGENT                      FAILING  LABELS           REPORTED
+                pi-1    yes     converged  2        2        0.6.0 -> 0.7.0 installing  -        a=1,tier=canary  2m ago
+                pi-2    no      -          -        -        -                          -        -                -
                 """, table);
         String json = DeviceRows.json(List.copyOf(view.devices().values()), now);
         assertTrue(json.startsWith("[{\"id\":\"pi-1\",\"online\":true,\"phase\":\"converged\",\"revision\":{\"desired\":2,"
-                + "\"applied\":2,\"good\":2},\"failing\":[],\"labels\":{\"a\":\"1\",\"tier\":\"canary\"},"), json);
+                + "\"applied\":2,\"good\":2},\"failing\":[],\"agent\":{\"version\":\"0.6.0\",\"update\":{\"revision\":2,"
+                + "\"version\":\"0.7.0\",\"state\":\"installing\",\"error\":null,\"since\":null}},"
+                + "\"labels\":{\"a\":\"1\",\"tier\":\"canary\"},"), json);
+        assertTrue(json.contains("\"id\":\"pi-2\",\"online\":false,\"phase\":null,\"revision\":{\"desired\":0,"
+                + "\"applied\":0,\"good\":0},\"failing\":[],\"agent\":{\"version\":null,\"update\":null}"), json);
         assertTrue(json.contains("\"reportAgeSeconds\":120"), json);
     }
 }

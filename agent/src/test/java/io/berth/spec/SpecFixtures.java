@@ -45,7 +45,7 @@ public final class SpecFixtures {
         java.util.SortedMap<String, io.berth.model.NetworkSpec> networks = new java.util.TreeMap<>(state.networks());
         networks.remove("default");
         return new DesiredState(state.revision(), services, state.volumes(), state.registries(), networks,
-                state.update());
+                state.update(), state.agent());
     }
 
     /** Parses a document that must be invalid and returns its errors. */

@@ -1,12 +1,17 @@
 package io.berth.engine.docker;
 
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Event;
+import com.github.dockerjava.api.model.EventType;
 import io.berth.engine.EngineEvent;
 import io.berth.model.Health;
 import io.berth.model.Labels;
+import java.io.IOException;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Reads the engine's container events: {@code die} (with its exit code, and whether an
@@ -16,6 +21,49 @@ final class EngineEvents {
     private static final String HEALTH_STATUS = "health_status: ";
     /** Containers with an {@code oom} event whose {@code die} has not come yet (a handful at most). */
     private final Set<String> outOfMemory = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Follows the engine's events for the containers carrying {@code ownership}; a {@code die}
+     * also reads the container's own OOM flag when no {@code oom} event came first.
+     */
+    static AutoCloseable watch(DockerClient client, Map<String, String> ownership, Consumer<EngineEvent> onEvent,
+                               Consumer<Throwable> onBroken) {
+        EngineEvents events = new EngineEvents();
+        ResultCallback.Adapter<Event> callback = new ResultCallback.Adapter<>() {
+            @Override
+            public void onNext(Event event) {
+                EngineEvent read = events.read(event);
+                if (read.kind() == EngineEvent.Kind.DIED && !read.oom() && read.containerId() != null) {
+                    // the oom event does not always come before die (not at all under some nested
+                    // cgroup setups): the container's own state says it too
+                    try {
+                        if (Boolean.TRUE.equals(client.inspectContainerCmd(read.containerId()).exec().getState()
+                                .getOOMKilled())) {
+                            read = new EngineEvent(read.containerId(), read.service(), read.action(), read.kind(),
+                                    read.revision(), read.exitCode(), true, read.health());
+                        }
+                    } catch (RuntimeException e) {
+                        // gone already: the event says what it can
+                    }
+                }
+                onEvent.accept(read);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                onBroken.accept(error);
+            }
+
+            @Override
+            public void onComplete() {
+                onBroken.accept(new IOException("the engine closed its event stream"));
+            }
+        };
+        return client.eventsCmd()
+                .withEventTypeFilter(EventType.CONTAINER)
+                .withLabelFilter(ownership)
+                .exec(callback);
+    }
 
     EngineEvent read(Event event) {
         var actor = event.getActor();

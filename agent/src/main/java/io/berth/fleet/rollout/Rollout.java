@@ -1,9 +1,12 @@
 package io.berth.fleet.rollout;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.berth.model.Durations;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,16 +21,19 @@ import java.util.TreeMap;
  * next one. Times are ISO-8601 strings, as they are in the JSON.
  *
  * @param status      {@code running}, {@code paused}, {@code halted}, {@code completed} or {@code aborted}
- * @param document    the document rolled out, without {@code revision}, {@code target} and {@code signature}
+ * @param document    the document rolled out, without {@code revision}, {@code target} and {@code signature};
+ *                    null for an agent update
+ * @param agent       for an agent update ({@code berth fleet agent-update}): the {@code agent} block each
+ *                    device's own retained document gets, as its next revision; null for a document rollout
  * @param targets     each selected device, by id: its wave, its revision and its result
  * @param previous    the documents the devices had before (by hash, deduplicated), for {@code abort --revert}
  * @param version     how many times the record was written: a driver's write is based on the version it saw
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Rollout(String id, String status, String reason, String selector, List<String> devices,
-                      String documentHash, JsonNode document, List<Wave> waves, int maxFailures, String waveTimeout,
-                      String signKeyId, String createdAt, String updatedAt, Lease lease, Map<String, Target> targets,
-                      Map<String, JsonNode> previous, boolean revert, long version) {
+                      String documentHash, JsonNode document, Agent agent, List<Wave> waves, int maxFailures,
+                      String waveTimeout, String signKeyId, String createdAt, String updatedAt, Lease lease,
+                      Map<String, Target> targets, Map<String, JsonNode> previous, boolean revert, long version) {
 
     public static final String RUNNING = "running";
     public static final String PAUSED = "paused";
@@ -94,6 +100,50 @@ public record Rollout(String id, String status, String reason, String selector, 
         }
     }
 
+    /**
+     * An agent update's {@code agent} block (PROTOCOL.md §3): the version the devices should run,
+     * the package reference pinned by digest, and how long the new agent has to come back.
+     */
+    public record Agent(String version, @JsonProperty("package") String packageRef, String timeout) {
+        /** The block as it goes into a desired document. */
+        public ObjectNode block() {
+            ObjectNode o = JSON.createObjectNode();
+            o.put("version", version).put("package", packageRef).put("timeout", timeout);
+            return o;
+        }
+
+        /** What an update needs beyond the agent's own timeout: the download, dpkg, a restart, a report. */
+        public static final Duration MARGIN = Duration.ofMinutes(2);
+
+        /** The shortest wave timeout that leaves room for the update: its timeout + {@link #MARGIN}. */
+        public Duration leastWaveTimeout() {
+            return timeoutDuration().plus(MARGIN);
+        }
+
+        /**
+         * What the device allows an update beyond its timeout for the install after the download
+         * (the updater's deadline is the timeout plus this), and what the fleet allows the download.
+         */
+        public static final Duration INSTALL_ALLOWANCE = Duration.ofMinutes(10);
+        public static final Duration DOWNLOAD_ALLOWANCE = Duration.ofMinutes(10);
+
+        /**
+         * How long after its wave started a device that reports this update under way
+         * ({@code downloading}, {@code installing}, {@code confirming}) is given before it is timed
+         * out: its timeout + {@link #INSTALL_ALLOWANCE} + {@link #DOWNLOAD_ALLOWANCE}, so the fleet
+         * never gives up on a device the device itself has not given up on.
+         */
+        public Duration underWayTimeout() {
+            return timeoutDuration().plus(INSTALL_ALLOWANCE).plus(DOWNLOAD_ALLOWANCE);
+        }
+
+        /** {@code timeout} as a duration; the protocol's default of 5 minutes when absent or unreadable. */
+        public Duration timeoutDuration() {
+            Duration d = Durations.parse(timeout);
+            return d == null ? Duration.ofMinutes(5) : d;
+        }
+    }
+
     /** Who drives the rollout, and until when unless renewed (see docs/fleet.md, "Two drivers"). */
     public record Lease(String owner, String until) {
         public boolean heldAt(Instant now) {
@@ -115,28 +165,33 @@ public record Rollout(String id, String status, String reason, String selector, 
         return Duration.parse(waveTimeout);
     }
 
+    /** Whether this rollout updates the agent ({@link #agent}) rather than rolling out one document. */
+    public boolean agentUpdate() {
+        return agent != null;
+    }
+
     public long failures() {
         return targets.values().stream().filter(t -> Target.FAILED.equals(t.state())).count();
     }
 
     Rollout withStatus(String newStatus, String newReason) {
-        return new Rollout(id, newStatus, newReason, selector, devices, documentHash, document, waves, maxFailures,
-                waveTimeout, signKeyId, createdAt, updatedAt, lease, targets, previous, revert, version);
+        return new Rollout(id, newStatus, newReason, selector, devices, documentHash, document, agent, waves,
+                maxFailures, waveTimeout, signKeyId, createdAt, updatedAt, lease, targets, previous, revert, version);
     }
 
     Rollout withRevert(boolean newRevert) {
-        return new Rollout(id, status, reason, selector, devices, documentHash, document, waves, maxFailures,
+        return new Rollout(id, status, reason, selector, devices, documentHash, document, agent, waves, maxFailures,
                 waveTimeout, signKeyId, createdAt, updatedAt, lease, targets, previous, newRevert, version);
     }
 
     Rollout with(List<Wave> newWaves, Map<String, Target> newTargets, Map<String, JsonNode> newPrevious) {
-        return new Rollout(id, status, reason, selector, devices, documentHash, document, newWaves, maxFailures,
+        return new Rollout(id, status, reason, selector, devices, documentHash, document, agent, newWaves, maxFailures,
                 waveTimeout, signKeyId, createdAt, updatedAt, lease, newTargets, newPrevious, revert, version);
     }
 
     /** The record as written: stamped, leased to {@code owner} until {@code until}, one version on. */
     public Rollout written(Instant now, String owner, Instant until) {
-        return new Rollout(id, status, reason, selector, devices, documentHash, document, waves, maxFailures,
+        return new Rollout(id, status, reason, selector, devices, documentHash, document, agent, waves, maxFailures,
                 waveTimeout, signKeyId, createdAt, now.toString(), owner == null ? null : new Lease(owner,
                 until.toString()), targets, previous, revert, version + 1);
     }
@@ -147,7 +202,7 @@ public record Rollout(String id, String status, String reason, String selector, 
     }
 
     private Rollout normalized() {
-        return new Rollout(id, status, reason, selector, devices, documentHash, document, waves, maxFailures,
+        return new Rollout(id, status, reason, selector, devices, documentHash, document, agent, waves, maxFailures,
                 waveTimeout, signKeyId, createdAt, null, null, targets, previous, revert, 0);
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.fleet.Device;
 import io.berth.fleet.rollout.Rollout.Target;
 import io.berth.fleet.rollout.Rollout.Wave;
+import io.berth.spec.SigningKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,12 +19,14 @@ import java.util.TreeMap;
  * and the documents to publish. The driver writes the next record before it publishes anything.
  *
  * <ul>
- *   <li>A device is done on its revision R when it reports {@code converged} with R applied and
- *   R as its good revision (trial passed; agents that do not report {@code revision.good} count
- *   at converged). It failed when it rejected R, rolled R back, reported {@code failed} on R, or
- *   is online and not done a wave timeout after its wave started (or after it came online).</li>
+ *   <li>Each device is given its own revision of what {@link TargetContent} says: the rollout's
+ *   document, or for an agent update its own document with {@code agent} set: only when that
+ *   document is the one the device runs, and (when the rollout signs) signed with its key for the
+ *   device ({@link TargetContent#unfit}); otherwise the device fails and is sent nothing.</li>
+ *   <li>Whether a device is done or failed on it: {@link TargetJudge}.</li>
  *   <li>A wave is done when each of its devices is done, failed, or offline (offline devices keep
- *   their retained document and catch up when they return; they never hold up later waves).</li>
+ *   their retained document and catch up when they return; they never hold up later waves, except
+ *   a device restarting into an agent update, which holds its wave until it is back or timed out).</li>
  *   <li>More failures than {@code maxFailures}: halted, no further device is touched.</li>
  * </ul>
  */
@@ -40,12 +43,19 @@ public final class RolloutPlanner {
         }
     }
 
+    /** {@link #next(Rollout, Map, Map, SigningKey, Instant)} of a rollout that does not sign. */
+    static Decision next(Rollout r, Map<String, Device> devices, Map<String, Documents.Retained> retained,
+                         Instant now) {
+        return next(r, devices, retained, null, now);
+    }
+
     /**
      * @param devices  what the fleet view knows, by id (a device never seen is absent)
      * @param retained each target's retained desired document, by id (absent when none)
+     * @param key      the key the rollout signs with ({@link Rollout#signKeyId()}), null when it does not
      */
     public static Decision next(Rollout r, Map<String, Device> devices, Map<String, Documents.Retained> retained,
-                                Instant now) {
+                                SigningKey key, Instant now) {
         Map<String, Target> targets = new TreeMap<>(r.targets());
         List<Wave> waves = new ArrayList<>(r.waves());
         Map<String, JsonNode> previous = new TreeMap<>(r.previous());
@@ -61,10 +71,10 @@ public final class RolloutPlanner {
             Target t = e.getValue();
             Documents.Retained ret = retained.get(e.getKey());
             if (Target.PUBLISHING.equals(t.state())) {
-                if (ret != null && ret.revision() == t.revision() && r.documentHash().equals(ret.hash())) {
+                if (TargetContent.isOnBroker(r, t, previous, ret)) {
                     e.setValue(t.with(Target.PUBLISHED, "published revision " + t.revision(), now));
                 } else if (running) {
-                    publish.add(new Publish(e.getKey(), t.revision(), r.document(), false));
+                    publish.add(new Publish(e.getKey(), t.revision(), TargetContent.content(r, t, previous), false));
                 } else if (!paused) {
                     e.setValue(t.with(Target.PENDING, "not published: the rollout is " + status, now));
                 }
@@ -87,7 +97,7 @@ public final class RolloutPlanner {
                 if (publishedAt.isAfter(waveStart)) {
                     waveStart = publishedAt; // published late (after a pause or a driver crash): its time counts from then
                 }
-                Target judged = judge(t, devices.get(e.getKey()), waveStart, r.waveTimeoutDuration(), now);
+                Target judged = TargetJudge.judge(r, t, devices.get(e.getKey()), waveStart, now);
                 if (judged != null) {
                     e.setValue(judged);
                 }
@@ -118,6 +128,13 @@ public final class RolloutPlanner {
                     for (String id : w.devices()) {
                         Documents.Retained ret = retained.get(id);
                         Device d = devices.get(id);
+                        String unfit = r.agentUpdate() && ret != null && ret.revision() > 0
+                                ? TargetContent.unfit(r, id, d, ret, key) : null;
+                        if (unfit != null) {
+                            // nothing is published: the device keeps what it has
+                            targets.put(id, new Target(i, 0, Target.FAILED, unfit, null, 0, now.toString()));
+                            continue;
+                        }
                         long known = Math.max(ret == null ? 0 : ret.revision(), d == null ? 0 : d.knownRevision());
                         String before = null;
                         if (ret != null && ret.revision() > 0) {
@@ -125,9 +142,19 @@ public final class RolloutPlanner {
                             previous.putIfAbsent(before, ret.content());
                         }
                         long revision = known + 1;
-                        targets.put(id, new Target(i, revision, Target.PUBLISHING, "publishing revision " + revision,
-                                before, 0, now.toString()));
-                        publish.add(new Publish(id, revision, r.document(), false));
+                        Target t = new Target(i, revision, Target.PUBLISHING, "publishing revision " + revision,
+                                before, 0, now.toString());
+                        JsonNode content = TargetContent.content(r, t, previous);
+                        if (content == null) {
+                            // an agent update rides the device's own document: a document with only
+                            // 'agent' would remove its containers
+                            targets.put(id, new Target(i, 0, Target.FAILED, "no desired document to carry the agent "
+                                    + "update: publish one first (berth publish, or a rollout), then update the agent",
+                                    null, 0, now.toString()));
+                            continue;
+                        }
+                        targets.put(id, t);
+                        publish.add(new Publish(id, revision, content, false));
                     }
                     waves.set(i, w.started(now));
                     break;
@@ -137,10 +164,10 @@ public final class RolloutPlanner {
                     if (Target.PENDING.equals(t.state()) && t.revision() > 0) {
                         // dropped to pending while paused by an earlier version: publish its recorded revision
                         targets.put(id, t.with(Target.PUBLISHING, "publishing revision " + t.revision(), now));
-                        publish.add(new Publish(id, t.revision(), r.document(), false));
+                        publish.add(new Publish(id, t.revision(), TargetContent.content(r, t, previous), false));
                     }
                 }
-                if (!waveDone(w, targets, devices)) {
+                if (!TargetJudge.waveDone(r, w, targets, devices)) {
                     break;
                 }
                 waves.set(i, w.done(now));
@@ -148,7 +175,7 @@ public final class RolloutPlanner {
             }
             if (i == waves.size()) {
                 status = Rollout.COMPLETED;
-                reason = summary(targets, devices);
+                reason = summary(r, targets);
             }
         }
 
@@ -165,7 +192,7 @@ public final class RolloutPlanner {
                     continue;
                 }
                 Documents.Retained ret = retained.get(e.getKey());
-                if (ret == null || ret.revision() != t.revision() || !r.documentHash().equals(ret.hash())) {
+                if (!TargetContent.isOnBroker(r, t, previous, ret)) {
                     e.setValue(t.with(Target.KEPT, "changed since the rollout (its desired document is "
                             + (ret == null ? "gone" : "revision " + ret.revision()) + "): nothing given back", now));
                     continue;
@@ -192,6 +219,25 @@ public final class RolloutPlanner {
     public static Rollout create(String id, String selector, List<String> named, JsonNode document,
                                  List<Device> selected, io.berth.model.Selector canary, String waves,
                                  String maxFailures, Duration waveTimeout, String signKeyId, Instant now) {
+        return create(id, selector, named, document, null, selected, canary, waves, maxFailures, waveTimeout,
+                signKeyId, now);
+    }
+
+    /**
+     * A new agent update: as {@link #create}, but each device is given its own retained document
+     * with {@code agent} set (docs/fleet.md, "Agent updates").
+     */
+    public static Rollout createAgentUpdate(String id, String selector, List<String> named, Rollout.Agent agent,
+                                            List<Device> selected, io.berth.model.Selector canary, String waves,
+                                            String maxFailures, Duration waveTimeout, String signKeyId, Instant now) {
+        return create(id, selector, named, null, agent, selected, canary, waves, maxFailures, waveTimeout,
+                signKeyId, now);
+    }
+
+    private static Rollout create(String id, String selector, List<String> named, JsonNode document,
+                                  Rollout.Agent agent, List<Device> selected, io.berth.model.Selector canary,
+                                  String waves, String maxFailures, Duration waveTimeout, String signKeyId,
+                                  Instant now) {
         if (selected.isEmpty()) {
             throw new IllegalArgumentException("no device matches " + (selector != null ? "the selector '" + selector
                     + "'" : "--device " + String.join(", ", named)) + ": check with berth fleet ls");
@@ -206,8 +252,9 @@ public final class RolloutPlanner {
                 targets.put(d, new Target(i, 0, Target.PENDING, null, null, 0, now.toString()));
             }
         }
-        return new Rollout(id, Rollout.RUNNING, null, selector, named, Documents.hash(document),
-                Documents.content(document), planned, Waves.maxFailures(maxFailures, order.size()),
+        return new Rollout(id, Rollout.RUNNING, null, selector, named, document == null ? null
+                : Documents.hash(document), document == null ? null : Documents.content(document), agent, planned,
+                Waves.maxFailures(maxFailures, order.size()),
                 waveTimeout.toString(), signKeyId, now.toString(), now.toString(), null, targets, Map.of(), false, 0);
     }
 
@@ -262,59 +309,11 @@ public final class RolloutPlanner {
         };
     }
 
-    /** A published device's result, or null while it is still on its way. */
-    static Target judge(Target t, Device d, Instant waveStart, Duration timeout, Instant now) {
-        long rev = t.revision();
-        if (d == null || d.report() == null) {
-            return d != null && d.isOnline() && !now.isBefore(start(waveStart, d).plus(timeout))
-                    ? t.with(Target.FAILED, "timed out: online but no report within " + timeout.toSeconds() + " s", now)
-                    : null;
-        }
-        if (d.rejectedRevision() == rev) {
-            return t.with(Target.FAILED, "rejected: " + d.rejectedReason(), now);
-        }
-        if (d.rolledBackRevision() == rev) {
-            return t.with(Target.FAILED, "rolled back: " + d.rollbackReason(), now);
-        }
-        if (d.desiredRevision() == rev && "failed".equals(d.phase())) {
-            return t.with(Target.FAILED, "failed on the device: " + String.join(", ", d.failingServices()), now);
-        }
-        boolean good = d.goodRevision() < 0 || d.goodRevision() >= rev;
-        if ("converged".equals(d.phase()) && d.appliedRevision() >= rev && d.desiredRevision() == d.appliedRevision()
-                && good) {
-            return t.with(Target.CONVERGED, "converged on revision " + d.appliedRevision(), now);
-        }
-        if (d.isOnline() && !now.isBefore(start(waveStart, d).plus(timeout))) {
-            return t.with(Target.FAILED, "timed out: not converged within " + timeout.toSeconds() + " s (phase "
-                    + d.phase() + ", applied " + d.appliedRevision() + (d.goodRevision() >= 0 && d.appliedRevision()
-                    == rev ? ", still on trial" : "") + ")", now);
-        }
-        return null;
-    }
-
-    /** The wave timeout counts from the wave's start, or from when a device that was away came back. */
-    private static Instant start(Instant waveStart, Device d) {
-        return d.onlineSince() != null && d.onlineSince().isAfter(waveStart) ? d.onlineSince() : waveStart;
-    }
-
-    private static boolean waveDone(Wave w, Map<String, Target> targets, Map<String, Device> devices) {
-        for (String id : w.devices()) {
-            Target t = targets.get(id);
-            String s = t.state();
-            Device d = devices.get(id);
-            boolean away = d == null || !d.isOnline();
-            if (!Target.CONVERGED.equals(s) && !Target.FAILED.equals(s) && !(Target.PUBLISHED.equals(s) && away)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static String summary(Map<String, Target> targets, Map<String, Device> devices) {
+    private static String summary(Rollout r, Map<String, Target> targets) {
         long converged = targets.values().stream().filter(t -> Target.CONVERGED.equals(t.state())).count();
         long failed = targets.values().stream().filter(t -> Target.FAILED.equals(t.state())).count();
         long offline = targets.values().stream().filter(t -> Target.PUBLISHED.equals(t.state())).count();
-        return converged + " converged, " + failed + " failed, " + offline
-                + " offline (they take their retained document when they come back)";
+        return converged + " converged" + (r.agentUpdate() ? " on agent " + r.agent().version() : "") + ", "
+                + failed + " failed, " + offline + " offline (they take their retained document when they come back)";
     }
 }

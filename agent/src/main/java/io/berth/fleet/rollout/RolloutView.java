@@ -29,12 +29,16 @@ public final class RolloutView {
             r.devices().forEach(o.putArray("devices")::add);
         }
         o.put("documentHash", r.documentHash());
+        if (r.agentUpdate()) {
+            o.set("agent", r.agent().block());
+        }
         o.put("createdAt", r.createdAt()).put("updatedAt", r.updatedAt());
         o.put("waves", r.waves().size());
         o.put("wave", currentWave(r));
         ObjectNode counts = o.putObject("devicesByState");
         r.targets().values().forEach(t -> counts.put(t.state(), counts.path(t.state()).asInt(0) + 1));
         o.put("maxFailures", r.maxFailures()).put("waveTimeout", r.waveTimeout()).put("signKeyId", r.signKeyId());
+        o.put("waveTimeoutSeconds", TargetJudge.timeout(r).toSeconds()); // an agent update's is at least its own
         if (r.lease() != null) {
             o.putObject("lease").put("owner", r.lease().owner()).put("until", r.lease().until());
         }
@@ -72,9 +76,10 @@ public final class RolloutView {
         s.append("rollout ").append(r.id()).append(": ").append(r.status())
                 .append(r.reason() == null ? "" : " - " + r.reason()).append('\n');
         s.append("  ").append(r.selector() != null ? "selector " + r.selector() : "devices " + r.devices())
-                .append(", document ").append(r.documentHash(), 0, Math.min(19, r.documentHash().length()))
+                .append(", ").append(what(r)).append(r.agentUpdate() ? " (package " + r.agent().packageRef()
+                        + ", agent timeout " + r.agent().timeout() + ")" : "")
                 .append(", max failures ").append(r.maxFailures()).append(", wave timeout ")
-                .append(Duration.parse(r.waveTimeout()).toSeconds()).append(" s")
+                .append(TargetJudge.timeout(r).toSeconds()).append(" s")
                 .append(r.signKeyId() == null ? "" : ", signed by " + r.signKeyId()).append('\n');
         s.append("  driver: ").append(r.lease() != null && r.lease().heldAt(now) ? r.lease().owner() + " (lease until "
                 + r.lease().until() + ")" : r.open() ? "none: run 'berth fleet rollout resume " + r.id() + "'" : "-")
@@ -95,20 +100,30 @@ public final class RolloutView {
     }
 
     public static String table(Collection<Rollout> rollouts, Instant now) {
-        StringBuilder s = new StringBuilder(String.format("%-28s %-10s %-6s %-30s %s%n", "ROLLOUT", "STATUS", "WAVE",
-                "DEVICES", "UPDATED"));
+        StringBuilder s = new StringBuilder(String.format("%-28s %-10s %-26s %-6s %-30s %s%n", "ROLLOUT", "STATUS",
+                "ROLLS OUT", "WAVE", "DEVICES", "UPDATED"));
         for (Rollout r : rollouts) {
             long done = r.targets().values().stream().filter(t -> Target.CONVERGED.equals(t.state())).count();
             long failed = r.failures();
             String updated = r.updatedAt() == null ? "-" : DeviceRows.age(Duration.between(Instant.parse(r.updatedAt()),
                     now).abs());
-            s.append(String.format("%-28s %-10s %-6s %-30s %s%n", r.id(), r.status(), currentWave(r) + "/"
-                    + r.waves().size(), r.targets().size() + " (" + done + " ok, " + failed + " failed)", updated));
+            s.append(String.format("%-28s %-10s %-26s %-6s %-30s %s%n", r.id(), r.status(), what(r),
+                    currentWave(r) + "/" + r.waves().size(), r.targets().size() + " (" + done + " ok, " + failed
+                    + " failed)", updated));
         }
         if (rollouts.isEmpty()) {
             s.append("(no rollouts)\n");
         }
         return s.toString();
+    }
+
+    /** What the rollout gives the devices: {@code document sha256:0123abcd} or {@code agent 0.7.0}. */
+    private static String what(Rollout r) {
+        if (r.agentUpdate()) {
+            return "agent " + r.agent().version();
+        }
+        String hash = r.documentHash() == null ? "-" : r.documentHash();
+        return "document " + hash.substring(0, Math.min(15, hash.length()));
     }
 
     /** The wave running (1-based), or the number of waves once all are done. */
@@ -124,7 +139,10 @@ public final class RolloutView {
     /** What the device says now about the rollout's revision. */
     private static String live(Target t, Device d) {
         String online = d.online() == null ? "?" : d.isOnline() ? "online" : "offline";
+        Device.AgentUpdate update = d.agentUpdate();
         return online + ", " + (d.phase() == null ? "no report" : d.phase() + " " + d.appliedRevision()
-                + (t.revision() > 0 && d.appliedRevision() == t.revision() ? " (this rollout's)" : ""));
+                + (t.revision() > 0 && d.appliedRevision() == t.revision() ? " (this rollout's)" : "")
+                + (d.agentVersion() == null ? "" : ", agent " + d.agentVersion())
+                + (update == null ? "" : " (update to " + update.version() + " " + update.state() + ")"));
     }
 }

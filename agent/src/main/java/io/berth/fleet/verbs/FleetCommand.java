@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** {@code berth fleet …}: the fleet table and rollouts (PROTOCOL.md §10). Loaded only by these verbs. */
+/** {@code berth fleet …}: the fleet table, rollouts and agent packages (PROTOCOL.md §10). Loaded only by these verbs. */
 public final class FleetCommand {
     public static final int OK = 0;
     public static final int FAILED = 1;
@@ -25,9 +25,13 @@ public final class FleetCommand {
             Usage: berth fleet ls [--selector S] [--json]
                    berth fleet rollout start|ls|status|pause|resume|abort …   (berth fleet rollout --help)
                    berth fleet serve [--listen HOST:PORT] [--token T] …           (berth fleet serve --help)
+                   berth fleet agent-package push REF DEB… [--json]            (berth fleet agent-package --help)
+                   berth fleet agent-update (--selector S | --device ID…) --version V --package REF
+                                            [--timeout D] …                   (berth fleet agent-update --help)
 
             Lists every device seen on the broker ({p}/+/online and {p}/+/reported): id,
-            online, phase, desired/applied revision, failing services, labels, report age.
+            online, phase, desired/applied revision, agent version (and an update under way
+            or failed), failing services, labels, report age.
               --selector S         only devices whose labels match, e.g. 'tier=canary,site in (a,b)'
               --json               one JSON array
             """ + BrokerOptions.HELP;
@@ -52,7 +56,10 @@ public final class FleetCommand {
         return switch (args.get(0)) {
             case "ls" -> ls(args.subList(1, args.size()), env, out, err);
             case "rollout" -> RolloutVerbs.main(args.subList(1, args.size()), env, out, err, documents);
+            case "agent-update" -> AgentUpdateVerb.main(args.subList(1, args.size()), env, out, err,
+                    AgentPackageResolver.standard(env));
             case "serve" -> io.berth.fleet.console.ConsoleCommand.main(args.subList(1, args.size()), env, out, err);
+            case "agent-package" -> AgentPackageVerbs.main(args.subList(1, args.size()), env, out, err);
             default -> {
                 err.println("berth fleet: unknown command '" + args.get(0) + "'\n");
                 err.print(HELP);

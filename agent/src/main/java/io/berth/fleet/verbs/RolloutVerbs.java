@@ -3,7 +3,6 @@ package io.berth.fleet.verbs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.berth.support.Args;
 import io.berth.spec.SigningKey;
 import io.berth.fleet.BrokerOptions;
 import io.berth.fleet.Device;
@@ -17,7 +16,6 @@ import io.berth.fleet.rollout.RolloutView;
 import io.berth.support.Args;
 import io.berth.link.OperatorConnection;
 import io.berth.model.Durations;
-import io.berth.model.Selector;
 import io.berth.spec.DocumentParser;
 import io.berth.spec.ParsedDocument;
 import java.io.IOException;
@@ -25,13 +23,9 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 /** {@code berth fleet rollout start|ls|status|pause|resume|abort} (PROTOCOL.md §10; docs/fleet.md). */
 final class RolloutVerbs {
@@ -56,8 +50,10 @@ final class RolloutVerbs {
             The rollout's state is retained on {p}/_fleet/rollouts/ID: 'resume' from any
             machine carries on where a driver stopped.
             """ + BrokerOptions.HELP;
+    /** The value options of {@code start}, which {@code agent-update} takes too. */
+    static final List<String> START_OPTIONS = List.of("--selector", "--device", "--waves", "--canary", "--max-failures",
+            "--wave-timeout", "--id", "--sign-key");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private RolloutVerbs() {}
 
@@ -72,8 +68,7 @@ final class RolloutVerbs {
         BrokerOptions broker;
         try {
             a = Args.parse(args.subList(1, args.size()), Set.of("--json", "--wait", "--revert", "-h", "--help"),
-                    FleetCommand.options("--selector", "--device", "--waves", "--canary", "--max-failures",
-                            "--wave-timeout", "--id", "--sign-key"), Map.of());
+                    FleetCommand.options(START_OPTIONS.toArray(String[]::new)), Map.of());
             if (a.has("-h") || a.has("--help")) {
                 out.print(HELP);
                 return FleetCommand.OK;
@@ -83,7 +78,7 @@ final class RolloutVerbs {
             err.println("berth fleet rollout " + verb + ": " + e.getMessage());
             return FleetCommand.USAGE;
         }
-        Session s = new Session(a, env, out, err, verb, broker, documents);
+        Session s = new Session(a, env, out, err, "berth fleet rollout " + verb, verb, broker, documents);
         return switch (verb) {
             case "start" -> s.start();
             case "ls" -> s.ls();
@@ -98,18 +93,21 @@ final class RolloutVerbs {
     }
 
     /** One verb's run: its options and, once connected, the fleet and the rollouts. */
-    private static final class Session {
+    static final class Session {
         final Args a;
         final Map<String, String> env;
         final PrintStream out;
         final PrintStream err;
+        /** What messages start with: {@code berth fleet rollout start}, {@code berth fleet agent-update}. */
+        final String command;
         final String verb;
         final BrokerOptions broker;
         final FleetCommand.DocumentSource documents;
         final Clock clock = Clock.systemUTC();
 
-        Session(Args a, Map<String, String> env, PrintStream out, PrintStream err, String verb, BrokerOptions broker,
-                FleetCommand.DocumentSource documents) {
+        Session(Args a, Map<String, String> env, PrintStream out, PrintStream err, String command, String verb,
+                BrokerOptions broker, FleetCommand.DocumentSource documents) {
+            this.command = command;
             this.documents = documents;
             this.a = a;
             this.env = env;
@@ -120,12 +118,12 @@ final class RolloutVerbs {
         }
 
         int usage(String message) {
-            err.println("berth fleet rollout " + verb + ": " + message);
+            err.println(command + ": " + message);
             return FleetCommand.USAGE;
         }
 
         int failed(String message) {
-            err.println("berth fleet rollout " + verb + ": " + message);
+            err.println(command + ": " + message);
             return FleetCommand.FAILED;
         }
 
@@ -142,20 +140,9 @@ final class RolloutVerbs {
             if (a.positional.size() != 1) {
                 return usage("give one FILE (the document to roll out)");
             }
-            if ((a.value("--selector") == null) == a.values("--device").isEmpty()) {
-                return usage("give either --selector S or --device ID (repeatable)");
-            }
-            Selector selector;
-            Selector canary;
-            Duration timeout = Durations.parse(a.value("--wave-timeout") == null ? "10m" : a.value("--wave-timeout"));
-            try {
-                selector = a.value("--selector") == null ? null : Selector.parse(a.value("--selector"));
-                canary = a.value("--canary") == null ? null : Selector.parse(a.value("--canary"));
-            } catch (IllegalArgumentException e) {
-                return usage(e.getMessage());
-            }
-            if (timeout == null || timeout.isZero() || timeout.isNegative()) {
-                return usage("--wave-timeout takes a duration like 90s or 10m");
+            RolloutStart.Options o = RolloutStart.options(this);
+            if (o == null) {
+                return FleetCommand.USAGE;
             }
             JsonNode tree = documents.read(Path.of(a.positional.get(0)), "fleet rollout start", err);
             if (!(tree instanceof ObjectNode document)) {
@@ -168,38 +155,9 @@ final class RolloutVerbs {
                 invalid.errors().forEach(e -> err.println("  " + e));
                 return FleetCommand.FAILED;
             }
-            String id = a.value("--id") != null ? a.value("--id") : "r-" + ID_TIME.format(clock.instant()) + "-"
-                    + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 4);
-            if (!id.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
-                return usage("--id '" + id + "' must be letters, digits, '_', '.' and '-' (at most 64)");
-            }
-            return connected(f -> {
-                SigningKey key = key();
-                List<Device> selected = selector != null ? f.view.select(selector)
-                        : a.values("--device").stream().map(d -> f.view.device(d).orElse(new Device(d, null, null,
-                        Map.of(), null))).toList();
-                Rollout created;
-                try {
-                    created = RolloutPlanner.create(id, selector == null ? null : selector.toString(),
-                            selector == null ? a.values("--device") : null, document, selected, canary,
-                            a.value("--waves") == null ? "1,10%,100%" : a.value("--waves"),
-                            a.value("--max-failures") == null ? "0" : a.value("--max-failures"), timeout,
-                            key == null ? null : key.keyId(), clock.instant());
-                } catch (IllegalArgumentException e) {
-                    return usage(e.getMessage());
-                }
-                try (RolloutDriver driver = new RolloutDriver(f.store, f.view, key, clock, lease())) {
-                    driver.create(created);
-                    out.println(id);
-                    out.flush();
-                    err.println("rollout " + id + ": " + selected.size() + " device(s) in " + created.waves().size()
-                            + " wave(s): " + String.join(" | ", created.waves().stream().map(w -> String.join(",",
-                            w.devices())).toList()));
-                    Rollout end = driver.drive(id, a.has("--wait") ? RolloutDriver.Mode.TO_END
-                            : RolloutDriver.Mode.FIRST_STEP, err::println);
-                    return a.has("--wait") ? exit(end) : FleetCommand.OK;
-                }
-            });
+            return RolloutStart.launch(this, o, (opts, selected, keyId, now) -> RolloutPlanner.create(opts.id(),
+                    opts.selector() == null ? null : opts.selector().toString(), opts.named(), document, selected,
+                    opts.canary(), opts.waves(), opts.maxFailures(), opts.waveTimeout(), keyId, now));
         }
 
         /** What a verb does once connected, with the fleet and the rollouts in. */
@@ -310,7 +268,7 @@ final class RolloutVerbs {
     }
 
     /** The fleet view and the rollout store on one connection, with their retained messages in. */
-    private record Fleet(FleetView view, RolloutStore store) {
+    record Fleet(FleetView view, RolloutStore store) {
         static Fleet open(OperatorConnection c, String prefix) throws IOException, InterruptedException {
             RolloutStore store = new RolloutStore(c, prefix);
             store.attach(true); // waits for the records and desired documents

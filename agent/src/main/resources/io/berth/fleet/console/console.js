@@ -48,11 +48,18 @@ async function applySelector(value) {
   render();
 }
 
+// the agent's version, and where an update is under way or failed, what it is going to
+function agentVersion(d) {
+  const a = d.agent || {};
+  return (a.version || "-") + (a.update ? " \u2192 " + a.update.version + " " + a.update.state : "");
+}
+
 function fleetView() {
   const all = [...state.devices.values()];
   let rows = state.selected ? all.filter(d => state.selected.has(d.id)) : all;
   const k = state.sort.key;
   const val = d => k === "desired" || k === "applied" ? (d.revision || {})[k] || 0
+    : k === "agent" ? agentVersion(d)
     : k === "online" ? (d.online ? 1 : 0) : k === "reported" ? -(d.reportAgeSeconds ?? 1e12) : String(d[k] ?? "");
   rows.sort((a, b) => (val(a) < val(b) ? -1 : val(a) > val(b) ? 1 : 0) * (state.sort.asc ? 1 : -1));
   const onlineCount = rows.filter(d => d.online).length;
@@ -72,11 +79,12 @@ function fleetView() {
     h("div", { class: "toolbar" }, input, state.selectorError ? h("span", { class: "error", id: "selector-error" }, state.selectorError) : null),
     h("table", { id: "fleet" },
       h("thead", {}, h("tr", {}, th("id", "Device"), th("online", "Online"), th("phase", "Phase"), th("desired", "Desired"),
-        th("applied", "Applied"), h("th", {}, "Failing"), h("th", {}, "Labels"), th("reported", "Reported"))),
+        th("applied", "Applied"), th("agent", "Agent"), h("th", {}, "Failing"), h("th", {}, "Labels"), th("reported", "Reported"))),
       h("tbody", {}, rows.map(d => h("tr", { class: "row", "data-device": d.id, onclick: () => location.hash = "#/device/" + encodeURIComponent(d.id) },
         h("td", {}, h("b", {}, d.id)), h("td", {}, online(d), d.online ? "yes" : d.online === false ? "no" : "?"),
         h("td", { class: "phase " + cls("phase", d.phase) }, d.phase || "-"),
         h("td", {}, (d.revision || {}).desired || "-"), h("td", {}, (d.revision || {}).applied || "-"),
+        h("td", { class: "agent" }, agentVersion(d)),
         h("td", { class: "error" }, (d.failing || []).join(", ") || ""), h("td", {}, labels(d.labels)),
         h("td", { class: "muted" }, d.reportAgeSeconds === null ? "-" : age(d.reportAgeSeconds) + " ago"))))),
     rows.length ? null : h("p", { class: "muted" }, all.length ? "No device matches the selector." : "No device has reported on this broker yet.")
@@ -172,8 +180,10 @@ function rolloutView(id) {
   const targets = r.targets || {};
   return [
     h("h1", {}, "Rollout ", r.id, " ", h("span", { class: "state " + cls("status", r.status), id: "rollout-status" }, r.status)),
-    h("p", { class: "muted" }, (r.selector ? "selector " + r.selector : "devices " + (r.devices || []).join(", ")) + " · max failures "
-      + r.maxFailures + " · wave timeout " + r.waveTimeout + (r.lease ? " · driven by " + r.lease.owner : "")),
+    h("p", { class: "muted" }, (r.selector ? "selector " + r.selector : "devices " + (r.devices || []).join(", "))
+      + (r.agent ? " · agent update to " + r.agent.version : "") + " · max failures "
+      + r.maxFailures + " · wave timeout " + (r.waveTimeoutSeconds ? r.waveTimeoutSeconds + " s" : r.waveTimeout)
+      + (r.lease ? " · driven by " + r.lease.owner : "")),
     r.reason ? h("p", { class: r.status === "halted" || r.status === "aborted" ? "error" : "muted", id: "rollout-reason" }, r.reason) : null,
     h("div", { class: "toolbar" },
       h("button", { id: "pause", disabled: r.status !== "running", onclick: () => act(id, "pause") }, "Pause"),

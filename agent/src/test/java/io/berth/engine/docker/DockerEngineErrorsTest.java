@@ -3,14 +3,14 @@ package io.berth.engine.docker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.github.dockerjava.api.exception.DockerException;
-import io.berth.engine.docker.DockerEngine.Op;
+import io.berth.engine.docker.EngineCalls.Op;
 import org.junit.jupiter.api.Test;
 
 /** The error table: which engine failures are worth retrying, by kind of call and status. */
 class DockerEngineErrorsTest {
 
     private static boolean terminal(Op op, int status) {
-        return DockerEngine.terminal(op, new DockerException("Status " + status + ": {\"message\":\"x\"}", status));
+        return EngineCalls.terminal(op, new DockerException("Status " + status + ": {\"message\":\"x\"}", status));
     }
 
     @Test
@@ -36,7 +36,7 @@ class DockerEngineErrorsTest {
     @Test
     void anErrorWithoutStatusIsRetried() {
         for (Op op : Op.values()) {
-            assertEquals(false, DockerEngine.terminal(op, new IllegalStateException("stream broke")), op.name());
+            assertEquals(false, EngineCalls.terminal(op, new IllegalStateException("stream broke")), op.name());
         }
     }
 }

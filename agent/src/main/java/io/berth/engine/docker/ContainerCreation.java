@@ -1,0 +1,103 @@
+package io.berth.engine.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.exception.NotFoundException;
+import io.berth.engine.EngineException;
+import io.berth.model.Labels;
+import io.berth.model.ServiceSpec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Creating a service's container: its settings, its networks, and its anonymous volumes kept across recreations. */
+final class ContainerCreation {
+    private final DockerClient client;
+    private final Map<String, String> ownership;
+    private final EngineCalls calls;
+
+    ContainerCreation(DockerClient client, Map<String, String> ownership, EngineCalls calls) {
+        this.client = client;
+        this.ownership = ownership;
+        this.calls = calls;
+    }
+
+    String createContainer(ServiceSpec spec, Map<String, String> inheritedVolumes, Map<String, String> labels)
+            throws EngineException {
+        return calls.call("create container " + spec.containerName() + " for service " + spec.name(), EngineCalls.Op.CREATE, () -> {
+            List<String> made = new ArrayList<>();
+            try {
+                ContainerSettings settings = ContainerSettings.of(spec, labels, anonymousVolumes(spec, inheritedVolumes, made));
+                CreateContainerCmd cmd = client.createContainerCmd(spec.image());
+                settings.applyTo(cmd);
+                String id = cmd.exec().getId();
+                try {
+                    // API 1.41 attaches one network at create; the others before the first start
+                    for (var extra : settings.extraNetworks().entrySet()) {
+                        client.connectToNetworkCmd().withContainerId(id).withNetworkId(extra.getKey())
+                                .withContainerNetwork(extra.getValue()).exec();
+                    }
+                } catch (RuntimeException e) {
+                    client.removeContainerCmd(id).withForce(true).exec();
+                    throw e;
+                }
+                return id;
+            } catch (RuntimeException e) {
+                // the anonymous volumes made for this attempt would otherwise leak on every retry
+                for (String volume : made) {
+                    try {
+                        client.removeVolumeCmd(volume).exec();
+                    } catch (RuntimeException left) {
+                        e.addSuppressed(left);
+                    }
+                }
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * The volume for each anonymous mount of the container: the predecessor's where it had an
+     * anonymous one at that path (labelled {@link Labels#ANONYMOUS}, or one the engine made
+     * without a name; never a named volume the previous revision mounted there), else a new
+     * volume labelled as this service's (so it is reported as an orphan once nothing uses it,
+     * never lost track of or removed silently), noted in {@code made}.
+     */
+    private Map<String, String> anonymousVolumes(ServiceSpec spec, Map<String, String> inherited, List<String> made) {
+        var config = client.inspectImageCmd(spec.image()).exec().getConfig();
+        Set<String> imageVolumes = config == null || config.getVolumes() == null ? Set.of()
+                : config.getVolumes().keySet();
+        Map<String, String> volumes = new LinkedHashMap<>();
+        for (String path : AnonymousVolumes.paths(spec, imageVolumes)) {
+            String name = inherited.get(path);
+            if (name != null && !anonymous(name)) {
+                name = null;
+            }
+            if (name == null) {
+                Map<String, String> labels = new HashMap<>(ownership);
+                labels.put(Labels.SERVICE, spec.name());
+                labels.put(Labels.ANONYMOUS, path);
+                name = client.createVolumeCmd().withLabels(labels).exec().getName();
+                made.add(name);
+            }
+            volumes.put(path, name);
+        }
+        return volumes;
+    }
+
+    /** Whether a mounted volume is an anonymous one: Berth's label, or a name the engine chose. */
+    private boolean anonymous(String name) {
+        if (AnonymousVolumes.engineNamed(name)) {
+            return true;
+        }
+        try {
+            Map<String, String> labels = client.inspectVolumeCmd(name).exec().getLabels();
+            return labels != null && labels.containsKey(Labels.ANONYMOUS);
+        } catch (NotFoundException gone) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.berth.selfupdate;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.CodeSource;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.tinylog.Logger;
+
+/** {@link Platform} from dpkg ({@code dpkg --print-architecture}, {@code dpkg-query -W berth}) and the running jar. */
+final class DebianPlatform implements Platform {
+    /** Where the berth package installs the agent's jar. */
+    static final Path PACKAGE_JAR = Path.of("/usr/share/berth/berth.jar");
+    private static final long WAIT_SECONDS = 10;
+
+    @Override
+    public String debArch() {
+        String dpkg = run(List.of("dpkg", "--print-architecture"));
+        return dpkg != null && !dpkg.isBlank() ? dpkg.strip() : fromOsArch(System.getProperty("os.arch", ""));
+    }
+
+    /**
+     * The package is installed and this agent runs its jar: an agent run from elsewhere (a build
+     * tree, a test) must not have the package's agent restarted in its place.
+     */
+    @Override
+    public boolean installedFromPackage() {
+        return runsFrom(PACKAGE_JAR) && "install ok installed".equals(run(List.of("dpkg-query", "-W", "-f=${Status}",
+                "berth")));
+    }
+
+    /** Whether this class was loaded from {@code jar}. */
+    static boolean runsFrom(Path jar) {
+        try {
+            CodeSource source = DebianPlatform.class.getProtectionDomain().getCodeSource();
+            return source != null && source.getLocation() != null
+                    && Path.of(source.getLocation().toURI()).toAbsolutePath().normalize().equals(jar);
+        } catch (URISyntaxException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public long pid() {
+        return ProcessHandle.current().pid();
+    }
+
+    /** Java's {@code os.arch} as Debian names it; the name itself where there is no match. */
+    static String fromOsArch(String osArch) {
+        return switch (osArch.toLowerCase(Locale.ROOT)) {
+            case "amd64", "x86_64" -> "amd64";
+            case "aarch64", "arm64" -> "arm64";
+            case "arm", "armv7l", "armhf" -> "armhf";
+            default -> osArch;
+        };
+    }
+
+    /** The command's output when it exits 0, else null (not installed, not there, too slow). */
+    private static String run(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readNBytes(4096), StandardCharsets.UTF_8);
+            if (!p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return null;
+            }
+            return p.exitValue() == 0 ? out : null;
+        } catch (IOException e) {
+            Logger.debug("{}: {}", command.get(0), e.toString());
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+}
