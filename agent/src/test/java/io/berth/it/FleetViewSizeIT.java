@@ -10,10 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import org.eclipse.paho.mqttv5.client.MqttClient;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,46 +22,45 @@ import org.junit.jupiter.api.Test;
 class FleetViewSizeIT {
     private static final int DEVICES = 1200;
 
+    private static OperatorConnection connect() throws Exception {
+        return OperatorConnection.connect(new OperatorConnection.Settings(List.of(TestBroker.URL), null, null,
+                new TlsFiles.Settings(null, null, null)));
+    }
+
     @Test
     void aDriverSeesEveryDeviceOfAFleetLargerThanTheBrokersQueue() throws Exception {
         String prefix = "viewsize" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        MqttClient publisher = new MqttClient(TestBroker.URL, "it-" + prefix, new MemoryPersistence());
-        MqttConnectionOptions options = new MqttConnectionOptions();
-        options.setCleanStart(true);
-        publisher.connect(options);
-        try {
-            for (int i = 0; i < DEVICES; i++) {
-                String d = prefix + "/d" + i + "/";
-                publish(publisher, d + "desired", "{\"revision\":1,\"services\":{}}");
-                publish(publisher, d + "online", "{\"online\":true,\"labels\":{\"tier\":\"prod\"}}");
-                publish(publisher, d + "reported", "{\"phase\":\"converged\",\"labels\":{\"tier\":\"prod\"},"
-                        + "\"revision\":{\"desired\":1,\"applied\":1,\"good\":1}}");
-            }
-            // what `berth fleet rollout start` does: the store with the desired documents, then the view
-            try (OperatorConnection c = OperatorConnection.connect(new OperatorConnection.Settings(
-                    List.of(TestBroker.URL), null, null, new TlsFiles.Settings(null, null, null)))) {
-                RolloutStore store = new RolloutStore(c, prefix);
-                store.attach(true);
-                FleetView view = new FleetView(prefix);
-                view.attach(c);
-                assertEquals(DEVICES, store.desired().size(), "every device's desired document");
-                assertEquals(DEVICES, view.devices().size(), "every device in the table");
-                assertEquals(DEVICES, view.devices().values().stream().filter(x -> x.report() != null
-                        && x.online() != null).count(), "every device with its online and its report");
-            }
-        } finally {
-            for (int i = 0; i < DEVICES; i++) {
-                for (String t : List.of("desired", "online", "reported")) {
-                    publisher.publish(prefix + "/d" + i + "/" + t, new byte[0], 1, true);
+        try (OperatorConnection publisher = connect()) {
+            try {
+                for (int i = 0; i < DEVICES; i++) {
+                    String d = prefix + "/d" + i + "/";
+                    publish(publisher, d + "desired", "{\"revision\":1,\"services\":{}}");
+                    publish(publisher, d + "online", "{\"online\":true,\"labels\":{\"tier\":\"prod\"}}");
+                    publish(publisher, d + "reported", "{\"phase\":\"converged\",\"labels\":{\"tier\":\"prod\"},"
+                            + "\"revision\":{\"desired\":1,\"applied\":1,\"good\":1}}");
+                }
+                // what `berth fleet rollout start` does: the store with the desired documents, then the view
+                try (OperatorConnection c = connect()) {
+                    RolloutStore store = new RolloutStore(c, prefix);
+                    store.attach(true);
+                    FleetView view = new FleetView(prefix);
+                    view.attach(c);
+                    assertEquals(DEVICES, store.desired().size(), "every device's desired document");
+                    assertEquals(DEVICES, view.devices().size(), "every device in the table");
+                    assertEquals(DEVICES, view.devices().values().stream().filter(x -> x.report() != null
+                            && x.online() != null).count(), "every device with its online and its report");
+                }
+            } finally {
+                for (int i = 0; i < DEVICES; i++) {
+                    for (String t : List.of("desired", "online", "reported")) {
+                        publish(publisher, prefix + "/d" + i + "/" + t, "");
+                    }
                 }
             }
-            publisher.disconnect();
-            publisher.close();
         }
     }
 
-    private static void publish(MqttClient client, String topic, String payload) throws Exception {
-        MqttMessage m = new MqttMessage(payload.getBytes(StandardCharsets.UTF_8), 1, true, null);
-        client.publish(topic, m);
+    private static void publish(OperatorConnection client, String topic, String payload) throws Exception {
+        client.publish(topic, payload.getBytes(StandardCharsets.UTF_8), true);
     }
 }
