@@ -5,13 +5,20 @@ import io.berth.model.AgentUpdate;
 import io.berth.model.DesiredState;
 import io.berth.selfupdate.UpdateFiles.Failure;
 import io.berth.selfupdate.UpdateFiles.Pending;
+import io.berth.selfupdate.UpdateFiles.Result;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -21,11 +28,27 @@ import org.tinylog.Logger;
 
 /**
  * The agent updating itself (PROTOCOL.md §3 {@code agent}): once a revision that names another
- * version is applied, downloads its package, starts the updater script outside the agent's service
- * and lets it restart the agent into the new version; the new agent confirms once its first report
- * is delivered, else the updater puts the old one back. Loaded only when a document names another
- * version, or an update is under way at start. All work runs on one thread, made when there is
- * work, so at most one update runs at a time.
+ * version is the device's good one (converged and past its trial), downloads its package, starts
+ * the updater script outside the agent's service and lets it restart the agent into the new
+ * version; the new agent confirms once its first report is delivered, else the updater puts the
+ * old one back. Loaded only when a document names another version, or an update's records are
+ * there at start. All work runs on one thread, made when there is work, so at most one update runs
+ * at a time.
+ *
+ * <p>The records ({@link UpdateFiles}) and who removes them:
+ * <ul>
+ * <li>{@code pending.json}: written by the old agent before it starts the updater. The new agent
+ *     writes {@code confirmed} and keeps {@code pending.json} until {@code result.json} says
+ *     {@code installed}, or until its next start (the updater writes a failed {@code result.json}
+ *     before it puts the old agent back, so a confirmation that came too late is never lost). The
+ *     old agent removes it once the update failed (a failed result, or its deadline).</li>
+ * <li>{@code result.json}: a failed one is recorded in {@code failed.json} at start when it is not
+ *     there yet, with or without {@code pending.json} (its revision from the result, else from
+ *     {@code pending.json}, else from the first applied document that names its version).</li>
+ * <li>{@code failed.json}: an update that failed is not tried again for its revision; kept in
+ *     memory too, so that a record that cannot be written (a card remounted read-only) does not
+ *     start the same update again.</li>
+ * </ul>
  */
 public final class AgentUpdater implements AutoCloseable {
     /** Where the berth package installs the updater script. */
@@ -33,6 +56,7 @@ public final class AgentUpdater implements AutoCloseable {
     /** The largest package fetched: a runtime and the agent are some tens of MiB. */
     static final long MAX_PACKAGE_BYTES = 256L << 20;
     static final String DOWNLOAD = "download.deb";
+    static final String SCRIPT_TEMP = ".agent-update.tmp";
     static final String NOT_FROM_PACKAGE = "this agent was not installed from the berth package; update it by hand";
 
     /** Where the update shows: the report's {@code agent.update} and {@code agent-update} events. */
@@ -43,7 +67,8 @@ public final class AgentUpdater implements AutoCloseable {
         void event(long revision, String version, String message);
     }
 
-    private enum Stage { IDLE, WORKING, WAITING, CONFIRMING }
+    /** CONFIRMED: the new agent wrote its confirmation and waits for the updater's result to drop its record. */
+    private enum Stage { IDLE, WORKING, WAITING, CONFIRMING, CONFIRMED }
 
     private final UpdateFiles files;
     private final String running;
@@ -57,6 +82,10 @@ public final class AgentUpdater implements AutoCloseable {
     private volatile Stage stage = Stage.IDLE;
     /** The revision and version last decided about while idle: a report repeating them costs nothing. */
     private volatile String decided;
+    /** The failures of this run, by revision/version: also those {@code failed.json} could not take. */
+    private final Map<String, Failure> failedHere = new ConcurrentHashMap<>();
+    /** A failed {@code result.json} found at start without its revision: recorded against the first document naming its version. */
+    private volatile Result unrecorded;
     private volatile boolean closed;
 
     /** The agent's: dpkg, systemd-run or setsid, the installed script, a thread of its own. */
@@ -78,23 +107,42 @@ public final class AgentUpdater implements AutoCloseable {
         this.launcher = launcher;
         this.script = script;
         this.work = work != null ? work : onDemandThread();
+        if (!Files.exists(files.pendingFile())) {
+            files.removeLeftovers(); // of an agent stopped mid-download: nothing else would ever remove them
+        }
     }
 
     /**
      * At start, with {@code pending.json} there: this agent is the new one (it confirms once its
      * first report is delivered), or the update failed (recorded, not tried again), or the updater
-     * is still at work (shown as installing; looked at again with each report).
+     * is still at work (shown as installing; looked at again with each report). Without it, a
+     * failed {@code result.json} not recorded yet is recorded.
      */
     public void resume() {
         Pending p = files.pending();
+        Result result = files.result();
         if (p == null) {
+            if (result != null && result.failed() && !recorded(result.revision(), result.version())) {
+                if (result.revision() != null) {
+                    fail(result.revision(), result.version(), UpdateRules.error(result.revision(), result, log()));
+                } else {
+                    unrecorded = result;
+                }
+            }
             return;
         }
-        UpdateRules.Verdict verdict = UpdateRules.pending(p, files.result(), running, clock.instant());
+        UpdateRules.Verdict verdict = UpdateRules.pending(p, result, running, clock.instant(), log());
         if (verdict instanceof UpdateRules.Confirm) {
+            boolean givenUp = result != null && result.failed() && result.version().equals(p.to());
+            if (p.to().equals(files.confirmed()) && !givenUp) {
+                Logger.info("agent {} confirmed by an earlier run; the update from {} is done", p.to(), p.from());
+                done();
+                return;
+            }
             Logger.info("agent {} started by an update from {} (revision {}); confirming once the report is "
                     + "delivered", p.to(), p.from(), p.revision());
             stage = Stage.CONFIRMING;
+            show(new UpdateStatus(p.revision(), p.to(), UpdateStatus.CONFIRMING, null, clock.instant()));
         } else if (verdict instanceof UpdateRules.Failed f) {
             failed(p, f.error());
         } else {
@@ -105,12 +153,14 @@ public final class AgentUpdater implements AutoCloseable {
 
     /**
      * A report was rendered for {@code target} (null: no document); {@code applied}: the revision
-     * converged or is degraded. Returns at once: the work runs on the updater's thread.
+     * is the device's good one. Returns at once: the work runs on the updater's thread.
      */
     public void onReport(DesiredState target, boolean applied) {
         Stage now = stage;
         if (now == Stage.WAITING) {
             work.execute(this::recheck);
+        } else if (now == Stage.CONFIRMED) {
+            work.execute(this::settle);
         } else if (now == Stage.IDLE && applied && target != null) {
             AgentUpdate agent = target.agent();
             String key = target.revision() + "/" + (agent == null ? "" : agent.version());
@@ -133,7 +183,15 @@ public final class AgentUpdater implements AutoCloseable {
             return;
         }
         AgentUpdate agent = target.agent();
-        UpdateRules.Decision decision = UpdateRules.applied(target.revision(), agent, running, files.failures());
+        Result orphan = unrecorded;
+        if (orphan != null && agent != null && orphan.version().equals(agent.version())) {
+            unrecorded = null;
+            if (!recorded(null, orphan.version())) {
+                fail(target.revision(), orphan.version(), UpdateRules.error(target.revision(), orphan, log()));
+                return;
+            }
+        }
+        UpdateRules.Decision decision = UpdateRules.applied(target.revision(), agent, running, failures());
         if (decision instanceof UpdateRules.ShowFailed f) {
             show(UpdateStatus.failed(f.failure()));
         } else if (decision instanceof UpdateRules.Start) {
@@ -161,8 +219,7 @@ public final class AgentUpdater implements AutoCloseable {
         } catch (Exception e) {
             files.delete(DOWNLOAD);
             if (closed) {
-                // the agent is stopping: no fault of the update, which the next start decides afresh
-                Logger.info("agent update to {} stopped with the agent: {}", version, e.toString());
+                stopped(version, e.toString());
                 return;
             }
             fail(revision, version, "downloading the agent package " + agent.packageRef() + " for " + arch
@@ -178,19 +235,40 @@ public final class AgentUpdater implements AutoCloseable {
         }
         Logger.info("agent package {} for {} fetched: version {}, {} bytes, sha256 {}", agent.packageRef(), arch,
                 fetched.version(), fetched.size(), fetched.sha256());
-        show(new UpdateStatus(revision, version, UpdateStatus.INSTALLING, null, clock.instant()));
-        reports.event(revision, version, "updating the agent from " + running + " to " + version + " ("
-                + agent.packageRef() + "); it restarts into it, containers keep running");
         Pending pending = new Pending(revision, running, version, clock.instant(),
                 UpdateRules.deadline(clock.instant(), agent));
+        Path copy;
         try {
             files.removeResult();
             files.removeConfirmed();
+            copy = copyScript();
+            if (closed) {
+                // a `systemctl stop berth` as the download ended: the updater would start the agent again
+                files.delete(DOWNLOAD);
+                stopped(version, "after the download");
+                return;
+            }
             files.writePending(pending);
-            launcher.launch(revision, command(copyScript(), fetched.file(), version, agent));
+        } catch (IOException | RuntimeException e) {
+            files.delete(DOWNLOAD);
+            fail(revision, version, "cannot start the updater: " + why(e));
+            return;
+        }
+        show(new UpdateStatus(revision, version, UpdateStatus.INSTALLING, null, clock.instant()));
+        reports.event(revision, version, "updating the agent from " + running + " to " + version + " ("
+                + agent.packageRef() + "); it restarts into it, containers keep running");
+        try {
+            launcher.launch(revision, command(copy, fetched.file(), version, agent));
+        } catch (InterruptedIOException e) {
+            // the unit may be queued already: pending.json stays, and the next start waits for the updater's word
+            Logger.info("agent update to {} stopped with the agent while the updater was being started; it may "
+                    + "run: the next start looks at {}", version, files.dir());
+            stage = Stage.WAITING;
+            return;
         } catch (IOException | RuntimeException e) {
             files.removePending();
-            fail(revision, version, "cannot start the updater " + script + ": " + e.getMessage());
+            files.delete(DOWNLOAD);
+            fail(revision, version, "cannot start the updater: " + why(e));
             return;
         }
         Logger.info("agent update to {} (revision {}) handed to the updater; this agent is restarted by it",
@@ -198,9 +276,29 @@ public final class AgentUpdater implements AutoCloseable {
         stage = Stage.WAITING;
     }
 
-    /** The updater's command line (the berth package's script takes exactly these). */
+    private void stopped(String version, String when) {
+        // no fault of the update, which the next start decides afresh
+        Logger.info("agent update to {} stopped with the agent ({})", version, when);
+        stage = Stage.IDLE;
+    }
+
+    /** What went wrong starting the updater, said so that someone can act on it. */
+    private String why(Exception e) {
+        if (e instanceof NoSuchFileException n && script.toString().equals(n.getFile())) {
+            return script + " is missing; the berth package provides it: reinstall berth";
+        }
+        if (e instanceof FileSystemException f) {
+            return f.getFile() + ": " + (f.getReason() != null ? f.getReason() : e.getClass().getSimpleName());
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    /**
+     * The updater's command line (the berth package's script takes exactly these), run by bash:
+     * a state dir mounted noexec still runs it.
+     */
     List<String> command(Path copy, Path deb, String version, AgentUpdate agent) {
-        return List.of(copy.toString(), "--deb", deb.toString(), "--dir", files.dir().toString(), "--version",
+        return List.of("/bin/bash", copy.toString(), "--deb", deb.toString(), "--dir", files.dir().toString(), "--version",
                 version, "--timeout", Long.toString(agent.timeout().toSeconds()), "--agent-pid",
                 Long.toString(platform.pid()));
     }
@@ -208,7 +306,7 @@ public final class AgentUpdater implements AutoCloseable {
     /** A copy in the state dir runs: dpkg replaces the installed script while it runs. */
     private Path copyScript() throws IOException {
         Path copy = files.dir().resolve("agent-update");
-        Path temp = files.dir().resolve(".agent-update.tmp");
+        Path temp = files.dir().resolve(SCRIPT_TEMP);
         Files.copy(script, temp, StandardCopyOption.REPLACE_EXISTING);
         Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwx------"));
         Files.move(temp, copy, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -227,33 +325,63 @@ public final class AgentUpdater implements AutoCloseable {
             show(null);
             return;
         }
-        if (UpdateRules.pending(p, files.result(), running, clock.instant()) instanceof UpdateRules.Failed f) {
+        if (UpdateRules.pending(p, files.result(), running, clock.instant(), log()) instanceof UpdateRules.Failed f) {
             failed(p, f.error());
         }
     }
 
+    /**
+     * The new agent, once its report was delivered: writes {@code confirmed}, unless the updater
+     * already gave up (a failed {@code result.json}: it is putting the old agent back, which
+     * records the failure).
+     */
     private void confirm() {
         if (stage != Stage.CONFIRMING) {
             return;
         }
         Pending p = files.pending();
+        if (p == null) {
+            stage = Stage.IDLE;
+            show(null);
+            return;
+        }
+        Result result = files.result();
+        if (result != null && result.failed() && result.version().equals(p.to())) {
+            Logger.warn("the updater gave up on {} before this agent could confirm it ({}); it puts {} back",
+                    p.to(), result.error(), p.from());
+            return;
+        }
         try {
-            if (p != null) {
-                files.writeConfirmed(p.to());
-            }
+            files.writeConfirmed(p.to());
         } catch (IOException e) {
             // the updater then puts the old agent back: say why
             Logger.error("cannot confirm the agent update ({}); the updater will revert it", e.getMessage());
             return;
         }
+        stage = Stage.CONFIRMED;
+        Logger.info("agent update confirmed: {} (was {})", p.to(), p.from());
+        reports.event(p.revision(), p.to(), "installed agent " + p.to() + " (was " + p.from() + ")");
+        show(null);
+    }
+
+    /** The new agent, confirmed: once the updater says installed, the update is done. */
+    private void settle() {
+        if (stage != Stage.CONFIRMED) {
+            return;
+        }
+        Pending p = files.pending();
+        Result result = files.result();
+        if (p == null || result != null && !result.failed() && result.version().equals(p.to())) {
+            done();
+        }
+    }
+
+    private void done() {
+        files.removePending();
+        files.removeResult();
+        files.delete(DOWNLOAD);
         stage = Stage.IDLE;
         decided = null;
-        files.removePending();
-        files.delete(DOWNLOAD);
-        if (p != null) {
-            Logger.info("agent update confirmed: {} (was {})", p.to(), p.from());
-            reports.event(p.revision(), p.to(), "installed agent " + p.to() + " (was " + p.from() + ")");
-        }
         show(null);
     }
 
@@ -266,17 +394,39 @@ public final class AgentUpdater implements AutoCloseable {
 
     private void fail(long revision, String version, String error) {
         Failure failure = new Failure(revision, version, error, clock.instant());
+        failedHere.put(revision + "/" + version, failure);
         try {
             files.addFailure(failure);
         } catch (IOException e) {
-            Logger.warn("cannot record the failed agent update in {}: {}", files.dir(), e.getMessage());
+            Logger.warn("cannot record the failed agent update in {}: {}; it is not tried again until the agent "
+                    + "restarts", files.dir(), e.getMessage());
         }
         Logger.error("the agent update to {} (revision {}) failed: {}; it is not tried again for this revision",
                 version, revision, error);
-        stage = Stage.IDLE;
-        decided = null;
+        stage = Stage.IDLE; // decided stays: the same revision's reports decide nothing again
         show(UpdateStatus.failed(failure));
         reports.event(revision, version, "the agent update to " + version + " failed: " + error);
+    }
+
+    /** The failures of {@code failed.json} and those of this run it could not take. */
+    private List<Failure> failures() {
+        List<Failure> all = new ArrayList<>(files.failures());
+        failedHere.values().forEach(f -> {
+            if (all.stream().noneMatch(a -> a.revision() == f.revision() && a.version().equals(f.version()))) {
+                all.add(f);
+            }
+        });
+        return all;
+    }
+
+    /** Whether a failure of {@code version} (of {@code revision}; null: any) is recorded. */
+    private boolean recorded(Long revision, String version) {
+        return failures().stream().anyMatch(f -> f.version().equals(version)
+                && (revision == null || f.revision() == revision));
+    }
+
+    private Path log() {
+        return files.dir().resolve("update.log");
     }
 
     private void show(UpdateStatus status) {

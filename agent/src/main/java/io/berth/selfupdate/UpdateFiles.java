@@ -33,8 +33,15 @@ final class UpdateFiles {
     /** The update the old agent started: from version {@code from} to {@code to}, given up at {@code deadline}. */
     record Pending(long revision, String from, String to, Instant startedAt, Instant deadline) {}
 
-    /** What the updater script says when it is done: {@code state} {@code installed} or {@code failed}. */
-    record Result(String version, String state, String error, Instant time) {
+    /**
+     * What the updater script says when it is done: {@code state} {@code installed} or {@code failed};
+     * {@code revision} where the script names it, else null.
+     */
+    record Result(Long revision, String version, String state, String error, Instant time) {
+        Result(String version, String state, String error, Instant time) {
+            this(null, version, state, error, time);
+        }
+
         boolean failed() {
             return "failed".equals(state);
         }
@@ -91,7 +98,8 @@ final class UpdateFiles {
         if (node == null || !node.path("version").isTextual() || !node.path("state").isTextual()) {
             return null;
         }
-        return new Result(node.path("version").asText(), node.path("state").asText(),
+        return new Result(node.path("revision").canConvertToLong() ? node.path("revision").asLong() : null,
+                node.path("version").asText(), node.path("state").asText(),
                 node.path("error").isTextual() ? node.path("error").asText() : null, instant(node.path("time")));
     }
 
@@ -142,6 +150,25 @@ final class UpdateFiles {
                 .put("revision", f.revision()).put("version", f.version()).put("error", f.error())
                 .put("since", f.since().toString()));
         AtomicFiles.write(dir.resolve("failed.json"), bytes(list));
+    }
+
+    /**
+     * What an agent stopped mid-update leaves (a download, its partial {@code .part} files, the
+     * script's temporary copy): removed at start when no update is under way.
+     */
+    void removeLeftovers() {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var list = Files.list(dir)) {
+            list.filter(f -> {
+                String name = f.getFileName().toString();
+                return name.equals(AgentUpdater.DOWNLOAD) || name.equals(AgentUpdater.SCRIPT_TEMP)
+                        || name.startsWith(".") && name.endsWith(".part");
+            }).forEach(UpdateFiles::delete);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            Logger.warn("cannot look for leftovers of an agent update in {}: {}", dir, e.toString());
+        }
     }
 
     /** Removes a file of this directory, if it is there. */
