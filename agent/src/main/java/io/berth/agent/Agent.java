@@ -20,6 +20,7 @@ import io.berth.reconcile.ImageSettings;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.StatusReporter;
 import io.berth.selfupdate.AgentUpdater;
+import io.berth.selfupdate.DebianPlatform;
 import io.berth.spec.DeviceTrust;
 import io.berth.store.HostFiles;
 import io.berth.store.StateStore;
@@ -146,8 +147,12 @@ public final class Agent implements AutoCloseable {
         });
         reconciler.setHistory(intake);
         reporter.onPublish(this::reported);
-        // the path of selfupdate.UpdateFiles' pending.json, looked at without loading the updater's classes
-        if (java.nio.file.Files.exists(config.stateDir().resolve("agent-update").resolve("pending.json"))) {
+        reporter.agentArch(DebianPlatform.javaArch()); // dpkg's word follows from start(), off the start-up path
+        // the paths of selfupdate.UpdateFiles' pending.json and result.json, looked at without loading the
+        // updater's classes: an update under way, or the updater's word on one (a failure to record)
+        java.nio.file.Path updates = config.stateDir().resolve("agent-update");
+        if (java.nio.file.Files.exists(updates.resolve("pending.json"))
+                || java.nio.file.Files.exists(updates.resolve("result.json"))) {
             agentUpdater().resume();
         }
         int logQos = config.logs().qos();
@@ -163,13 +168,12 @@ public final class Agent implements AutoCloseable {
     }
 
     /**
-     * Every report rendered: an applied revision that names another agent version loads the
-     * updater (not before: a device never asked to update never loads it).
+     * Every report rendered: a good revision that names another agent version loads the updater
+     * (not before: a device never asked to update never loads it).
      */
-    private void reported(StatusReporter.Snapshot snapshot) {
+    private void reported(StatusReporter.Snapshot snapshot, long goodRevision) {
         DesiredState target = snapshot.desired();
-        boolean applied = target != null && ("converged".equals(snapshot.phase())
-                || "degraded".equals(snapshot.phase()));
+        boolean applied = applied(snapshot, goodRevision);
         AgentUpdater updater = agentUpdater;
         if (updater == null) {
             if (!applied || target.agent() == null || target.agent().version().equals(Version.current())) {
@@ -178,6 +182,17 @@ public final class Agent implements AutoCloseable {
             updater = agentUpdater();
         }
         updater.onReport(target, applied);
+    }
+
+    /**
+     * Whether an agent update of the snapshot's revision may start: once it is the good one
+     * ({@code revision.good}), converged and past its trial. Converged alone comes before the
+     * trial ends, and the restart would rebuild the trials empty: the revision would lose its
+     * rollback.
+     */
+    static boolean applied(StatusReporter.Snapshot snapshot, long goodRevision) {
+        DesiredState target = snapshot.desired();
+        return target != null && target.revision() != 0 && target.revision() == goodRevision;
     }
 
     /** Called under the reporter's lock (its listener), or in the constructor: one at a time. */
@@ -246,6 +261,7 @@ public final class Agent implements AutoCloseable {
                     + "check the directory's permissions or set BERTH_SOCKET", config.socket(), e.getMessage());
         }
         watchEngine();
+        timer.execute(Guarded.task("asking dpkg for the architecture", () -> reporter.agentArch(DebianPlatform.arch())));
         long resync = config.resyncInterval().toMillis();
         timer.scheduleWithFixedDelay(Guarded.task("the periodic resync", reconciler::requestPass), resync, resync,
                 TimeUnit.MILLISECONDS);

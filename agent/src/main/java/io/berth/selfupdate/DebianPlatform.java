@@ -24,7 +24,7 @@ public final class DebianPlatform implements Platform {
     /** The device's Debian architecture ({@code dpkg --print-architecture}, else Java's {@code os.arch}): the report's {@code agent.arch}. */
     public static String arch() {
         String dpkg = run(List.of("dpkg", "--print-architecture"));
-        return dpkg != null && !dpkg.isBlank() ? dpkg.strip() : fromOsArch(System.getProperty("os.arch", ""));
+        return dpkg != null && !dpkg.isBlank() ? dpkg.strip() : javaArch();
     }
 
     /**
@@ -51,6 +51,11 @@ public final class DebianPlatform implements Platform {
     @Override
     public long pid() {
         return ProcessHandle.current().pid();
+    }
+
+    /** This JVM's architecture as Debian names it: at hand at once, where {@link #arch()} asks dpkg. */
+    public static String javaArch() {
+        return fromOsArch(System.getProperty("os.arch", ""));
     }
 
     /** Java's {@code os.arch} as Debian names it; the name itself where there is no match. */
