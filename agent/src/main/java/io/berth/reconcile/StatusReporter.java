@@ -278,15 +278,19 @@ public final class StatusReporter {
         return event;
     }
 
+    /** Called under this reporter's lock. */
     private void scheduleFlush() {
-        if (pendingFlush != null && !pendingFlush.isDone()) {
-            return;
+        if (pendingFlush != null) {
+            return; // one is scheduled and has not started: it sends what is current then
         }
         long wait = lastSentAt == null ? 0 : clock.until(lastSentAt.plus(minInterval)).toMillis();
         pendingFlush = timer.schedule(this::flush, wait, TimeUnit.MILLISECONDS);
     }
 
     private synchronized void flush() {
+        // from here on a change schedules a flush of its own: one made while this one sends (the
+        // future not done yet) was lost until the heartbeat
+        pendingFlush = null;
         if (current.equals(lastSent) && !host.changedEnough(lastSentHost, host.read())) {
             return;
         }
