@@ -22,7 +22,7 @@ final class RegistryProbe {
     private RegistryProbe() {}
 
     static Result check(String host, RegistryAuth auth) {
-        return check(host, auth, host.startsWith("127.") || host.startsWith("localhost") || host.startsWith("[::1]"));
+        return check(host, auth, io.berth.registry.RegistryClient.loopback(host));
     }
 
     /** @param local the registry is on loopback, where the engine itself talks plain HTTP */

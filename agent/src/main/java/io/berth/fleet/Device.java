@@ -97,6 +97,15 @@ public record Device(String id, Boolean online, Instant onlineSince, Map<String,
         return report == null ? null : report.path("engine").path("arch").asText(null);
     }
 
+    /**
+     * The Debian architecture the agent runs as ({@code agent.arch}: {@code amd64}, {@code arm64},
+     * {@code armhf}, as dpkg says), or null when the report does not say (older agents): a 32-bit
+     * system on a 64-bit kernel reports {@code aarch64} as {@link #engineArch()} but needs armhf.
+     */
+    public String agentArch() {
+        return report == null ? null : report.path("agent").path("arch").asText(null);
+    }
+
     /** The agent's version ({@code agent.version}), or null when the report does not say. */
     public String agentVersion() {
         return report == null ? null : report.path("agent").path("version").asText(null);

@@ -19,6 +19,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Agent packages stored in a registry as one OCI artifact (docs/protocol.md §3 {@code agent}; the
@@ -216,16 +217,33 @@ public final class AgentPackages {
 
     /** A reference split: the registry host (named, never Docker Hub by default), the repository, the tag or digest. */
     record Ref(String host, String repository, String reference) {
+        private static final Pattern REPOSITORY = Pattern.compile(
+                "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*");
+        private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|sha256:[0-9a-f]{64}");
+
         static Ref parse(String ref) throws RegistryException {
             String host = ImageRef.registryOf(ref);
             if (!ref.startsWith(host + "/")) {
                 throw new RegistryException("'" + ref + "' names no registry host; give HOST/REPO:TAG, e.g. "
                         + "registry.example.com/berth/agent:0.7.0");
             }
+            int at = ref.indexOf('@');
+            String name = at < 0 ? ref : ref.substring(0, at);
+            boolean tagged = name.lastIndexOf(':') > name.lastIndexOf('/');
+            if (at >= 0 && tagged) {
+                throw new RegistryException("'" + ref + "' has a tag and a digest: drop the tag, the digest alone names "
+                        + "the package (HOST/REPO@sha256:<64 hex>)");
+            }
+            if (at < 0 && tagged && ref.endsWith(":")) {
+                throw new RegistryException("'" + ref + "' has an empty tag; give HOST/REPO:TAG, e.g. "
+                        + "registry.example.com/berth/agent:0.7.0");
+            }
             String repository = ImageRef.repositoryOf(ref).substring(host.length() + 1);
             String reference = ImageRef.tagOf(ref);
-            if (repository.isEmpty() || ref.contains("@") && !reference.matches("sha256:[0-9a-f]{64}")) {
-                throw new RegistryException("'" + ref + "' is not a reference; give HOST/REPO:TAG or HOST/REPO@sha256:<64 hex>");
+            if (!REPOSITORY.matcher(repository).matches() || !TAG.matcher(reference).matches()
+                    || at >= 0 && !reference.startsWith("sha256:")) {
+                throw new RegistryException("'" + ref + "' is not a reference; give HOST/REPO:TAG or HOST/REPO@sha256:<64 hex> "
+                        + "(the repository in lower case)");
             }
             return new Ref(host, repository, reference);
         }

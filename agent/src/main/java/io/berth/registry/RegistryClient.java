@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +16,8 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Requests to a registry (Docker Registry HTTP API v2): manifests and blobs, read and pushed,
@@ -30,6 +34,8 @@ public final class RegistryClient {
             "application/vnd.oci.image.manifest.v1+json",
             "application/vnd.docker.distribution.manifest.v2+json");
     private static final int MAX_ERROR = 64 * 1024;
+    private static final Pattern HOST_PORT = Pattern.compile("(\\[[^\\]]*\\]|[^:\\[\\]]+)(?::\\d{1,5})?");
+    private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
 
     private final int timeoutMillis;
 
@@ -79,9 +85,35 @@ public final class RegistryClient {
         }
     }
 
-    static boolean loopback(String host) {
-        return host.startsWith("127.") || host.equals("localhost") || host.startsWith("localhost:")
-                || host.startsWith("[::1]");
+    /**
+     * Whether HOST[:PORT] is this machine's loopback, told by the address, never by a name's look: an
+     * IPv4 address in 127.0.0.0/8, the IPv6 address ::1, or {@code localhost}. A name such as
+     * {@code 127.0.0.1.nip.io} is not loopback: it resolves wherever its owner points it.
+     */
+    public static boolean loopback(String hostPort) {
+        Matcher m = hostPort == null ? null : HOST_PORT.matcher(hostPort);
+        if (m == null || !m.matches()) {
+            return false;
+        }
+        String host = m.group(1);
+        if (host.startsWith("[")) {
+            try { // a bracketed literal is parsed, never looked up
+                return host.substring(1, host.length() - 1).matches("[0-9A-Fa-f:.]+")
+                        && InetAddress.getByName(host).isLoopbackAddress();
+            } catch (UnknownHostException e) {
+                return false;
+            }
+        }
+        Matcher v4 = IPV4.matcher(host);
+        if (v4.matches()) {
+            for (int i = 1; i <= 4; i++) {
+                if (Integer.parseInt(v4.group(i)) > 255) {
+                    return false;
+                }
+            }
+            return v4.group(1).equals("127");
+        }
+        return host.equalsIgnoreCase("localhost");
     }
 
     /** {@code sha256:HEX} of some bytes. */

@@ -5,7 +5,6 @@ import static io.berth.registry.RegistryClient.encode;
 import static io.berth.registry.RegistryClient.loopback;
 import static io.berth.registry.RegistryClient.read;
 import static io.berth.registry.RegistryClient.redirect;
-import static io.berth.registry.RegistryClient.registryError;
 import static io.berth.registry.RegistryClient.sha256;
 import static io.berth.registry.RegistryClient.tooBig;
 import static io.berth.registry.RegistryClient.unreachable;
@@ -21,43 +20,33 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.Base64;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Requests to one repository of a registry (see {@link RegistryClient}), with the credentials the
- * registry asks for, once it asks: Basic, or a Bearer token for {@code pull} ({@code pull,push}
- * in a push session) from its token service.
+ * registry asks for, once it asks and again when it refuses them (an expired token): Basic, or a
+ * Bearer token for {@code pull} ({@code pull,push} in a push session) from its token service (see
+ * {@link Authorizer}).
  */
 final class RegistrySession {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
     private static final int MAX_MANIFEST = 4 * 1024 * 1024;
-    private static final int MAX_TOKEN = 64 * 1024;
 
     private final String host;
     private final String repository;
-    private final RegistryAuth auth;
-    private final boolean push;
     private final String base;
     private final int timeoutMillis;
+    private final Authorizer authorizer;
     private String authorization;
 
     RegistrySession(String host, String repository, RegistryAuth auth, boolean push, int timeoutMillis) {
         this.timeoutMillis = timeoutMillis;
         this.host = host;
         this.repository = repository;
-        this.auth = auth;
-        this.push = push;
+        this.authorizer = new Authorizer(host, repository, auth, push, timeoutMillis);
         this.base = (loopback(host) ? "http://" : "https://") + host + "/v2/" + repository;
     }
 
@@ -166,9 +155,12 @@ final class RegistrySession {
         for (int hop = 0; redirect(c.getResponseCode()) && hop < 3; hop++) {
             URI next = URI.create(c.getURL().toString()).resolve(c.getHeaderField("Location"));
             c.disconnect();
-            if (!"https".equals(next.getScheme()) && !("http".equals(next.getScheme()) && base.startsWith("http:"))) {
-                throw new RegistryException(what + ": the registry redirects to " + next.getScheme()
-                        + "://" + next.getHost() + ", which is not HTTPS; fix the registry's storage redirect");
+            boolean loopbackToLoopback = "http".equals(next.getScheme()) && base.startsWith("http:")
+                    && loopback(next.getHost());
+            if (!"https".equals(next.getScheme()) && !loopbackToLoopback) {
+                throw new RegistryException(what + ": the registry redirects to " + next.getScheme() + "://"
+                        + next.getHost() + ", which is not HTTPS (plain HTTP only from a loopback registry to "
+                        + "loopback); fix the registry's storage redirect");
             }
             c = open("GET", next.toString(), null, null);
         }
@@ -246,11 +238,14 @@ final class RegistrySession {
     private HttpURLConnection exchange(String method, String url, String contentType, Body body)
             throws IOException, RegistryException {
         HttpURLConnection c = open(method, url, contentType, body);
-        if (c.getResponseCode() == 401 && authorization == null) {
-            String challenge = c.getHeaderField("WWW-Authenticate");
-            c.disconnect();
-            authorization = authorize(challenge);
-            c = open(method, url, contentType, body);
+        if (c.getResponseCode() == 401) {
+            // no credentials sent yet, or a token that expired (they live minutes): authorize once more
+            String renewed = authorizer.authorize(c.getHeaderField("WWW-Authenticate"));
+            if (!renewed.equals(authorization)) {
+                c.disconnect();
+                authorization = renewed;
+                c = open(method, url, contentType, body);
+            } // else the same credentials were refused: the caller reports the 401
         }
         return c;
     }
@@ -279,82 +274,7 @@ final class RegistrySession {
         return c;
     }
 
-    /** The Authorization header for a 401 challenge: Basic with the credentials, or a Bearer token. */
-    private String authorize(String challenge) throws IOException, RegistryException {
-        String what = "the registry " + host;
-        if (challenge == null) {
-            throw new RegistryException(what + " answers HTTP 401 without a challenge; is it a Registry v2 API?");
-        }
-        String scheme = challenge.strip().split("\\s+", 2)[0].toLowerCase(Locale.ROOT);
-        if (scheme.equals("basic")) {
-            if (basic() == null) {
-                throw noCredentials(what);
-            }
-            return basic();
-        }
-        if (!scheme.equals("bearer")) {
-            throw new RegistryException(what + " asks for the unknown auth scheme " + scheme);
-        }
-        Map<String, String> params = new LinkedHashMap<>();
-        Matcher m = PARAM.matcher(challenge);
-        while (m.find()) {
-            params.put(m.group(1), m.group(2));
-        }
-        String realm = params.get("realm");
-        if (realm == null || !realm.startsWith("https://") && !loopback(URI.create(realm).getHost())) {
-            throw new RegistryException(what + " names no usable token service (an HTTPS realm) in its challenge");
-        }
-        String scope = push ? "repository:" + repository + ":pull,push"
-                : params.getOrDefault("scope", "repository:" + repository + ":pull");
-        String url = realm + (realm.contains("?") ? "&" : "?")
-                + (params.containsKey("service") ? "service=" + encode(params.get("service")) + "&" : "")
-                + "scope=" + encode(scope);
-        HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
-        c.setConnectTimeout(timeoutMillis);
-        c.setReadTimeout(timeoutMillis);
-        if (basic() != null) {
-            c.setRequestProperty("Authorization", basic());
-        }
-        try {
-            expect(c, 200, "a token for " + scope + " from " + URI.create(realm).getHost());
-            JsonNode answer = JSON.readTree(read(c, MAX_TOKEN, "the token"));
-            String token = answer.path("token").asText(answer.path("access_token").asText(""));
-            if (token.isEmpty()) {
-                throw new RegistryException("the token service of " + host + " gave no token");
-            }
-            return "Bearer " + token;
-        } finally {
-            c.disconnect();
-        }
-    }
-
-    private String basic() {
-        if (auth == null || auth.username() == null || auth.password() == null) {
-            return null;
-        }
-        String pair = auth.username() + ":" + auth.password().reveal();
-        return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private RegistryException noCredentials(String what) {
-        return new RegistryException(what + " wants credentials and none were given; "
-                + (push ? "run 'docker login " + host + "' or set BERTH_REGISTRY_USERNAME and BERTH_REGISTRY_PASSWORD"
-                        : "give them in the document's registries"));
-    }
-
     private void expect(HttpURLConnection c, int status, String what) throws IOException, RegistryException {
-        int code = c.getResponseCode();
-        if (code == status) {
-            return;
-        }
-        String reason = registryError(c);
-        String hint = switch (code) {
-            case 401, 403 -> push ? "check the credentials and that they may push to " + repository
-                    + " ('docker login " + host + "' or BERTH_REGISTRY_USERNAME/BERTH_REGISTRY_PASSWORD)"
-                    : "check the credentials for " + host;
-            case 404 -> "check the reference (the repository, tag or digest)";
-            default -> "see the registry's log";
-        };
-        throw new RegistryException(what + ": HTTP " + code + (reason.isEmpty() ? "" : " " + reason) + "; " + hint);
+        authorizer.expect(c, status, what);
     }
 }

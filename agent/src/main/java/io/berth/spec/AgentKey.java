@@ -7,9 +7,12 @@ import java.time.Duration;
 import java.util.regex.Pattern;
 
 /** The top-level {@code agent} (PROTOCOL.md §3): the agent version the device should run, and its package. */
-final class AgentKey {
-    /** Debian's version syntax: [epoch:]upstream[-revision], the upstream part starting with a digit. */
-    private static final Pattern DEBIAN_VERSION = Pattern.compile("(?:\\d+:)?\\d[A-Za-z0-9.+~-]*");
+public final class AgentKey {
+    /**
+     * Debian's version syntax: [epoch:]upstream[-revision], the upstream part starting with a digit;
+     * public so operator tools refuse what every device would.
+     */
+    public static final Pattern DEBIAN_VERSION = Pattern.compile("(?:\\d+:)?\\d[A-Za-z0-9.+~-]*");
     /** A registry host (a dot, a port or localhost), a repository path, and a sha256 digest: nothing else. */
     private static final Pattern PINNED = Pattern.compile(
             "(?:[a-zA-Z0-9-]+(?:\\.[a-zA-Z0-9-]+)+(?::\\d{1,5})?|[a-zA-Z0-9-]+:\\d{1,5}|localhost)"

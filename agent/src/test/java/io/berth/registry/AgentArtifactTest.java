@@ -65,6 +65,9 @@ class AgentArtifactTest {
         Index both = new Index("1", List.of(new Entry("amd64", D1, 1), new Entry("all", D2, 2)));
         assertEquals(D1, AgentArtifact.pick(both, "amd64", "r").digest());
         assertEquals(D2, AgentArtifact.pick(both, "arm64", "r").digest());
+        Index allFirst = new Index("1", List.of(new Entry("all", D2, 2), new Entry("amd64", D1, 1)));
+        assertEquals(D1, AgentArtifact.pick(allFirst, "amd64", "r").digest(), "the exact architecture, wherever it is");
+        assertEquals(D2, AgentArtifact.pick(allFirst, "armhf", "r").digest());
         Index two = new Index("1", List.of(new Entry("amd64", D1, 1), new Entry("arm64", D2, 2)));
         RegistryException e = assertThrows(RegistryException.class, () -> AgentArtifact.pick(two, "armhf", "h/r@x"));
         assertTrue(e.getMessage().startsWith("h/r@x has no package for armhf (it has amd64, arm64)"), e.getMessage());
@@ -135,6 +138,31 @@ class AgentArtifactTest {
         assertTrue(hub.getMessage().contains("names no registry host"), hub.getMessage());
         assertThrows(RegistryException.class, () -> AgentPackages.Ref.parse("r.example.com/agent@sha256:abc"));
         assertThrows(RegistryException.class, () -> AgentPackages.Ref.parse("r.example.com/agent@md5:" + "1".repeat(32)));
+    }
+
+    @Test
+    void aReferenceWithATagAndADigestOrAnEmptyTagIsRefused() throws Exception {
+        RegistryException both = assertThrows(RegistryException.class,
+                () -> AgentPackages.Ref.parse("127.0.0.1:5000/berth/agent:0.7.0@" + D1));
+        assertTrue(both.getMessage().startsWith("'127.0.0.1:5000/berth/agent:0.7.0@" + D1 + "' has a tag and a digest: "
+                + "drop the tag, the digest alone names the package"), both.getMessage());
+        RegistryException empty = assertThrows(RegistryException.class, () -> AgentPackages.Ref.parse("r.example.com/agent:"));
+        assertTrue(empty.getMessage().contains("has an empty tag"), empty.getMessage());
+        RegistryException noRepo = assertThrows(RegistryException.class, () -> AgentPackages.Ref.parse("r.example.com/:1"));
+        assertTrue(noRepo.getMessage().contains("is not a reference"), noRepo.getMessage());
+        assertEquals(new AgentPackages.Ref("[::1]:5000", "berth/agent", D1), AgentPackages.Ref.parse("[::1]:5000/berth/agent@" + D1));
+    }
+
+    @Test
+    void onlyLoopbackAddressesAndLocalhostAreLoopback() {
+        for (String host : List.of("127.0.0.1.nip.io", "127.0.0.1.nip.io:5000", "127.evil.example", "localhost.example.com",
+                "localhostx:5000", "128.0.0.1", "10.0.0.1:5000", "127.0.0.256", "[::2]:5000", "[::1].example", "")) {
+            assertFalse(RegistryClient.loopback(host), host);
+        }
+        for (String host : List.of("127.0.0.1", "127.0.0.1:5000", "127.8.9.10:80", "localhost", "localhost:5000", "LocalHost",
+                "[::1]", "[::1]:5000", "[0:0:0:0:0:0:0:1]:5000")) {
+            assertTrue(RegistryClient.loopback(host), host);
+        }
     }
 
     @Test

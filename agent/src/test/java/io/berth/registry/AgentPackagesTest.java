@@ -50,24 +50,10 @@ class AgentPackagesTest {
         registry.close();
     }
 
-    /** Stores an artifact the way push does, without needing dpkg-deb; returns its pinned reference. */
     private String publish(String version, Map<String, byte[]> debs) {
-        entries = new LinkedHashMap<>();
-        for (var deb : new java.util.TreeMap<>(debs).entrySet()) {
-            byte[] config = AgentArtifact.config(version, deb.getKey());
-            registry.blobs.put(RegistryClient.sha256(config), config);
-            registry.blobs.put(RegistryClient.sha256(deb.getValue()), deb.getValue());
-            byte[] manifest = AgentArtifact.manifest(
-                    new Descriptor(AgentPackages.CONFIG_TYPE, RegistryClient.sha256(config), config.length),
-                    new Descriptor(AgentPackages.PACKAGE_TYPE, RegistryClient.sha256(deb.getValue()), deb.getValue().length),
-                    "berth_" + version + "_" + deb.getKey() + ".deb");
-            registry.manifests.put(RegistryClient.sha256(manifest), manifest);
-            entries.put(deb.getKey(), new Entry(deb.getKey(), RegistryClient.sha256(manifest), manifest.length));
-        }
-        byte[] index = AgentArtifact.index(version, new ArrayList<>(entries.values()));
-        registry.manifests.put(version, index);
-        registry.manifests.put(RegistryClient.sha256(index), index);
-        return registry.host() + "/berth/agent@" + RegistryClient.sha256(index);
+        FakeRegistry.Published p = registry.publish(version, version, debs);
+        entries = p.entries();
+        return p.pinned();
     }
 
     private List<Path> leftInDir() throws IOException {
@@ -98,7 +84,10 @@ class AgentPackagesTest {
                 () -> packages.fetch(pinned, "armhf", null, dir.resolve("b.deb"), 1000));
         assertTrue(e.getMessage().contains("has no package for armhf (it has amd64, arm64)"), e.getMessage());
         String withAll = publish("2.0", Map.of("amd64", AMD, "all", ARM));
+        assertEquals(List.of("all", "amd64"), List.copyOf(entries.keySet()), "'all' comes first in the index");
         assertArrayEquals(ARM, Files.readAllBytes(packages.fetch(withAll, "armhf", null, dir.resolve("b.deb"), 1000).file()));
+        assertArrayEquals(AMD, Files.readAllBytes(packages.fetch(withAll, "amd64", null, dir.resolve("b.deb"), 1000).file()),
+                "the architecture's own package wins over the 'all' one");
     }
 
     @Test
@@ -125,6 +114,35 @@ class AgentPackagesTest {
         tampered[0] ^= 1; // same size, other bytes
         registry.blobs.put(digest, tampered);
         assertMismatch(digest, RegistryClient.sha256(tampered), "amd64");
+    }
+
+    @Test
+    void aTamperedConfigFails() {
+        byte[] amdConfig = AgentArtifact.config("1.2.3", "amd64");
+        byte[] armConfig = AgentArtifact.config("1.2.3", "arm64"); // a valid config of the same version: only its digest tells
+        registry.blobs.put(RegistryClient.sha256(amdConfig), armConfig);
+        assertMismatch(RegistryClient.sha256(amdConfig), RegistryClient.sha256(armConfig), "amd64");
+    }
+
+    @Test
+    void aConfigNamingAnotherVersionThanTheIndexFails() {
+        String inconsistent = registry.publish("2.0", "2.1", Map.of("amd64", AMD)).pinned();
+        RegistryException e = assertThrows(RegistryException.class,
+                () -> packages.fetch(inconsistent, "amd64", null, dir.resolve("berth.deb"), 1000));
+        assertTrue(e.getMessage().contains(inconsistent + " is inconsistent: its index names version 2.0 and its amd64 "
+                + "package 2.1"), e.getMessage());
+        assertNothingLeft();
+    }
+
+    @Test
+    void resolveChecksTheIndexAgainstTheDigestTheRegistryGives() {
+        String index = pinned.substring(pinned.indexOf('@') + 1);
+        String other = "sha256:" + "0".repeat(64);
+        registry.contentDigests.put("1.2.3", other);
+        String tag = registry.host() + "/berth/agent:1.2.3";
+        RegistryException e = assertThrows(RegistryException.class, () -> packages.resolve(tag, null));
+        assertTrue(e.getMessage().contains(tag + " (its Docker-Content-Digest): digest mismatch: expected " + other
+                + ", got " + index), e.getMessage());
     }
 
     private void assertMismatch(String expected, String served, String arch) {

@@ -1,6 +1,7 @@
 package io.berth.fleet.rollout;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.spec.Signatures;
 import java.security.MessageDigest;
@@ -35,10 +36,28 @@ public final class Documents {
         }
     }
 
-    /** A device's desired document as retained on the broker: its revision and content hash. */
-    public record Retained(long revision, String hash, ObjectNode content) {
+    /**
+     * A device's desired document as retained on the broker: its revision, content hash, content,
+     * and envelope ({@code revision}, {@code target}, {@code notAfter}, {@code signature} as given),
+     * so its signature can be checked ({@link #document()}).
+     */
+    public record Retained(long revision, String hash, ObjectNode content, ObjectNode envelope) {
         public static Retained of(JsonNode document) {
-            return new Retained(document.path("revision").asLong(0), Documents.hash(document), Documents.content(document));
+            ObjectNode envelope = JsonNodeFactory.instance.objectNode();
+            for (String key : ENVELOPE) {
+                if (document.has(key)) {
+                    envelope.set(key, document.get(key).deepCopy());
+                }
+            }
+            return new Retained(document.path("revision").asLong(0), Documents.hash(document),
+                    Documents.content(document), envelope);
+        }
+
+        /** The document as retained: its content with its envelope (a copy). */
+        public ObjectNode document() {
+            ObjectNode doc = content.deepCopy();
+            doc.setAll(envelope.deepCopy());
+            return doc;
         }
     }
 }

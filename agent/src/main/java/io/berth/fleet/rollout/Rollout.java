@@ -120,6 +120,23 @@ public record Rollout(String id, String status, String reason, String selector, 
             return timeoutDuration().plus(MARGIN);
         }
 
+        /**
+         * What the device allows an update beyond its timeout for the install after the download
+         * (the updater's deadline is the timeout plus this), and what the fleet allows the download.
+         */
+        public static final Duration INSTALL_ALLOWANCE = Duration.ofMinutes(10);
+        public static final Duration DOWNLOAD_ALLOWANCE = Duration.ofMinutes(10);
+
+        /**
+         * How long after its wave started a device that reports this update under way
+         * ({@code downloading}, {@code installing}, {@code confirming}) is given before it is timed
+         * out: its timeout + {@link #INSTALL_ALLOWANCE} + {@link #DOWNLOAD_ALLOWANCE}, so the fleet
+         * never gives up on a device the device itself has not given up on.
+         */
+        public Duration underWayTimeout() {
+            return timeoutDuration().plus(INSTALL_ALLOWANCE).plus(DOWNLOAD_ALLOWANCE);
+        }
+
         /** {@code timeout} as a duration; the protocol's default of 5 minutes when absent or unreadable. */
         public Duration timeoutDuration() {
             Duration d = Durations.parse(timeout);

@@ -124,7 +124,7 @@ public final class RolloutDriver implements AutoCloseable {
                         progress.accept("rollout " + id + ": request '" + request.action() + "' refused: " + e.getMessage());
                     }
                 }
-                RolloutPlanner.Decision d = RolloutPlanner.next(base, fleet.devices(), store.desired(), now);
+                RolloutPlanner.Decision d = RolloutPlanner.next(base, fleet.devices(), store.desired(), key, now);
                 boolean renew = now.isAfter(renewAt(mine));
                 // results alone (devices converging) are written at most once a second: a wave of a
                 // thousand devices would otherwise rewrite the record a thousand times; anything the

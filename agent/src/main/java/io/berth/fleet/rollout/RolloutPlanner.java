@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.fleet.Device;
 import io.berth.fleet.rollout.Rollout.Target;
 import io.berth.fleet.rollout.Rollout.Wave;
+import io.berth.spec.SigningKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,7 +20,9 @@ import java.util.TreeMap;
  *
  * <ul>
  *   <li>Each device is given its own revision of what {@link TargetContent} says: the rollout's
- *   document, or for an agent update its own document with {@code agent} set.</li>
+ *   document, or for an agent update its own document with {@code agent} set: only when that
+ *   document is the one the device runs, and (when the rollout signs) signed with its key for the
+ *   device ({@link TargetContent#unfit}); otherwise the device fails and is sent nothing.</li>
  *   <li>Whether a device is done or failed on it: {@link TargetJudge}.</li>
  *   <li>A wave is done when each of its devices is done, failed, or offline (offline devices keep
  *   their retained document and catch up when they return; they never hold up later waves, except
@@ -40,12 +43,19 @@ public final class RolloutPlanner {
         }
     }
 
+    /** {@link #next(Rollout, Map, Map, SigningKey, Instant)} of a rollout that does not sign. */
+    static Decision next(Rollout r, Map<String, Device> devices, Map<String, Documents.Retained> retained,
+                         Instant now) {
+        return next(r, devices, retained, null, now);
+    }
+
     /**
      * @param devices  what the fleet view knows, by id (a device never seen is absent)
      * @param retained each target's retained desired document, by id (absent when none)
+     * @param key      the key the rollout signs with ({@link Rollout#signKeyId()}), null when it does not
      */
     public static Decision next(Rollout r, Map<String, Device> devices, Map<String, Documents.Retained> retained,
-                                Instant now) {
+                                SigningKey key, Instant now) {
         Map<String, Target> targets = new TreeMap<>(r.targets());
         List<Wave> waves = new ArrayList<>(r.waves());
         Map<String, JsonNode> previous = new TreeMap<>(r.previous());
@@ -118,6 +128,13 @@ public final class RolloutPlanner {
                     for (String id : w.devices()) {
                         Documents.Retained ret = retained.get(id);
                         Device d = devices.get(id);
+                        String unfit = r.agentUpdate() && ret != null && ret.revision() > 0
+                                ? TargetContent.unfit(r, id, d, ret, key) : null;
+                        if (unfit != null) {
+                            // nothing is published: the device keeps what it has
+                            targets.put(id, new Target(i, 0, Target.FAILED, unfit, null, 0, now.toString()));
+                            continue;
+                        }
                         long known = Math.max(ret == null ? 0 : ret.revision(), d == null ? 0 : d.knownRevision());
                         String before = null;
                         if (ret != null && ret.revision() > 0) {

@@ -13,13 +13,17 @@ import java.util.Map;
  * <ul>
  *   <li>Done on revision R: it reports {@code converged} with R applied and as its good revision
  *   (agents that do not report {@code revision.good} count at converged); for an agent update,
- *   also with {@code agent.version} the rollout's version.</li>
+ *   also with {@code agent.version} the rollout's version and no update of R under way (the new
+ *   agent reports {@code confirming} until its confirmation is written).</li>
  *   <li>Failed: it rejected R, rolled R back, reported {@code failed} on R, reported the agent
  *   update of R failed, or is online and not done a wave timeout after its wave started (or after
  *   it came online, or after it was published, whichever is latest).</li>
  *   <li>An agent update restarts the agent: a device that took R and went offline before reporting
  *   the new version is updating, not away; it holds its wave, and fails when it is not back within
  *   the timeout (an update that leaves a device dark must halt the rollout, not spread).</li>
+ *   <li>A device that reports the update of R under way (online, or offline since) is timed out no
+ *   sooner than {@link Rollout.Agent#underWayTimeout()} after its wave started: the device itself
+ *   allows the install its timeout + 10 minutes after the download.</li>
  * </ul>
  */
 final class TargetJudge {
@@ -60,11 +64,18 @@ final class TargetJudge {
         boolean good = d.goodRevision() < 0 || d.goodRevision() >= rev;
         boolean converged = "converged".equals(d.phase()) && d.appliedRevision() >= rev
                 && d.desiredRevision() == d.appliedRevision() && good;
-        if (converged && (!r.agentUpdate() || r.agent().version().equals(d.agentVersion()))) {
+        boolean underWay = underWay(r, t, d);
+        if (converged && (!r.agentUpdate() || r.agent().version().equals(d.agentVersion()) && !underWay)) {
             return t.with(Target.CONVERGED, "converged on revision " + d.appliedRevision()
                     + (r.agentUpdate() ? " with agent " + d.agentVersion() : ""), now);
         }
-        boolean expired = !now.isBefore(start(waveStart, d).plus(timeout));
+        Instant deadline = start(waveStart, d).plus(timeout);
+        if (underWay && waveStart.plus(r.agent().underWayTimeout()).isAfter(deadline)) {
+            // the device gives the install its timeout + 10 minutes after the download: not given up before
+            timeout = r.agent().underWayTimeout();
+            deadline = waveStart.plus(timeout);
+        }
+        boolean expired = !now.isBefore(deadline);
         if (d.isOnline() && expired) {
             return t.with(Target.FAILED, "timed out: not " + (converged ? "on agent " + r.agent().version()
                     : "converged") + " within " + timeout.toSeconds() + " s (phase " + d.phase() + ", applied "
@@ -80,9 +91,26 @@ final class TargetJudge {
         return null;
     }
 
-    /** An agent update's device that took its revision and is not on the new version yet. */
+    /**
+     * An agent update's device that reports the update of {@code t}'s revision under way:
+     * {@code downloading}, {@code installing}, or {@code confirming} (the new agent runs, and may
+     * still be reverted until its confirmation is written).
+     */
+    private static boolean underWay(Rollout r, Target t, Device d) {
+        Device.AgentUpdate update = d.agentUpdate();
+        return r.agentUpdate() && update != null && !update.failed()
+                && (update.revision() == t.revision() || update.revision() == 0);
+    }
+
+    /** An agent update's device that took its revision and is not on the new version (confirmed) yet. */
     private static boolean updating(Rollout r, Target t, Device d) {
-        if (!r.agentUpdate() || r.agent().version().equals(d.agentVersion())) {
+        if (!r.agentUpdate()) {
+            return false;
+        }
+        if (underWay(r, t, d)) {
+            return true;
+        }
+        if (r.agent().version().equals(d.agentVersion())) {
             return false;
         }
         Device.AgentUpdate update = d.agentUpdate();

@@ -26,7 +26,8 @@ final class AgentPackageVerbs {
               --json               {"ref", "version", "architectures"}
             Credentials: BERTH_REGISTRY_USERNAME and BERTH_REGISTRY_PASSWORD, else those
             'docker login HOST' stored in ~/.docker/config.json (or $DOCKER_CONFIG/config.json);
-            never printed. Plain HTTP only to 127.0.0.1 and localhost, HTTPS otherwise.
+            never printed. Plain HTTP only to loopback (127.0.0.0/8, [::1], localhost), HTTPS
+            otherwise.
             """;
     static final int TIMEOUT_MILLIS = 60_000;
 

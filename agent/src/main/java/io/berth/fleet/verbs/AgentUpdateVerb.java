@@ -5,6 +5,7 @@ import io.berth.fleet.Device;
 import io.berth.fleet.rollout.Rollout;
 import io.berth.fleet.rollout.RolloutPlanner;
 import io.berth.model.Durations;
+import io.berth.spec.AgentKey;
 import io.berth.support.Args;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -28,13 +29,16 @@ final class AgentUpdateVerb {
 
             Updates the agent on the selected devices, in waves, as 'rollout start' rolls out
             a document: each device gets its own desired document again, with 'agent' set to
-            version V from package REF, as its next revision (a device with no desired
-            document fails: there is nothing to carry the update). The agent downloads the
-            package for its architecture, installs it and restarts into it; containers keep
-            running. A device is done when it reports converged on that revision with agent
-            version V; failed when it reports the update failed (the previous agent is back),
-            when it rejects or rolls back the revision, or at the wave timeout, which is at
-            least --timeout plus 2 minutes. 'rollout status|pause|resume|abort' work on it.
+            version V from package REF, as its next revision. A device fails and is sent
+            nothing when it has no desired document, when its retained one is not the one it
+            runs (rejected, rolled back, not applied), or, with --sign-key, when that one is
+            not signed with the key for it: publish a good document first. The agent downloads
+            the package for its architecture, installs it and restarts into it; containers
+            keep running. A device is done when it reports converged on that revision with
+            agent version V, confirmed; failed when it reports the update failed (the previous
+            agent is back), when it rejects or rolls back the revision, or at the wave timeout:
+            at least --timeout plus 2 minutes, and for a device reporting the update under way
+            --timeout plus 20 minutes. 'rollout status|pause|resume|abort' work on it.
             Exit codes: 0 first wave out (with --wait: completed), 1 failed, halted or
             aborted, 2 usage (also when REF holds another version than V).
               --version V          the version the package holds (berth version prints it)
@@ -78,9 +82,10 @@ final class AgentUpdateVerb {
         String version = a.value("--version");
         String ref = a.value("--package");
         String timeout = a.value("--timeout") == null ? "5m" : a.value("--timeout");
-        if (version == null || !version.matches("[A-Za-z0-9][A-Za-z0-9.+~:-]*")) {
+        if (version == null || !AgentKey.DEBIAN_VERSION.matcher(version).matches()) {
             return s.usage(version == null ? "give --version V, the agent version the package holds"
-                    : "--version '" + version + "' is not a package version (e.g. 0.7.0)");
+                    : "--version '" + version + "' is not a package version, which every device would refuse: a "
+                    + "digit first (an epoch 'N:' in front is allowed), as 'berth version' prints it (e.g. 0.7.0)");
         }
         if (ref == null) {
             return s.usage("give --package REF, the agent package in a registry (berth fleet agent-package push "
@@ -119,7 +124,7 @@ final class AgentUpdateVerb {
                     + " plus " + Rollout.Agent.MARGIN.toMinutes() + " minutes for the download, install and restart)");
         }
         return RolloutStart.launch(s, o, (opts, selected, keyId, now) -> {
-            uncovered(selected, pinned);
+            uncovered(selected, pinned).forEach(err::println);
             return RolloutPlanner.createAgentUpdate(opts.id(), opts.selector() == null ? null
                     : opts.selector().toString(), opts.named(), agent, selected, opts.canary(), opts.waves(),
                     opts.maxFailures(), opts.waveTimeout(), keyId, now);
@@ -127,38 +132,63 @@ final class AgentUpdateVerb {
     }
 
     /**
-     * Refuses devices whose architecture the package has no entry for (they could only fail):
-     * known from their reported {@code engine.arch}; nothing is refused when the resolver could not
-     * tell the package's architectures or a device does not say its own.
+     * Refuses devices whose architecture the package has no entry for (they could only fail), and
+     * returns warnings for those it cannot tell. A device's architecture is the agent's own
+     * ({@code agent.arch}, dpkg's); a device that does not report it (older agents) is judged by its
+     * kernel's ({@code engine.arch}), which on a 32-bit system over a 64-bit kernel (Raspberry Pi OS)
+     * says {@code aarch64} where armhf is needed: such a device is refused only when the package
+     * holds none of the architectures it may be, and warned about when it holds some. Nothing is
+     * refused when the resolver could not tell the package's architectures or a device says nothing.
      *
-     * @throws IllegalArgumentException naming them (a usage error: nothing is started)
+     * @return warnings, one line each (empty when every device is known to be covered)
+     * @throws IllegalArgumentException naming the devices refused (a usage error: nothing is started)
      */
-    static void uncovered(List<Device> selected, AgentPackageResolver.Pinned pinned) {
-        if (pinned.architectures().isEmpty() || pinned.architectures().contains("all")) {
-            return; // not known, or an 'all' package every device takes
+    static List<String> uncovered(List<Device> selected, AgentPackageResolver.Pinned pinned) {
+        List<String> held = pinned.architectures();
+        if (held.isEmpty() || held.contains("all")) {
+            return List.of(); // not known, or an 'all' package every device takes
         }
-        List<String> missing = selected.stream().filter(d -> {
-            String arch = debianArch(d.engineArch());
-            return arch != null && !pinned.architectures().contains(arch);
-        }).map(d -> d.id() + " (" + d.engineArch() + ")").toList();
+        List<String> missing = new ArrayList<>();
+        List<String> unsure = new ArrayList<>();
+        for (Device d : selected) {
+            List<String> could = d.agentArch() != null ? List.of(d.agentArch()) : debianArchs(d.engineArch());
+            long covered = could.stream().filter(held::contains).count();
+            String named = d.id() + " (" + (d.agentArch() != null ? d.agentArch() : d.engineArch()) + ")";
+            if (!could.isEmpty() && covered == 0) {
+                missing.add(named);
+            } else if (covered < could.size()) {
+                unsure.add(named);
+            }
+        }
         if (!missing.isEmpty()) {
-            throw new IllegalArgumentException("the package has no agent for " + String.join(", ", missing.subList(0,
-                    Math.min(5, missing.size()))) + (missing.size() > 5 ? " and " + (missing.size() - 5) + " more" : "")
-                    + ": it holds " + String.join(", ", pinned.architectures()) + "; push a package for their "
-                    + "architecture, or leave them out with the selector");
+            throw new IllegalArgumentException("the package has no agent for " + firstFive(missing) + ": it holds "
+                    + String.join(", ", held) + "; push a package for their architecture, or leave them out with "
+                    + "the selector");
         }
+        return unsure.isEmpty() ? List.of() : List.of("warning: " + firstFive(unsure) + " report only their "
+                + "kernel's architecture, which may run a 64-bit (arm64) or a 32-bit (armhf) system, and the "
+                + "package holds " + String.join(", ", held) + ": a device whose system it does not hold will "
+                + "report its update failed (agents that report agent.arch are told apart)");
     }
 
-    /** The Debian architecture ({@code amd64}, {@code arm64}, {@code armhf}) of an engine's {@code arch}, or null. */
-    static String debianArch(String engineArch) {
+    private static String firstFive(List<String> names) {
+        return String.join(", ", names.subList(0, Math.min(5, names.size())))
+                + (names.size() > 5 ? " and " + (names.size() - 5) + " more" : "");
+    }
+
+    /**
+     * The Debian architectures ({@code amd64}, {@code arm64}, {@code armhf}…) a system on a kernel of
+     * {@code engine.arch} may be: {@code aarch64} either arm64 or armhf; empty when not said.
+     */
+    static List<String> debianArchs(String engineArch) {
         if (engineArch == null) {
-            return null;
+            return List.of();
         }
         return switch (engineArch) {
-            case "x86_64", "amd64" -> "amd64";
-            case "aarch64", "arm64" -> "arm64";
-            case "armv7l", "armv7", "armhf", "arm" -> "armhf";
-            default -> engineArch;
+            case "x86_64", "amd64" -> List.of("amd64");
+            case "aarch64", "arm64" -> List.of("arm64", "armhf");
+            case "i386", "i686" -> List.of("i386");
+            default -> engineArch.startsWith("arm") ? List.of("armhf") : List.of(engineArch);
         };
     }
 }

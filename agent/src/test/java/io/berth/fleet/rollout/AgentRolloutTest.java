@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
  */
 class AgentRolloutTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
-    private static final Rollout.Agent AGENT = new Rollout.Agent("0.7.0",
+    static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
+    static final Rollout.Agent AGENT = new Rollout.Agent("0.7.0",
             "127.0.0.1:5000/berth/agent@sha256:" + "ab".repeat(32), "5m");
 
     private final Map<String, Device> devices = new HashMap<>();
@@ -247,11 +247,11 @@ class AgentRolloutTest {
         assertEquals(Target.PUBLISHED, d.next().targets().get("away").state());
         assertTrue(d.publish().isEmpty(), "the restarting device holds the wave (the away one does not)");
 
-        // the wave timeout leaves room for the update: max(1m, 5m + 2m) = 7 min
-        now = T0.plus(Duration.ofMinutes(7)).minusSeconds(1);
+        // it last reported the update under way: the device's own time, 5m + 10m install + 10m download
+        now = T0.plus(Duration.ofMinutes(25)).minusSeconds(1);
         d = step(d.next());
         assertEquals(Target.PUBLISHED, d.next().targets().get("restarting").state());
-        now = T0.plus(Duration.ofMinutes(7));
+        now = T0.plus(Duration.ofMinutes(25));
         d = step(d.next());
         Target dark = d.next().targets().get("restarting");
         assertEquals(Target.FAILED, dark.state(), "an update that leaves a device dark must not spread");

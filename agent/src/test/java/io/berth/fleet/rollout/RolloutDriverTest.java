@@ -167,22 +167,27 @@ class RolloutDriverTest {
     @Test
     void anAgentUpdatePublishesEachDevicesOwnDocumentWithAgentSignedForIt() throws Exception {
         FakeBroker broker = new FakeBroker();
-        broker.retained.put("berth/d1/desired", ("{\"revision\":4,\"services\":{\"web\":{\"image\":\"demo:d1\"}},"
-                + "\"target\":{\"devices\":[\"d1\"]},\"signature\":{\"alg\":\"Ed25519\",\"keyId\":\"old\"}}")
+        java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        io.berth.spec.SigningKey key = new io.berth.spec.SigningKey("k1", pair.getPrivate());
+        // d1's document as the operator published it, signed with k1 for d1; d3's carries a signature no key made
+        broker.retained.put("berth/d1/desired", io.berth.spec.Signatures.sign((com.fasterxml.jackson.databind.node
+                .ObjectNode) JSON.readTree("{\"revision\":4,\"services\":{\"web\":{\"image\":\"demo:d1\"}},"
+                + "\"target\":{\"devices\":[\"d1\"]}}"), "k1", pair.getPrivate()).toString()
+                .getBytes(StandardCharsets.UTF_8));
+        broker.retained.put("berth/d3/desired", ("{\"revision\":4,\"services\":{\"web\":{\"image\":\"evil\"}},"
+                + "\"target\":{\"devices\":[\"d3\"]},\"signature\":{\"alg\":\"Ed25519\",\"keyId\":\"old\"}}")
                 .getBytes(StandardCharsets.UTF_8));
         RolloutStore store = new RolloutStore(broker, "berth", Duration.ofSeconds(5));
         store.attach(true);
         FleetView view = new FleetView("berth");
-        for (String id : List.of("d1", "d2")) {
+        for (String id : List.of("d1", "d2", "d3")) {
             view.onOnline(id, "{\"online\":true,\"labels\":{\"tier\":\"canary\"}}".getBytes(StandardCharsets.UTF_8));
             view.onReported(id, ("{\"phase\":\"converged\",\"revision\":{\"desired\":4,\"applied\":4,\"good\":4},"
                     + "\"agent\":{\"version\":\"0.6.0\",\"update\":null}}").getBytes(StandardCharsets.UTF_8));
         }
-        java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        io.berth.spec.SigningKey key = new io.berth.spec.SigningKey("k1", pair.getPrivate());
         Rollout.Agent agent = new Rollout.Agent("0.7.0", "127.0.0.1:5000/berth/agent@sha256:" + "ab".repeat(32), "1m");
         store.write(RolloutPlanner.createAgentUpdate("a1", "tier=canary", null, agent,
-                List.copyOf(view.devices().values()), null, "100%", "1", Duration.ofMinutes(5), "k1", Instant.now()));
+                List.copyOf(view.devices().values()), null, "100%", "2", Duration.ofMinutes(5), "k1", Instant.now()));
         try (RolloutDriver driver = new RolloutDriver(store, view, key, Clock.systemUTC(), Duration.ofSeconds(15))) {
             driver.drive("a1", RolloutDriver.Mode.FIRST_STEP, l -> { });
             var doc = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(broker.retained.get("berth/d1/desired"));
@@ -192,6 +197,10 @@ class RolloutDriverTest {
             assertTrue(io.berth.spec.Signatures.verify(doc, Map.of("k1", pair.getPublic())).isEmpty(), "signed anew");
             assertFalse(broker.retained.containsKey("berth/d2/desired"), "nothing for a device without a document");
             assertEquals(Rollout.Target.FAILED, store.get("a1").orElseThrow().targets().get("d2").state());
+            Rollout.Target d3 = store.get("a1").orElseThrow().targets().get("d3");
+            assertEquals(Rollout.Target.FAILED, d3.state(), "a signature no key of ours made is not signed anew");
+            assertTrue(d3.result().startsWith("its retained revision 4 is not signed with key k1 for d3"), d3.result());
+            assertEquals(4, JSON.readTree(broker.retained.get("berth/d3/desired")).path("revision").asLong());
 
             view.onReported("d1", ("{\"phase\":\"converged\",\"revision\":{\"desired\":5,\"applied\":5,\"good\":5},"
                     + "\"agent\":{\"version\":\"0.7.0\",\"update\":null}}").getBytes(StandardCharsets.UTF_8));

@@ -30,7 +30,7 @@ class AgentUpdateVerbTest {
     private AgentPackageResolver holding(String version) {
         return ref -> {
             asked.add(ref);
-            return new AgentPackageResolver.Pinned(PINNED, version, List.of("amd64", "arm64", "arm/v7"));
+            return new AgentPackageResolver.Pinned(PINNED, version, List.of("amd64", "arm64", "armhf"));
         };
     }
 
@@ -79,6 +79,51 @@ class AgentUpdateVerbTest {
     }
 
     @Test
+    void aVersionNoDeviceWouldTakeIsAUsageError() {
+        for (String bad : List.of("v0.7", "0.7:1", "1:v2", "latest")) {
+            err.reset();
+            assertEquals(2, run(holding(bad), "--selector", "tier=prod", "--version", bad, "--package", PINNED), bad);
+            assertTrue(err().contains("--version '" + bad + "' is not a package version"), err());
+        }
+        assertTrue(asked.isEmpty(), "refused before the registry is asked: " + asked);
+    }
+
+    private static io.berth.fleet.Device reporting(String id, String engineArch, String agentArch) {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode report = json.createObjectNode();
+        report.putObject("engine").put("arch", engineArch);
+        if (agentArch != null) {
+            report.putObject("agent").put("version", "0.6.0").put("arch", agentArch);
+        }
+        return new io.berth.fleet.Device(id, true, null, Map.of(), report);
+    }
+
+    @Test
+    void theAgentsOwnArchitectureDecidesAndAKernelAloneOnlyWarns() {
+        AgentPackageResolver.Pinned arm64 = new AgentPackageResolver.Pinned(PINNED, "0.7.0", List.of("amd64",
+                "arm64"));
+        AgentPackageResolver.Pinned armhf = new AgentPackageResolver.Pinned(PINNED, "0.7.0", List.of("amd64",
+                "armhf"));
+        // a 32-bit Raspberry Pi OS on a 64-bit kernel: the engine says aarch64, dpkg says armhf
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentUpdateVerb.uncovered(
+                List.of(reporting("pi4", "aarch64", "armhf")), arm64));
+        assertTrue(e.getMessage().startsWith("the package has no agent for pi4 (armhf): it holds amd64, arm64"),
+                e.getMessage());
+        assertEquals(List.of(), AgentUpdateVerb.uncovered(List.of(reporting("pi4", "aarch64", "armhf")), armhf));
+        assertEquals(List.of(), AgentUpdateVerb.uncovered(List.of(reporting("pi5", "aarch64", "arm64")), arm64));
+        // only the kernel's architecture known: aarch64 may be either
+        assertEquals(List.of(), AgentUpdateVerb.uncovered(List.of(reporting("old", "aarch64", null)),
+                new AgentPackageResolver.Pinned(PINNED, "0.7.0", List.of("arm64", "armhf"))));
+        List<String> warnings = AgentUpdateVerb.uncovered(List.of(reporting("old", "aarch64", null)), armhf);
+        assertEquals(1, warnings.size(), "not refused on a guess: " + warnings);
+        assertTrue(warnings.get(0).contains("old (aarch64)"), warnings.get(0));
+        assertEquals(1, AgentUpdateVerb.uncovered(List.of(reporting("old", "aarch64", null)), arm64).size());
+        assertEquals(List.of(), AgentUpdateVerb.uncovered(List.of(reporting("pi1", "armv6l", null)), armhf));
+        assertThrows(IllegalArgumentException.class, () -> AgentUpdateVerb.uncovered(List.of(reporting("old",
+                "aarch64", null)), new AgentPackageResolver.Pinned(PINNED, "0.7.0", List.of("amd64"))));
+    }
+
+    @Test
     void aRegistryThatCannotBeAskedFails() {
         assertEquals(1, run(ref -> {
             throw new IOException("connection refused");
@@ -106,8 +151,8 @@ class AgentUpdateVerbTest {
                 "0.7.0", List.of("amd64", "all"))); // an 'all' package: every device takes it
         AgentUpdateVerb.uncovered(List.of(device.apply("pi3", "armv7l")), new AgentPackageResolver.Pinned(PINNED,
                 null, List.of())); // architectures unknown: nothing refused
-        assertEquals("armhf", AgentUpdateVerb.debianArch("armv7l"));
-        assertEquals("arm64", AgentUpdateVerb.debianArch("aarch64"));
+        assertEquals(List.of("armhf"), AgentUpdateVerb.debianArchs("armv7l"));
+        assertEquals(List.of("arm64", "armhf"), AgentUpdateVerb.debianArchs("aarch64"));
     }
 
     @Test
