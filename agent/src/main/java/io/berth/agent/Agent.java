@@ -148,11 +148,8 @@ public final class Agent implements AutoCloseable {
         reconciler.setHistory(intake);
         reporter.onPublish(this::reported);
         reporter.agentArch(DebianPlatform.javaArch()); // dpkg's word follows from start(), off the start-up path
-        // the paths of selfupdate.UpdateFiles' pending.json and result.json, looked at without loading the
-        // updater's classes: an update under way, or the updater's word on one (a failure to record)
-        java.nio.file.Path updates = config.stateDir().resolve("agent-update");
-        if (java.nio.file.Files.exists(updates.resolve("pending.json"))
-                || java.nio.file.Files.exists(updates.resolve("result.json"))) {
+        // the path of selfupdate.UpdateFiles' pending.json, looked at without loading the updater's classes
+        if (java.nio.file.Files.exists(config.stateDir().resolve("agent-update").resolve("pending.json"))) {
             agentUpdater().resume();
         }
         int logQos = config.logs().qos();

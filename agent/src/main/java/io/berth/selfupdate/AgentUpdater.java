@@ -84,8 +84,6 @@ public final class AgentUpdater implements AutoCloseable {
     private volatile String decided;
     /** The failures of this run, by revision/version: also those {@code failed.json} could not take. */
     private final Map<String, Failure> failedHere = new ConcurrentHashMap<>();
-    /** A failed {@code result.json} found at start without its revision: recorded against the first document naming its version. */
-    private volatile Result unrecorded;
     private volatile boolean closed;
 
     /** The agent's: dpkg, systemd-run or setsid, the installed script, a thread of its own. */
@@ -115,22 +113,14 @@ public final class AgentUpdater implements AutoCloseable {
     /**
      * At start, with {@code pending.json} there: this agent is the new one (it confirms once its
      * first report is delivered), or the update failed (recorded, not tried again), or the updater
-     * is still at work (shown as installing; looked at again with each report). Without it, a
-     * failed {@code result.json} not recorded yet is recorded.
+     * is still at work (shown as installing; looked at again with each report).
      */
     public void resume() {
         Pending p = files.pending();
-        Result result = files.result();
         if (p == null) {
-            if (result != null && result.failed() && !recorded(result.revision(), result.version())) {
-                if (result.revision() != null) {
-                    fail(result.revision(), result.version(), UpdateRules.error(result.revision(), result, log()));
-                } else {
-                    unrecorded = result;
-                }
-            }
             return;
         }
+        Result result = files.result();
         UpdateRules.Verdict verdict = UpdateRules.pending(p, result, running, clock.instant(), log());
         if (verdict instanceof UpdateRules.Confirm) {
             boolean givenUp = result != null && result.failed() && result.version().equals(p.to());
@@ -183,13 +173,8 @@ public final class AgentUpdater implements AutoCloseable {
             return;
         }
         AgentUpdate agent = target.agent();
-        Result orphan = unrecorded;
-        if (orphan != null && agent != null && orphan.version().equals(agent.version())) {
-            unrecorded = null;
-            if (!recorded(null, orphan.version())) {
-                fail(target.revision(), orphan.version(), UpdateRules.error(target.revision(), orphan, log()));
-                return;
-            }
+        if (agent != null && !agent.version().equals(running) && recordResult(target.revision(), agent.version())) {
+            return;
         }
         UpdateRules.Decision decision = UpdateRules.applied(target.revision(), agent, running, failures());
         if (decision instanceof UpdateRules.ShowFailed f) {
@@ -280,6 +265,22 @@ public final class AgentUpdater implements AutoCloseable {
         // no fault of the update, which the next start decides afresh
         Logger.info("agent update to {} stopped with the agent ({})", version, when);
         stage = Stage.IDLE;
+    }
+
+    /**
+     * A failed {@code result.json} for {@code version} that no failure records yet (the old agent
+     * back without {@code pending.json}: the new one confirmed too late and dropped it) is recorded
+     * before that version is tried again, under the result's revision, else {@code revision}.
+     * Returns whether it was recorded for {@code revision}: then it is shown, not tried.
+     */
+    private boolean recordResult(long revision, String version) {
+        Result r = files.result();
+        if (r == null || !r.failed() || !r.version().equals(version) || recorded(r.revision(), version)) {
+            return false;
+        }
+        long of = r.revision() != null ? r.revision() : revision;
+        fail(of, version, UpdateRules.error(of, r, log()));
+        return of == revision;
     }
 
     /** What went wrong starting the updater, said so that someone can act on it. */
@@ -377,8 +378,7 @@ public final class AgentUpdater implements AutoCloseable {
     }
 
     private void done() {
-        files.removePending();
-        files.removeResult();
+        files.removePending(); // result.json stays: what the last update came to
         files.delete(DOWNLOAD);
         stage = Stage.IDLE;
         decided = null;
