@@ -8,17 +8,10 @@ import io.berth.selfupdate.UpdateFiles.Pending;
 import io.berth.selfupdate.UpdateFiles.Result;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -56,7 +49,6 @@ public final class AgentUpdater implements AutoCloseable {
     /** The largest package fetched: a runtime and the agent are some tens of MiB. */
     static final long MAX_PACKAGE_BYTES = 256L << 20;
     static final String DOWNLOAD = "download.deb";
-    static final String SCRIPT_TEMP = ".agent-update.tmp";
     static final String NOT_FROM_PACKAGE = "this agent was not installed from the berth package; update it by hand";
 
     /** Where the update shows: the report's {@code agent.update} and {@code agent-update} events. */
@@ -77,13 +69,11 @@ public final class AgentUpdater implements AutoCloseable {
     private final AgentPackageSource source;
     private final Platform platform;
     private final Launcher launcher;
-    private final Path script;
+    private final UpdaterScript updater;
     private final Executor work;
     private volatile Stage stage = Stage.IDLE;
     /** The revision and version last decided about while idle: a report repeating them costs nothing. */
     private volatile String decided;
-    /** The failures of this run, by revision/version: also those {@code failed.json} could not take. */
-    private final Map<String, Failure> failedHere = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** The agent's: dpkg, systemd-run or setsid, the installed script, a thread of its own. */
@@ -103,7 +93,7 @@ public final class AgentUpdater implements AutoCloseable {
         this.source = source;
         this.platform = platform;
         this.launcher = launcher;
-        this.script = script;
+        this.updater = new UpdaterScript(script, files.dir());
         this.work = work != null ? work : onDemandThread();
         if (!Files.exists(files.pendingFile())) {
             files.removeLeftovers(); // of an agent stopped mid-download: nothing else would ever remove them
@@ -176,7 +166,7 @@ public final class AgentUpdater implements AutoCloseable {
         if (agent != null && !agent.version().equals(running) && recordResult(target.revision(), agent.version())) {
             return;
         }
-        UpdateRules.Decision decision = UpdateRules.applied(target.revision(), agent, running, failures());
+        UpdateRules.Decision decision = UpdateRules.applied(target.revision(), agent, running, files.failures());
         if (decision instanceof UpdateRules.ShowFailed f) {
             show(UpdateStatus.failed(f.failure()));
         } else if (decision instanceof UpdateRules.Start) {
@@ -226,7 +216,7 @@ public final class AgentUpdater implements AutoCloseable {
         try {
             files.removeResult();
             files.removeConfirmed();
-            copy = copyScript();
+            copy = updater.copy();
             if (closed) {
                 // a `systemctl stop berth` as the download ended: the updater would start the agent again
                 files.delete(DOWNLOAD);
@@ -236,14 +226,14 @@ public final class AgentUpdater implements AutoCloseable {
             files.writePending(pending);
         } catch (IOException | RuntimeException e) {
             files.delete(DOWNLOAD);
-            fail(revision, version, "cannot start the updater: " + why(e));
+            fail(revision, version, "cannot start the updater: " + updater.why(e));
             return;
         }
         show(new UpdateStatus(revision, version, UpdateStatus.INSTALLING, null, clock.instant()));
         reports.event(revision, version, "updating the agent from " + running + " to " + version + " ("
                 + agent.packageRef() + "); it restarts into it, containers keep running");
         try {
-            launcher.launch(revision, command(copy, fetched.file(), version, agent));
+            launcher.launch(revision, updater.command(copy, fetched.file(), version, agent.timeout(), platform.pid()));
         } catch (InterruptedIOException e) {
             // the unit may be queued already: pending.json stays, and the next start waits for the updater's word
             Logger.info("agent update to {} stopped with the agent while the updater was being started; it may "
@@ -253,7 +243,7 @@ public final class AgentUpdater implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             files.removePending();
             files.delete(DOWNLOAD);
-            fail(revision, version, "cannot start the updater: " + why(e));
+            fail(revision, version, "cannot start the updater: " + updater.why(e));
             return;
         }
         Logger.info("agent update to {} (revision {}) handed to the updater; this agent is restarted by it",
@@ -281,37 +271,6 @@ public final class AgentUpdater implements AutoCloseable {
         long of = r.revision() != null ? r.revision() : revision;
         fail(of, version, UpdateRules.error(of, r, log()));
         return of == revision;
-    }
-
-    /** What went wrong starting the updater, said so that someone can act on it. */
-    private String why(Exception e) {
-        if (e instanceof NoSuchFileException n && script.toString().equals(n.getFile())) {
-            return script + " is missing; the berth package provides it: reinstall berth";
-        }
-        if (e instanceof FileSystemException f) {
-            return f.getFile() + ": " + (f.getReason() != null ? f.getReason() : e.getClass().getSimpleName());
-        }
-        return e.getMessage() == null ? e.toString() : e.getMessage();
-    }
-
-    /**
-     * The updater's command line (the berth package's script takes exactly these), run by bash:
-     * a state dir mounted noexec still runs it.
-     */
-    List<String> command(Path copy, Path deb, String version, AgentUpdate agent) {
-        return List.of("/bin/bash", copy.toString(), "--deb", deb.toString(), "--dir", files.dir().toString(), "--version",
-                version, "--timeout", Long.toString(agent.timeout().toSeconds()), "--agent-pid",
-                Long.toString(platform.pid()));
-    }
-
-    /** A copy in the state dir runs: dpkg replaces the installed script while it runs. */
-    private Path copyScript() throws IOException {
-        Path copy = files.dir().resolve("agent-update");
-        Path temp = files.dir().resolve(SCRIPT_TEMP);
-        Files.copy(script, temp, StandardCopyOption.REPLACE_EXISTING);
-        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwx------"));
-        Files.move(temp, copy, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return copy;
     }
 
     /** While the updater works: its result, or the deadline, ends the wait. */
@@ -394,7 +353,6 @@ public final class AgentUpdater implements AutoCloseable {
 
     private void fail(long revision, String version, String error) {
         Failure failure = new Failure(revision, version, error, clock.instant());
-        failedHere.put(revision + "/" + version, failure);
         try {
             files.addFailure(failure);
         } catch (IOException e) {
@@ -408,20 +366,9 @@ public final class AgentUpdater implements AutoCloseable {
         reports.event(revision, version, "the agent update to " + version + " failed: " + error);
     }
 
-    /** The failures of {@code failed.json} and those of this run it could not take. */
-    private List<Failure> failures() {
-        List<Failure> all = new ArrayList<>(files.failures());
-        failedHere.values().forEach(f -> {
-            if (all.stream().noneMatch(a -> a.revision() == f.revision() && a.version().equals(f.version()))) {
-                all.add(f);
-            }
-        });
-        return all;
-    }
-
     /** Whether a failure of {@code version} (of {@code revision}; null: any) is recorded. */
     private boolean recorded(Long revision, String version) {
-        return failures().stream().anyMatch(f -> f.version().equals(version)
+        return files.failures().stream().anyMatch(f -> f.version().equals(version)
                 && (revision == null || f.revision() == revision));
     }
 

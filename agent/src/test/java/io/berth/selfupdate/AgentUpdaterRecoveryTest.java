@@ -47,9 +47,12 @@ class AgentUpdaterRecoveryTest extends UpdaterFixture {
         assertEquals(1, fetches.size(), "tried once: " + fetches.size() + " fetches");
         assertEquals("failed", last().path("state").asText());
         assertTrue(queue.isEmpty(), "nothing left to do");
-        u[0].onReport(doc(7, "0.2.0"), true);
+        onStatus = () -> { };
+        u[0].onReport(doc(8, null), true); // decided afresh after another document...
+        u[0].onReport(doc(7, "0.2.0"), true); // ...the failure is still known, though failed.json has none
         drain(200);
         assertEquals(1, fetches.size());
+        assertEquals("failed", last().path("state").asText());
     }
 
     @Test
