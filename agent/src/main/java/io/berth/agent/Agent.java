@@ -170,7 +170,7 @@ public final class Agent implements AutoCloseable {
      */
     private void reported(StatusReporter.Snapshot snapshot, long goodRevision) {
         DesiredState target = snapshot.desired();
-        boolean applied = applied(snapshot, goodRevision);
+        boolean applied = updateMayStart(snapshot, goodRevision);
         AgentUpdater updater = agentUpdater;
         if (updater == null) {
             if (!applied || target.agent() == null || target.agent().version().equals(Version.current())) {
@@ -187,7 +187,7 @@ public final class Agent implements AutoCloseable {
      * trial ends, and the restart would rebuild the trials empty: the revision would lose its
      * rollback.
      */
-    static boolean applied(StatusReporter.Snapshot snapshot, long goodRevision) {
+    static boolean updateMayStart(StatusReporter.Snapshot snapshot, long goodRevision) {
         DesiredState target = snapshot.desired();
         return target != null && target.revision() != 0 && target.revision() == goodRevision;
     }
@@ -258,7 +258,8 @@ public final class Agent implements AutoCloseable {
                     + "check the directory's permissions or set BERTH_SOCKET", config.socket(), e.getMessage());
         }
         watchEngine();
-        timer.execute(Guarded.task("asking dpkg for the architecture", () -> reporter.agentArch(DebianPlatform.arch())));
+        timer.execute(Guarded.task("asking dpkg for the architecture",
+                () -> reporter.agentArch(DebianPlatform.arch())));
         long resync = config.resyncInterval().toMillis();
         timer.scheduleWithFixedDelay(Guarded.task("the periodic resync", reconciler::requestPass), resync, resync,
                 TimeUnit.MILLISECONDS);

@@ -24,20 +24,21 @@ import org.tinylog.Logger;
  * version is the device's good one (converged and past its trial), downloads its package, starts
  * the updater script outside the agent's service and lets it restart the agent into the new
  * version; the new agent confirms once its first report is delivered, else the updater puts the
- * old one back. Loaded only when a document names another version, or an update's records are
- * there at start. All work runs on one thread, made when there is work, so at most one update runs
- * at a time.
+ * old one back. Loaded only when a document names another version, or an update is under way
+ * at start. All work runs on one thread, made when there is work, so at most one update runs at a
+ * time.
  *
  * <p>The records ({@link UpdateFiles}) and who removes them:
  * <ul>
  * <li>{@code pending.json}: written by the old agent before it starts the updater. The new agent
  *     writes {@code confirmed} and keeps {@code pending.json} until {@code result.json} says
- *     {@code installed}, or until its next start (the updater writes a failed {@code result.json}
- *     before it puts the old agent back, so a confirmation that came too late is never lost). The
- *     old agent removes it once the update failed (a failed result, or its deadline).</li>
- * <li>{@code result.json}: a failed one is recorded in {@code failed.json} at start when it is not
- *     there yet, with or without {@code pending.json} (its revision from the result, else from
- *     {@code pending.json}, else from the first applied document that names its version).</li>
+ *     {@code installed}, or its deadline passes, or until its next start. It does not confirm once
+ *     {@code result.json} says failed (the updater writes that before it puts the old agent back).
+ *     The old agent removes it once the update failed (a failed result, or its deadline).</li>
+ * <li>{@code result.json}: stays (what the last update came to) until the next update starts. A
+ *     failed one that {@code failed.json} does not hold yet is recorded before its version is tried
+ *     again, with or without {@code pending.json} (a confirmation that came too late dropped it):
+ *     under the result's revision where it names one, else the document's.</li>
  * <li>{@code failed.json}: an update that failed is not tried again for its revision; kept in
  *     memory too, so that a record that cannot be written (a card remounted read-only) does not
  *     start the same update again.</li>
@@ -331,8 +332,9 @@ public final class AgentUpdater implements AutoCloseable {
         }
         Pending p = files.pending();
         Result result = files.result();
-        if (p == null || result != null && !result.failed() && result.version().equals(p.to())) {
-            done();
+        if (p == null || result != null && !result.failed() && result.version().equals(p.to())
+                || !clock.instant().isBefore(p.deadline())) {
+            done(); // installed; or the updater is long gone without a word
         }
     }
 

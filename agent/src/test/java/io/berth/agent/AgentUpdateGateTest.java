@@ -25,14 +25,14 @@ class AgentUpdateGateTest {
 
     @Test
     void convergedButStillOnTrialIsNotEnough() {
-        assertFalse(Agent.applied(snapshot("converged"), 6));
-        assertFalse(Agent.applied(snapshot("converged"), 0));
-        assertFalse(Agent.applied(snapshot("degraded"), 6));
+        assertFalse(Agent.updateMayStart(snapshot("converged"), 6));
+        assertFalse(Agent.updateMayStart(snapshot("converged"), 0));
+        assertFalse(Agent.updateMayStart(snapshot("degraded"), 6));
     }
 
     @Test
     void theGoodRevisionIs() {
-        assertTrue(Agent.applied(snapshot("converged"), 7));
-        assertFalse(Agent.applied(new Snapshot(null, 0, null, null, Map.of(), Map.of(), null, Set.of(), "starting"), 0));
+        assertTrue(Agent.updateMayStart(snapshot("converged"), 7));
+        assertFalse(Agent.updateMayStart(new Snapshot(null, 0, null, null, Map.of(), Map.of(), null, Set.of(), "starting"), 0));
     }
 }

@@ -128,6 +128,20 @@ class AgentUpdaterRecoveryTest extends UpdaterFixture {
     }
 
     @Test
+    void aConfirmedAgentWhoseUpdaterNeverAnswersIsDoneAtTheDeadline() throws Exception {
+        files().writePending(new Pending(7, "0.1.0", "0.2.0", T0, T0.plusSeconds(720)));
+        AgentUpdater u = resumeWithPending("0.2.0", T0.plusSeconds(40));
+        u.reportDelivered();
+        u.onReport(doc(7, "0.2.0"), true);
+        assertEquals(7, files().pending().revision());
+        clock.at(T0.plusSeconds(720));
+        u.onReport(doc(7, "0.2.0"), true);
+        assertNull(files().pending());
+        u.onReport(doc(8, "0.3.0"), true);
+        assertEquals(1, fetches.size(), "idle again: a newer version can start");
+    }
+
+    @Test
     void aNewAgentStartedAgainAfterItsConfirmationIsDone() throws Exception {
         files().writePending(new Pending(7, "0.1.0", "0.2.0", T0, T0.plusSeconds(720)));
         files().writeConfirmed("0.2.0");
