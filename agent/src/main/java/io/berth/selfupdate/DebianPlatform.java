@@ -15,6 +15,7 @@ public final class DebianPlatform implements Platform {
     /** Where the berth package installs the agent's jar. */
     static final Path PACKAGE_JAR = Path.of("/usr/share/berth/berth.jar");
     private static final long WAIT_SECONDS = 10;
+    private static volatile String arch;
 
     @Override
     public String debArch() {
@@ -23,8 +24,13 @@ public final class DebianPlatform implements Platform {
 
     /** The device's Debian architecture ({@code dpkg --print-architecture}, else Java's {@code os.arch}): the report's {@code agent.arch}. */
     public static String arch() {
-        String dpkg = run(List.of("dpkg", "--print-architecture"));
-        return dpkg != null && !dpkg.isBlank() ? dpkg.strip() : javaArch();
+        String known = arch;
+        if (known == null) {
+            String dpkg = run(List.of("dpkg", "--print-architecture"));
+            known = dpkg != null && !dpkg.isBlank() ? dpkg.strip() : javaArch();
+            arch = known; // asked once per process: many agents share one in the fleet simulator
+        }
+        return known;
     }
 
     /**
