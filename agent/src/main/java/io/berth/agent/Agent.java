@@ -99,10 +99,7 @@ public final class Agent implements AutoCloseable {
 
             @Override
             public void onRetainedDelivered(String topic) {
-                AgentUpdater updater = agentUpdater;
-                if (updater != null && topic.equals(topics.reported())) {
-                    updater.reportDelivered();
-                }
+                retainedDelivered(topic, topics, agentUpdater);
             }
         }, timer, clock);
         StatusReporter.Sink sink = new StatusReporter.Sink() {
@@ -190,6 +187,21 @@ public final class Agent implements AutoCloseable {
     static boolean updateMayStart(StatusReporter.Snapshot snapshot, long goodRevision) {
         DesiredState target = snapshot.desired();
         return target != null && target.revision() != 0 && target.revision() == goodRevision;
+    }
+
+    /**
+     * The broker acknowledged a retained message: only the report's tells the updater that this
+     * agent is online and reported (labels and the online message go first, before any report).
+     */
+    static void retainedDelivered(String topic, Topics topics, AgentUpdater updater) {
+        if (updater != null && confirms(topic, topics)) {
+            updater.reportDelivered();
+        }
+    }
+
+    /** Whether the delivery of a retained message on {@code topic} confirms an agent update. */
+    static boolean confirms(String topic, Topics topics) {
+        return topic.equals(topics.reported());
     }
 
     /** Called under the reporter's lock (its listener), or in the constructor: one at a time. */

@@ -40,8 +40,8 @@ class AgentUpdateIT extends WithTestDevice {
 
         Await.until("the confirmation", () -> Files.exists(dir.resolve("confirmed")), WAIT, () -> "files: " + list(dir));
         assertEquals(running, Files.readString(dir.resolve("confirmed")).strip());
-        // the reports before the confirmation said so (this does not tell the report's delivery from
-        // another retained message's: the agent's topic check has no test that could fail)
+        // the reports before the confirmation said so (this cannot tell the report's delivery from another
+        // retained message's, acknowledged within milliseconds: AgentConfirmationTopicTest checks the topic)
         List<JsonNode> seen = List.copyOf(broker.reports);
         assertFalse(seen.isEmpty(), "a report reached the broker before the confirmation");
         JsonNode first = seen.get(0).path("agent").path("update");
