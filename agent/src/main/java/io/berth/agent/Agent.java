@@ -144,11 +144,13 @@ public final class Agent implements AutoCloseable {
         });
         reconciler.setHistory(intake);
         reporter.onPublish(this::reported);
-        reporter.agentArch(DebianPlatform.javaArch()); // dpkg's word follows from start(), off the start-up path
         // the path of selfupdate.UpdateFiles' pending.json, looked at without loading the updater's classes
         if (java.nio.file.Files.exists(config.stateDir().resolve("agent-update").resolve("pending.json"))) {
             agentUpdater().resume();
         }
+        // after resume: the new agent's first report must already say confirming (a fleet counts a report with
+        // the new version and no update under way as done)
+        reporter.agentArch(DebianPlatform.javaArch()); // dpkg's word follows from start(), off the start-up path
         int logQos = config.logs().qos();
         this.logs = new LogForwarder(config.logs(),
                 (service, batch) -> link.tryPublish(topics.logs(service), batch, logQos), clock, timer, config.stateDir());
