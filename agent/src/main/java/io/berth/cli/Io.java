@@ -1,16 +1,13 @@
 package io.berth.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.Map;
 
 /** What every verb works with: the environment, the two output streams and the clock. */
-record Io(Map<String, String> env, PrintStream out, PrintStream err, Clock clock) {
-    static final ObjectMapper JSON = new ObjectMapper();
-
+record Io(Map<String, String> env, PrintStream out, PrintStream err, Clock clock) implements IoJson {
     /** Prints a JSON value for {@code --json}: indented, one document. */
     void json(JsonNode node) throws IOException {
         out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));

@@ -37,6 +37,13 @@ final class EventQueue {
         }
     }
 
+    /** Nothing waits (a delivery then has nothing to retry). */
+    boolean isEmpty() {
+        synchronized (events) {
+            return events.isEmpty();
+        }
+    }
+
     /** Dropped while the queue was full, not yet announced. */
     long dropped() {
         return dropped.get();

@@ -21,7 +21,9 @@ final class Wire3 implements Wire {
 
     Wire3(String firstUrl, String clientId, Events events) throws WireException {
         try {
-            client = new MqttAsyncClient(firstUrl, clientId, new MemoryPersistence());
+            // Paho's default pings and threads, its threads started without its 100 ms sleeps (PromptThreads)
+            client = new MqttAsyncClient(firstUrl, clientId, new MemoryPersistence(),
+                    new org.eclipse.paho.client.mqttv3.TimerPingSender(), new PromptThreads());
         } catch (MqttException | IllegalArgumentException e) {
             throw wrap(e);
         }

@@ -19,7 +19,9 @@ final class Wire5 implements Wire {
     Wire5(String firstUrl, String clientId, Events events) throws WireException {
         try {
             // memory persistence: in-flight QoS 1 messages are not worth a write to flash
-            client = new MqttAsyncClient(firstUrl, clientId, new MemoryPersistence());
+            // Paho's default pings and threads, its threads started without its 100 ms sleeps (PromptThreads)
+            client = new MqttAsyncClient(firstUrl, clientId, new MemoryPersistence(),
+                    new org.eclipse.paho.mqttv5.client.TimerPingSender(null), new PromptThreads());
         } catch (MqttException | IllegalArgumentException e) {
             throw wrap(e);
         }

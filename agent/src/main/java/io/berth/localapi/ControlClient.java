@@ -1,7 +1,6 @@
 package io.berth.localapi;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -77,11 +76,8 @@ public final class ControlClient {
             throw new UnreachableException("the Berth agent is not running (no answer on " + socket + ")", e);
         }
         try (channel) {
-            ObjectNode request = Protocol.JSON.createObjectNode();
-            request.put("verb", verb);
-            request.set("args", args == null ? Protocol.JSON.createObjectNode() : args);
             OutputStream out = Channels.newOutputStream(channel);
-            out.write((Protocol.JSON.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8));
+            out.write((ClientJson.request(verb, args) + "\n").getBytes(StandardCharsets.UTF_8));
             IOException sending = null;
             try {
                 if (body != null) {
@@ -95,7 +91,7 @@ public final class ControlClient {
                     StandardCharsets.UTF_8));
             String line;
             while ((line = in.readLine()) != null) {
-                JsonNode node = Protocol.JSON.readTree(line);
+                JsonNode node = ClientJson.read(line);
                 if (node.has("ok")) {
                     if (node.path("ok").asBoolean()) {
                         JsonNode result = node.get("result");

@@ -2,7 +2,6 @@ package io.berth.logs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.config.LogSettings;
 import io.berth.engine.LogStreams;
@@ -61,29 +60,8 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String POSITIONS = "log-positions.json";
 
-    /**
-     * A buffered line. The time is kept as epoch nanoseconds rather than an {@link Instant}: one
-     * object less per line, which adds up in a buffer of tens of thousands of lines.
-     */
-    private record Pending(String service, String container, long epochNanos, String stream, String line, int bytes) {
-        Instant time() {
-            return Instant.ofEpochSecond(0, epochNanos);
-        }
-
-        /** What the line takes in the Java heap: its text plus the per-line objects (see {@link #LINE_OVERHEAD}). */
-        long cost() {
-            return bytes + LINE_OVERHEAD;
-        }
-    }
-
-    /**
-     * Heap bytes a buffered line takes besides its text, so that {@code logs.bufferBytes} bounds
-     * memory rather than only text: the {@code Pending} record (40), the line's {@code String}
-     * (24) and its array header (16), the deque slot and padding. Measured with a class histogram,
-     * 45-character lines filling a 2 MiB buffer: 14,873 lines in 1.9 MiB of heap. Counting only
-     * the text (as before) let 46,603 such lines in, about 7 MiB of heap for a "2 MiB" buffer.
-     */
-    static final int LINE_OVERHEAD = 96;
+    /** Heap bytes a buffered line takes besides its text (see {@link BufferedLine#LINE_OVERHEAD}). */
+    static final int LINE_OVERHEAD = BufferedLine.LINE_OVERHEAD;
 
     private final LogSettings limits;
     private final Publisher publisher;
@@ -93,7 +71,8 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     private LogStreams streams;
 
     // guarded by this
-    private final Deque<Pending> buffer = new ArrayDeque<>();
+    private final Deque<BufferedLine> buffer = new ArrayDeque<>();
+    private final BatchJson json = new BatchJson();
     /** Bytes of line text buffered (what a batch is bounded by). */
     private long bufferedBytes;
     /** Heap the buffered lines take (what {@code logs.bufferBytes} bounds). */
@@ -101,17 +80,8 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     /** The last publish failed: only the once-a-second retry publishes until one succeeds. */
     private boolean brokerAway;
     private final Map<String, Long> droppedByService = new TreeMap<>();
-    /**
-     * Per container: the time of the last line taken (or where its stream resumed); a line not
-     * after it is one seen already (json-file is in time order) and is counted, not forwarded.
-     */
-    private final Map<String, Instant> received = new HashMap<>();
-    /**
-     * Per container and stream ({@code id/stdout}, {@code id/stderr}): the time of the last line
-     * taken. Duplicates are judged per stream: dockerd stamps each stream's lines as it reads
-     * them, so across the two streams the file is not in time order.
-     */
-    private final Map<String, Instant> lastByStream = new HashMap<>();
+    /** Per container: where its lines stand (one lookup a line, no key built per line). */
+    private final Map<String, Seen> received = new HashMap<>();
     private final Map<String, Instant> published = new HashMap<>();
     private final Set<String> followed = new HashSet<>();
     private final Set<String> refused = new HashSet<>();
@@ -166,14 +136,13 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
                 boolean running = c.status() == ContainerStatus.RUNNING || c.status() == ContainerStatus.PAUSED;
                 if (running && !followed.contains(c.id()) && !refused.contains(c.id())) {
                     followed.add(c.id());
-                    Instant since = received.getOrDefault(c.id(), published.get(c.id()));
+                    Seen seen = received.get(c.id());
+                    Instant since = seen != null ? BatchJson.instant(seen.latest) : published.get(c.id());
                     if (since == null) {
                         // from the very start: the engine stamps the first lines before the container's StartedAt
                         since = Instant.EPOCH;
                     } else {
-                        received.put(c.id(), since);
-                        lastByStream.put(c.id() + "/stdout", since);
-                        lastByStream.put(c.id() + "/stderr", since);
+                        received.put(c.id(), new Seen(epochNanos(since)));
                     }
                     Instant from = since;
                     String service = c.service();
@@ -182,7 +151,6 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
             }
             positionsDirty |= published.keySet().retainAll(present);
             received.keySet().retainAll(present);
-            lastByStream.keySet().removeIf(k -> !present.contains(k.substring(0, k.lastIndexOf('/'))));
             refused.retainAll(present);
         }
         follow.forEach(Runnable::run);
@@ -192,18 +160,17 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     public void line(String containerId, String service, Instant time, String stream, String line) {
         boolean flushNow;
         synchronized (this) {
-            String key = containerId + "/" + stream;
-            Instant last = lastByStream.get(key);
-            if (last != null && !time.isAfter(last)) {
+            long at = epochNanos(time);
+            Seen seen = received.get(containerId);
+            if (seen == null) {
+                seen = new Seen(Long.MIN_VALUE);
+                received.put(containerId, seen);
+            }
+            if (!seen.take(stream, at)) {
                 // seen already: a resumed stream, or dockerd 20.10's json-file follower re-reading
                 // part of a rotated file
                 statDuplicates++;
                 return;
-            }
-            lastByStream.put(key, time);
-            Instant latest = received.get(containerId);
-            if (latest == null || time.isAfter(latest)) {
-                received.put(containerId, time);
             }
             statReceived++;
             String text = line;
@@ -217,12 +184,12 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
                 flushSoon(); // the count goes out even when no line passes after it
                 return;
             }
-            Pending pending = new Pending(service, containerId, epochNanos(time), stream, text, bytes);
+            BufferedLine pending = new BufferedLine(service, containerId, at, stream, text, bytes);
             buffer.addLast(pending);
             bufferedBytes += bytes;
             bufferedCost += pending.cost();
             while (bufferedCost > limits.bufferBytes() && buffer.size() > 1) {
-                Pending oldest = buffer.removeFirst();
+                BufferedLine oldest = buffer.removeFirst();
                 bufferedBytes -= oldest.bytes();
                 bufferedCost -= oldest.cost();
                 drop(oldest.service(), 1);
@@ -236,6 +203,51 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
         }
         if (flushNow) {
             flush();
+        }
+    }
+
+    /**
+     * Where one container's lines stand: the time of the last line taken per stream, and the
+     * latest of both (where following resumes). A line not after its stream's last one is one
+     * seen already (json-file is in time order) and is counted, not forwarded. Duplicates are
+     * judged per stream: dockerd stamps each stream's lines as it reads them, so across the two
+     * streams the file is not in time order. {@code Long.MIN_VALUE}: nothing taken yet.
+     */
+    private static final class Seen {
+        long latest;
+        long stdout;
+        long stderr;
+        /** Any other stream name (the engine gives only the two). */
+        Map<String, Long> other;
+
+        Seen(long since) {
+            latest = since;
+            stdout = since;
+            stderr = since;
+        }
+
+        /** True (and the line is the stream's last) when it is after the stream's last line. */
+        boolean take(String stream, long at) {
+            if ("stdout".equals(stream)) {
+                if (stdout != Long.MIN_VALUE && at <= stdout) {
+                    return false;
+                }
+                stdout = at;
+            } else if ("stderr".equals(stream)) {
+                if (stderr != Long.MIN_VALUE && at <= stderr) {
+                    return false;
+                }
+                stderr = at;
+            } else {
+                other = other == null ? new HashMap<>() : other;
+                Long last = other.get(stream);
+                if (last != null && at <= last) {
+                    return false;
+                }
+                other.put(stream, at);
+            }
+            latest = Math.max(latest, at);
+            return true;
         }
     }
 
@@ -269,21 +281,23 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     /** Publishes what is buffered, batch by batch, until the buffer is empty or the broker is away. */
     public synchronized void flush() {
         while (!buffer.isEmpty()) {
-            Pending first = buffer.peekFirst();
-            List<Pending> batch = new ArrayList<>();
+            BufferedLine first = buffer.peekFirst();
+            int maxLines = limits.batchLines();
+            int maxBytes = limits.batchBytes();
+            List<BufferedLine> batch = new ArrayList<>(Math.min(buffer.size(), maxLines));
             int bytes = 0;
-            for (Pending p : buffer) {
+            for (BufferedLine p : buffer) {
                 if (!p.service().equals(first.service()) || !p.container().equals(first.container())) {
                     break; // batches hold one container's lines, in order
                 }
-                if (!batch.isEmpty() && (batch.size() >= limits.batchLines() || bytes + p.bytes() > limits.batchBytes())) {
+                if (!batch.isEmpty() && (batch.size() >= maxLines || bytes + p.bytes() > maxBytes)) {
                     break;
                 }
                 batch.add(p);
                 bytes += p.bytes();
             }
             long dropped = droppedByService.getOrDefault(first.service(), 0L);
-            if (!publisher.publish(first.service(), render(first.service(), first.container(), batch, dropped))) {
+            if (!publisher.publish(first.service(), json.render(first.service(), first.container(), batch, dropped))) {
                 brokerAway = true;
                 flushSoon();
                 return;
@@ -291,18 +305,18 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
             brokerAway = false;
             droppedByService.remove(first.service());
             for (int i = 0; i < batch.size(); i++) {
-                Pending sent = buffer.removeFirst();
+                BufferedLine sent = buffer.removeFirst();
                 bufferedBytes -= sent.bytes();
                 bufferedCost -= sent.cost();
             }
             statPublished += batch.size();
-            published.put(first.container(), batch.get(batch.size() - 1).time());
+            published.put(first.container(), BatchJson.instant(batch.get(batch.size() - 1).epochNanos()));
             positionsDirty = true;
         }
         // counts for services that have no line waiting still go out, in a batch of no lines
         for (Iterator<Map.Entry<String, Long>> it = droppedByService.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, Long> e = it.next();
-            if (!publisher.publish(e.getKey(), render(e.getKey(), null, List.of(), e.getValue()))) {
+            if (!publisher.publish(e.getKey(), json.render(e.getKey(), null, List.of(), e.getValue()))) {
                 brokerAway = true;
                 flushSoon();
                 return;
@@ -326,22 +340,6 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     private synchronized void scheduledFlush() {
         flushScheduled = false;
         flush();
-    }
-
-    private static byte[] render(String service, String container, List<Pending> lines, long dropped) {
-        ObjectNode batch = JSON.createObjectNode();
-        batch.put("service", service);
-        if (container == null) {
-            batch.putNull("container");
-        } else {
-            batch.put("container", container.length() > 12 ? container.substring(0, 12) : container);
-        }
-        ArrayNode array = batch.putArray("lines");
-        for (Pending p : lines) {
-            array.addObject().put("t", p.time().toString()).put("stream", p.stream()).put("line", p.line());
-        }
-        batch.put("dropped", dropped);
-        return batch.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

@@ -60,8 +60,8 @@ public final class LogBench {
         for (int rate : rates) {
             bench.paced(rate, seconds);
         }
-        if (System.getenv("BERTH_BENCH_PROFILE") != null) {
-            // a profile is of one agent: the paced rates only (give one rate)
+        if (System.getenv("BERTH_BENCH_PROFILE") != null || perContainer == 0) {
+            // a profile is of one agent: the paced rates only (give one rate); 0 lines: paced rates only
             bench.finish();
             return;
         }
@@ -100,8 +100,15 @@ public final class LogBench {
             run.await(() -> tally.lines() > 0, 120, "the first line at " + rate + "/s");
             Thread.sleep(5_000);
             AgentSample before = AgentSample.of(run.agent.pid());
+            long from = System.currentTimeMillis();
             run.await(() -> tally.accounted() >= printed, seconds + 60L, "all " + printed + " lines at " + rate + "/s");
             AgentSample after = AgentSample.of(run.agent.pid());
+            long to = System.currentTimeMillis();
+            String profile = System.getenv("BERTH_BENCH_PROFILE");
+            if (profile != null) { // the window JfrTop reads: the profile of the measured part only
+                Files.writeString(Path.of(profile + ".window"), from + " " + to + "\n", StandardCharsets.UTF_8,
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            }
             System.out.printf("  %8d %10.0f %10d %8d %12.1f %8.1f  %s%n", rate, tally.printedRate(),
                     tally.lines(), tally.dropped(), after.cpuPercentSince(before), after.rssKiB() / 1024.0,
                     after.threadsSince(before));
@@ -220,7 +227,8 @@ public final class LogBench {
                         .append(ReconcileIT.IMAGE_V1).append("\", \"command\": [\"sh\", \"-c\", \"").append(script)
                         .append("\"]}");
             }
-            String doc = "{\"revision\": 1, \"services\": {" + services + "}}";
+            // a project of its own: its network is the run's, removed at close (berth_default is shared)
+            String doc = "{\"revision\": 1, \"name\": \"" + device + "\", \"services\": {" + services + "}}";
             operator.publish(prefix + "/" + device + "/desired", doc.getBytes(StandardCharsets.UTF_8), 1, true);
             return List.copyOf(names);
         }
@@ -243,6 +251,7 @@ public final class LogBench {
             agent.destroy();
             agent.waitFor(20, TimeUnit.SECONDS);
             names.forEach(DockerCli::removeContainer);
+            DockerCli.removeNetwork(device + "_default");
             for (String suffix : List.of("desired", "reported", "online")) {
                 operator.publish(prefix + "/" + device + "/" + suffix, new byte[0], 1, true);
             }

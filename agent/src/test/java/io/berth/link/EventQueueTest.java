@@ -29,12 +29,15 @@ class EventQueueTest {
         assertEquals(2, JSON.readTree(sent.get(0)).path("dropped").asInt());
         assertEquals(false, JSON.readTree(sent.get(1)).has("dropped"), "only the first after the gap says it");
         assertEquals(0, queue.dropped());
+        assertEquals(true, queue.isEmpty(), "sent: a delivery has nothing to retry");
     }
 
     @Test
     void aRefusedSendKeepsTheRestInOrderForTheNextFlush() {
         EventQueue queue = new EventQueue(10);
+        assertEquals(true, queue.isEmpty());
         queue.add(event(1));
+        assertEquals(false, queue.isEmpty());
         queue.add(event(2));
         List<Integer> sent = new ArrayList<>();
         int[] budget = {1};

@@ -210,4 +210,54 @@ class LogForwarderTest {
         assertEquals(List.of("stdout out 1", "stderr err 1", "stderr err 2", "stdout out 2"), forwarded);
         assertEquals(1, forwarder.stats().duplicates());
     }
+
+    /** A follow resumes from the container's latest line, and both streams start over from there. */
+    @Test
+    void aResumedStreamStartsBothStreamsFromTheLatestLine() {
+        List<String> forwarded = new ArrayList<>();
+        List<Instant> follows = new ArrayList<>();
+        LogForwarder forwarder = new LogForwarder(limits(1024 * 1024), (service, batch) -> {
+            try {
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(batch).path("lines")
+                        .forEach(l -> forwarded.add(l.path("t").asText() + " " + l.path("line").asText()));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            return true;
+        }, Clock.systemUTC(), timer, stateDir);
+        forwarder.attach(new io.berth.engine.LogStreams() {
+            @Override
+            public void follow(String containerId, String service, Instant since) {
+                follows.add(since);
+            }
+
+            @Override
+            public void unfollow(String containerId) {}
+
+            @Override
+            public int following() {
+                return 0;
+            }
+
+            @Override
+            public void close() {}
+        });
+        List<io.berth.model.ObservedContainer> running = List.of(new io.berth.model.ObservedContainer(CONTAINER, "chatty",
+                true, "chatty", "h", 1, io.berth.model.ContainerStatus.RUNNING, io.berth.model.Health.NONE, null, null, 0,
+                "img", "sha256:1", false, java.util.Map.of()));
+        forwarder.track(running);
+        forwarder.line(CONTAINER, "chatty", T0.plusMillis(5), "stdout", "out 5");
+        forwarder.line(CONTAINER, "chatty", T0.plusMillis(3), "stderr", "err 3");
+        forwarder.ended(CONTAINER, "the log stream ended");
+        forwarder.track(running);
+        // the engine gives lines at or after the resume point, of both streams
+        forwarder.line(CONTAINER, "chatty", T0.plusMillis(4), "stderr", "err 4 (before the resume point: seen)");
+        forwarder.line(CONTAINER, "chatty", T0.plusMillis(5), "stdout", "out 5 (again)");
+        forwarder.line(CONTAINER, "chatty", T0.plusMillis(6), "stderr", "err 6");
+        forwarder.flush();
+        assertEquals(List.of(Instant.EPOCH, T0.plusMillis(5)), follows, "from the start, then from the latest line");
+        assertEquals(List.of("2026-11-23T10:00:00.005Z out 5", "2026-11-23T10:00:00.003Z err 3",
+                "2026-11-23T10:00:00.006Z err 6"), forwarded);
+        assertEquals(2, forwarder.stats().duplicates());
+    }
 }

@@ -1,14 +1,15 @@
 package io.berth.engine.http;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 
 /**
  * Cuts one output stream into lines (LF, a CR before it dropped), each at most {@code cap}
  * bytes kept (the rest counted and marked), and splits off the RFC 3339 timestamp the engine
- * puts before each line when asked for {@code timestamps=1}.
+ * puts before each line when asked for {@code timestamps=1}. An empty line (a lone LF) gives
+ * nothing. Bytes are copied in bulk, once, into a buffer that grows up to {@code cap}, and each
+ * part of a line is decoded straight from it: no per-byte writes, no substring copies.
  */
 final class LineSplitter {
 
@@ -20,7 +21,8 @@ final class LineSplitter {
     private final int cap;
     private final boolean timestamps;
     private final Listener listener;
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+    private byte[] bytes = new byte[256];
+    private int size;
     private long cut;
 
     public LineSplitter(int cap, boolean timestamps, Listener listener) {
@@ -30,37 +32,61 @@ final class LineSplitter {
     }
 
     public void feed(byte[] data, int offset, int length) {
-        for (int i = offset; i < offset + length; i++) {
-            byte b = data[i];
-            if (b == '\n') {
-                flush();
-            } else if (bytes.size() < cap) {
-                bytes.write(b);
-            } else {
-                cut++;
+        int end = offset + length;
+        int at = offset;
+        while (at < end) {
+            int lf = at;
+            while (lf < end && data[lf] != '\n') {
+                lf++;
             }
+            keep(data, at, lf - at);
+            if (lf == end) {
+                return;
+            }
+            flush();
+            at = lf + 1;
         }
+    }
+
+    /** Keeps what fits under the cap, counts the rest. */
+    private void keep(byte[] data, int offset, int length) {
+        int n = Math.min(length, cap - size);
+        if (n > 0) {
+            if (size + n > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.min(cap, Math.max(size + n, bytes.length * 2)));
+            }
+            System.arraycopy(data, offset, bytes, size, n);
+            size += n;
+        }
+        cut += length - Math.max(n, 0);
     }
 
     /** Ends a last line without a line break (the stream ended). */
     public void flush() {
-        if (bytes.size() == 0 && cut == 0) {
+        if (size == 0 && cut == 0) {
             return;
         }
-        String text = bytes.toString(StandardCharsets.UTF_8);
-        bytes.reset();
-        if (text.endsWith("\r")) {
-            text = text.substring(0, text.length() - 1);
+        int end = size > 0 && bytes[size - 1] == '\r' ? size - 1 : size;
+        int start = 0;
+        String time = null;
+        if (timestamps && end > 0 && bytes[0] >= '0' && bytes[0] <= '9') {
+            int space = 1;
+            while (space < end && bytes[space] != ' ') {
+                space++;
+            }
+            if (space < end) {
+                time = new String(bytes, 0, space, StandardCharsets.UTF_8);
+                start = space + 1;
+            }
         }
+        String text = new String(bytes, start, end - start, StandardCharsets.UTF_8);
         if (cut > 0) {
             text = text + "…[+" + cut + " bytes]";
-            cut = 0;
         }
-        String time = null;
-        int space = text.indexOf(' ');
-        if (timestamps && space > 0 && Character.isDigit(text.charAt(0))) {
-            time = text.substring(0, space);
-            text = text.substring(space + 1);
+        size = 0;
+        cut = 0;
+        if (bytes.length > 4096) {
+            bytes = new byte[256]; // one long line does not keep its buffer
         }
         listener.line(time, text);
     }
@@ -70,10 +96,8 @@ final class LineSplitter {
         if (time == null) {
             return null;
         }
-        try {
-            return Instant.parse(time);
-        } catch (DateTimeParseException e) {
-            return null;
-        }
+        long nanos = EngineTime.epochNanos(time);
+        return nanos == EngineTime.NONE ? null
+                : Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
     }
 }

@@ -1,10 +1,10 @@
 package io.berth.engine.http;
 
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -31,7 +31,9 @@ final class ResponseDecoder {
 
     private final boolean headRequest;
     private final Listener listener;
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream(128);
+    /** The header, chunk-size or trailer line being read (a followed log has a chunk per line: no object per chunk). */
+    private byte[] line = new byte[128];
+    private int lineSize;
     private final List<String> headLines = new ArrayList<>();
     private Phase phase = Phase.HEAD;
     private long left;
@@ -73,14 +75,16 @@ final class ResponseDecoder {
                 default -> {
                     byte b = data[at++];
                     if (b == '\n') {
-                        byte[] bytes = line.toByteArray();
-                        int n = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-                        line.reset();
-                        onLine(new String(bytes, 0, n, StandardCharsets.ISO_8859_1));
-                    } else if (line.size() >= LINE_CAP) {
+                        int n = lineSize > 0 && line[lineSize - 1] == '\r' ? lineSize - 1 : lineSize;
+                        lineSize = 0;
+                        onLine(n);
+                    } else if (lineSize >= LINE_CAP) {
                         throw new HttpException("the engine sent a header line longer than " + LINE_CAP + " bytes");
                     } else {
-                        line.write(b);
+                        if (lineSize == line.length) {
+                            line = Arrays.copyOf(line, Math.min(LINE_CAP, line.length * 2));
+                        }
+                        line[lineSize++] = b;
                     }
                 }
             }
@@ -95,6 +99,38 @@ final class ResponseDecoder {
             throw new EOFException(phase == Phase.HEAD ? "the engine closed the connection before it answered"
                     : "the engine closed the connection in the middle of a response");
         }
+    }
+
+    /** The line of {@code n} bytes in {@link #line}: chunk sizes and empty lines are read without a String. */
+    private void onLine(int n) throws IOException {
+        if (phase == Phase.SIZE) {
+            long size = hex(n);
+            if (size >= 0) {
+                left = size;
+                phase = left == 0 ? Phase.TRAILER : Phase.DATA;
+                return;
+            }
+        } else if (n == 0 && (phase == Phase.DATA_END || phase == Phase.TRAILER)) {
+            onLine("");
+            return;
+        }
+        onLine(new String(line, 0, n, StandardCharsets.ISO_8859_1));
+    }
+
+    /** The value of a line of 1–15 hex digits, else -1 (extensions, spaces and errors go the long way). */
+    private long hex(int n) {
+        if (n < 1 || n > 15) {
+            return -1;
+        }
+        long value = 0;
+        for (int i = 0; i < n; i++) {
+            int digit = Character.digit(line[i], 16);
+            if (digit < 0) {
+                return -1;
+            }
+            value = value << 4 | digit;
+        }
+        return value;
     }
 
     private void onLine(String text) throws IOException {

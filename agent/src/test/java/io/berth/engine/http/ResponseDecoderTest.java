@@ -130,4 +130,29 @@ class ResponseDecoderTest {
         byte[] badEnd = bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n");
         assertThrows(HttpException.class, () -> new ResponseDecoder(false, new Seen()).feed(badEnd, 0, badEnd.length));
     }
+
+    /** Chunk sizes read from the bytes (a followed log has one chunk per line) say what Long.parseLong says. */
+    @Test
+    void chunkSizesInEveryFormAtEverySplit() throws IOException {
+        String body = "a".repeat(26) + "b".repeat(16);
+        String response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "1A\r\n" + "a".repeat(26) + "\r\n0000a \r\n" + "b".repeat(10) + "\r\n+6\n" + "b".repeat(6)
+                + "\r\n000000000000000000\r\n\r\n";
+        for (int step = 1; step <= response.length(); step++) {
+            Seen seen = decode(response, step);
+            assertEquals(body, seen.text(), "split every " + step);
+            assertEquals(1, seen.ends);
+        }
+        for (String size : new String[] {"-1", "1 2", "g", "", "80000000000000000"}) {
+            byte[] b = bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + size + "\r\n");
+            HttpException e = assertThrows(HttpException.class, () -> new ResponseDecoder(false, new Seen()).feed(b, 0, b.length));
+            assertEquals("the engine sent a bad chunk size: '" + size.strip() + "'", e.getMessage());
+        }
+        Seen big = new Seen();
+        byte[] b = bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffff\r\nxy");
+        ResponseDecoder decoder = new ResponseDecoder(false, big);
+        decoder.feed(b, 0, b.length);
+        assertEquals("xy", big.text()); // 15 hex digits: the largest size read without a String, still a size
+        assertFalse(decoder.done());
+    }
 }
