@@ -20,6 +20,7 @@ import io.berth.reconcile.ImageSettings;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.StatusReporter;
 import io.berth.selfupdate.AgentUpdater;
+import io.berth.selfupdate.DebianPlatform;
 import io.berth.spec.DeviceTrust;
 import io.berth.store.HostFiles;
 import io.berth.store.StateStore;
@@ -98,10 +99,7 @@ public final class Agent implements AutoCloseable {
 
             @Override
             public void onRetainedDelivered(String topic) {
-                AgentUpdater updater = agentUpdater;
-                if (updater != null && topic.equals(topics.reported())) {
-                    updater.reportDelivered();
-                }
+                retainedDelivered(topic, topics, agentUpdater);
             }
         }, timer, clock);
         StatusReporter.Sink sink = new StatusReporter.Sink() {
@@ -150,6 +148,9 @@ public final class Agent implements AutoCloseable {
         if (java.nio.file.Files.exists(config.stateDir().resolve("agent-update").resolve("pending.json"))) {
             agentUpdater().resume();
         }
+        // after resume: the new agent's first report must already say confirming (a fleet counts a report with
+        // the new version and no update under way as done)
+        reporter.agentArch(DebianPlatform.javaArch()); // dpkg's word follows from start(), off the start-up path
         int logQos = config.logs().qos();
         this.logs = new LogForwarder(config.logs(),
                 (service, batch) -> link.tryPublish(topics.logs(service), batch, logQos), clock, timer, config.stateDir());
@@ -163,13 +164,12 @@ public final class Agent implements AutoCloseable {
     }
 
     /**
-     * Every report rendered: an applied revision that names another agent version loads the
-     * updater (not before: a device never asked to update never loads it).
+     * Every report rendered: a good revision that names another agent version loads the updater
+     * (not before: a device never asked to update never loads it).
      */
-    private void reported(StatusReporter.Snapshot snapshot) {
+    private void reported(StatusReporter.Snapshot snapshot, long goodRevision) {
         DesiredState target = snapshot.desired();
-        boolean applied = target != null && ("converged".equals(snapshot.phase())
-                || "degraded".equals(snapshot.phase()));
+        boolean applied = updateMayStart(snapshot, goodRevision);
         AgentUpdater updater = agentUpdater;
         if (updater == null) {
             if (!applied || target.agent() == null || target.agent().version().equals(Version.current())) {
@@ -178,6 +178,32 @@ public final class Agent implements AutoCloseable {
             updater = agentUpdater();
         }
         updater.onReport(target, applied);
+    }
+
+    /**
+     * Whether an agent update of the snapshot's revision may start: once it is the good one
+     * ({@code revision.good}), converged and past its trial. Converged alone comes before the
+     * trial ends, and the restart would rebuild the trials empty: the revision would lose its
+     * rollback.
+     */
+    static boolean updateMayStart(StatusReporter.Snapshot snapshot, long goodRevision) {
+        DesiredState target = snapshot.desired();
+        return target != null && target.revision() != 0 && target.revision() == goodRevision;
+    }
+
+    /**
+     * The broker acknowledged a retained message: only the report's tells the updater that this
+     * agent is online and reported (labels and the online message go first, before any report).
+     */
+    static void retainedDelivered(String topic, Topics topics, AgentUpdater updater) {
+        if (updater != null && confirms(topic, topics)) {
+            updater.reportDelivered();
+        }
+    }
+
+    /** Whether the delivery of a retained message on {@code topic} confirms an agent update. */
+    static boolean confirms(String topic, Topics topics) {
+        return topic.equals(topics.reported());
     }
 
     /** Called under the reporter's lock (its listener), or in the constructor: one at a time. */
@@ -246,6 +272,8 @@ public final class Agent implements AutoCloseable {
                     + "check the directory's permissions or set BERTH_SOCKET", config.socket(), e.getMessage());
         }
         watchEngine();
+        timer.execute(Guarded.task("asking dpkg for the architecture",
+                () -> reporter.agentArch(DebianPlatform.arch())));
         long resync = config.resyncInterval().toMillis();
         timer.scheduleWithFixedDelay(Guarded.task("the periodic resync", reconciler::requestPass), resync, resync,
                 TimeUnit.MILLISECONDS);

@@ -51,6 +51,10 @@ final class SupportBundle {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int LOG_TAIL = 500;
     private static final int AGENT_LOG_LINES = 2000;
+    private static final List<String> AGENT_UPDATE_RECORDS = List.of("pending.json", "result.json", "failed.json",
+            "confirmed", "update.log", "updater.log");
+    /** A record's end, at most: the script's logs are of one run, but a run can print much. */
+    private static final int AGENT_UPDATE_RECORD_BYTES = 256 * 1024;
 
     private final Map<String, String> env;
     private final Map<String, byte[]> entries = new LinkedHashMap<>();
@@ -126,6 +130,7 @@ final class SupportBundle {
         });
         json("cli/environment.json", JSON.valueToTree(berthEnv));
         agentLog(agentLog);
+        entries.putAll(agentUpdateRecords(Path.of(stateDir).resolve("agent-update"), notes));
 
         String dockerHost = support != null ? support.path("agent").path("dockerHost").asText()
                 : env.getOrDefault("BERTH_DOCKER_HOST", "unix:///var/run/docker.sock");
@@ -201,6 +206,31 @@ final class SupportBundle {
             log.lines().forEach(line -> redacted.append(Redactor.redactText(line)).append('\n'));
             entries.put("agent/agent.log", text(redacted.toString()));
         }
+    }
+
+    /**
+     * The agent update's records in {@code dir} ({@code {stateDir}/agent-update}), as
+     * {@code agent-update/NAME}: where an update stands and why one failed. Not its packages.
+     */
+    static Map<String, byte[]> agentUpdateRecords(Path dir, List<String> notes) {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        for (String name : AGENT_UPDATE_RECORDS) {
+            Path file = dir.resolve(name);
+            if (!Files.isRegularFile(file)) {
+                continue;
+            }
+            try {
+                byte[] bytes = Files.readAllBytes(file);
+                String text = new String(bytes, Math.max(0, bytes.length - AGENT_UPDATE_RECORD_BYTES),
+                        Math.min(bytes.length, AGENT_UPDATE_RECORD_BYTES), StandardCharsets.UTF_8);
+                StringBuilder redacted = new StringBuilder();
+                text.lines().forEach(line -> redacted.append(Redactor.redactText(line)).append('\n'));
+                out.put("agent-update/" + name, text(redacted.toString()));
+            } catch (IOException e) {
+                notes.add("cannot read " + file + ": " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     /** Reads the stored document, where this user may, to learn the secret values to scrub. */

@@ -77,6 +77,10 @@ final class Wire5 implements Wire {
         options.setAutomaticReconnect(false); // the link's own backoff has jitter; Paho's has none
         options.setKeepAliveInterval(30);
         options.setConnectionTimeout(10);
+        // said out loud, though 65535 is MQTT 5's default: without it Mosquitto keeps 20 QoS 1
+        // messages in flight to this client and queues 1000 more, and drops the rest; a fleet
+        // view subscribing to 1,000 devices' retained messages would get a fraction of them
+        options.setReceiveMaximum(65535);
         if (how.maxPacketBytes() > 0) {
             options.setMaximumPacketSize(how.maxPacketBytes());
         }

@@ -27,7 +27,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.tinylog.Logger;
 
 /**
@@ -50,6 +49,11 @@ public final class StatusReporter {
         default void publishTransientEvent(byte[] json) {
             publishEvent(json);
         }
+    }
+
+    /** Sees every snapshot published, with the revision shown as {@code revision.good} then (0: none). */
+    public interface PublishListener {
+        void published(Snapshot snapshot, long goodRevision);
     }
 
     /** Everything the report says, as the reconciler last saw it. {@code observed} null: unknown (engine away). */
@@ -95,7 +99,7 @@ public final class StatusReporter {
     private ObjectNode labels = JSON.createObjectNode();
     /** The last revision that converged and passed its trial (the rollback target): 0 when none. */
     private long goodRevision;
-    private Consumer<Snapshot> publishListener = s -> { };
+    private PublishListener publishListener = (s, good) -> { };
 
     public StatusReporter(String deviceId, String version, String profile, Clock clock, ScheduledExecutorService timer,
                           Sink sink, Duration minInterval, Duration heartbeat, HostFacts host) {
@@ -108,6 +112,7 @@ public final class StatusReporter {
         this.agentInfo = JSON.createObjectNode()
                 .put("version", version)
                 .put("profile", profile)
+                .putNull("arch")
                 .put("startedAt", clock.instant().toString())
                 .putNull("update");
         this.current = render(last);
@@ -124,7 +129,7 @@ public final class StatusReporter {
             scheduleFlush();
         }
         try {
-            publishListener.accept(snapshot);
+            publishListener.published(snapshot, goodRevision);
         } catch (RuntimeException e) {
             Logger.warn(e, "a listener of the report failed");
         }
@@ -181,11 +186,19 @@ public final class StatusReporter {
         publish(last);
     }
 
+    /** The device's Debian architecture ({@code amd64}, {@code arm64}, {@code armhf}), shown as {@code agent.arch}. */
+    public synchronized void agentArch(String arch) {
+        if (!java.util.Objects.equals(arch, agentInfo.path("arch").textValue())) {
+            agentInfo = agentInfo.deepCopy().put("arch", arch);
+            publish(last);
+        }
+    }
+
     /**
      * Called with every snapshot published, under this reporter's lock: return at once (the agent
      * update hands its work to a thread of its own).
      */
-    public synchronized void onPublish(Consumer<Snapshot> listener) {
+    public synchronized void onPublish(PublishListener listener) {
         this.publishListener = listener;
     }
 
@@ -265,15 +278,19 @@ public final class StatusReporter {
         return event;
     }
 
+    /** Called under this reporter's lock. */
     private void scheduleFlush() {
-        if (pendingFlush != null && !pendingFlush.isDone()) {
-            return;
+        if (pendingFlush != null) {
+            return; // one is scheduled and has not started: it sends what is current then
         }
         long wait = lastSentAt == null ? 0 : clock.until(lastSentAt.plus(minInterval)).toMillis();
         pendingFlush = timer.schedule(this::flush, wait, TimeUnit.MILLISECONDS);
     }
 
     private synchronized void flush() {
+        // from here on a change schedules a flush of its own: one made while this one sends (the
+        // future not done yet) was lost until the heartbeat
+        pendingFlush = null;
         if (current.equals(lastSent) && !host.changedEnough(lastSentHost, host.read())) {
             return;
         }

@@ -137,7 +137,9 @@ public final class AgentPackages {
         boolean done = false;
         try {
             Files.createDirectories(file.getParent());
-            temp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".part");
+            // one fixed name beside the target: an exit mid-download leaves at most this one, which the
+            // next download overwrites and the agent update's start-up clean-up removes
+            temp = file.resolveSibling("." + file.getFileName() + ".part");
             Blob blob = session.blob(layer.digest(), temp, maxBytes);
             check(name, layer.digest(), blob.digest());
             if (blob.size() != layer.size()) {
@@ -155,7 +157,7 @@ public final class AgentPackages {
                 try {
                     Files.deleteIfExists(temp);
                 } catch (IOException ignored) {
-                    // best effort: the temporary name starts with a dot and ends in .part
+                    // best effort: the next download overwrites it
                 }
             }
         }

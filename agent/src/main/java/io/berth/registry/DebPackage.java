@@ -1,12 +1,14 @@
 package io.berth.registry;
 
+import io.berth.support.ShortCommand;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,6 +17,7 @@ import java.util.regex.Pattern;
  * dpkg-deb is installed, else from its file name {@code berth_VERSION_ARCH.deb}. Operator side.
  */
 record DebPackage(Path file, String name, String version, String architecture) {
+    private static final Duration DPKG_DEB_TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern FILE_NAME = Pattern.compile("([a-z0-9][a-z0-9+.-]+)_([^_/]+)_([a-z0-9]+)\\.deb");
 
     /** Reads and checks a package: Berth's, of a known architecture. */
@@ -41,27 +44,22 @@ record DebPackage(Path file, String name, String version, String architecture) {
 
     /** From the control fields {@code dpkg-deb -f} prints; null when dpkg-deb is not installed. */
     static DebPackage dpkgDeb(Path file) throws RegistryException {
-        Process p;
+        ShortCommand.Outcome out;
         try {
-            p = new ProcessBuilder("dpkg-deb", "-f", file.toString(), "Package", "Version", "Architecture")
-                    .redirectErrorStream(true).start();
+            out = ShortCommand.run(List.of("dpkg-deb", "-f", file.toString(), "Package", "Version", "Architecture"),
+                    DPKG_DEB_TIMEOUT, 64 * 1024);
+        } catch (InterruptedIOException e) {
+            throw new RegistryException("reading " + file + " with dpkg-deb was interrupted", e);
+        } catch (ShortCommand.TimedOut e) {
+            throw new RegistryException("reading " + file + " with dpkg-deb failed: " + e.getMessage(), e);
         } catch (IOException e) {
             return null; // no dpkg-deb here
         }
-        try {
-            String out = new String(p.getInputStream().readNBytes(64 * 1024), StandardCharsets.UTF_8);
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new RegistryException(file + " is not a Debian package: dpkg-deb says "
-                        + out.strip().lines().findFirst().orElse("nothing") + "; give the .deb the build produced");
-            }
-            return fromControl(file, out);
-        } catch (IOException e) {
-            throw new RegistryException("reading " + file + " with dpkg-deb failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RegistryException("reading " + file + " with dpkg-deb was interrupted", e);
+        if (out.exitCode() != 0) {
+            throw new RegistryException(file + " is not a Debian package: dpkg-deb says "
+                    + out.output().strip().lines().findFirst().orElse("nothing") + "; give the .deb the build produced");
         }
+        return fromControl(file, out.output());
     }
 
     /** From {@code Field: value} lines. */

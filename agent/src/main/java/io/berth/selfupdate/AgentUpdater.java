@@ -5,11 +5,11 @@ import io.berth.model.AgentUpdate;
 import io.berth.model.DesiredState;
 import io.berth.selfupdate.UpdateFiles.Failure;
 import io.berth.selfupdate.UpdateFiles.Pending;
+import io.berth.selfupdate.UpdateFiles.Result;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -21,11 +21,28 @@ import org.tinylog.Logger;
 
 /**
  * The agent updating itself (PROTOCOL.md §3 {@code agent}): once a revision that names another
- * version is applied, downloads its package, starts the updater script outside the agent's service
- * and lets it restart the agent into the new version; the new agent confirms once its first report
- * is delivered, else the updater puts the old one back. Loaded only when a document names another
- * version, or an update is under way at start. All work runs on one thread, made when there is
- * work, so at most one update runs at a time.
+ * version is the device's good one (converged and past its trial), downloads its package, starts
+ * the updater script outside the agent's service and lets it restart the agent into the new
+ * version; the new agent confirms once its first report is delivered, else the updater puts the
+ * old one back. Loaded only when a document names another version, or an update is under way
+ * at start. All work runs on one thread, made when there is work, so at most one update runs at a
+ * time.
+ *
+ * <p>The records ({@link UpdateFiles}) and who removes them:
+ * <ul>
+ * <li>{@code pending.json}: written by the old agent before it starts the updater. The new agent
+ *     writes {@code confirmed} and keeps {@code pending.json} until {@code result.json} says
+ *     {@code installed}, or its deadline passes, or until its next start. It does not confirm once
+ *     {@code result.json} says failed (the updater writes that before it puts the old agent back).
+ *     The old agent removes it once the update failed (a failed result, or its deadline).</li>
+ * <li>{@code result.json}: stays (what the last update came to) until the next update starts. A
+ *     failed one that {@code failed.json} does not hold yet is recorded before its version is tried
+ *     again, with or without {@code pending.json} (a confirmation that came too late dropped it):
+ *     under the result's revision where it names one, else the document's.</li>
+ * <li>{@code failed.json}: an update that failed is not tried again for its revision; kept in
+ *     memory too, so that a record that cannot be written (a card remounted read-only) does not
+ *     start the same update again.</li>
+ * </ul>
  */
 public final class AgentUpdater implements AutoCloseable {
     /** Where the berth package installs the updater script. */
@@ -43,7 +60,8 @@ public final class AgentUpdater implements AutoCloseable {
         void event(long revision, String version, String message);
     }
 
-    private enum Stage { IDLE, WORKING, WAITING, CONFIRMING }
+    /** CONFIRMED: the new agent wrote its confirmation and waits for the updater's result to drop its record. */
+    private enum Stage { IDLE, WORKING, WAITING, CONFIRMING, CONFIRMED }
 
     private final UpdateFiles files;
     private final String running;
@@ -52,7 +70,7 @@ public final class AgentUpdater implements AutoCloseable {
     private final AgentPackageSource source;
     private final Platform platform;
     private final Launcher launcher;
-    private final Path script;
+    private final UpdaterScript updater;
     private final Executor work;
     private volatile Stage stage = Stage.IDLE;
     /** The revision and version last decided about while idle: a report repeating them costs nothing. */
@@ -76,8 +94,11 @@ public final class AgentUpdater implements AutoCloseable {
         this.source = source;
         this.platform = platform;
         this.launcher = launcher;
-        this.script = script;
+        this.updater = new UpdaterScript(script, files.dir());
         this.work = work != null ? work : onDemandThread();
+        if (!Files.exists(files.pendingFile())) {
+            files.removeLeftovers(); // of an agent stopped mid-download: nothing else would ever remove them
+        }
     }
 
     /**
@@ -90,11 +111,19 @@ public final class AgentUpdater implements AutoCloseable {
         if (p == null) {
             return;
         }
-        UpdateRules.Verdict verdict = UpdateRules.pending(p, files.result(), running, clock.instant());
+        Result result = files.result();
+        UpdateRules.Verdict verdict = UpdateRules.pending(p, result, running, clock.instant(), log());
         if (verdict instanceof UpdateRules.Confirm) {
+            boolean givenUp = result != null && result.failed() && result.version().equals(p.to());
+            if (p.to().equals(files.confirmed()) && !givenUp) {
+                Logger.info("agent {} confirmed by an earlier run; the update from {} is done", p.to(), p.from());
+                done();
+                return;
+            }
             Logger.info("agent {} started by an update from {} (revision {}); confirming once the report is "
                     + "delivered", p.to(), p.from(), p.revision());
             stage = Stage.CONFIRMING;
+            show(new UpdateStatus(p.revision(), p.to(), UpdateStatus.CONFIRMING, null, clock.instant()));
         } else if (verdict instanceof UpdateRules.Failed f) {
             failed(p, f.error());
         } else {
@@ -105,12 +134,14 @@ public final class AgentUpdater implements AutoCloseable {
 
     /**
      * A report was rendered for {@code target} (null: no document); {@code applied}: the revision
-     * converged or is degraded. Returns at once: the work runs on the updater's thread.
+     * is the device's good one. Returns at once: the work runs on the updater's thread.
      */
     public void onReport(DesiredState target, boolean applied) {
         Stage now = stage;
         if (now == Stage.WAITING) {
             work.execute(this::recheck);
+        } else if (now == Stage.CONFIRMED) {
+            work.execute(this::settle);
         } else if (now == Stage.IDLE && applied && target != null) {
             AgentUpdate agent = target.agent();
             String key = target.revision() + "/" + (agent == null ? "" : agent.version());
@@ -133,6 +164,9 @@ public final class AgentUpdater implements AutoCloseable {
             return;
         }
         AgentUpdate agent = target.agent();
+        if (agent != null && !agent.version().equals(running) && recordResult(target.revision(), agent.version())) {
+            return;
+        }
         UpdateRules.Decision decision = UpdateRules.applied(target.revision(), agent, running, files.failures());
         if (decision instanceof UpdateRules.ShowFailed f) {
             show(UpdateStatus.failed(f.failure()));
@@ -161,8 +195,7 @@ public final class AgentUpdater implements AutoCloseable {
         } catch (Exception e) {
             files.delete(DOWNLOAD);
             if (closed) {
-                // the agent is stopping: no fault of the update, which the next start decides afresh
-                Logger.info("agent update to {} stopped with the agent: {}", version, e.toString());
+                stopped(version, e.toString());
                 return;
             }
             fail(revision, version, "downloading the agent package " + agent.packageRef() + " for " + arch
@@ -178,19 +211,40 @@ public final class AgentUpdater implements AutoCloseable {
         }
         Logger.info("agent package {} for {} fetched: version {}, {} bytes, sha256 {}", agent.packageRef(), arch,
                 fetched.version(), fetched.size(), fetched.sha256());
-        show(new UpdateStatus(revision, version, UpdateStatus.INSTALLING, null, clock.instant()));
-        reports.event(revision, version, "updating the agent from " + running + " to " + version + " ("
-                + agent.packageRef() + "); it restarts into it, containers keep running");
         Pending pending = new Pending(revision, running, version, clock.instant(),
                 UpdateRules.deadline(clock.instant(), agent));
+        Path copy;
         try {
             files.removeResult();
             files.removeConfirmed();
+            copy = updater.copy();
+            if (closed) {
+                // a `systemctl stop berth` as the download ended: the updater would start the agent again
+                files.delete(DOWNLOAD);
+                stopped(version, "after the download");
+                return;
+            }
             files.writePending(pending);
-            launcher.launch(revision, command(copyScript(), fetched.file(), version, agent));
+        } catch (IOException | RuntimeException e) {
+            files.delete(DOWNLOAD);
+            fail(revision, version, "cannot start the updater: " + updater.why(e));
+            return;
+        }
+        show(new UpdateStatus(revision, version, UpdateStatus.INSTALLING, null, clock.instant()));
+        reports.event(revision, version, "updating the agent from " + running + " to " + version + " ("
+                + agent.packageRef() + "); it restarts into it, containers keep running");
+        try {
+            launcher.launch(revision, updater.command(copy, fetched.file(), version, agent.timeout(), platform.pid()));
+        } catch (InterruptedIOException e) {
+            // the unit may be queued already: pending.json stays, and the next start waits for the updater's word
+            Logger.info("agent update to {} stopped with the agent while the updater was being started; it may "
+                    + "run: the next start looks at {}", version, files.dir());
+            stage = Stage.WAITING;
+            return;
         } catch (IOException | RuntimeException e) {
             files.removePending();
-            fail(revision, version, "cannot start the updater " + script + ": " + e.getMessage());
+            files.delete(DOWNLOAD);
+            fail(revision, version, "cannot start the updater: " + updater.why(e));
             return;
         }
         Logger.info("agent update to {} (revision {}) handed to the updater; this agent is restarted by it",
@@ -198,21 +252,26 @@ public final class AgentUpdater implements AutoCloseable {
         stage = Stage.WAITING;
     }
 
-    /** The updater's command line (the berth package's script takes exactly these). */
-    List<String> command(Path copy, Path deb, String version, AgentUpdate agent) {
-        return List.of(copy.toString(), "--deb", deb.toString(), "--dir", files.dir().toString(), "--version",
-                version, "--timeout", Long.toString(agent.timeout().toSeconds()), "--agent-pid",
-                Long.toString(platform.pid()));
+    private void stopped(String version, String when) {
+        // no fault of the update, which the next start decides afresh
+        Logger.info("agent update to {} stopped with the agent ({})", version, when);
+        stage = Stage.IDLE;
     }
 
-    /** A copy in the state dir runs: dpkg replaces the installed script while it runs. */
-    private Path copyScript() throws IOException {
-        Path copy = files.dir().resolve("agent-update");
-        Path temp = files.dir().resolve(".agent-update.tmp");
-        Files.copy(script, temp, StandardCopyOption.REPLACE_EXISTING);
-        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwx------"));
-        Files.move(temp, copy, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return copy;
+    /**
+     * A failed {@code result.json} for {@code version} that no failure records yet (the old agent
+     * back without {@code pending.json}: the new one confirmed too late and dropped it) is recorded
+     * before that version is tried again, under the result's revision, else {@code revision}.
+     * Returns whether it was recorded for {@code revision}: then it is shown, not tried.
+     */
+    private boolean recordResult(long revision, String version) {
+        Result r = files.result();
+        if (r == null || !r.failed() || !r.version().equals(version) || recorded(r.revision(), version)) {
+            return false;
+        }
+        long of = r.revision() != null ? r.revision() : revision;
+        fail(of, version, UpdateRules.error(of, r, log()));
+        return of == revision;
     }
 
     /** While the updater works: its result, or the deadline, ends the wait. */
@@ -227,33 +286,63 @@ public final class AgentUpdater implements AutoCloseable {
             show(null);
             return;
         }
-        if (UpdateRules.pending(p, files.result(), running, clock.instant()) instanceof UpdateRules.Failed f) {
+        if (UpdateRules.pending(p, files.result(), running, clock.instant(), log()) instanceof UpdateRules.Failed f) {
             failed(p, f.error());
         }
     }
 
+    /**
+     * The new agent, once its report was delivered: writes {@code confirmed}, unless the updater
+     * already gave up (a failed {@code result.json}: it is putting the old agent back, which
+     * records the failure).
+     */
     private void confirm() {
         if (stage != Stage.CONFIRMING) {
             return;
         }
         Pending p = files.pending();
+        if (p == null) {
+            stage = Stage.IDLE;
+            show(null);
+            return;
+        }
+        Result result = files.result();
+        if (result != null && result.failed() && result.version().equals(p.to())) {
+            Logger.warn("the updater gave up on {} before this agent could confirm it ({}); it puts {} back",
+                    p.to(), result.error(), p.from());
+            return;
+        }
         try {
-            if (p != null) {
-                files.writeConfirmed(p.to());
-            }
+            files.writeConfirmed(p.to());
         } catch (IOException e) {
             // the updater then puts the old agent back: say why
             Logger.error("cannot confirm the agent update ({}); the updater will revert it", e.getMessage());
             return;
         }
+        stage = Stage.CONFIRMED;
+        Logger.info("agent update confirmed: {} (was {})", p.to(), p.from());
+        reports.event(p.revision(), p.to(), "installed agent " + p.to() + " (was " + p.from() + ")");
+        show(null);
+    }
+
+    /** The new agent, confirmed: once the updater says installed, the update is done. */
+    private void settle() {
+        if (stage != Stage.CONFIRMED) {
+            return;
+        }
+        Pending p = files.pending();
+        Result result = files.result();
+        if (p == null || result != null && !result.failed() && result.version().equals(p.to())
+                || !clock.instant().isBefore(p.deadline())) {
+            done(); // installed; or the updater is long gone without a word
+        }
+    }
+
+    private void done() {
+        files.removePending(); // result.json stays: what the last update came to
+        files.delete(DOWNLOAD);
         stage = Stage.IDLE;
         decided = null;
-        files.removePending();
-        files.delete(DOWNLOAD);
-        if (p != null) {
-            Logger.info("agent update confirmed: {} (was {})", p.to(), p.from());
-            reports.event(p.revision(), p.to(), "installed agent " + p.to() + " (was " + p.from() + ")");
-        }
         show(null);
     }
 
@@ -269,14 +358,24 @@ public final class AgentUpdater implements AutoCloseable {
         try {
             files.addFailure(failure);
         } catch (IOException e) {
-            Logger.warn("cannot record the failed agent update in {}: {}", files.dir(), e.getMessage());
+            Logger.warn("cannot record the failed agent update in {}: {}; it is not tried again until the agent "
+                    + "restarts", files.dir(), e.getMessage());
         }
         Logger.error("the agent update to {} (revision {}) failed: {}; it is not tried again for this revision",
                 version, revision, error);
-        stage = Stage.IDLE;
-        decided = null;
+        stage = Stage.IDLE; // decided stays: the same revision's reports decide nothing again
         show(UpdateStatus.failed(failure));
         reports.event(revision, version, "the agent update to " + version + " failed: " + error);
+    }
+
+    /** Whether a failure of {@code version} (of {@code revision}; null: any) is recorded. */
+    private boolean recorded(Long revision, String version) {
+        return files.failures().stream().anyMatch(f -> f.version().equals(version)
+                && (revision == null || f.revision() == revision));
+    }
+
+    private Path log() {
+        return files.dir().resolve("update.log");
     }
 
     private void show(UpdateStatus status) {

@@ -2,24 +2,35 @@ package io.berth.selfupdate;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.CodeSource;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
+import io.berth.support.ShortCommand;
 import org.tinylog.Logger;
 
 /** {@link Platform} from dpkg ({@code dpkg --print-architecture}, {@code dpkg-query -W berth}) and the running jar. */
-final class DebianPlatform implements Platform {
+public final class DebianPlatform implements Platform {
     /** Where the berth package installs the agent's jar. */
     static final Path PACKAGE_JAR = Path.of("/usr/share/berth/berth.jar");
     private static final long WAIT_SECONDS = 10;
+    private static volatile String arch;
 
     @Override
     public String debArch() {
-        String dpkg = run(List.of("dpkg", "--print-architecture"));
-        return dpkg != null && !dpkg.isBlank() ? dpkg.strip() : fromOsArch(System.getProperty("os.arch", ""));
+        return arch();
+    }
+
+    /** The device's Debian architecture ({@code dpkg --print-architecture}, else Java's {@code os.arch}): the report's {@code agent.arch}. */
+    public static String arch() {
+        String known = arch;
+        if (known == null) {
+            String dpkg = run(List.of("dpkg", "--print-architecture"));
+            known = dpkg != null && !dpkg.isBlank() ? dpkg.strip() : javaArch();
+            arch = known; // asked once per process: many agents share one in the fleet simulator
+        }
+        return known;
     }
 
     /**
@@ -48,6 +59,11 @@ final class DebianPlatform implements Platform {
         return ProcessHandle.current().pid();
     }
 
+    /** This JVM's architecture as Debian names it: at hand at once, where {@link #arch()} asks dpkg. */
+    public static String javaArch() {
+        return fromOsArch(System.getProperty("os.arch", ""));
+    }
+
     /** Java's {@code os.arch} as Debian names it; the name itself where there is no match. */
     static String fromOsArch(String osArch) {
         return switch (osArch.toLowerCase(Locale.ROOT)) {
@@ -60,21 +76,15 @@ final class DebianPlatform implements Platform {
 
     /** The command's output when it exits 0, else null (not installed, not there, too slow). */
     private static String run(List<String> command) {
+        return run(command, Duration.ofSeconds(WAIT_SECONDS));
+    }
+
+    static String run(List<String> command, Duration timeout) {
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.PIPE).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readNBytes(4096), StandardCharsets.UTF_8);
-            if (!p.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return null;
-            }
-            return p.exitValue() == 0 ? out : null;
+            ShortCommand.Outcome out = ShortCommand.run(command, timeout, 4096);
+            return out.exitCode() == 0 ? out.output() : null;
         } catch (IOException e) {
             Logger.debug("{}: {}", command.get(0), e.toString());
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             return null;
         }
     }

@@ -1,12 +1,12 @@
 package io.berth.selfupdate;
 
+import io.berth.support.ShortCommand;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the updater as a transient systemd unit when the agent runs under systemd (restarting the
@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
  * its own ({@code setsid}), which outlives the agent's exit under any supervisor.
  */
 final class DetachedLauncher implements Launcher {
+    private static final Duration SYSTEMD_RUN_TIMEOUT = Duration.ofSeconds(30);
     private final boolean systemd;
     private final Path log;
 
@@ -43,27 +44,19 @@ final class DetachedLauncher implements Launcher {
 
     @Override
     public void launch(long revision, List<String> command) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(detached(systemd, revision, command))
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         if (systemd) {
-            // systemd-run returns once the unit is queued: its exit code says whether it was
-            Process p = builder.redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readNBytes(4096), StandardCharsets.UTF_8).strip();
-            try {
-                if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new IOException("systemd-run did not return within 30 s");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while starting the updater", e);
-            }
-            if (p.exitValue() != 0) {
-                throw new IOException("systemd-run exited with " + p.exitValue() + (out.isEmpty() ? "" : ": " + out));
+            // systemd-run --no-block returns once the unit is queued: its exit code says whether it was
+            // (not whether the script ran: its own result.json says that)
+            ShortCommand.Outcome out = ShortCommand.run(detached(true, revision, command), SYSTEMD_RUN_TIMEOUT, 4096);
+            if (out.exitCode() != 0) {
+                throw new IOException("systemd-run exited with " + out.exitCode()
+                        + (out.output().isBlank() ? "" : ": " + out.output().strip()));
             }
         } else {
             Files.createDirectories(log.getParent());
-            builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            new ProcessBuilder(detached(false, revision, command))
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         }
     }
 }

@@ -33,8 +33,15 @@ final class UpdateFiles {
     /** The update the old agent started: from version {@code from} to {@code to}, given up at {@code deadline}. */
     record Pending(long revision, String from, String to, Instant startedAt, Instant deadline) {}
 
-    /** What the updater script says when it is done: {@code state} {@code installed} or {@code failed}. */
-    record Result(String version, String state, String error, Instant time) {
+    /**
+     * What the updater script says when it is done: {@code state} {@code installed} or {@code failed};
+     * {@code revision} where the script names it, else null.
+     */
+    record Result(Long revision, String version, String state, String error, Instant time) {
+        Result(String version, String state, String error, Instant time) {
+            this(null, version, state, error, time);
+        }
+
         boolean failed() {
             return "failed".equals(state);
         }
@@ -44,6 +51,8 @@ final class UpdateFiles {
     record Failure(long revision, String version, String error, Instant since) {}
 
     private final Path dir;
+    /** The failures added through this instance: also those {@code failed.json} could not take (a read-only card). */
+    private final List<Failure> added = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     UpdateFiles(Path stateDir) {
         this.dir = stateDir.resolve(DIR);
@@ -91,7 +100,8 @@ final class UpdateFiles {
         if (node == null || !node.path("version").isTextual() || !node.path("state").isTextual()) {
             return null;
         }
-        return new Result(node.path("version").asText(), node.path("state").asText(),
+        return new Result(node.path("revision").canConvertToLong() ? node.path("revision").asLong() : null,
+                node.path("version").asText(), node.path("state").asText(),
                 node.path("error").isTextual() ? node.path("error").asText() : null, instant(node.path("time")));
     }
 
@@ -116,8 +126,18 @@ final class UpdateFiles {
         delete(dir.resolve("confirmed"));
     }
 
-    /** The updates that failed, oldest first. */
+    /** The updates that failed, oldest first: {@code failed.json}'s, then those it could not take. */
     List<Failure> failures() {
+        List<Failure> all = new ArrayList<>(recorded());
+        for (Failure f : added) {
+            if (all.stream().noneMatch(a -> a.revision() == f.revision() && a.version().equals(f.version()))) {
+                all.add(f);
+            }
+        }
+        return all;
+    }
+
+    private List<Failure> recorded() {
         JsonNode node = read(dir.resolve("failed.json"));
         List<Failure> out = new ArrayList<>();
         if (node != null && node.isArray()) {
@@ -132,9 +152,18 @@ final class UpdateFiles {
         return out;
     }
 
-    /** Records a failure (replacing one of the same revision and version); keeps the newest {@link #FAILURES_KEPT}. */
+    /**
+     * Records a failure (replacing one of the same revision and version); keeps the newest
+     * {@link #FAILURES_KEPT}. Kept in memory first: {@link #failures()} has it even when the file
+     * cannot be written.
+     */
     void addFailure(Failure failure) throws IOException {
-        List<Failure> all = new ArrayList<>(failures());
+        List<Failure> all = failures();
+        added.removeIf(f -> f.revision() == failure.revision() && f.version().equals(failure.version()));
+        added.add(failure);
+        if (added.size() > FAILURES_KEPT) {
+            added.remove(0);
+        }
         all.removeIf(f -> f.revision() == failure.revision() && f.version().equals(failure.version()));
         all.add(failure);
         ArrayNode list = JSON.createArrayNode();
@@ -142,6 +171,26 @@ final class UpdateFiles {
                 .put("revision", f.revision()).put("version", f.version()).put("error", f.error())
                 .put("since", f.since().toString()));
         AtomicFiles.write(dir.resolve("failed.json"), bytes(list));
+        added.clear(); // the file holds them now
+    }
+
+    /**
+     * What an agent stopped mid-update leaves (a download, its partial {@code .part} files, the
+     * script's temporary copy): removed at start when no update is under way.
+     */
+    void removeLeftovers() {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var list = Files.list(dir)) {
+            list.filter(f -> {
+                String name = f.getFileName().toString();
+                return name.equals(AgentUpdater.DOWNLOAD) || name.equals(UpdaterScript.TEMP)
+                        || name.startsWith(".") && name.endsWith(".part");
+            }).forEach(UpdateFiles::delete);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            Logger.warn("cannot look for leftovers of an agent update in {}: {}", dir, e.toString());
+        }
     }
 
     /** Removes a file of this directory, if it is there. */

@@ -1,6 +1,7 @@
 package io.berth.selfupdate;
 
 import io.berth.model.AgentUpdate;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -59,28 +60,40 @@ final class UpdateRules {
     record UnderWay() implements Verdict {}
 
     /**
-     * @param result the updater's {@code result.json}, or null
-     * @param now    wall-clock time (the deadline is one)
+     * @param result    the updater's {@code result.json}, or null
+     * @param now       wall-clock time (the deadline is one)
+     * @param updateLog the updater's log ({@code update.log}), named in messages
      */
-    static Verdict pending(UpdateFiles.Pending p, UpdateFiles.Result result, String running, Instant now) {
+    static Verdict pending(UpdateFiles.Pending p, UpdateFiles.Result result, String running, Instant now,
+                           Path updateLog) {
         if (running.equals(p.to())) {
             return new Confirm();
         }
         if (result != null && result.failed() && result.version().equals(p.to())) {
-            return new Failed(result.error() == null || result.error().isBlank()
-                    ? "the updater gave no reason (see journalctl -u berth-agent-update-" + p.revision() + ")"
-                    : result.error());
+            return new Failed(error(p.revision(), result, updateLog));
         }
         if (!now.isBefore(p.deadline())) {
-            return new Failed("the new agent " + p.to() + " did not come back online and report within "
-                    + human(Duration.between(p.startedAt(), p.deadline())) + "; this agent (" + running
-                    + ") runs instead");
+            // the updater writes result.json whatever happens: silence means it never ran, or died
+            Duration all = Duration.between(p.startedAt(), p.deadline());
+            return new Failed("no word from the updater within " + human(all) + " (the "
+                    + human(all.minus(INSTALL_ALLOWANCE)) + " timeout plus " + human(INSTALL_ALLOWANCE)
+                    + " to install); this agent (" + running + ") runs: see " + whereToLook(p.revision(), updateLog));
         }
         if (running.equals(p.from())) {
             return new UnderWay();
         }
         return new Failed("the agent now runs " + running + ", neither " + p.from() + " nor " + p.to()
                 + ": it was changed by other means while the update was under way");
+    }
+
+    /** A failed result's error, or where to look when it gives none. */
+    static String error(long revision, UpdateFiles.Result result, Path updateLog) {
+        return result.error() == null || result.error().isBlank()
+                ? "the updater gave no reason (see " + whereToLook(revision, updateLog) + ")" : result.error();
+    }
+
+    private static String whereToLook(long revision, Path updateLog) {
+        return "journalctl -u berth-agent-update-" + revision + " or " + updateLog;
     }
 
     /** The old agent gives the update up at this time (pending.json's {@code deadline}). */

@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 /** Waits for a condition in an integration test, with a message that says what was awaited and what was seen. */
-final class Await {
+public final class Await {
     private Await() {}
 
-    static <T> T until(String what, Supplier<T> probe, Duration timeout, Supplier<String> seen)
+    public static <T> T until(String what, Supplier<T> probe, Duration timeout, Supplier<String> seen)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {

@@ -27,6 +27,8 @@ final class TestBroker implements AutoCloseable {
     private final Map<String, byte[]> latest = new ConcurrentHashMap<>();
     final List<JsonNode> events = new CopyOnWriteArrayList<>();
     final List<JsonNode> logs = new CopyOnWriteArrayList<>();
+    /** Every reported document, in the order they arrived (an empty retained clear is left out). */
+    final List<JsonNode> reports = new CopyOnWriteArrayList<>();
     final Map<String, java.util.concurrent.atomic.AtomicInteger> counts = new ConcurrentHashMap<>();
 
     TestBroker(String prefix, String device) throws MqttException {
@@ -46,6 +48,8 @@ final class TestBroker implements AutoCloseable {
             counts.computeIfAbsent(topic, t -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
             if (topic.equals(topic("events"))) {
                 events.add(JSON.readTree(message.getPayload()));
+            } else if (topic.equals(topic("reported")) && message.getPayload().length > 0) {
+                reports.add(JSON.readTree(message.getPayload()));
             } else if (topic.startsWith(topic("logs/"))) {
                 logs.add(JSON.readTree(message.getPayload()));
             }

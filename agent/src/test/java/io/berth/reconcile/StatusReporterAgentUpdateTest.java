@@ -48,7 +48,11 @@ class StatusReporterAgentUpdateTest {
             JsonNode agent = reporter.latest().path("agent");
             assertTrue(agent.has("update") && agent.get("update").isNull(), agent::toString);
 
-            reporter.onPublish(seen::add);
+            assertTrue(agent.get("arch").isNull(), "until the agent tells it");
+            reporter.agentArch("arm64");
+            assertEquals("arm64", reporter.latest().path("agent").path("arch").asText());
+
+            reporter.onPublish((s, good) -> seen.add(s));
             ObjectNode update = JSON.createObjectNode().put("revision", 7).put("version", "0.2.0")
                     .put("state", "installing").putNull("error").put("since", "2026-12-01T10:00:00Z");
             reporter.agentUpdate(update);

@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class DebianPlatformTest {
     @Test
@@ -24,5 +27,19 @@ class DebianPlatformTest {
         assertFalse(new DebianPlatform().installedFromPackage());
         assertTrue(DebianPlatform.runsFrom(Path.of(DebianPlatform.class.getProtectionDomain().getCodeSource()
                 .getLocation().getPath()).toAbsolutePath().normalize()));
+    }
+
+    @Test
+    void theArchitectureIsDpkgsOrElseJavasAsDebianNamesIt() {
+        String arch = DebianPlatform.arch();
+        assertTrue(List.of("amd64", "arm64", "armhf", "i386").contains(arch), arch);
+        assertEquals("amd64\n", DebianPlatform.run(List.of("echo", "amd64"), Duration.ofSeconds(10)));
+    }
+
+    /** The bound holds against a command that never ends; the test's own limit only stops a hang. */
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aCommandThatHangsIsStoppedAtItsTimeout() {
+        assertEquals(null, DebianPlatform.run(List.of("sleep", "600"), Duration.ofMillis(300)));
     }
 }

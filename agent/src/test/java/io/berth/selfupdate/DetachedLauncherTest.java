@@ -3,9 +3,13 @@ package io.berth.selfupdate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.berth.it.Await;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,12 +41,18 @@ class DetachedLauncherTest {
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
         Path log = dir.resolve("logs/updater.log");
         new DetachedLauncher(false, log).launch(3, List.of(script.toString(), "--version", "0.2.0"));
-        long waitUntil = System.nanoTime() + 10_000_000_000L;
-        while (!Files.exists(marker) && System.nanoTime() < waitUntil) {
-            Thread.sleep(10);
-        }
+        Await.until("the script's marker", () -> Files.exists(marker), Duration.ofSeconds(30),
+                () -> "log: " + (Files.exists(log) ? read(log) : "none"));
         List<String> ids = Files.readAllLines(marker);
         assertEquals(ids.get(1), ids.get(0), "the script leads a session of its own: " + ids);
         assertTrue(Files.readString(log).contains("args: --version 0.2.0"), Files.readString(log));
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -18,6 +18,7 @@ class UpdateRulesTest {
             Duration.ofMinutes(2));
     static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
     static final Pending PENDING = new Pending(7, "0.1.0", "0.2.0", T0, T0.plusSeconds(720));
+    static final java.nio.file.Path LOG = java.nio.file.Path.of("/var/lib/berth/agent-update/update.log");
 
     @Test
     void anAppliedRevisionStartsAnUpdateOnlyToAnotherVersion() {
@@ -40,8 +41,8 @@ class UpdateRulesTest {
 
     @Test
     void theNewAgentConfirms() {
-        assertInstanceOf(UpdateRules.Confirm.class, UpdateRules.pending(PENDING, null, "0.2.0", T0.plusSeconds(30)));
-        assertInstanceOf(UpdateRules.Confirm.class, UpdateRules.pending(PENDING, null, "0.2.0", T0.plusSeconds(9999)),
+        assertInstanceOf(UpdateRules.Confirm.class, UpdateRules.pending(PENDING, null, "0.2.0", T0.plusSeconds(30), LOG));
+        assertInstanceOf(UpdateRules.Confirm.class, UpdateRules.pending(PENDING, null, "0.2.0", T0.plusSeconds(9999), LOG),
                 "even late: it runs, and the updater waits for the word");
     }
 
@@ -49,31 +50,31 @@ class UpdateRulesTest {
     void theOldAgentAfterTheUpdaterGaveUpReadsWhy() {
         Result result = new Result("0.2.0", "failed", "dpkg: dependency problems", T0.plusSeconds(60));
         assertEquals(new UpdateRules.Failed("dpkg: dependency problems"),
-                UpdateRules.pending(PENDING, result, "0.1.0", T0.plusSeconds(61)));
+                UpdateRules.pending(PENDING, result, "0.1.0", T0.plusSeconds(61), LOG));
         UpdateRules.Verdict noReason = UpdateRules.pending(PENDING, new Result("0.2.0", "failed", null, null), "0.1.0",
-                T0.plusSeconds(61));
+                T0.plusSeconds(61), LOG);
         assertTrue(((UpdateRules.Failed) noReason).error().contains("journalctl -u berth-agent-update-7"),
                 noReason::toString);
     }
 
     @Test
     void withoutAResultTheDeadlineDecides() {
-        assertInstanceOf(UpdateRules.UnderWay.class, UpdateRules.pending(PENDING, null, "0.1.0", T0.plusSeconds(719)));
-        assertEquals(new UpdateRules.Failed("the new agent 0.2.0 did not come back online and report within 12m; "
-                + "this agent (0.1.0) runs instead"), UpdateRules.pending(PENDING, null, "0.1.0", T0.plusSeconds(720)));
+        assertInstanceOf(UpdateRules.UnderWay.class, UpdateRules.pending(PENDING, null, "0.1.0", T0.plusSeconds(719), LOG));
+        assertEquals(new UpdateRules.Failed("no word from the updater within 12m (the 2m timeout plus 10m to install); "
+                + "this agent (0.1.0) runs: see journalctl -u berth-agent-update-7 or /var/lib/berth/agent-update/update.log"), UpdateRules.pending(PENDING, null, "0.1.0", T0.plusSeconds(720), LOG));
     }
 
     @Test
     void aResultOfAnotherUpdateOrASuccessIsNoFailure() {
         assertInstanceOf(UpdateRules.UnderWay.class, UpdateRules.pending(PENDING, new Result("0.1.5", "failed", "x",
-                T0), "0.1.0", T0.plusSeconds(1)));
+                T0), "0.1.0", T0.plusSeconds(1), LOG));
         assertInstanceOf(UpdateRules.UnderWay.class, UpdateRules.pending(PENDING, new Result("0.2.0", "installed",
-                null, T0), "0.1.0", T0.plusSeconds(1)));
+                null, T0), "0.1.0", T0.plusSeconds(1), LOG));
     }
 
     @Test
     void aThirdVersionIsAFailure() {
-        UpdateRules.Verdict v = UpdateRules.pending(PENDING, null, "0.1.9", T0.plusSeconds(1));
+        UpdateRules.Verdict v = UpdateRules.pending(PENDING, null, "0.1.9", T0.plusSeconds(1), LOG);
         assertTrue(((UpdateRules.Failed) v).error().contains("the agent now runs 0.1.9, neither 0.1.0 nor 0.2.0"),
                 v::toString);
     }
