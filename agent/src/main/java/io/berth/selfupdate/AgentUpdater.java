@@ -11,6 +11,7 @@ import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -76,6 +77,8 @@ public final class AgentUpdater implements AutoCloseable {
     /** The revision and version last decided about while idle: a report repeating them costs nothing. */
     private volatile String decided;
     private volatile boolean closed;
+    /** How long a confirmed agent waits for the updater's result before it leaves it to the next report. */
+    Duration resultWait = Duration.ofSeconds(30);
 
     /** The agent's: dpkg, systemd-run or setsid, the installed script, a thread of its own. */
     public AgentUpdater(Path stateDir, String running, Clock clock, Reports reports, AgentPackageSource source) {
@@ -115,15 +118,16 @@ public final class AgentUpdater implements AutoCloseable {
         UpdateRules.Verdict verdict = UpdateRules.pending(p, result, running, clock.instant(), log());
         if (verdict instanceof UpdateRules.Confirm) {
             boolean givenUp = result != null && result.failed() && result.version().equals(p.to());
+            show(new UpdateStatus(p.revision(), p.to(), UpdateStatus.CONFIRMING, null, clock.instant()));
             if (p.to().equals(files.confirmed()) && !givenUp) {
-                Logger.info("agent {} confirmed by an earlier run; the update from {} is done", p.to(), p.from());
-                done();
+                Logger.info("agent {} confirmed by an earlier run; done once the updater says installed", p.to());
+                stage = Stage.CONFIRMED;
+                settle();
                 return;
             }
             Logger.info("agent {} started by an update from {} (revision {}); confirming once the report is "
                     + "delivered", p.to(), p.from(), p.revision());
             stage = Stage.CONFIRMING;
-            show(new UpdateStatus(p.revision(), p.to(), UpdateStatus.CONFIRMING, null, clock.instant()));
         } else if (verdict instanceof UpdateRules.Failed f) {
             failed(p, f.error());
         } else {
@@ -319,30 +323,47 @@ public final class AgentUpdater implements AutoCloseable {
             Logger.error("cannot confirm the agent update ({}); the updater will revert it", e.getMessage());
             return;
         }
+        // written first, read after: the updater writes a failed result before its last look at
+        // the confirmation, so one of the two always sees the other, and the choice is the updater's
         stage = Stage.CONFIRMED;
-        Logger.info("agent update confirmed: {} (was {})", p.to(), p.from());
-        reports.event(p.revision(), p.to(), "installed agent " + p.to() + " (was " + p.from() + ")");
-        show(null);
+        Logger.info("agent update to {} confirmed; done once the updater says installed", p.to());
+        files.awaitResult(p.to(), resultWait);
+        settle();
     }
 
-    /** The new agent, confirmed: once the updater says installed, the update is done. */
+    /**
+     * The new agent, confirmed: done once the updater says installed, or once it is gone without a
+     * word (killed; its {@code --resume} keeps a confirmed update) or the deadline passed. A failed
+     * result means the updater is putting the old agent back: nothing to do but wait for that.
+     */
     private void settle() {
         if (stage != Stage.CONFIRMED) {
             return;
         }
         Pending p = files.pending();
+        if (p == null) {
+            done(null);
+            return;
+        }
         Result result = files.result();
-        if (p == null || result != null && !result.failed() && result.version().equals(p.to())
-                || !clock.instant().isBefore(p.deadline())) {
-            done(); // installed; or the updater is long gone without a word
+        boolean mine = result != null && result.version().equals(p.to());
+        if (mine && result.failed()) {
+            Logger.debug("the updater gave up on {} ({}); it puts {} back", p.to(), result.error(), p.from());
+        } else if (mine || !files.updaterRunning() || !clock.instant().isBefore(p.deadline())) {
+            done(p);
         }
     }
 
-    private void done() {
+    /** The update is over for this agent; {@code p}: the one it installed, said in an event. */
+    private void done(Pending p) {
         files.removePending(); // result.json stays: what the last update came to
         files.delete(DOWNLOAD);
         stage = Stage.IDLE;
         decided = null;
+        if (p != null) {
+            Logger.info("agent update installed: {} (was {})", p.to(), p.from());
+            reports.event(p.revision(), p.to(), "installed agent " + p.to() + " (was " + p.from() + ")");
+        }
         show(null);
     }
 

@@ -39,8 +39,12 @@ public final class DebianPlatform implements Platform {
      */
     @Override
     public boolean installedFromPackage() {
-        return runsFrom(PACKAGE_JAR) && "install ok installed".equals(run(List.of("dpkg-query", "-W", "-f=${Status}",
-                "berth")));
+        return runsFrom(PACKAGE_JAR) && installed(run(List.of("dpkg-query", "-W", "-f=${Status}", "berth")));
+    }
+
+    /** dpkg's {@code Status} of an installed package: also one an admin held ({@code apt-mark hold}). */
+    static boolean installed(String status) {
+        return "install ok installed".equals(status) || "hold ok installed".equals(status);
     }
 
     /** Whether this class was loaded from {@code jar}. */

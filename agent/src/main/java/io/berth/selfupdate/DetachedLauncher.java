@@ -33,8 +33,10 @@ final class DetachedLauncher implements Launcher {
     static List<String> detached(boolean systemd, long revision, List<String> command) {
         List<String> out = new ArrayList<>();
         if (systemd) {
+            // at a shutdown SIGTERM goes to the script alone (it lets dpkg finish, which ignores it) and
+            // dpkg has 5 minutes before the rest of the unit is killed
             out.addAll(List.of("systemd-run", "--unit=berth-agent-update-" + revision, "--collect", "--quiet",
-                    "--no-block"));
+                    "--no-block", "-p", "KillMode=mixed", "-p", "TimeoutStopSec=5min"));
         } else {
             out.add("setsid");
         }

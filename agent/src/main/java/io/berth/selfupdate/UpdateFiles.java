@@ -9,10 +9,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.tinylog.Logger;
 
 /**
@@ -124,6 +129,58 @@ final class UpdateFiles {
 
     void removeConfirmed() {
         delete(dir.resolve("confirmed"));
+    }
+
+    /**
+     * {@code result.json} once it names {@code version}, waiting up to {@code max} for it (the
+     * updater writes it within a second of the confirmation): woken by the file's arrival, no
+     * polling. Whatever is there (or null) when the time is up.
+     */
+    Result awaitResult(String version, Duration max) {
+        Result now = result();
+        if (now != null && now.version().equals(version) || max.isZero() || max.isNegative()) {
+            return now;
+        }
+        long end = System.nanoTime() + max.toNanos();
+        try (WatchService watch = dir.getFileSystem().newWatchService()) {
+            dir.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+            for (;;) {
+                Result r = result();
+                long left = end - System.nanoTime();
+                if (r != null && r.version().equals(version) || left <= 0) {
+                    return r;
+                }
+                WatchKey key = watch.poll(left, TimeUnit.NANOSECONDS);
+                if (key == null) {
+                    return result();
+                }
+                key.pollEvents();
+                key.reset();
+            }
+        } catch (IOException e) {
+            return result();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return result();
+        }
+    }
+
+    /**
+     * Whether the updater whose pid {@code lock} holds still runs: a pid that is gone, or now
+     * another program's, does not count.
+     */
+    boolean updaterRunning() {
+        String pid;
+        try {
+            pid = Files.readString(dir.resolve("lock"), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return false;
+        }
+        if (!pid.matches("[1-9][0-9]{0,9}")) {
+            return false;
+        }
+        return ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive)
+                .map(h -> h.info().commandLine().map(c -> c.contains("agent-update")).orElse(true)).orElse(false);
     }
 
     /** The updates that failed, oldest first: {@code failed.json}'s, then those it could not take. */

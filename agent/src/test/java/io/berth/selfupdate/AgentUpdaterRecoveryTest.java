@@ -112,6 +112,7 @@ class AgentUpdaterRecoveryTest extends UpdaterFixture {
     @Test
     void theNewAgentKeepsThePendingRecordUntilTheUpdaterSaysInstalled() throws Exception {
         files().writePending(new Pending(7, "0.1.0", "0.2.0", T0, T0.plusSeconds(720)));
+        updaterRuns();
         AgentUpdater u = resumeWithPending("0.2.0", T0.plusSeconds(40));
         u.reportDelivered();
         assertEquals("0.2.0", files().confirmed());
@@ -130,6 +131,7 @@ class AgentUpdaterRecoveryTest extends UpdaterFixture {
     @Test
     void aConfirmedAgentWhoseUpdaterNeverAnswersIsDoneAtTheDeadline() throws Exception {
         files().writePending(new Pending(7, "0.1.0", "0.2.0", T0, T0.plusSeconds(720)));
+        updaterRuns(); // and never writes a result
         AgentUpdater u = resumeWithPending("0.2.0", T0.plusSeconds(40));
         u.reportDelivered();
         u.onReport(doc(7, "0.2.0"), true);
@@ -146,9 +148,10 @@ class AgentUpdaterRecoveryTest extends UpdaterFixture {
         files().writePending(new Pending(7, "0.1.0", "0.2.0", T0, T0.plusSeconds(720)));
         files().writeConfirmed("0.2.0");
         resumeWithPending("0.2.0", T0.plusSeconds(90));
-        assertNull(files().pending());
+        assertNull(files().pending(), "the updater is gone: it saw the confirmation");
         assertNull(last());
-        assertEquals(List.of(), events, "announced by the run that confirmed");
+        assertEquals(List.of("7 0.2.0: installed agent 0.2.0 (was 0.1.0)"), events,
+                "said now: the run that confirmed stopped before the updater's word");
     }
 
     @Test

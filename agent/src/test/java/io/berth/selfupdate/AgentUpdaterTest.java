@@ -159,6 +159,7 @@ class AgentUpdaterTest extends UpdaterFixture {
     @Test
     void theNewAgentConfirmsOnceItsFirstReportIsDelivered() throws Exception {
         files().writePending(new Pending(7, "0.1.0", "0.2.0", T0, T0.plusSeconds(720)));
+        updaterRuns();
         Files.writeString(state.resolve("agent-update/download.deb"), "deb");
         AgentUpdater u = resumeWithPending("0.2.0", T0.plusSeconds(40));
         assertNull(files().confirmed(), "not before the report is delivered");

@@ -30,6 +30,15 @@ class DebianPlatformTest {
     }
 
     @Test
+    void aPackageAnAdminHeldIsInstalled() {
+        assertTrue(DebianPlatform.installed("install ok installed"));
+        assertTrue(DebianPlatform.installed("hold ok installed"), "apt-mark hold berth");
+        assertFalse(DebianPlatform.installed("install ok half-configured"));
+        assertFalse(DebianPlatform.installed("deinstall ok config-files"));
+        assertFalse(DebianPlatform.installed(null));
+    }
+
+    @Test
     void theArchitectureIsDpkgsOrElseJavasAsDebianNamesIt() {
         String arch = DebianPlatform.arch();
         assertTrue(List.of("amd64", "arm64", "armhf", "i386").contains(arch), arch);

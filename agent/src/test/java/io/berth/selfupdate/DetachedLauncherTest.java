@@ -21,7 +21,7 @@ class DetachedLauncherTest {
     @Test
     void underSystemdATransientUnitNamedAfterTheRevision() {
         assertEquals(List.of("systemd-run", "--unit=berth-agent-update-12", "--collect", "--quiet", "--no-block",
-                "/s/agent-update", "--deb", "/s/x.deb"), DetachedLauncher.detached(true, 12,
+                "-p", "KillMode=mixed", "-p", "TimeoutStopSec=5min", "/s/agent-update", "--deb", "/s/x.deb"), DetachedLauncher.detached(true, 12,
                 List.of("/s/agent-update", "--deb", "/s/x.deb")));
     }
 

@@ -23,6 +23,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,8 +49,27 @@ abstract class UpdaterFixture {
     /** Where the updater's work runs: at once by default; {@link #queued()} queues it as its own thread does. */
     Executor work = Runnable::run;
     final ArrayDeque<Runnable> queue = new ArrayDeque<>();
+    /** How long a confirmed agent waits for result.json: not at all, unless a test says so. */
+    Duration resultWait = Duration.ZERO;
     /** Runs after each status shown: the real reporter republishes, and the report reaches the updater again. */
     Runnable onStatus = () -> { };
+
+    /** A stand-in for the updater script while it runs (its command line names agent-update), else null. */
+    Process updater;
+
+    @AfterEach
+    void stopUpdater() {
+        if (updater != null) {
+            updater.destroyForcibly();
+        }
+    }
+
+    /** The updater runs: its pid in {@code lock}, as the script writes it. */
+    void updaterRuns() throws IOException {
+        updater = new ProcessBuilder("bash", "-c", "sleep 120; :", "agent-update").start();
+        Files.createDirectories(files().dir());
+        Files.writeString(files().dir().resolve("lock"), updater.pid() + "\n");
+    }
 
     @BeforeEach
     void script() throws IOException {
@@ -91,7 +111,10 @@ abstract class UpdaterFixture {
             launches.add(new ArrayList<>(List.of("r" + revision)));
             launches.get(launches.size() - 1).addAll(command);
         };
-        return new AgentUpdater(state, running, clock, reports, source, platform, launcher, script, r -> work.execute(r));
+        AgentUpdater u = new AgentUpdater(state, running, clock, reports, source, platform, launcher, script,
+                r -> work.execute(r));
+        u.resultWait = resultWait;
+        return u;
     }
 
     /** From now on the work is queued, as on the updater's own thread, and runs in {@link #drain}. */
