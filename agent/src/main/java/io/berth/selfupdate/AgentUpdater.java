@@ -327,7 +327,9 @@ public final class AgentUpdater implements AutoCloseable {
         // the confirmation, so one of the two always sees the other, and the choice is the updater's
         stage = Stage.CONFIRMED;
         Logger.info("agent update to {} confirmed; done once the updater says installed", p.to());
-        files.awaitResult(p.to(), resultWait);
+        if (files.updaterRunning()) {
+            files.awaitResult(p.to(), resultWait);
+        }
         settle();
     }
 

@@ -35,36 +35,47 @@ class AgentUpdateIT extends WithTestDevice {
         Files.writeString(dir.resolve("pending.json"), JSON.createObjectNode().put("revision", 4)
                 .put("from", "0.0.1~older").put("to", running).put("startedAt", now.minusSeconds(30).toString())
                 .put("deadline", now.plusSeconds(600).toString()).toString());
-        TestBroker broker = device.broker();
-        device.startAgent();
+        // the updater waits for the confirmation: its pid in lock, its command line naming agent-update
+        Process updater = new ProcessBuilder("bash", "-c", "sleep 300; :", "agent-update").start();
+        try {
+            Files.writeString(dir.resolve("lock"), updater.pid() + "\n");
+            TestBroker broker = device.broker();
+            device.startAgent();
 
-        Await.until("the confirmation", () -> Files.exists(dir.resolve("confirmed")), WAIT, () -> "files: " + list(dir));
-        assertEquals(running, Files.readString(dir.resolve("confirmed")).strip());
-        // the reports before the confirmation said so (this cannot tell the report's delivery from another
-        // retained message's, acknowledged within milliseconds: AgentConfirmationTopicTest checks the topic)
-        List<JsonNode> seen = List.copyOf(broker.reports);
-        assertFalse(seen.isEmpty(), "a report reached the broker before the confirmation");
-        JsonNode first = seen.get(0).path("agent").path("update");
-        assertEquals("confirming", first.path("state").asText(), seen.get(0).toString());
-        assertEquals(4, first.path("revision").asLong());
-        assertEquals(running, first.path("version").asText());
-        assertTrue(Files.exists(dir.resolve("pending.json")), "kept until the updater says installed");
-        JsonNode event = Await.until("the agent-update event", () -> broker.events.stream()
-                .filter(e -> "agent-update".equals(e.path("type").asText())).findFirst().orElse(null), WAIT,
-                () -> "events: " + broker.events);
-        assertEquals(running, event.path("version").asText());
-        assertEquals(4, event.path("revision").asLong());
-        assertEquals("installed agent " + running + " (was 0.0.1~older)", event.path("message").asText());
-        JsonNode done = broker.awaitReported("update null after confirming", r -> r.path("agent").path("update")
-                .isNull(), WAIT);
-        assertEquals(running, done.path("agent").path("version").asText());
+            Await.until("the confirmation", () -> Files.exists(dir.resolve("confirmed")), WAIT,
+                    () -> "files: " + list(dir));
+            assertEquals(running, Files.readString(dir.resolve("confirmed")).strip());
+            // the reports before the confirmation said so (this cannot tell the report's delivery from another
+            // retained message's, acknowledged within milliseconds: AgentConfirmationTopicTest checks the topic)
+            List<JsonNode> seen = List.copyOf(broker.reports);
+            assertFalse(seen.isEmpty(), "a report reached the broker before the confirmation");
+            JsonNode first = seen.get(0).path("agent").path("update");
+            assertEquals("confirming", first.path("state").asText(), seen.get(0).toString());
+            assertEquals(4, first.path("revision").asLong());
+            assertEquals(running, first.path("version").asText());
+            assertTrue(Files.exists(dir.resolve("pending.json")), "kept until the updater says installed");
+            assertTrue(broker.events.stream().noneMatch(e -> "agent-update".equals(e.path("type").asText())),
+                    "not installed before the updater says so: " + broker.events);
 
-        // the updater's word, then any report: the record goes
-        Files.writeString(dir.resolve("result.json"), "{\"version\": \"" + running + "\", \"state\": \"installed\"}");
-        broker.publishDesired("{\"revision\": 1, \"services\": {}}");
-        Await.until("pending.json removed", () -> !Files.exists(dir.resolve("pending.json")), WAIT,
-                () -> "files: " + list(dir));
-        assertTrue(Files.exists(dir.resolve("result.json")), "what the last update came to stays");
+            // the updater's word (written as the script writes it: a temp file, then a rename)
+            Path temp = dir.resolve("result.json.tmp");
+            Files.writeString(temp, "{\"version\": \"" + running + "\", \"state\": \"installed\"}");
+            Files.move(temp, dir.resolve("result.json"));
+            JsonNode event = Await.until("the agent-update event", () -> broker.events.stream()
+                    .filter(e -> "agent-update".equals(e.path("type").asText())).findFirst().orElse(null), WAIT,
+                    () -> "events: " + broker.events);
+            assertEquals(running, event.path("version").asText());
+            assertEquals(4, event.path("revision").asLong());
+            assertEquals("installed agent " + running + " (was 0.0.1~older)", event.path("message").asText());
+            JsonNode done = broker.awaitReported("update null once installed", r -> r.path("agent").path("update")
+                    .isNull(), WAIT);
+            assertEquals(running, done.path("agent").path("version").asText());
+            Await.until("pending.json removed", () -> !Files.exists(dir.resolve("pending.json")), WAIT,
+                    () -> "files: " + list(dir));
+            assertTrue(Files.exists(dir.resolve("result.json")), "what the last update came to stays");
+        } finally {
+            updater.destroyForcibly();
+        }
     }
 
     @Test
