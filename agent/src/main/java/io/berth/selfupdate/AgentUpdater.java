@@ -328,7 +328,7 @@ public final class AgentUpdater implements AutoCloseable {
         stage = Stage.CONFIRMED;
         Logger.info("agent update to {} confirmed; done once the updater says installed", p.to());
         if (files.updaterRunning()) {
-            files.awaitResult(p.to(), resultWait);
+            files.awaitInstalled(p.to(), resultWait);
         }
         settle();
     }

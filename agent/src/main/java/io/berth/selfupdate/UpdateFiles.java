@@ -132,13 +132,14 @@ final class UpdateFiles {
     }
 
     /**
-     * {@code result.json} once it names {@code version}, waiting up to {@code max} for it (the
-     * updater writes it within a second of the confirmation): woken by the file's arrival, no
-     * polling. Whatever is there (or null) when the time is up.
+     * {@code result.json} once it says {@code version} is installed, waiting up to {@code max} for it
+     * (the updater writes it within a second of the confirmation; a failed one it rewrites when the
+     * confirmation came as it gave up): woken by the file's changes, no polling. Whatever is there
+     * (or null) when the time is up.
      */
-    Result awaitResult(String version, Duration max) {
+    Result awaitInstalled(String version, Duration max) {
         Result now = result();
-        if (now != null && now.version().equals(version) || max.isZero() || max.isNegative()) {
+        if (installed(now, version) || max.isZero() || max.isNegative()) {
             return now;
         }
         long end = System.nanoTime() + max.toNanos();
@@ -147,7 +148,7 @@ final class UpdateFiles {
             for (;;) {
                 Result r = result();
                 long left = end - System.nanoTime();
-                if (r != null && r.version().equals(version) || left <= 0) {
+                if (installed(r, version) || left <= 0) {
                     return r;
                 }
                 WatchKey key = watch.poll(left, TimeUnit.NANOSECONDS);
@@ -163,6 +164,10 @@ final class UpdateFiles {
             Thread.currentThread().interrupt();
             return result();
         }
+    }
+
+    private static boolean installed(Result r, String version) {
+        return r != null && !r.failed() && r.version().equals(version);
     }
 
     /**

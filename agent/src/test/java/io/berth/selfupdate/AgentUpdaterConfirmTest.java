@@ -9,6 +9,7 @@ import io.berth.selfupdate.UpdateFiles.Pending;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -29,6 +30,13 @@ class AgentUpdaterConfirmTest extends UpdaterFixture {
     @BeforeEach
     void pending() throws IOException {
         files().writePending(new Pending(7, "0.1.0", "0.2.0", T0, T0.plusSeconds(720)));
+    }
+
+    /** As the script writes it: a temp file, then a rename. */
+    void write(String json) throws IOException {
+        Path temp = files().dir().resolve("result.json.tmp");
+        Files.writeString(temp, json);
+        Files.move(temp, files().dir().resolve("result.json"), StandardCopyOption.REPLACE_EXISTING);
     }
 
     void result(String json) throws IOException {
@@ -78,7 +86,7 @@ class AgentUpdaterConfirmTest extends UpdaterFixture {
     }
 
     @Test
-    void theConfirmedAgentWaitsForTheResultWithoutPolling() throws Exception {
+    void theConfirmedAgentWaitsForTheUpdatersInstalledWithoutPolling() throws Exception {
         updaterRuns();
         resultWait = Duration.ofSeconds(20);
         AgentUpdater u = resumeWithPending("0.2.0", T0.plusSeconds(150));
@@ -86,9 +94,11 @@ class AgentUpdaterConfirmTest extends UpdaterFixture {
         Path confirmed = files().dir().resolve("confirmed");
         Await.until("the confirmation", () -> Files.exists(confirmed), Duration.ofSeconds(10), () -> "none");
         assertFalse(confirming.isDone(), "waits for the updater's word");
-        Path temp = files().dir().resolve("result.json.tmp");
-        Files.writeString(temp, INSTALLED);
-        Files.move(temp, files().dir().resolve("result.json")); // as the script writes it
+        // it gave up as the confirmation came: failed first, then its last look keeps this agent
+        write(FAILED);
+        assertFalse(confirming.isDone(), "a failed result the updater may still rewrite");
+        assertEquals(7, files().pending().revision());
+        write(INSTALLED);
         confirming.get(10, TimeUnit.SECONDS);
         assertNull(files().pending());
         assertEquals(List.of("7 0.2.0: installed agent 0.2.0 (was 0.1.0)"), events);
