@@ -11,8 +11,12 @@ import io.berth.selfupdate.UpdateFiles.Pending;
 import io.berth.selfupdate.UpdateFiles.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +26,37 @@ class UpdateFilesTest {
 
     @TempDir
     Path state;
+
+    @Test
+    void awaitingInstalledLooksPastAFailedResultTheUpdaterMayStillRewrite() throws Exception {
+        UpdateFiles files = new UpdateFiles(state);
+        Path dir = files.dir();
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("result.json"), "{\"version\": \"0.2.0\", \"state\": \"failed\"}");
+        CompletableFuture<Result> waiting = CompletableFuture.supplyAsync(
+                () -> files.awaitInstalled("0.2.0", Duration.ofSeconds(20)));
+        Files.writeString(dir.resolve("result.json.tmp"), "{\"version\": \"0.2.0\", \"state\": \"installed\"}");
+        Files.move(dir.resolve("result.json.tmp"), dir.resolve("result.json"), StandardCopyOption.REPLACE_EXISTING);
+        assertEquals("installed", waiting.get(15, TimeUnit.SECONDS).state());
+        assertEquals("installed", files.awaitInstalled("0.2.0", Duration.ofSeconds(20)).state(), "there: at once");
+    }
+
+    @Test
+    void anUpdaterIsRunningWhileTheProcessInLockIsOne() throws Exception {
+        UpdateFiles files = new UpdateFiles(state);
+        assertFalse(files.updaterRunning(), "no lock");
+        Files.createDirectories(files.dir());
+        Process updater = new ProcessBuilder("bash", "-c", "sleep 120; :", "agent-update").start();
+        try {
+            Files.writeString(files.dir().resolve("lock"), updater.pid() + "\n");
+            assertTrue(files.updaterRunning());
+        } finally {
+            updater.destroyForcibly().waitFor();
+        }
+        assertFalse(files.updaterRunning(), "exited");
+        Files.writeString(files.dir().resolve("lock"), ProcessHandle.current().pid() + "\n");
+        assertFalse(files.updaterRunning(), "a pid that is another program's");
+    }
 
     @Test
     void pendingRoundTripsAsTheDocumentedJson() throws Exception {
