@@ -100,6 +100,13 @@ public final class RolloutPlanner {
                 Target judged = TargetJudge.judge(r, t, devices.get(e.getKey()), waveStart, now);
                 if (judged != null) {
                     e.setValue(judged);
+                } else if (running && TargetJudge.notTaken(r, t, devices.get(e.getKey()), waveStart, now)) {
+                    // a delivery lost (seen once at 1,000 devices on a busy NATS cluster): the same document
+                    // once more, a no-op for a device that has it; its wave timeout stays as it was
+                    e.setValue(new Target(t.wave(), t.revision(), t.state(), TargetJudge.PUBLISHED_AGAIN + t.revision()
+                            + ": the device had not taken it half a wave timeout after it was published",
+                            t.previous(), t.revertRevision(), t.updatedAt()));
+                    publish.add(new Publish(e.getKey(), t.revision(), TargetContent.content(r, t, previous), false));
                 }
             }
         }

@@ -117,6 +117,21 @@ final class TargetJudge {
         return d.knownRevision() >= t.revision() || update != null && update.revision() == t.revision();
     }
 
+    /** The result of a target whose document was published a second time (see {@link #notTaken}). */
+    static final String PUBLISHED_AGAIN = "published again revision ";
+
+    /**
+     * Whether an online device that reports has not taken {@code t}'s revision (nor refused it)
+     * half a wave timeout after it was published, and was not given it again yet: its delivery
+     * may have been lost, and an agent learns of a revision only from a delivery (or at its next
+     * connection). Publishing the same document again is a no-op where it did arrive.
+     */
+    static boolean notTaken(Rollout r, Target t, Device d, Instant waveStart, Instant now) {
+        return d != null && d.isOnline() && d.report() != null && d.desiredRevision() < t.revision()
+                && d.rejectedRevision() != t.revision() && (t.result() == null || !t.result().startsWith(PUBLISHED_AGAIN))
+                && !now.isBefore(start(waveStart, d).plus(timeout(r).dividedBy(2)));
+    }
+
     /** The wave timeout counts from the wave's start, or from when a device that was away came back. */
     private static Instant start(Instant waveStart, Device d) {
         return d.onlineSince() != null && d.onlineSince().isAfter(waveStart) ? d.onlineSince() : waveStart;

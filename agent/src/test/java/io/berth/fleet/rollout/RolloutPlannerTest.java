@@ -154,6 +154,29 @@ class RolloutPlannerTest {
     }
 
     @Test
+    void aDeviceThatHasNotTakenItsRevisionAtHalfTheTimeoutIsGivenItOnceMore() {
+        Rollout r = threeDevices("100%", "0");
+        r = step(r).next(); // all three published revision 5
+        converged("c1", 5);
+        report("p1", "{\"phase\":\"applying\",\"revision\":{\"desired\":5,\"applied\":4,\"good\":4}}");
+        now = T0.plus(Duration.ofMinutes(2)).plusSeconds(29);
+        assertEquals(List.of(), step(r).publish(), "not before half the wave timeout");
+        now = T0.plus(Duration.ofMinutes(2)).plusSeconds(30);
+        RolloutPlanner.Decision d = step(r);
+        assertEquals(List.of("p2"), d.publish().stream().map(RolloutPlanner.Publish::device).toList(),
+                "only p2, which still says revision 4: p1 took it, c1 converged");
+        assertEquals(5, d.publish().get(0).revision());
+        Target p2 = d.next().targets().get("p2");
+        assertEquals(Target.PUBLISHED, p2.state());
+        assertTrue(p2.result().startsWith(TargetJudge.PUBLISHED_AGAIN + 5), p2.result());
+        assertEquals(T0.toString(), p2.updatedAt(), "its wave timeout counts as before");
+        now = T0.plus(Duration.ofMinutes(4));
+        assertEquals(List.of(), step(d.next()).publish(), "once only");
+        now = T0.plus(Duration.ofMinutes(5));
+        assertTrue(step(d.next()).next().targets().get("p2").result().startsWith("timed out"));
+    }
+
+    @Test
     void aDeviceThatComesBackGetsItsTimeoutFromThen() {
         Rollout r = threeDevices("100%", "0");
         devices.put("p2", new Device("p2", false, null, Map.of("tier", "prod"), devices.get("p2").report()));
