@@ -36,14 +36,9 @@ final class EngineEvents {
                 if (read.kind() == EngineEvent.Kind.DIED && !read.oom() && read.containerId() != null) {
                     // the oom event does not always come before die (not at all under some nested
                     // cgroup setups): the container's own state says it too
-                    try {
-                        if (Boolean.TRUE.equals(client.inspectContainerCmd(read.containerId()).exec().getState()
-                                .getOOMKilled())) {
-                            read = new EngineEvent(read.containerId(), read.service(), read.action(), read.kind(),
-                                    read.revision(), read.exitCode(), true, read.health());
-                        }
-                    } catch (RuntimeException e) {
-                        // gone already: the event says what it can
+                    if (oomKilled(client, read.containerId(), read.exitCode())) {
+                        read = new EngineEvent(read.containerId(), read.service(), read.action(), read.kind(),
+                                read.revision(), read.exitCode(), true, read.health());
                     }
                 }
                 onEvent.accept(read);
@@ -63,6 +58,32 @@ final class EngineEvents {
                 .withEventTypeFilter(EventType.CONTAINER)
                 .withLabelFilter(ownership)
                 .exec(callback);
+    }
+
+    /**
+     * Whether the container's own state says it was killed for want of memory. dockerd marks it
+     * when containerd's oom event reaches it, which can come just after the exit (seen on a loaded
+     * machine: {@code die} with 137, OOMKilled still false): a kill (137) is looked at again for up
+     * to 2 s; other exits are read once.
+     */
+    private static boolean oomKilled(DockerClient client, String containerId, Integer exitCode) {
+        int looks = Integer.valueOf(137).equals(exitCode) ? 11 : 1;
+        for (int i = 0; i < looks; i++) {
+            try {
+                if (i > 0) {
+                    Thread.sleep(200);
+                }
+                if (Boolean.TRUE.equals(client.inspectContainerCmd(containerId).exec().getState().getOOMKilled())) {
+                    return true;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (RuntimeException e) {
+                return false; // gone already: the event says what it can
+            }
+        }
+        return false;
     }
 
     EngineEvent read(Event event) {
