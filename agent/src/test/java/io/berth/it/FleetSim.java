@@ -238,14 +238,21 @@ public final class FleetSim {
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
         int affected = killNode ? count(reported, x -> NatsCluster.node(1).equals(x.path("agent").path("broker")
                 .asText())) : 0;
+        // a device has this rollout's document once it applied a revision above the one it had now (an
+        // earlier rollout that halted may have left devices on this very image, under an older revision)
+        Map<String, Long> before = new HashMap<>();
+        reported.forEach((device, x) -> before.put(device, x.path("revision").path("applied").asLong()));
+        java.util.function.IntSupplier tookIt = () -> (int) reported.entrySet().stream().filter(e -> "converged"
+                .equals(e.getValue().path("phase").asText()) && e.getValue().path("services").path("app").path("image")
+                .asText().endsWith(image) && e.getValue().path("revision").path("applied").asLong()
+                > before.getOrDefault(e.getKey(), Long.MAX_VALUE)).count();
         Thread killer = null;
         long t0 = System.nanoTime();
         if (killNode) {
             killer = new Thread(() -> {
                 try {
                     // once the canaries have it: the 10% wave and the rest are still to come
-                    await("the first wave", canaries(), () -> count(reported, x -> x.path("services").path("app")
-                            .path("image").asText().endsWith(image)), 300);
+                    await("the first wave", canaries(), tookIt, 300);
                     r.put("node1KilledAfterSeconds", seconds(t0));
                     long killed = System.nanoTime();
                     NatsCluster.kill(1);
@@ -276,11 +283,9 @@ public final class FleetSim {
             r.put("driverLastLine", said.substring(said.lastIndexOf('\n') + 1));
             // the driver is done when every device converged, failed or was away when its wave came
             // (away devices take their retained document later): wait for the fleet itself
-            java.util.function.IntSupplier onImage = () -> count(reported, x -> "converged".equals(
-                    x.path("phase").asText()) && x.path("services").path("app").path("image").asText().endsWith(image));
-            r.put("devicesOnNewImageWhenDriverDone", onImage.getAsInt());
+            r.put("devicesOnNewImageWhenDriverDone", tookIt.getAsInt());
             try {
-                await("every device converged on " + image, size, onImage, 900);
+                await("every device converged on " + image, size, tookIt, 900);
                 r.put("allConvergedSeconds", seconds(t0));
             } catch (IllegalStateException e) {
                 r.put("allConverged", e.getMessage());

@@ -104,7 +104,8 @@ public final class RolloutPlanner {
                     // a delivery lost (seen once at 1,000 devices on a busy NATS cluster): the same document
                     // once more, a no-op for a device that has it; its wave timeout stays as it was
                     e.setValue(new Target(t.wave(), t.revision(), t.state(), TargetJudge.PUBLISHED_AGAIN + t.revision()
-                            + ": the device had not taken it half a wave timeout after it was published",
+                            + ": the device had not taken it (half a wave timeout after it was published, or "
+                            + TargetJudge.RECONNECTED_GRACE.toSeconds() + " s after it connected again)",
                             t.previous(), t.revertRevision(), t.updatedAt()));
                     publish.add(new Publish(e.getKey(), t.revision(), TargetContent.content(r, t, previous), false));
                 }

@@ -120,16 +120,28 @@ final class TargetJudge {
     /** The result of a target whose document was published a second time (see {@link #notTaken}). */
     static final String PUBLISHED_AGAIN = "published again revision ";
 
+    /** How long a device that connected again after its document was published has to take it. */
+    static final Duration RECONNECTED_GRACE = Duration.ofSeconds(15);
+
     /**
-     * Whether an online device that reports has not taken {@code t}'s revision (nor refused it)
-     * half a wave timeout after it was published, and was not given it again yet: its delivery
-     * may have been lost, and an agent learns of a revision only from a delivery (or at its next
-     * connection). Publishing the same document again is a no-op where it did arrive.
+     * Whether an online device that reports has not taken {@code t}'s revision (nor refused it),
+     * and was not given it again yet: its delivery may have been lost, and an agent learns of a
+     * revision only from a delivery (or at its next connection). Asked half a wave timeout after
+     * the document was published; for a device that connected again after that (a broker node
+     * lost under it: a delivery in that moment was seen lost on a NATS cluster), already
+     * {@link #RECONNECTED_GRACE} after it came back. Publishing the same document again is a no-op
+     * where it did arrive.
      */
     static boolean notTaken(Rollout r, Target t, Device d, Instant waveStart, Instant now) {
-        return d != null && d.isOnline() && d.report() != null && d.desiredRevision() < t.revision()
-                && d.rejectedRevision() != t.revision() && (t.result() == null || !t.result().startsWith(PUBLISHED_AGAIN))
-                && !now.isBefore(start(waveStart, d).plus(timeout(r).dividedBy(2)));
+        if (d == null || !d.isOnline() || d.report() == null || d.desiredRevision() >= t.revision()
+                || d.rejectedRevision() == t.revision() || t.result() != null && t.result().startsWith(PUBLISHED_AGAIN)) {
+            return false;
+        }
+        Duration half = timeout(r).dividedBy(2);
+        boolean back = d.onlineSince() != null && d.onlineSince().isAfter(waveStart);
+        Instant due = back ? d.onlineSince().plus(half.compareTo(RECONNECTED_GRACE) < 0 ? half : RECONNECTED_GRACE)
+                : waveStart.plus(half);
+        return !now.isBefore(due);
     }
 
     /** The wave timeout counts from the wave's start, or from when a device that was away came back. */

@@ -177,6 +177,34 @@ class RolloutPlannerTest {
     }
 
     @Test
+    void aDeviceThatConnectedAgainAfterThePublishAndHasNotTakenItIsGivenItOnceMoreSoon() {
+        Rollout r = threeDevices("100%", "0");
+        r = step(r).next(); // all three published revision 5 at T0
+        converged("c1", 5);
+        converged("p1", 5);
+        // p2's broker node went away: it came back on another one 10 s later, still saying revision 4
+        Instant back = T0.plusSeconds(10);
+        devices.put("p2", new Device("p2", true, back, Map.of("tier", "prod"), devices.get("p2").report()));
+        now = back.plus(TargetJudge.RECONNECTED_GRACE).minusSeconds(1);
+        assertEquals(List.of(), step(r).publish(), "it may still be taking it");
+        now = back.plus(TargetJudge.RECONNECTED_GRACE);
+        RolloutPlanner.Decision d = step(r);
+        assertEquals(List.of("p2"), d.publish().stream().map(RolloutPlanner.Publish::device).toList());
+        assertEquals(5, d.publish().get(0).revision());
+        assertTrue(d.next().targets().get("p2").result().startsWith(TargetJudge.PUBLISHED_AGAIN + 5));
+        now = T0.plus(Duration.ofMinutes(3));
+        assertEquals(List.of(), step(d.next()).publish(), "once only, not again at half the timeout");
+        // one that connected again and took it is not given it again
+        now = T0;
+        Rollout fresh = threeDevices("100%", "0");
+        fresh = step(fresh).next();
+        converged("p2", 5);
+        devices.put("p2", new Device("p2", true, back, Map.of("tier", "prod"), devices.get("p2").report()));
+        now = back.plus(TargetJudge.RECONNECTED_GRACE);
+        assertEquals(List.of(), step(fresh).publish());
+    }
+
+    @Test
     void aDeviceThatComesBackGetsItsTimeoutFromThen() {
         Rollout r = threeDevices("100%", "0");
         devices.put("p2", new Device("p2", false, null, Map.of("tier", "prod"), devices.get("p2").report()));
