@@ -54,14 +54,7 @@ final class VolumesAndNetworks {
     }
 
     void removeVolume(String name) throws EngineException {
-        calls.call("remove volume " + name, () -> {
-            try {
-                client.removeVolumeCmd(name).exec();
-            } catch (NotFoundException gone) {
-                // fine: it is gone
-            }
-            return null;
-        });
+        remove("remove volume " + name, () -> client.removeVolumeCmd(name).exec());
     }
 
     void createNetwork(NetworkSpec network, Map<String, String> labels) throws EngineException {
@@ -104,9 +97,13 @@ final class VolumesAndNetworks {
     }
 
     void removeNetwork(String name) throws EngineException {
-        calls.call("remove network " + name, () -> {
+        remove("remove network " + name, () -> client.removeNetworkCmd(name).exec());
+    }
+
+    private void remove(String what, Runnable removal) throws EngineException {
+        calls.call(what, () -> {
             try {
-                client.removeNetworkCmd(name).exec();
+                removal.run();
             } catch (NotFoundException gone) {
                 // fine: it is gone
             }
