@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +71,12 @@ public final class MqttLink implements AutoCloseable {
     private static final int EVENT_QUEUE_LIMIT = 500;
     private static final Duration RECONNECT_BASE = Duration.ofSeconds(1);
     private static final Duration RECONNECT_CAP = Duration.ofSeconds(60);
+    /**
+     * A connection attempt without an answer this long is given up: Paho's own timeout covers the
+     * TCP connection, not the CONNACK, and a broker node busy with a thousand sessions was seen
+     * to leave one attempt unanswered for good (the device stayed "connecting" for 15 minutes).
+     */
+    private static final Duration CONNECT_DEADLINE = Duration.ofSeconds(60);
 
     private final Settings settings;
     private final ProtocolChoice protocols;
@@ -78,6 +85,7 @@ public final class MqttLink implements AutoCloseable {
     private final Listener listener;
     private final ScheduledExecutorService scheduler;
     private final Clock clock;
+    private volatile Duration connectDeadline = CONNECT_DEADLINE;
     private final RandomGenerator random = RandomGenerator.getDefault();
     private final Map<String, byte[]> unsentRetained = new ConcurrentHashMap<>();
     private final EventQueue unsentEvents = new EventQueue(EVENT_QUEUE_LIMIT);
@@ -213,11 +221,33 @@ public final class MqttLink implements AutoCloseable {
         Wire.Connect how = new Wire.Connect(settings.urls().toArray(String[]::new), true,
                 settings.sessionExpiry().toSeconds(), settings.username(), settings.password(), sockets,
                 topics.online(), onlinePayload(false), MAX_PACKET_BYTES);
-        w.connect(how).whenComplete((url, error) -> {
+        CompletableFuture<String> attempt = w.connect(how);
+        attempt.whenComplete((url, error) -> {
             if (error != null) {
                 failed(w, error);
             }
         });
+        scheduler.schedule(() -> giveUp(w, attempt), connectDeadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** An attempt still unanswered at its deadline: its client is dropped and the next attempt gets a new one. */
+    private void giveUp(Wire w, CompletableFuture<String> attempt) {
+        if (attempt.isDone() || w.connected() || wire != w || closing) {
+            return;
+        }
+        try {
+            wire = Wire.open(w.protocol(), settings.urls().get(0), topics.deviceId(), new Events());
+        } catch (WireException e) {
+            Logger.warn("MQTT: cannot set up a new client: {}", e.getMessage()); // the old one is tried again
+        }
+        w.abandon();
+        attempt.completeExceptionally(new WireException("no answer within " + connectDeadline.toSeconds()
+                + " s (the broker took the connection but did not answer MQTT's CONNECT)", 0, null));
+    }
+
+    /** For tests: a shorter {@link #CONNECT_DEADLINE}. */
+    void connectDeadline(Duration deadline) {
+        this.connectDeadline = deadline;
     }
 
     private void failed(Wire w, Throwable error) {
@@ -377,8 +407,12 @@ public final class MqttLink implements AutoCloseable {
         } catch (Exception e) {
             Logger.debug("MQTT: offline announcement: {}", e.toString());
         }
-        w.disconnect(2000);
-        w.close();
+        if (w.connected()) {
+            w.disconnect(2000);
+            w.close();
+        } else {
+            w.abandon(); // a connect under way too, or its threads stay
+        }
     }
 
     String explain(Throwable error) {

@@ -102,7 +102,7 @@ public final class OperatorConnection implements AutoCloseable {
             connectedTo = await(w.connect(how), "connect to");
         } catch (IOException e) {
             WireException refused = LinkErrors.find(e);
-            w.close();
+            w.abandon();
             if (refused == null || !refused.refusesProtocol()) {
                 throw hint(e, urls);
             }
@@ -110,7 +110,7 @@ public final class OperatorConnection implements AutoCloseable {
             try {
                 connectedTo = await(w.connect(how), "connect to");
             } catch (IOException again) {
-                w.close();
+                w.abandon();
                 throw hint(again, urls);
             }
         }
@@ -224,7 +224,16 @@ public final class OperatorConnection implements AutoCloseable {
                     }
                     return;
                 } catch (IOException e) {
-                    // the next attempt
+                    // the next attempt, on a new client: one whose CONNECT went unanswered stays "connecting"
+                    Wire stale = wire;
+                    if (!stale.connected()) {
+                        try {
+                            wire = Wire.open(stale.protocol(), settings.urls().get(0), clientId, new Events());
+                            stale.abandon();
+                        } catch (WireException notNew) {
+                            // the same client once more
+                        }
+                    }
                 } catch (InterruptedException e) {
                     return;
                 }

@@ -162,6 +162,16 @@ final class Wire5 implements Wire {
     }
 
     @Override
+    public void abandon() {
+        try {
+            client.disconnectForcibly(0, 1000, false); // the socket closed, the threads stopped, the connect failed
+        } catch (MqttException e) {
+            // not connected at all: nothing to drop
+        }
+        close();
+    }
+
+    @Override
     public void close() {
         try {
             client.close(true);

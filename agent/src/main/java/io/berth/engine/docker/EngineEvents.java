@@ -15,12 +15,18 @@ import java.util.function.Consumer;
 
 /**
  * Reads the engine's container events: {@code die} (with its exit code, and whether an
- * {@code oom} came first for that container) and {@code health_status: X}. One per stream.
+ * {@code oom} came first for that container), {@code health_status: X}, and the {@code oom} and
+ * {@code kill} that tell a death's cause. One per stream.
  */
 final class EngineEvents {
     private static final String HEALTH_STATUS = "health_status: ";
     /** Containers with an {@code oom} event whose {@code die} has not come yet (a handful at most). */
     private final Set<String> outOfMemory = ConcurrentHashMap.newKeySet();
+    /**
+     * Containers the engine itself sent SIGKILL ({@code docker stop} past its grace period,
+     * {@code docker kill}) whose {@code die} has not come yet: their 137 is that kill, not the kernel's.
+     */
+    private final Set<String> killedByEngine = ConcurrentHashMap.newKeySet();
 
     /**
      * Follows the engine's events for the containers carrying {@code ownership}; a {@code die}
@@ -33,10 +39,11 @@ final class EngineEvents {
             @Override
             public void onNext(Event event) {
                 EngineEvent read = events.read(event);
-                if (read.kind() == EngineEvent.Kind.DIED && !read.oom() && read.containerId() != null) {
+                if (read.kind() == EngineEvent.Kind.DIED && read.containerId() != null) {
+                    int looks = events.looks(read);
                     // the oom event does not always come before die (not at all under some nested
                     // cgroup setups): the container's own state says it too
-                    if (oomKilled(client, read.containerId(), read.exitCode())) {
+                    if (!read.oom() && oomKilled(client, read.containerId(), looks)) {
                         read = new EngineEvent(read.containerId(), read.service(), read.action(), read.kind(),
                                 read.revision(), read.exitCode(), true, read.health());
                     }
@@ -61,13 +68,19 @@ final class EngineEvents {
     }
 
     /**
-     * Whether the container's own state says it was killed for want of memory. dockerd marks it
-     * when containerd's oom event reaches it, which can come just after the exit (seen on a loaded
-     * machine: {@code die} with 137, OOMKilled still false): a kill (137) is looked at again for up
-     * to 2 s; other exits are read once.
+     * How often to read a dead container's OOM flag. dockerd marks it when containerd's oom event
+     * reaches it, which can come just after the exit (seen on a loaded machine: {@code die} with
+     * 137, OOMKilled still false): a kill (137) the engine did not send itself is looked at again
+     * for up to 2 s (this holds up the event stream meanwhile, so not for every {@code docker stop}
+     * of a container that ignores SIGTERM); other exits are read once.
      */
-    private static boolean oomKilled(DockerClient client, String containerId, Integer exitCode) {
-        int looks = Integer.valueOf(137).equals(exitCode) ? 11 : 1;
+    int looks(EngineEvent died) {
+        boolean byEngine = killedByEngine.remove(String.valueOf(died.containerId()));
+        return Integer.valueOf(137).equals(died.exitCode()) && !byEngine ? 11 : 1;
+    }
+
+    /** Whether the container's own state says it was killed for want of memory, read up to {@code looks} times. */
+    private static boolean oomKilled(DockerClient client, String containerId, int looks) {
         for (int i = 0; i < looks; i++) {
             try {
                 if (i > 0) {
@@ -97,6 +110,12 @@ final class EngineEvents {
         if ("oom".equals(action)) {
             if (outOfMemory.size() < 1000) {
                 outOfMemory.add(String.valueOf(id));
+            }
+            return new EngineEvent(id, service, action);
+        }
+        if ("kill".equals(action) && "9".equals(attributes.get("signal"))) {
+            if (killedByEngine.size() < 1000) {
+                killedByEngine.add(String.valueOf(id));
             }
             return new EngineEvent(id, service, action);
         }
