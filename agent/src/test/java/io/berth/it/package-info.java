@@ -48,11 +48,9 @@
  * Static state in one test JVM                      | no System.setProperty in any IT; TestDevice's
  *                                                   | port set (meant for it), FleetIT.ENGINES (its
  *                                                   | own), MqttTlsIT.passwords (read only)
- * Free disk (PullsIT's floor test: free space - 32  | only if another IT freed over 32 MiB at that
- *   MiB)                                            | moment; the largest image another IT removes is
- *                                                   | about 2 MiB
- * Timing under load: RolloutLeaseIT (3 s lease,     | lower bounds only, or generous timeouts; the
- *   renewed each second), UpdateSafetyIT (backoff   | lease test fails only if its JVM stalls over 2 s
+ * Free disk (PullsIT's floor tests)                 | floors far from the free space (256 MiB above)
+ * Timing under load: RolloutLeaseIT (6 s lease,     | lower bounds only, or generous timeouts; the
+ *   renewed each second), UpdateSafetyIT (backoff   | lease test fails only if a JVM stalls over 5 s
  *   at least 2.5 s), ReconcileIT (at most 6 reports |
  *   for a burst of 20 trivial revisions)            |
  * </pre>
