@@ -86,6 +86,8 @@ public final class MqttLink implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final Clock clock;
     private volatile Duration connectDeadline = CONNECT_DEADLINE;
+    /** Attempts given up at their deadline (on the timer thread): the next one starts at another URL. */
+    private volatile int givenUp;
     private final RandomGenerator random = RandomGenerator.getDefault();
     private final Map<String, byte[]> unsentRetained = new ConcurrentHashMap<>();
     private final EventQueue unsentEvents = new EventQueue(EVENT_QUEUE_LIMIT);
@@ -111,7 +113,7 @@ public final class MqttLink implements AutoCloseable {
         this.scheduler = scheduler;
         this.clock = clock;
         try {
-            this.wire = Wire.open(protocols.first(), settings.urls().get(0), topics.deviceId(), new Events());
+            this.wire = openWire(protocols.first());
         } catch (WireException e) {
             throw new IOException("cannot set up the MQTT client for " + urlText + ": " + e.getMessage(), e);
         }
@@ -218,7 +220,11 @@ public final class MqttLink implements AutoCloseable {
                 return;
             }
         }
-        Wire.Connect how = new Wire.Connect(settings.urls().toArray(String[]::new), true,
+        // after an attempt that was given up, the next one starts at the next broker: Paho starts at
+        // the first URL every time, and a node that takes connections without answering stays so
+        List<String> urls = new java.util.ArrayList<>(settings.urls());
+        java.util.Collections.rotate(urls, -(givenUp % urls.size()));
+        Wire.Connect how = new Wire.Connect(urls.toArray(String[]::new), true,
                 settings.sessionExpiry().toSeconds(), settings.username(), settings.password(), sockets,
                 topics.online(), onlinePayload(false), MAX_PACKET_BYTES);
         CompletableFuture<String> attempt = w.connect(how);
@@ -230,19 +236,64 @@ public final class MqttLink implements AutoCloseable {
         scheduler.schedule(() -> giveUp(w, attempt), connectDeadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** An attempt still unanswered at its deadline: its client is dropped and the next attempt gets a new one. */
+    /**
+     * An attempt still unanswered at its deadline: its client is dropped first (an answer arriving
+     * now finds it disconnecting), then replaced, and the attempt fails, which schedules the next.
+     */
     private void giveUp(Wire w, CompletableFuture<String> attempt) {
         if (attempt.isDone() || w.connected() || wire != w || closing) {
             return;
         }
+        Wire fresh;
         try {
-            wire = Wire.open(w.protocol(), settings.urls().get(0), topics.deviceId(), new Events());
+            fresh = openWire(w.protocol());
         } catch (WireException e) {
-            Logger.warn("MQTT: cannot set up a new client: {}", e.getMessage()); // the old one is tried again
+            Logger.warn("MQTT: cannot set up a new client: {}", e.getMessage());
+            return; // as the first one was set up with the same settings, not seen; the attempt stays as it is
         }
         w.abandon();
-        attempt.completeExceptionally(new WireException("no answer within " + connectDeadline.toSeconds()
-                + " s (the broker took the connection but did not answer MQTT's CONNECT)", 0, null));
+        wire = fresh;
+        givenUp++;
+        WireException unanswered = new WireException("no answer within " + connectDeadline.toSeconds()
+                + " s (the broker took the connection but did not answer MQTT's CONNECT)", 0, null);
+        if (!attempt.completeExceptionally(unanswered) && !attempt.isCompletedExceptionally()) {
+            // answered in the very moment: that connection was just dropped, so the next attempt is due
+            connectionFailed("the broker answered at the deadline; its connection was dropped");
+        }
+    }
+
+    /** A client whose callbacks count only while it is the link's client. */
+    private Wire openWire(String protocol) throws WireException {
+        Events events = new Events();
+        Wire w = Wire.open(protocol, settings.urls().get(0), topics.deviceId(), events);
+        events.own = w;
+        return w;
+    }
+
+    /**
+     * Subscribes to the device's topics; a subscription the broker refuses (a NATS node that could
+     * not create its consumer in time) is asked for again every 5 s while this connection lasts:
+     * without it the device would hear no document and no command until its next connection.
+     */
+    private void subscribe(Wire w) {
+        String[] filters = commands != null ? new String[] {topics.desired(), topics.commands()}
+                : new String[] {topics.desired()};
+        try {
+            w.subscribe(filters, 1).whenComplete((ok, error) -> {
+                if (error != null && w == wire && w.connected() && !closing) {
+                    Logger.warn("MQTT: subscribing to {} failed: {}; asking again in 5 s", topics.desired(),
+                            explain(error));
+                    scheduler.schedule(() -> {
+                        if (w == wire && w.connected() && !closing) {
+                            subscribe(w);
+                        }
+                    }, 5, TimeUnit.SECONDS);
+                }
+            });
+        } catch (WireException e) {
+            // the connection broke again at once; the next connect subscribes
+            Logger.warn("MQTT: cannot subscribe to {}: {}", topics.desired(), e.getMessage());
+        }
     }
 
     /** For tests: a shorter {@link #CONNECT_DEADLINE}. */
@@ -256,7 +307,7 @@ public final class MqttLink implements AutoCloseable {
                 && refused.refusesProtocol() && !closing) {
             Logger.info("MQTT: {} refuses MQTT 5 ({}); using MQTT 3.1.1", urlText, refused.getMessage());
             try {
-                wire = Wire.open(Wire.V311, settings.urls().get(0), topics.deviceId(), new Events());
+                wire = openWire(Wire.V311);
                 w.close();
                 scheduler.execute(this::connect);
                 return;
@@ -307,8 +358,14 @@ public final class MqttLink implements AutoCloseable {
     }
 
     private final class Events implements Wire.Events {
+        /** The client these events are of: a replaced one's late callbacks are dropped. */
+        private volatile Wire own;
+
         @Override
         public void connected(String url) {
+            if (own != wire) {
+                return;
+            }
             Wire w = wire;
             failures.set(0);
             inUse = url;
@@ -316,13 +373,7 @@ public final class MqttLink implements AutoCloseable {
                     + (settings.urls().size() > 1 ? ", one of " + settings.urls().size() + " brokers" : "");
             Logger.info("MQTT: connected to {} (MQTT {})", url, w.protocol());
             protocols.worked(w.protocol());
-            try {
-                w.subscribe(commands != null ? new String[] {topics.desired(), topics.commands()}
-                        : new String[] {topics.desired()}, 1);
-            } catch (WireException e) {
-                // the connection broke again at once; the next connect subscribes
-                Logger.warn("MQTT: cannot subscribe to {}: {}", topics.desired(), e.getMessage());
-            }
+            subscribe(w);
             sendRetained(topics.online(), onlinePayload(true));
             unsentRetained.forEach(MqttLink.this::sendRetained);
             flushEvents();
@@ -335,7 +386,7 @@ public final class MqttLink implements AutoCloseable {
 
         @Override
         public void lost(Throwable cause, String reason) {
-            if (closing) {
+            if (closing || own != wire) {
                 return;
             }
             String why = cause != null ? explain(cause) : reason != null ? reason : "no reason given";

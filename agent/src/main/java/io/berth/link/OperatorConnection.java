@@ -71,6 +71,7 @@ public final class OperatorConnection implements AutoCloseable {
     private final Map<String, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
     private final RandomGenerator random = RandomGenerator.getDefault();
     private volatile Wire wire;
+    private final java.util.concurrent.atomic.AtomicBoolean reconnecting = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile String connectedTo;
     private volatile boolean closed;
     private volatile Runnable onLost = () -> { };
@@ -210,23 +211,32 @@ public final class OperatorConnection implements AutoCloseable {
         }
     }
 
-    /** Connects again after a loss, with jittered backoff, and subscribes again; on a thread of its own. */
+    /** Connects again after a loss, with jittered backoff, and subscribes again; on a thread of its own, one at a time. */
     private void reconnect() {
+        if (!reconnecting.compareAndSet(false, true)) {
+            return;
+        }
         Thread t = new Thread(() -> {
-            for (int attempt = 1; !closed; attempt++) {
-                try {
-                    Thread.sleep(Backoff.delay(attempt, Duration.ofSeconds(1), Duration.ofSeconds(30), random).toMillis());
-                    Wire w = wire;
-                    connectedTo = await(w.connect(how), "connect to");
-                    String[] filters = subscriptions.stream().map(Subscription::filter).distinct().toArray(String[]::new);
-                    if (filters.length > 0) {
-                        await(w.subscribe(filters, 1), "subscribe on");
-                    }
-                    return;
-                } catch (IOException e) {
-                    // the next attempt, on a new client: one whose CONNECT went unanswered stays "connecting"
-                    Wire stale = wire;
-                    if (!stale.connected()) {
+            try {
+                for (int attempt = 1; !closed; attempt++) {
+                    try {
+                        Thread.sleep(Backoff.delay(attempt, Duration.ofSeconds(1), Duration.ofSeconds(30), random)
+                                .toMillis());
+                        Wire w = wire;
+                        connectedTo = await(w.connect(how), "connect to");
+                        String[] filters = subscriptions.stream().map(Subscription::filter).distinct()
+                                .toArray(String[]::new);
+                        if (filters.length > 0) {
+                            await(w.subscribe(filters, 1), "subscribe on");
+                        }
+                        if (closed) {
+                            w.abandon(); // closed meanwhile: this connection is nobody's
+                        }
+                        return;
+                    } catch (IOException e) {
+                        // the next attempt on a new client: one whose CONNECT went unanswered stays
+                        // "connecting", one that connected late refuses to connect again
+                        Wire stale = wire;
                         try {
                             wire = Wire.open(stale.protocol(), settings.urls().get(0), clientId, new Events());
                             stale.abandon();
@@ -234,9 +244,14 @@ public final class OperatorConnection implements AutoCloseable {
                             // the same client once more
                         }
                     }
-                } catch (InterruptedException e) {
-                    return;
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                reconnecting.set(false);
+            }
+            if (!closed && !wire.connected()) {
+                reconnect(); // lost again before this thread ended: its loss found it still running
             }
         }, "berth-op-reconnect");
         t.setDaemon(true);
@@ -296,9 +311,11 @@ public final class OperatorConnection implements AutoCloseable {
     public void close() {
         closed = true;
         Wire w = wire;
-        if (w != null) {
+        if (w != null && w.connected()) {
             w.disconnect(2000);
             w.close();
+        } else if (w != null) {
+            w.abandon(); // a connect under way too
         }
     }
 }
