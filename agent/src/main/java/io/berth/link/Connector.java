@@ -86,6 +86,11 @@ final class Connector {
         return status;
     }
 
+    /** Whether {@code w} is still the link's client, connected, and the link not closing. */
+    boolean current(Wire w) {
+        return w == wire && w.connected() && !closing;
+    }
+
     /** No attempt from now on, and no callback counts: the link is closing its client. */
     void stop() {
         closing = true;
@@ -193,7 +198,7 @@ final class Connector {
         scheduler.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private String explain(Throwable error) {
+    String explain(Throwable error) {
         return LinkErrors.explain(error, urlText, settings.tls(), topics.deviceId());
     }
 

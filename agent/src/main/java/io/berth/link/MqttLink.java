@@ -177,6 +177,32 @@ public final class MqttLink implements AutoCloseable {
         return node.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * Subscribes to the device's topics; a subscription the broker refuses (a NATS node that could
+     * not create its consumer in time) is asked for again every 5 s while this connection lasts:
+     * without it the device would hear no document and no command until its next connection.
+     */
+    private void subscribe(Wire w) {
+        String[] filters = commands != null ? new String[] {topics.desired(), topics.commands()}
+                : new String[] {topics.desired()};
+        try {
+            w.subscribe(filters, 1).whenComplete((ok, error) -> {
+                if (error != null && connector.current(w)) {
+                    Logger.warn("MQTT: subscribing to {} failed: {}; asking again in 5 s", topics.desired(),
+                            connector.explain(error));
+                    scheduler.schedule(() -> {
+                        if (connector.current(w)) {
+                            subscribe(w);
+                        }
+                    }, 5, TimeUnit.SECONDS);
+                }
+            });
+        } catch (WireException e) {
+            // the connection broke again at once; the next connect subscribes
+            Logger.warn("MQTT: cannot subscribe to {}: {}", topics.desired(), e.getMessage());
+        }
+    }
+
     /** For tests: a shorter connect deadline than the 60 s one. */
     void connectDeadline(Duration deadline) {
         connector.connectDeadline(deadline);
@@ -210,13 +236,7 @@ public final class MqttLink implements AutoCloseable {
     private final class Session implements Connector.Session {
         @Override
         public void connected(Wire w, String url) {
-            try {
-                w.subscribe(commands != null ? new String[] {topics.desired(), topics.commands()}
-                        : new String[] {topics.desired()}, 1);
-            } catch (WireException e) {
-                // the connection broke again at once; the next connect subscribes
-                Logger.warn("MQTT: cannot subscribe to {}: {}", topics.desired(), e.getMessage());
-            }
+            subscribe(w);
             sendRetained(topics.online(), onlinePayload(true));
             unsentRetained.forEach(MqttLink.this::sendRetained);
             flushEvents();

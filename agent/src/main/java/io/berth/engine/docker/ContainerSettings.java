@@ -2,23 +2,15 @@ package io.berth.engine.docker;
 
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.ContainerNetwork;
-import com.github.dockerjava.api.model.Device;
-import com.github.dockerjava.api.model.DeviceRequest;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HealthCheck;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
 import com.github.dockerjava.api.model.Link;
-import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.Ports;
-import com.github.dockerjava.api.model.Ulimit;
 import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.api.model.VolumesFrom;
-import com.github.dockerjava.api.model.BlkioRateDevice;
-import com.github.dockerjava.api.model.BlkioWeightDevice;
-import io.berth.model.HostOptions;
 import io.berth.model.Mount;
 import io.berth.model.PortBinding;
 import io.berth.model.ServiceOptions;
@@ -32,7 +24,9 @@ import java.util.Set;
 
 /**
  * The engine's container settings for one service: every key of the normalized spec mapped to
- * the Docker Engine API (the reference page docs/desired-state.md lists the mapping).
+ * the Docker Engine API (the reference page docs/desired-state.md lists the mapping). Ports,
+ * mounts, networks and the container's own config are mapped here; what the service asks of the
+ * host (resources, devices, privileges, namespaces, DNS) by {@link HostSettings}.
  *
  * @param extraNetworks networks to connect before the first start (API 1.41 takes one at create)
  * @param anonymousVolumes the volume for each anonymous mount path (spec or image), mounted by name
@@ -124,94 +118,7 @@ record ContainerSettings(ServiceSpec spec, Map<String, String> labels, Map<Strin
         } else if (o.networkMode() != null) {
             host.withNetworkMode(o.networkMode());
         }
-        if (!o.groupAdd().isEmpty()) {
-            host.withGroupAdd(new ArrayList<>(o.groupAdd()));
-        }
-        if (o.readOnly()) {
-            host.withReadonlyRootfs(true);
-        }
-        if (o.memLimit() != null) {
-            host.withMemory(o.memLimit());
-        }
-        if (o.memReservation() != null) {
-            host.withMemoryReservation(o.memReservation());
-        }
-        if (o.nanoCpus() != null) {
-            host.withNanoCPUs(o.nanoCpus());
-        }
-        if (o.shmSize() != null) {
-            host.withShmSize(o.shmSize());
-        }
-        if (!o.devices().isEmpty()) {
-            host.withDevices(o.devices().stream().map(d -> new Device(d.permissions(), d.container(), d.host()))
-                    .toList());
-        }
-        if (!o.deviceCgroupRules().isEmpty()) {
-            host.withDeviceCgroupRules(o.deviceCgroupRules());
-        }
-        if (o.privileged()) {
-            host.withPrivileged(true);
-        }
-        if (!o.capAdd().isEmpty()) {
-            host.withCapAdd(o.capAdd().stream().map(Capability::valueOf).toArray(Capability[]::new));
-        }
-        if (!o.capDrop().isEmpty()) {
-            host.withCapDrop(o.capDrop().stream().map(Capability::valueOf).toArray(Capability[]::new));
-        }
-        if (!o.securityOpt().isEmpty()) {
-            host.withSecurityOpts(o.securityOpt());
-        }
-        if (!o.sysctls().isEmpty()) {
-            host.withSysctls(o.sysctls());
-        }
-        if (!o.ulimits().isEmpty()) {
-            host.withUlimits(o.ulimits().entrySet().stream()
-                    .map(e -> new Ulimit(e.getKey(), e.getValue().soft(), e.getValue().hard())).toList());
-        }
-        if (o.ipc() != null) {
-            host.withIpcMode(o.ipc());
-        }
-        if (o.pid() != null) {
-            host.withPidMode(o.pid());
-        }
-        if (o.runtime() != null) {
-            host.withRuntime(o.runtime());
-        }
-        if (o.logging() != null) {
-            host.withLogConfig(new LogConfig(LogConfig.LoggingType.fromValue(o.logging().driver()),
-                    o.logging().options().isEmpty() ? null : o.logging().options()));
-        }
-        if (o.init() != null) {
-            host.withInit(o.init());
-        }
-        if (!o.extraHosts().isEmpty()) {
-            host.withExtraHosts(o.extraHosts().toArray(String[]::new));
-        }
-        if (!o.dns().isEmpty()) {
-            host.withDns(o.dns());
-        }
-        if (!o.dnsSearch().isEmpty()) {
-            host.withDnsSearch(o.dnsSearch());
-        }
-        if (!o.gpus().isEmpty()) {
-            host.withDeviceRequests(o.gpus().stream().map(g -> {
-                DeviceRequest r = new DeviceRequest().withCapabilities(List.of(g.capabilities()));
-                if (g.driver() != null) {
-                    r.withDriver(g.driver());
-                }
-                if (g.count() != null) {
-                    r.withCount(g.count());
-                }
-                if (!g.deviceIds().isEmpty()) {
-                    r.withDeviceIds(g.deviceIds());
-                }
-                if (!g.options().isEmpty()) {
-                    r.withOptions(g.options());
-                }
-                return r;
-            }).toList());
-        }
-        applyHost(o.host(), host);
+        HostSettings.apply(o, host);
         if (o.host().macAddress() != null) {
             cmd.withMacAddress(o.host().macAddress());
         }
@@ -290,74 +197,6 @@ record ContainerSettings(ServiceSpec spec, Map<String, String> labels, Map<Strin
             }
             cmd.withHealthcheck(check);
         }
-    }
-
-    /** The keys of {@link HostOptions}: cgroup limits, namespaces, DNS options, annotations. */
-    private static void applyHost(HostOptions h, HostConfig host) {
-        if (h.pidsLimit() != null) {
-            host.withPidsLimit(h.pidsLimit());
-        }
-        if (h.cpuset() != null) {
-            host.withCpusetCpus(h.cpuset());
-        }
-        if (h.cpuShares() != null) {
-            host.withCpuShares(h.cpuShares().intValue());
-        }
-        if (h.cpuQuota() != null) {
-            host.withCpuQuota(h.cpuQuota());
-        }
-        if (h.cpuPeriod() != null) {
-            host.withCpuPeriod(h.cpuPeriod());
-        }
-        if (h.memswapLimit() != null) {
-            host.withMemorySwap(h.memswapLimit());
-        }
-        if (h.memSwappiness() != null) {
-            host.withMemorySwappiness(h.memSwappiness().longValue());
-        }
-        if (h.oomScoreAdj() != null) {
-            host.withOomScoreAdj(h.oomScoreAdj());
-        }
-        if (h.oomKillDisable()) {
-            host.withOomKillDisable(true);
-        }
-        if (h.cgroupParent() != null) {
-            host.withCgroupParent(h.cgroupParent());
-        }
-        if (h.blkio() != null) {
-            HostOptions.Blkio b = h.blkio();
-            if (b.weight() != null) {
-                host.withBlkioWeight(b.weight());
-            }
-            if (!b.weightDevice().isEmpty()) {
-                host.withBlkioWeightDevice(b.weightDevice().stream()
-                        .map(d -> new BlkioWeightDevice().withPath(d.path()).withWeight((int) d.rate())).toList());
-            }
-            host.withBlkioDeviceReadBps(rates(b.deviceReadBps()));
-            host.withBlkioDeviceWriteBps(rates(b.deviceWriteBps()));
-            host.withBlkioDeviceReadIOps(rates(b.deviceReadIops()));
-            host.withBlkioDeviceWriteIOps(rates(b.deviceWriteIops()));
-        }
-        if (!h.storageOpt().isEmpty()) {
-            host.withStorageOpt(h.storageOpt());
-        }
-        if (!h.dnsOpt().isEmpty()) {
-            host.withDnsOptions(h.dnsOpt());
-        }
-        if (h.usernsMode() != null) {
-            host.withUsernsMode(h.usernsMode());
-        }
-        if (h.uts() != null) {
-            host.withUtSMode(h.uts());
-        }
-        if (!h.annotations().isEmpty()) {
-            host.withAnnotations(h.annotations());
-        }
-    }
-
-    private static List<BlkioRateDevice> rates(List<HostOptions.DeviceRate> rates) {
-        return rates.isEmpty() ? null
-                : rates.stream().map(d -> new BlkioRateDevice().withPath(d.path()).withRate(d.rate())).toList();
     }
 
     /** The service's own labels, under Berth's (which win). */

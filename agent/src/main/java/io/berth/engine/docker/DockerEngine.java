@@ -5,7 +5,6 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.Version;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
@@ -21,7 +20,6 @@ import io.berth.engine.LogLine;
 import io.berth.engine.LogQuery;
 import io.berth.engine.LocalImage;
 import io.berth.engine.PullProgress;
-import io.berth.engine.docker.EngineCalls.Op;
 import io.berth.engine.http.FollowedLogs;
 import io.berth.engine.http.LogReader;
 import io.berth.model.Labels;
@@ -35,14 +33,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.net.URI;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.tinylog.Logger;
 
-/** The Docker Engine API through docker-java: the only class that knows docker-java. */
+/**
+ * The Docker Engine API through docker-java (only this package knows docker-java): the
+ * {@link Engine} the agent runs on, handing observation, container creation, pulls, and volumes
+ * and networks to the classes beside it, and answering the calls on images and containers itself.
+ */
 public final class DockerEngine implements Engine {
 
     private final DockerClient client;
@@ -54,6 +55,7 @@ public final class DockerEngine implements Engine {
     private final Observation observation;
     private final ContainerCreation creation;
     private final ImagePulls pulls;
+    private final VolumesAndNetworks resources;
     private LogReader logReader; // guarded by this
 
     /** @param ownership the labels that mark what this agent created ({@link Labels#ownership}) */
@@ -90,6 +92,7 @@ public final class DockerEngine implements Engine {
         this.observation = new Observation(client, this.ownership, calls);
         this.creation = new ContainerCreation(client, this.ownership, calls);
         this.pulls = new ImagePulls(client, this.platform, calls);
+        this.resources = new VolumesAndNetworks(client, calls);
     }
 
     @Override
@@ -152,31 +155,12 @@ public final class DockerEngine implements Engine {
 
     @Override
     public Map<String, String> volumeOptions(String name) throws EngineException {
-        return call("inspect volume " + name, () -> {
-            try {
-                Map<String, String> options = client.inspectVolumeCmd(name).exec().getOptions();
-                return options == null ? Map.of() : Map.copyOf(options);
-            } catch (NotFoundException absent) {
-                return Map.of();
-            }
-        });
+        return resources.volumeOptions(name);
     }
 
     @Override
     public void createVolume(VolumeSpec volume, Map<String, String> labels) throws EngineException {
-        call("create volume " + volume.name(), Op.CREATE, () -> {
-            Map<String, String> all = new HashMap<>(volume.labels());
-            all.putAll(labels);
-            var cmd = client.createVolumeCmd().withName(volume.name()).withLabels(all);
-            if (volume.driver() != null) {
-                cmd.withDriver(volume.driver());
-            }
-            if (!volume.driverOpts().isEmpty()) {
-                cmd.withDriverOpts(volume.driverOpts());
-            }
-            cmd.exec();
-            return null;
-        });
+        resources.createVolume(volume, labels);
     }
 
     @Override
@@ -187,62 +171,17 @@ public final class DockerEngine implements Engine {
 
     @Override
     public void removeVolume(String name) throws EngineException {
-        call("remove volume " + name, () -> {
-            try {
-                client.removeVolumeCmd(name).exec();
-            } catch (NotFoundException gone) {
-                // fine: it is gone
-            }
-            return null;
-        });
+        resources.removeVolume(name);
     }
 
     @Override
     public void createNetwork(NetworkSpec network, Map<String, String> labels) throws EngineException {
-        call("create network " + network.name(), Op.CREATE_NETWORK, () -> {
-            Map<String, String> all = new HashMap<>(network.labels());
-            all.putAll(labels);
-            var cmd = client.createNetworkCmd().withName(network.name()).withLabels(all)
-                    .withCheckDuplicate(true).withInternal(network.internal()).withEnableIpv6(network.enableIpv6())
-                    .withAttachable(true);
-            if (network.driver() != null) {
-                cmd.withDriver(network.driver());
-            }
-            if (!network.driverOpts().isEmpty()) {
-                cmd.withOptions(network.driverOpts());
-            }
-            if (network.ipam() != null) {
-                Network.Ipam ipam = new Network.Ipam();
-                if (network.ipam().driver() != null) {
-                    ipam.withDriver(network.ipam().driver());
-                }
-                ipam.withConfig(network.ipam().config().stream().map(pool -> {
-                    Network.Ipam.Config c = new Network.Ipam.Config().withSubnet(pool.subnet());
-                    if (pool.gateway() != null) {
-                        c.withGateway(pool.gateway());
-                    }
-                    if (pool.ipRange() != null) {
-                        c.withIpRange(pool.ipRange());
-                    }
-                    return c;
-                }).toList());
-                cmd.withIpam(ipam);
-            }
-            cmd.exec();
-            return null;
-        });
+        resources.createNetwork(network, labels);
     }
 
     @Override
     public void removeNetwork(String name) throws EngineException {
-        call("remove network " + name, () -> {
-            try {
-                client.removeNetworkCmd(name).exec();
-            } catch (NotFoundException gone) {
-                // fine: it is gone
-            }
-            return null;
-        });
+        resources.removeNetwork(name);
     }
 
     @Override
@@ -388,10 +327,6 @@ public final class DockerEngine implements Engine {
 
     private <T> T call(String what, EngineCalls.EngineCall<T> body) throws EngineException {
         return calls.call(what, body);
-    }
-
-    private <T> T call(String what, Op op, EngineCalls.EngineCall<T> body) throws EngineException {
-        return calls.call(what, op, body);
     }
 
     private static String shortId(String id) {
