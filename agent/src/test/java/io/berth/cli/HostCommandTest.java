@@ -59,10 +59,23 @@ class HostCommandTest {
         if (!Files.exists(pidFile)) {
             return;
         }
-        var process = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip()));
-        if (process.isPresent()) {
-            process.get().onExit().get();
-            assertFalse(process.get().isAlive());
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
+        // a kill is asynchronous; a killed orphan stays a zombie where nothing reaps it (a container or
+        // chroot whose first process does not), so "stopped" is: gone, or a zombie
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (running(pid) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertFalse(running(pid), "process " + pid + " still runs");
+    }
+
+    private static boolean running(long pid) throws java.io.IOException {
+        Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        try {
+            String s = Files.readString(stat);
+            return s.charAt(s.lastIndexOf(')') + 2) != 'Z';
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return false;
         }
     }
 }
