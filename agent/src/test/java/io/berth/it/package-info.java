@@ -43,8 +43,10 @@
  *                                                   | restart puts it back: ALONE
  * Chromium (ConsoleIT)                              | its own --user-data-dir, chromedriver on any free
  *                                                   | port
- * Agent processes killed (CrashSafetyIT, ClusterIT, | each kills only the process it started
- *   AgentProcessIT, SmallHeapIT, FleetIT drivers)   |
+ * Agent processes killed (CrashSafetyIT, ClusterIT, | each kills only the process it started;
+ *   AgentProcessIT, SmallHeapIT, FleetIT drivers)   | CrashSafetyIT ALONE all the same: it needs 3
+ *                                                   | kills mid-update, and beside other ITs its
+ *                                                   | polls were too slow to land them
  * Static state in one test JVM                      | no System.setProperty in any IT; TestDevice's
  *                                                   | port set (meant for it), FleetIT.ENGINES (its
  *                                                   | own), MqttTlsIT.passwords (read only)
