@@ -100,21 +100,9 @@ final class Wire3 implements Wire {
         return done;
     }
 
-    /**
-     * A subscription the broker refused in its SUBACK (a NATS node that could not create its
-     * JetStream consumer in time does so), which Paho's asynchronous client reports as a success.
-     */
+    /** A subscription refused in the SUBACK, which Paho's asynchronous client reports as a success. */
     private static WireException refused(IMqttToken token, String[] filters) {
-        int[] codes = token.getGrantedQos();
-        for (int i = 0; codes != null && i < codes.length; i++) {
-            int c = codes[i];
-            if (c == 0x80) {
-                String filter = i < filters.length ? filters[i] : String.join(",", filters);
-                return new WireException("the broker refused the subscription to " + filter + " (SUBACK code "
-                        + c + ")", c, null);
-            }
-        }
-        return null;
+        return WireException.refusedSubscription(token.getGrantedQos(), filters);
     }
 
     @Override

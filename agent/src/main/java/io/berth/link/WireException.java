@@ -11,6 +11,21 @@ final class WireException extends IOException {
         this.reasonCode = reasonCode;
     }
 
+    /**
+     * The first refusal among a SUBACK's codes (3.1.1: 0x80; MQTT 5: any code from 0x80), or null.
+     * A NATS node that could not create the subscription's JetStream consumer in time refuses so.
+     */
+    static WireException refusedSubscription(int[] codes, String[] filters) {
+        for (int i = 0; codes != null && i < codes.length; i++) {
+            if (codes[i] >= 0x80) {
+                String filter = i < filters.length ? filters[i] : String.join(",", filters);
+                return new WireException("the broker refused the subscription to " + filter + " (SUBACK code "
+                        + codes[i] + ")", codes[i], null);
+            }
+        }
+        return null;
+    }
+
     int reasonCode() {
         return reasonCode;
     }
