@@ -4,14 +4,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
-import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Network;
-import com.github.dockerjava.api.model.Version;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
-import com.github.dockerjava.transport.DockerHttpClient;
 import io.berth.engine.Engine;
 import io.berth.engine.EngineEvent;
 import io.berth.engine.EngineException;
@@ -22,6 +15,7 @@ import io.berth.engine.LogQuery;
 import io.berth.engine.LocalImage;
 import io.berth.engine.PullProgress;
 import io.berth.engine.docker.EngineCalls.Op;
+import io.berth.engine.http.EngineHttp;
 import io.berth.engine.http.FollowedLogs;
 import io.berth.engine.http.LogReader;
 import io.berth.model.Labels;
@@ -31,7 +25,6 @@ import io.berth.model.RegistryAuth;
 import io.berth.model.ServiceSpec;
 import io.berth.model.VolumeSpec;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.net.URI;
 import java.time.Duration;
@@ -39,19 +32,24 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import org.tinylog.Logger;
 
-/** The Docker Engine API through docker-java: the only class that knows docker-java. */
+/**
+ * The Docker Engine API: what the agent reads on every pass (observation, inspects, the event
+ * stream) through Berth's own {@link EngineHttp} into JSON trees, and the changes it makes
+ * (creates, pulls, starts, stops, removals) through docker-java, made at its first use
+ * ({@link DockerJava}). Only this package knows docker-java.
+ */
 public final class DockerEngine implements Engine {
 
-    private final DockerClient client;
+    private final DockerJava docker;
+    private final EngineHttp http;
     private final String host;
     private final Map<String, String> ownership;
     private final String platform;
-    private volatile String engineArch;
     private final EngineCalls calls;
     private final Observation observation;
+    private final EngineQueries queries;
     private final ContainerCreation creation;
     private final ImagePulls pulls;
     private LogReader logReader; // guarded by this
@@ -70,26 +68,17 @@ public final class DockerEngine implements Engine {
         this.host = dockerHost;
         this.platform = platform == null || platform.isBlank() ? null : platform;
         this.ownership = Map.copyOf(ownership);
-        // The API version is left unset on purpose: docker-java does not negotiate, and the
-        // engine then answers in its own version (1.41 for dockerd 20.10).
-        DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
-                .withDockerHost(dockerHost)
-                .withDockerTlsVerify(false)
-                .build();
-        // unix:// through the JDK's own unix-domain channels (see UnixHttpClient: it spares the TLS
-        // stack httpclient5 loads); anything else through docker-java's httpclient5 transport
-        DockerHttpClient http = dockerHost.startsWith("unix://")
-                ? new UnixHttpClient(Path.of(URI.create(dockerHost).getPath()))
-                : new ApacheDockerHttpClient.Builder()
-                        .dockerHost(URI.create(dockerHost))
-                        .maxConnections(8)
-                        .connectionTimeout(Duration.ofSeconds(5))
-                        .build();
-        this.client = DockerClientImpl.getInstance(config, http);
+        this.http = new EngineHttp(dockerHost);
+        this.docker = new DockerJava(dockerHost);
         this.calls = new EngineCalls(dockerHost);
-        this.observation = new Observation(client, this.ownership, calls);
-        this.creation = new ContainerCreation(client, this.ownership, calls);
-        this.pulls = new ImagePulls(client, this.platform, calls);
+        this.observation = new Observation(http, this.ownership, calls);
+        this.queries = new EngineQueries(http, calls);
+        this.creation = new ContainerCreation(docker, http, this.ownership, calls);
+        this.pulls = new ImagePulls(docker, this.platform, calls);
+    }
+
+    private DockerClient client() {
+        return docker.get();
     }
 
     @Override
@@ -105,35 +94,19 @@ public final class DockerEngine implements Engine {
 
     @Override
     public LocalImage image(String reference) throws EngineException {
-        return call("inspect image " + reference, () -> {
-            try {
-                var inspected = client.inspectImageCmd(reference).exec();
-                return new LocalImage(inspected.getId(), inspected.getSize() == null ? 0 : inspected.getSize(),
-                        inspected.getRepoTags());
-            } catch (NotFoundException absent) {
-                return null;
-            }
-        });
+        return queries.image(reference);
     }
 
     @Override
     public Set<String> imagesInUse() throws EngineException {
-        return call("list the images of containers", () -> {
-            Set<String> ids = new java.util.HashSet<>();
-            for (Container c : client.listContainersCmd().withShowAll(true).exec()) {
-                if (c.getImageId() != null) {
-                    ids.add(c.getImageId());
-                }
-            }
-            return ids;
-        });
+        return queries.imagesInUse();
     }
 
     @Override
     public boolean removeImage(String imageId) throws EngineException {
         return call("remove image " + shortId(imageId), () -> {
             try {
-                client.removeImageCmd(imageId).withForce(false).exec();
+                client().removeImageCmd(imageId).withForce(false).exec();
                 return true;
             } catch (NotFoundException gone) {
                 return true;
@@ -147,19 +120,12 @@ public final class DockerEngine implements Engine {
 
     @Override
     public String dataRoot() throws EngineException {
-        return call("read the engine's data root", () -> client.infoCmd().exec().getDockerRootDir());
+        return queries.dataRoot();
     }
 
     @Override
     public Map<String, String> volumeOptions(String name) throws EngineException {
-        return call("inspect volume " + name, () -> {
-            try {
-                Map<String, String> options = client.inspectVolumeCmd(name).exec().getOptions();
-                return options == null ? Map.of() : Map.copyOf(options);
-            } catch (NotFoundException absent) {
-                return Map.of();
-            }
-        });
+        return queries.volumeOptions(name);
     }
 
     @Override
@@ -167,7 +133,7 @@ public final class DockerEngine implements Engine {
         call("create volume " + volume.name(), Op.CREATE, () -> {
             Map<String, String> all = new HashMap<>(volume.labels());
             all.putAll(labels);
-            var cmd = client.createVolumeCmd().withName(volume.name()).withLabels(all);
+            var cmd = client().createVolumeCmd().withName(volume.name()).withLabels(all);
             if (volume.driver() != null) {
                 cmd.withDriver(volume.driver());
             }
@@ -189,7 +155,7 @@ public final class DockerEngine implements Engine {
     public void removeVolume(String name) throws EngineException {
         call("remove volume " + name, () -> {
             try {
-                client.removeVolumeCmd(name).exec();
+                client().removeVolumeCmd(name).exec();
             } catch (NotFoundException gone) {
                 // fine: it is gone
             }
@@ -202,7 +168,7 @@ public final class DockerEngine implements Engine {
         call("create network " + network.name(), Op.CREATE_NETWORK, () -> {
             Map<String, String> all = new HashMap<>(network.labels());
             all.putAll(labels);
-            var cmd = client.createNetworkCmd().withName(network.name()).withLabels(all)
+            var cmd = client().createNetworkCmd().withName(network.name()).withLabels(all)
                     .withCheckDuplicate(true).withInternal(network.internal()).withEnableIpv6(network.enableIpv6())
                     .withAttachable(true);
             if (network.driver() != null) {
@@ -237,7 +203,7 @@ public final class DockerEngine implements Engine {
     public void removeNetwork(String name) throws EngineException {
         call("remove network " + name, () -> {
             try {
-                client.removeNetworkCmd(name).exec();
+                client().removeNetworkCmd(name).exec();
             } catch (NotFoundException gone) {
                 // fine: it is gone
             }
@@ -249,13 +215,13 @@ public final class DockerEngine implements Engine {
     public void start(String containerId) throws EngineException {
         String what = "start container " + shortId(containerId);
         call(what, () -> {
-            String foreign = foreignImage(containerId);
+            String foreign = queries.foreignImage(containerId);
             if (foreign != null) {
                 throw EngineException.terminal(what + ": " + foreign + "; publish the image for this platform (or a "
                         + "multi-arch image) or set the device profile that matches this board", null);
             }
             try {
-                client.startContainerCmd(containerId).exec();
+                client().startContainerCmd(containerId).exec();
             } catch (NotModifiedException alreadyRunning) {
                 // fine: it runs
             }
@@ -263,29 +229,11 @@ public final class DockerEngine implements Engine {
         });
     }
 
-    /** Why the engine cannot run this container's image (its architecture), or null. */
-    private String foreignImage(String containerId) {
-        String imageId = client.inspectContainerCmd(containerId).exec().getImageId();
-        String imageArch = client.inspectImageCmd(imageId).exec().getArch();
-        if (engineArch == null) {
-            engineArch = client.infoCmd().exec().getArchitecture();
-        }
-        return Architectures.cannotRun(imageArch, engineArch, binfmtHandlers());
-    }
-
-    private static Set<String> binfmtHandlers() {
-        try (var entries = Files.list(Path.of("/proc/sys/fs/binfmt_misc"))) {
-            return entries.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
-        } catch (IOException | RuntimeException e) {
-            return Set.of();
-        }
-    }
-
     @Override
     public void stop(String containerId, Duration grace) throws EngineException {
         call("stop container " + shortId(containerId), () -> {
             try {
-                client.stopContainerCmd(containerId).withTimeout((int) grace.toSeconds()).exec();
+                client().stopContainerCmd(containerId).withTimeout((int) grace.toSeconds()).exec();
             } catch (NotModifiedException | NotFoundException alreadyStopped) {
                 // fine: it does not run
             }
@@ -297,7 +245,7 @@ public final class DockerEngine implements Engine {
     public void remove(String containerId) throws EngineException {
         call("remove container " + shortId(containerId), () -> {
             try {
-                client.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(false).exec();
+                client().removeContainerCmd(containerId).withForce(true).withRemoveVolumes(false).exec();
             } catch (NotFoundException gone) {
                 // fine: it is gone
             }
@@ -308,18 +256,14 @@ public final class DockerEngine implements Engine {
     @Override
     public void rename(String containerId, String newName) throws EngineException {
         call("rename container " + shortId(containerId) + " to " + newName, () -> {
-            client.renameContainerCmd(containerId).withName(newName).exec();
+            client().renameContainerCmd(containerId).withName(newName).exec();
             return null;
         });
     }
 
     @Override
     public EngineInfo info() throws EngineException {
-        return call("read the engine version", () -> {
-            Version v = client.versionCmd().exec();
-            String arch = client.infoCmd().exec().getArchitecture();
-            return new EngineInfo(v.getVersion(), v.getApiVersion(), arch);
-        });
+        return queries.info();
     }
 
     @Override
@@ -329,7 +273,7 @@ public final class DockerEngine implements Engine {
 
     @Override
     public AutoCloseable watch(Consumer<EngineEvent> onEvent, Consumer<Throwable> onBroken) {
-        return EngineEvents.watch(client, ownership, onEvent, onBroken);
+        return EngineEvents.watch(http, ownership, onEvent, onBroken);
     }
 
     @Override
@@ -367,7 +311,7 @@ public final class DockerEngine implements Engine {
     @Override
     public String loadImages(java.io.InputStream dockerSave) throws EngineException {
         return call("load images", () -> {
-            client.loadImageCmd(dockerSave).exec();
+            client().loadImageCmd(dockerSave).exec();
             return "loaded";
         });
     }
@@ -379,11 +323,7 @@ public final class DockerEngine implements Engine {
                 logReader.close();
             }
         }
-        try {
-            client.close();
-        } catch (IOException e) {
-            Logger.debug(e, "closing the engine client");
-        }
+        docker.close();
     }
 
     private <T> T call(String what, EngineCalls.EngineCall<T> body) throws EngineException {

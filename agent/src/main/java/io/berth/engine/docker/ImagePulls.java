@@ -11,18 +11,19 @@ import io.berth.model.RegistryAuth;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.tinylog.Logger;
 
 /** Pulls an image for the device's platform, with the document's credentials, reporting progress by layer. */
 final class ImagePulls {
     private static final Duration PULL_TIMEOUT = Duration.ofMinutes(30);
 
-    private final DockerClient client;
+    private final Supplier<DockerClient> client;
     private final String platform;
     private final EngineCalls calls;
 
     /** @param platform {@code os/arch[/variant]} to pull, or null for the engine's own */
-    ImagePulls(DockerClient client, String platform, EngineCalls calls) {
+    ImagePulls(Supplier<DockerClient> client, String platform, EngineCalls calls) {
         this.client = client;
         this.platform = platform;
         this.calls = calls;
@@ -31,7 +32,7 @@ final class ImagePulls {
     void pull(String image, RegistryAuth auth, Consumer<PullProgress> progress) throws EngineException {
         String what = "pull " + image + (platform == null ? "" : " for " + platform);
         calls.call(what, EngineCalls.Op.PULL, () -> {
-            var cmd = client.pullImageCmd(ImageRef.repositoryOf(image)).withTag(ImageRef.tagOf(image));
+            var cmd = client.get().pullImageCmd(ImageRef.repositoryOf(image)).withTag(ImageRef.tagOf(image));
             if (platform != null) {
                 cmd.withPlatform(platform);
             }

@@ -17,9 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 
@@ -107,7 +107,15 @@ public final class EngineHttp implements EngineSocket {
 
     @Override
     public JsonNode post(String path, JsonNode body) throws IOException {
-        byte[] answer = call("POST", path, body == null ? null : JSON.writeValueAsBytes(body));
+        return send("POST", path, body);
+    }
+
+    /**
+     * Any request with a JSON body (or none); the JSON answer, or null when the engine sent no body.
+     * A status other than 2xx is an {@link EngineStatusException}.
+     */
+    public JsonNode send(String method, String path, JsonNode body) throws IOException {
+        byte[] answer = call(method, path, body == null ? null : JSON.writeValueAsBytes(body));
         return answer.length == 0 ? null : JSON.readTree(answer);
     }
 
@@ -128,7 +136,7 @@ public final class EngineHttp implements EngineSocket {
         try (exchange) {
             byte[] answer = exchange.body().readNBytes(MAX_JSON);
             if (exchange.head().status() / 100 != 2) {
-                throw new IOException(EngineErrors.describe(method, path, exchange.head().status(), answer));
+                throw new EngineStatusException(method, path, exchange.head().status(), answer);
             }
             return answer;
         } catch (AsynchronousCloseException e) {
@@ -172,16 +180,24 @@ public final class EngineHttp implements EngineSocket {
         return exchange;
     }
 
+    /**
+     * The timer that closes an exchange past its time limit. Its thread lives only while a call is
+     * under way (no core thread; cancelled timeouts leave the queue at once), so an idle agent has
+     * no thread for it.
+     */
     private static ScheduledExecutorService watchdog() {
         ScheduledExecutorService w = watchdog;
         if (w == null) {
             synchronized (EngineHttp.class) {
                 if (watchdog == null) {
-                    watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+                    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(0, r -> {
                         Thread t = new Thread(r, "berth-engine-timeout");
                         t.setDaemon(true);
                         return t;
                     });
+                    timer.setRemoveOnCancelPolicy(true);
+                    timer.setKeepAliveTime(1, TimeUnit.SECONDS);
+                    watchdog = timer;
                 }
                 w = watchdog;
             }
