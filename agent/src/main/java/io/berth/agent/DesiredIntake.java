@@ -6,7 +6,6 @@ import io.berth.actions.DocumentIntake;
 import io.berth.actions.LocalOverrides;
 import io.berth.model.RunState;
 import java.util.Collection;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.model.DesiredState;
 import io.berth.reconcile.Reconciler;
 import io.berth.reconcile.RevisionHistory;
@@ -17,7 +16,6 @@ import io.berth.reconcile.StatusReporter;
 import io.berth.spec.DeviceTrust;
 import io.berth.spec.DocumentParser;
 import io.berth.spec.EngineApi;
-import io.berth.store.RevisionFloor;
 import io.berth.spec.ParsedDocument;
 import io.berth.spec.RevisionGate;
 import io.berth.spec.SpecError;
@@ -30,18 +28,17 @@ import org.tinylog.Logger;
 
 /**
  * Takes desired documents from any source (MQTT, the state dir at start), applies the revision
- * rules, stores what is accepted before anything changes, and hands it to the reconciler.
+ * rules, stores what is accepted before anything changes, and hands it to the reconciler. The
+ * revisions recorded in the state dir (the floor, the last good one, the rollback) are kept by
+ * its {@link RevisionLedger}; the reconciler's {@link RevisionHistory} calls pass through to it.
  * Runs on the reconcile thread.
  */
 final class DesiredIntake implements DocumentIntake, RevisionHistory {
-    private static final ObjectMapper JSON = new ObjectMapper();
     static final int MAX_ERRORS = 100;
     private final StateStore store;
     private final Reconciler reconciler;
     private final StatusReporter reporter;
-    private long acceptedRevision;
-    /** The revision of the stored last good document ({@code good.json}): written once per revision. */
-    private long goodRevision;
+    private final RevisionLedger ledger;
     /**
      * Whether the accepted revision's document is stored and running here. The document itself
      * is not kept in memory: its tree holds registry passwords in clear, and the records
@@ -50,9 +47,6 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
     private boolean acceptedStored;
     private DesiredState acceptedState;
     private LocalOverrides overrides = LocalOverrides.NONE;
-
-    /** The content hash of the accepted revision, from the revision floor when the document itself is lost. */
-    private String acceptedHash;
     private final DeviceTrust trust;
     /** The latest desired message not taken yet: a burst keeps only its last (each is the whole state). */
     private final AtomicReference<byte[]> latest = new AtomicReference<>();
@@ -80,6 +74,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         this.reconciler = reconciler;
         this.reporter = reporter;
         this.trust = trust;
+        this.ledger = new RevisionLedger(store, reporter, trust, project);
         this.takeLatest = reconciler.fold("a desired document", () -> {
             byte[] payload = latest.getAndSet(null);
             if (payload != null) {
@@ -99,7 +94,9 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
 
     /** Loads the last accepted document from the state dir and reconciles it, with or without a broker. */
     void restore() {
-        restoreFloor();
+        ledger.restoreFloor();
+        long floor = ledger.acceptedRevision();
+        String floorHash = ledger.acceptedHash();
         byte[] saved;
         try {
             saved = store.loadDesired().orElse(null);
@@ -114,22 +111,21 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             return;
         }
         ParsedDocument parsed = DocumentParser.parseJson(saved, project);
-        if (parsed instanceof ParsedDocument.Valid valid && (valid.state().revision() < acceptedRevision
-                || valid.state().revision() == acceptedRevision && acceptedHash != null
-                && !acceptedHash.equals(RevisionGate.contentHash(valid.document())))) {
+        if (parsed instanceof ParsedDocument.Valid valid && (valid.state().revision() < floor
+                || valid.state().revision() == floor && floorHash != null
+                && !floorHash.equals(RevisionGate.contentHash(valid.document())))) {
             Logger.error("the stored document in {} (revision {}) is not the highest revision this device accepted "
                     + "({}): it is not applied; waiting for a revision above {}", store.dir(),
-                    valid.state().revision(), acceptedRevision, acceptedRevision);
+                    valid.state().revision(), floor, floor);
             reconciler.requestPass();
             return;
         }
         if (parsed instanceof ParsedDocument.Valid valid) {
-            acceptedRevision = valid.state().revision();
+            long acceptedRevision = valid.state().revision();
             acceptedStored = true;
             acceptedState = valid.state();
             overrides = LocalOverrides.restore(store, acceptedRevision);
-            acceptedHash = RevisionGate.contentHash(valid.document());
-            raiseFloor();
+            ledger.accepted(acceptedRevision, RevisionGate.contentHash(valid.document()));
             Logger.info("restored revision {} from {}", acceptedRevision, store.dir());
             try {
                 store.loadSource().ifPresent(reporter::setSource);
@@ -148,7 +144,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
                 reconciler.requestPass();
                 return;
             }
-            reconciler.restore(overrides.applyTo(valid.state()), restoreGood(), restoreRollback());
+            reconciler.restore(overrides.applyTo(valid.state()), ledger.restoreGood(), ledger.restoreRollback());
         } else {
             Logger.error("the stored document in {} is not valid any more ({}); waiting for a new one",
                     store.dir(), ((ParsedDocument.Invalid) parsed).summary());
@@ -156,87 +152,31 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         }
     }
 
-    /** The last document that converged, from the state dir, or null. */
-    private DesiredState restoreGood() {
-        try {
-            byte[] good = store.loadGood().orElse(null);
-            if (good == null) {
-                return null;
-            }
-            ParsedDocument parsed = DocumentParser.parseJson(good, project);
-            if (parsed instanceof ParsedDocument.Valid valid) {
-                goodRevision = valid.state().revision();
-                reporter.setGood(goodRevision);
-                if (!trust.refusalsOfStored(valid).isEmpty()) {
-                    Logger.warn("the last good revision {} is refused by this device now; a failed update cannot "
-                            + "roll back until a revision converges again", goodRevision);
-                    return null;
-                }
-                return valid.state();
-            }
-            Logger.warn("the last good document in {} is not valid any more; a failed update cannot roll back "
-                    + "until a revision converges again", store.dir());
-        } catch (IOException e) {
-            Logger.warn("cannot read the last good document in {}: {}", store.dir(), e.getMessage());
-        }
-        return null;
-    }
-
-    private Rollback restoreRollback() {
-        try {
-            byte[] record = store.loadRolledBack().orElse(null);
-            if (record == null) {
-                return null;
-            }
-            JsonNode node = JSON.readTree(record);
-            return new Rollback(node.path("revision").asLong(), node.path("reason").asText(""));
-        } catch (IOException e) {
-            Logger.warn("cannot read the rollback record in {}: {}", store.dir(), e.getMessage());
-            return null;
-        }
-    }
-
     @Override
     public void converged(long revision) {
-        if (revision != acceptedRevision || revision == goodRevision) {
-            return; // only the stored document can become the last good one, and only once
-        }
-        reporter.setGood(revision);
-        try {
-            store.saveGood();
-            goodRevision = revision;
-        } catch (IOException e) {
-            Logger.warn("cannot record revision {} as the last good one in {} ({}); after a restart a failed "
-                    + "update may not roll back to it", revision, store.dir(), e.getMessage());
-        }
+        ledger.converged(revision);
     }
 
     @Override
     public void rolledBack(Rollback rollback) {
-        try {
-            store.saveRolledBack(rollback == null ? null : JSON.writeValueAsBytes(JSON.createObjectNode()
-                    .put("revision", rollback.revision()).put("reason", rollback.reason())));
-        } catch (IOException e) {
-            Logger.warn("cannot record the rollback in {} ({}); after a restart the failed revision may be tried "
-                    + "again", store.dir(), e.getMessage());
-        }
+        ledger.rolledBack(rollback);
     }
 
     @Override
     public long acceptedRevision() {
-        return acceptedRevision;
+        return ledger.acceptedRevision();
     }
 
     @Override
     public String acceptedHash() {
-        return acceptedHash;
+        return ledger.acceptedHash();
     }
 
     @Override
     public List<SpecError> vet(JsonNode document) {
         JsonNode doc = document;
         if (doc instanceof com.fasterxml.jackson.databind.node.ObjectNode object && !object.has("revision")) {
-            doc = object.deepCopy().put("revision", acceptedRevision + 1); // as berth apply fills it in
+            doc = object.deepCopy().put("revision", ledger.acceptedRevision() + 1); // as berth apply fills it in
         }
         ParsedDocument parsed = DocumentParser.parse(doc, project);
         if (parsed instanceof ParsedDocument.Invalid invalid) {
@@ -244,7 +184,8 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         }
         ParsedDocument.Valid valid = (ParsedDocument.Valid) parsed;
         List<SpecError> refused = new java.util.ArrayList<>(refusals(valid));
-        RevisionGate.Decision decision = RevisionGate.decideByHash(acceptedRevision, acceptedHash,
+        long acceptedRevision = ledger.acceptedRevision();
+        RevisionGate.Decision decision = RevisionGate.decideByHash(acceptedRevision, ledger.acceptedHash(),
                 valid.state().revision(), valid.document());
         if (decision.verdict() == RevisionGate.Verdict.REJECT) {
             refused.add(new SpecError("revision", decision.reason()));
@@ -268,7 +209,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
     public ApplyResult receive(byte[] payload, String source) {
         if (payload.length == 0) {
             Logger.info("empty desired document from {} (a cleared retained message): nothing changes", source);
-            return ApplyResult.unchanged(acceptedRevision);
+            return ApplyResult.unchanged(ledger.acceptedRevision());
         }
         ParsedDocument parsed = DocumentParser.parseJson(payload, project);
         if (parsed instanceof ParsedDocument.Invalid invalid) {
@@ -282,8 +223,8 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
             return reject(revision, "refused by this device: " + refused.get(0)
                     + (refused.size() > 1 ? " (and " + (refused.size() - 1) + " more)" : ""), refused, source);
         }
-        RevisionGate.Decision decision = RevisionGate.decideByHash(acceptedRevision, acceptedHash, revision,
-                valid.document());
+        RevisionGate.Decision decision = RevisionGate.decideByHash(ledger.acceptedRevision(), ledger.acceptedHash(),
+                revision, valid.document());
         switch (decision.verdict()) {
             case UNCHANGED -> {
                 if (!acceptedStored) {
@@ -317,7 +258,7 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
 
     @Override
     public LocalOverrides override(Collection<String> services, RunState state) throws IOException {
-        LocalOverrides next = overrides.with(acceptedRevision, services, state);
+        LocalOverrides next = overrides.with(ledger.acceptedRevision(), services, state);
         store.saveOverrides(next.toJson());
         overrides = next;
         Logger.info("services {} set {} locally until the next revision (berth {})", services, state.keyword(),
@@ -338,12 +279,10 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
                     + "); nothing was changed: free space or fix permissions, then publish again",
                     List.of(), source);
         }
-        acceptedRevision = revision;
         acceptedStored = true;
         acceptedState = valid.state();
-        overrides = overrides.replacedBy(acceptedRevision, store);
-        acceptedHash = RevisionGate.contentHash(valid.document());
-        raiseFloor();
+        overrides = overrides.replacedBy(revision, store);
+        ledger.accepted(revision, RevisionGate.contentHash(valid.document()));
         Logger.info("accepted revision {} from {} ({} services)", revision, source,
                 valid.state().services().size());
         reporter.clearRejected();
@@ -351,32 +290,6 @@ final class DesiredIntake implements DocumentIntake, RevisionHistory {
         reporter.event(revision, EventType.ACCEPTED, null, "accepted revision " + revision + " from " + source);
         reconciler.setDesired(overrides.applyTo(valid.state()));
         return ApplyResult.accepted(revision);
-    }
-
-    /**
-     * The highest accepted revision from its own file: with {@code desired.json} lost or corrupt,
-     * older revisions stay closed. A corrupt floor file falls back to the stored document's revision.
-     */
-    private void restoreFloor() {
-        try {
-            store.loadRevisionFloor().ifPresent(floor -> {
-                acceptedRevision = floor.revision();
-                acceptedHash = floor.contentHash();
-            });
-        } catch (IOException e) {
-            Logger.error("cannot read the highest accepted revision ({}); the stored document's revision stands in "
-                    + "for it", e.getMessage());
-        }
-    }
-
-    /** Records the accepted revision as the floor, after the document itself was stored. */
-    private void raiseFloor() {
-        try {
-            store.saveRevisionFloor(new RevisionFloor(acceptedRevision, acceptedHash));
-        } catch (IOException e) {
-            Logger.warn("cannot record the highest accepted revision {} in {} ({}); if desired.json is lost too, "
-                    + "older revisions could be taken again", acceptedRevision, store.dir(), e.getMessage());
-        }
     }
 
     /** What this device refuses in a new document: its trust (signature, target, policy), then its engine's API. */

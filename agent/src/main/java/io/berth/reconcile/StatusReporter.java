@@ -1,16 +1,11 @@
 package io.berth.reconcile;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.engine.EngineEvent;
 import io.berth.engine.EngineInfo;
 import io.berth.model.DesiredState;
-import io.berth.model.ObservedContainer;
 import io.berth.model.ObservedState;
-import io.berth.model.ObservedVolume;
-import io.berth.model.RunState;
-import io.berth.model.ServiceSpec;
 import io.berth.plan.FailureKey;
 import io.berth.plan.Rollback;
 import io.berth.spec.SpecError;
@@ -23,16 +18,16 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.tinylog.Logger;
 
 /**
- * Renders the reported-state document (PROTOCOL.md §4) and events (§5), and publishes the
- * report only when something a user would care about changed, at most once per
- * {@code minInterval} (always the latest), and at least once per {@code heartbeat}.
+ * Publishes the reported-state document (PROTOCOL.md §4) only when something a user would care
+ * about changed, at most once per {@code minInterval} (always the latest), and at least once per
+ * {@code heartbeat}; renders and sends events (§5). What the document says is built by
+ * {@link ReportDocument}.
  */
 public final class StatusReporter {
 
@@ -78,8 +73,7 @@ public final class StatusReporter {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final String deviceId;
-    private ObjectNode agentInfo;
+    private final ReportDocument document;
     private final AgentClock clock;
     private final ScheduledExecutorService timer;
     private final Sink sink;
@@ -87,49 +81,34 @@ public final class StatusReporter {
     private final HostFacts host;
 
     private Snapshot last = new Snapshot(null, 0, null, null, Map.of(), Map.of(), null, Set.of(), "starting");
-    private ObservedState lastObserved;
-    private ObjectNode rejected;
-    private String source;
     private ObjectNode current;
     private ObjectNode lastSent;
     private ObjectNode lastSentHost;
     /** Monotonic; null: nothing sent yet. */
     private Instant lastSentAt;
     private ScheduledFuture<?> pendingFlush;
-    private ObjectNode labels = JSON.createObjectNode();
-    /** The last revision that converged and passed its trial (the rollback target): 0 when none. */
-    private long goodRevision;
     private PublishListener publishListener = (s, good) -> { };
 
     public StatusReporter(String deviceId, String version, String profile, Clock clock, ScheduledExecutorService timer,
                           Sink sink, Duration minInterval, Duration heartbeat, HostFacts host) {
-        this.deviceId = deviceId;
+        this.document = new ReportDocument(deviceId, version, profile, clock.instant().toString());
         this.clock = AgentClock.of(clock);
         this.timer = timer;
         this.sink = sink;
         this.minInterval = minInterval;
         this.host = host;
-        this.agentInfo = JSON.createObjectNode()
-                .put("version", version)
-                .put("profile", profile)
-                .putNull("arch")
-                .put("startedAt", clock.instant().toString())
-                .putNull("update");
-        this.current = render(last);
+        this.current = document.render(last);
         timer.scheduleAtFixedRate(Guarded.task("the report heartbeat", this::heartbeat), heartbeat.toMillis(), heartbeat.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public synchronized void publish(Snapshot snapshot) {
-        if (snapshot.observed() != null) {
-            lastObserved = snapshot.observed();
-        }
         last = snapshot;
-        current = render(snapshot);
+        current = document.render(snapshot);
         if (!current.equals(lastSent) || host.changedEnough(lastSentHost, host.read())) {
             scheduleFlush();
         }
         try {
-            publishListener.published(snapshot, goodRevision);
+            publishListener.published(snapshot, document.goodRevision());
         } catch (RuntimeException e) {
             Logger.warn(e, "a listener of the report failed");
         }
@@ -137,31 +116,20 @@ public final class StatusReporter {
 
     /** Records a rejected document and republishes. */
     public synchronized void rejected(Long revision, String reason, List<SpecError> errors) {
-        ObjectNode node = JSON.createObjectNode();
-        if (revision == null) {
-            node.putNull("revision");
-        } else {
-            node.put("revision", revision);
-        }
-        node.put("reason", reason);
-        ArrayNode list = node.putArray("errors");
-        errors.forEach(e -> list.addObject().put("path", e.path()).put("message", e.message()));
-        rejected = node;
+        document.rejected(revision, reason, errors);
         event(revision == null ? 0 : revision, EventType.REJECTED, null, reason);
         publish(last);
     }
 
     /** Where the accepted document came from ({@code mqtt}, {@code cli}); shown as {@code source}. */
     public synchronized void setSource(String source) {
-        this.source = source;
+        document.source(source);
         publish(last);
     }
 
     /** The device's labels (PROTOCOL.md §10), shown as {@code labels}; set once at start. */
     public synchronized void setLabels(Map<String, String> deviceLabels) {
-        ObjectNode node = JSON.createObjectNode();
-        new java.util.TreeMap<>(deviceLabels).forEach(node::put);
-        labels = node;
+        document.labels(deviceLabels);
         publish(last);
     }
 
@@ -170,8 +138,8 @@ public final class StatusReporter {
      * fleet rollout counts a device done on a revision only once it is its good one.
      */
     public synchronized void setGood(long revision) {
-        if (revision != goodRevision) {
-            goodRevision = revision;
+        if (revision != document.goodRevision()) {
+            document.goodRevision(revision);
             publish(last);
         }
     }
@@ -182,14 +150,13 @@ public final class StatusReporter {
      * one changed: the last sent report shares it.
      */
     public synchronized void brokerInUse(String url, String protocol) {
-        agentInfo = agentInfo.deepCopy().put("broker", url).put("mqtt", protocol);
+        document.broker(url, protocol);
         publish(last);
     }
 
     /** The device's Debian architecture ({@code amd64}, {@code arm64}, {@code armhf}), shown as {@code agent.arch}. */
     public synchronized void agentArch(String arch) {
-        if (!java.util.Objects.equals(arch, agentInfo.path("arch").textValue())) {
-            agentInfo = agentInfo.deepCopy().put("arch", arch);
+        if (document.arch(arch)) {
             publish(last);
         }
     }
@@ -207,8 +174,7 @@ public final class StatusReporter {
      * shows {@code null}. A new node, not the old one changed: the last sent report shares it.
      */
     public synchronized void agentUpdate(ObjectNode update) {
-        agentInfo = agentInfo.deepCopy();
-        agentInfo.set("update", update == null ? JSON.nullNode() : update.deepCopy());
+        document.agentUpdate(update);
         publish(last);
     }
 
@@ -219,7 +185,7 @@ public final class StatusReporter {
 
     /** Clears the last rejection (a newer document was accepted). */
     public synchronized void clearRejected() {
-        rejected = null;
+        document.clearRejected();
     }
 
     /** The latest report, as it would be published now. */
@@ -318,120 +284,6 @@ public final class StatusReporter {
     private void stamp(ObjectNode doc) {
         doc.put("time", clock.instant().toString());
         doc.set("host", host.read());
-    }
-
-    private ObjectNode render(Snapshot s) {
-        ObjectNode doc = JSON.createObjectNode();
-        doc.put("device", deviceId);
-        doc.set("labels", labels);
-        doc.put("phase", s.phase());
-        ObjectNode revision = doc.putObject("revision");
-        if (s.rollback() != null) {
-            revision.put("desired", s.rollback().revision()); // the services shown are the last good revision's
-        } else if (s.desired() == null || s.desired().revision() == 0) {
-            revision.putNull("desired");
-        } else {
-            revision.put("desired", s.desired().revision());
-        }
-        if (s.appliedRevision() == 0) {
-            revision.putNull("applied");
-        } else {
-            revision.put("applied", s.appliedRevision());
-        }
-        if (goodRevision == 0) {
-            revision.putNull("good");
-        } else {
-            revision.put("good", goodRevision);
-        }
-        doc.set("rejected", rejected);
-        if (s.rollback() != null) {
-            doc.putObject("rollback").put("revision", s.rollback().revision()).put("reason", s.rollback().reason());
-        } else {
-            doc.putNull("rollback");
-        }
-        doc.put("source", source);
-        ObservedState observed = s.observed() != null ? s.observed() : lastObserved;
-        ObjectNode services = doc.putObject("services");
-        ObjectNode volumes = doc.putObject("volumes");
-        Set<String> orphans = new TreeSet<>();
-        if (observed != null) {
-            // a managed volume no document names and no container mounts: a named volume that left the
-            // document, or the anonymous volume of a removed service (never removed silently)
-            Set<String> mounted = new TreeSet<>();
-            observed.containers().forEach(c -> mounted.addAll(c.volumes().values()));
-            observed.volumes().values().stream().filter(v -> v.managed() && !mounted.contains(v.name()))
-                    .forEach(v -> orphans.add(v.name()));
-        }
-        if (s.desired() != null) {
-            for (ServiceSpec spec : s.desired().services().values()) {
-                services.set(spec.name(), renderService(spec, s, observed));
-            }
-            s.desired().volumes().keySet().forEach(name -> {
-                orphans.remove(name);
-                ObservedVolume v = observed == null ? null : observed.volumes().get(name);
-                ObjectNode vol = volumes.putObject(name);
-                vol.put("state", v == null ? "missing" : v.managed() ? "present" : "conflict");
-                String failure = s.failures().get(FailureKey.volume(name));
-                if (failure != null) {
-                    vol.put("error", failure);
-                } else if (v != null && !v.managed()) {
-                    vol.put("error", "a volume of this name exists and was not created by Berth");
-                }
-            });
-        }
-        ArrayNode orphanList = doc.putObject("orphans").putArray("volumes");
-        orphans.forEach(orphanList::add);
-        doc.set("agent", agentInfo);
-        ObjectNode engine = doc.putObject("engine");
-        if (s.engine() != null) {
-            engine.put("version", s.engine().version()).put("apiVersion", s.engine().apiVersion())
-                    .put("arch", s.engine().arch());
-        }
-        if (s.engineProblem() != null) {
-            engine.put("error", s.engineProblem());
-        }
-        return doc;
-    }
-
-    private ObjectNode renderService(ServiceSpec spec, Snapshot s, ObservedState observed) {
-        ObjectNode node = JSON.createObjectNode();
-        ObservedContainer c = observed == null ? null : observed.containerOf(spec);
-        String blocked = s.blocked().get(spec.name());
-        String failure = s.failures().get(FailureKey.service(spec.name()));
-        String state;
-        if (blocked != null) {
-            state = "failed";
-        } else if (s.pulling().contains(spec.name()) && (c == null || !c.isRunning())) {
-            state = "pulling";
-        } else if (c == null) {
-            state = failure != null ? "failed" : "missing";
-        } else {
-            state = switch (c.status()) {
-                case CREATED -> "created";
-                case RUNNING, PAUSED -> "running";
-                case RESTARTING -> "restarting";
-                default -> spec.state() == RunState.STOPPED ? "stopped" : "exited";
-            };
-        }
-        node.put("state", state);
-        node.put("health", c == null ? "none" : c.health().keyword());
-        node.put("image", spec.image());
-        String imageId = c != null ? c.imageId() : observed == null ? null : observed.images().get(spec.image());
-        node.put("imageId", imageId);
-        node.put("container", c == null ? null : StepExecutor.shortId(c.id()));
-        node.put("startedAt", c == null ? null : c.startedAt());
-        // the engine's own restarts plus the agent's restarts of an unhealthy container
-        node.put("restarts", (c == null ? 0 : c.restartCount()) + s.agentRestarts().getOrDefault(spec.name(), 0));
-        if (c == null || c.exitCode() == null) {
-            node.putNull("exitCode");
-        } else {
-            node.put("exitCode", c.exitCode());
-        }
-        if (c != null && c.oomKilled()) {
-            node.put("oom", true);
-        }
-        node.put("error", blocked != null ? blocked : failure);
-        return node;
     }
 
     private static byte[] bytes(ObjectNode node) {

@@ -7,12 +7,10 @@ import io.berth.selfupdate.UpdateFiles.Failure;
 import io.berth.selfupdate.UpdateFiles.Pending;
 import io.berth.selfupdate.UpdateFiles.Result;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -22,12 +20,13 @@ import org.tinylog.Logger;
 
 /**
  * The agent updating itself (PROTOCOL.md §3 {@code agent}): once a revision that names another
- * version is the device's good one (converged and past its trial), downloads its package, starts
- * the updater script outside the agent's service and lets it restart the agent into the new
- * version; the new agent confirms once its first report is delivered, else the updater puts the
- * old one back. Loaded only when a document names another version, or an update is under way
- * at start. All work runs on one thread, made when there is work, so at most one update runs at a
- * time.
+ * version is the device's good one (converged and past its trial), has {@link UpdateHandOver}
+ * download its package and start the updater script outside the agent's service, which restarts
+ * the agent into the new version; the new agent confirms once its first report is delivered, else
+ * the updater puts the old one back. This class follows an update through those stages and
+ * records how it ended. Loaded only when a document names another version, or an update is under
+ * way at start. All work runs on one thread, made when there is work, so at most one update runs
+ * at a time.
  *
  * <p>The records ({@link UpdateFiles}) and who removes them:
  * <ul>
@@ -48,10 +47,6 @@ import org.tinylog.Logger;
 public final class AgentUpdater implements AutoCloseable {
     /** Where the berth package installs the updater script. */
     public static final Path SCRIPT = Path.of("/usr/lib/berth/agent-update");
-    /** The largest package fetched: a runtime and the agent are some tens of MiB. */
-    static final long MAX_PACKAGE_BYTES = 256L << 20;
-    static final String DOWNLOAD = "download.deb";
-    static final String NOT_FROM_PACKAGE = "this agent was not installed from the berth package; update it by hand";
 
     /** Where the update shows: the report's {@code agent.update} and {@code agent-update} events. */
     public interface Reports {
@@ -68,10 +63,7 @@ public final class AgentUpdater implements AutoCloseable {
     private final String running;
     private final Clock clock;
     private final Reports reports;
-    private final AgentPackageSource source;
-    private final Platform platform;
-    private final Launcher launcher;
-    private final UpdaterScript updater;
+    private final UpdateHandOver handOver;
     private final Executor work;
     private volatile Stage stage = Stage.IDLE;
     /** The revision and version last decided about while idle: a report repeating them costs nothing. */
@@ -94,10 +86,8 @@ public final class AgentUpdater implements AutoCloseable {
         this.running = running;
         this.clock = clock;
         this.reports = reports;
-        this.source = source;
-        this.platform = platform;
-        this.launcher = launcher;
-        this.updater = new UpdaterScript(script, files.dir());
+        this.handOver = new UpdateHandOver(files, running, clock, reports, source, platform, launcher,
+                new UpdaterScript(script, files.dir()), () -> closed);
         this.work = work != null ? work : onDemandThread();
         if (!Files.exists(files.pendingFile())) {
             files.removeLeftovers(); // of an agent stopped mid-download: nothing else would ever remove them
@@ -183,77 +173,14 @@ public final class AgentUpdater implements AutoCloseable {
 
     private void update(long revision, AgentUpdate agent, DesiredState target) {
         stage = Stage.WORKING;
-        String version = agent.version();
-        if (!platform.installedFromPackage()) {
-            fail(revision, version, NOT_FROM_PACKAGE);
-            return;
-        }
-        show(new UpdateStatus(revision, version, UpdateStatus.DOWNLOADING, null, clock.instant()));
-        String arch = platform.debArch();
-        Path download = files.dir().resolve(DOWNLOAD);
-        AgentPackageSource.Fetched fetched;
-        try {
-            Files.createDirectories(files.dir());
-            fetched = source.fetch(agent.packageRef(), arch, target.registries().get(agent.registry()), download,
-                    MAX_PACKAGE_BYTES);
-        } catch (Exception e) {
-            files.delete(DOWNLOAD);
-            if (closed) {
-                stopped(version, e.toString());
-                return;
-            }
-            fail(revision, version, "downloading the agent package " + agent.packageRef() + " for " + arch
-                    + " failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-            return;
-        }
-        if (!version.equals(fetched.version())) {
-            files.delete(DOWNLOAD);
-            fail(revision, version, "the package " + agent.packageRef() + " for " + arch + " holds version "
-                    + fetched.version() + ", not " + version + ": push the package of " + version
-                    + ", or name the version it holds");
-            return;
-        }
-        Logger.info("agent package {} for {} fetched: version {}, {} bytes, sha256 {}", agent.packageRef(), arch,
-                fetched.version(), fetched.size(), fetched.sha256());
-        Pending pending = new Pending(revision, running, version, clock.instant(),
-                UpdateRules.deadline(clock.instant(), agent));
-        Path copy;
-        try {
-            files.removeResult();
-            files.removeConfirmed();
-            copy = updater.copy();
-            if (closed) {
-                // a `systemctl stop berth` as the download ended: the updater would start the agent again
-                files.delete(DOWNLOAD);
-                stopped(version, "after the download");
-                return;
-            }
-            files.writePending(pending);
-        } catch (IOException | RuntimeException e) {
-            files.delete(DOWNLOAD);
-            fail(revision, version, "cannot start the updater: " + updater.why(e));
-            return;
-        }
-        show(new UpdateStatus(revision, version, UpdateStatus.INSTALLING, null, clock.instant()));
-        reports.event(revision, version, "updating the agent from " + running + " to " + version + " ("
-                + agent.packageRef() + "); it restarts into it, containers keep running");
-        try {
-            launcher.launch(revision, updater.command(copy, fetched.file(), version, agent.timeout(), platform.pid()));
-        } catch (InterruptedIOException e) {
-            // the unit may be queued already: pending.json stays, and the next start waits for the updater's word
-            Logger.info("agent update to {} stopped with the agent while the updater was being started; it may "
-                    + "run: the next start looks at {}", version, files.dir());
+        UpdateHandOver.Outcome outcome = handOver.start(revision, agent, target);
+        if (outcome instanceof UpdateHandOver.Failed f) {
+            fail(revision, agent.version(), f.error());
+        } else if (outcome instanceof UpdateHandOver.Stopped s) {
+            stopped(agent.version(), s.when());
+        } else {
             stage = Stage.WAITING;
-            return;
-        } catch (IOException | RuntimeException e) {
-            files.removePending();
-            files.delete(DOWNLOAD);
-            fail(revision, version, "cannot start the updater: " + updater.why(e));
-            return;
         }
-        Logger.info("agent update to {} (revision {}) handed to the updater; this agent is restarted by it",
-                version, revision);
-        stage = Stage.WAITING;
     }
 
     private void stopped(String version, String when) {
@@ -359,7 +286,7 @@ public final class AgentUpdater implements AutoCloseable {
     /** The update is over for this agent; {@code p}: the one it installed, said in an event. */
     private void done(Pending p) {
         files.removePending(); // result.json stays: what the last update came to
-        files.delete(DOWNLOAD);
+        files.delete(UpdateHandOver.DOWNLOAD);
         stage = Stage.IDLE;
         decided = null;
         if (p != null) {
@@ -372,7 +299,7 @@ public final class AgentUpdater implements AutoCloseable {
     /** The update {@code p} failed: recorded, never tried again for its revision. */
     private void failed(Pending p, String error) {
         files.removePending();
-        files.delete(DOWNLOAD);
+        files.delete(UpdateHandOver.DOWNLOAD);
         fail(p.revision(), p.to(), error);
     }
 

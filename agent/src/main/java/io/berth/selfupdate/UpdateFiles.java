@@ -247,7 +247,7 @@ final class UpdateFiles {
         try (var list = Files.list(dir)) {
             list.filter(f -> {
                 String name = f.getFileName().toString();
-                return name.equals(AgentUpdater.DOWNLOAD) || name.equals(UpdaterScript.TEMP)
+                return name.equals(UpdateHandOver.DOWNLOAD) || name.equals(UpdaterScript.TEMP)
                         || name.startsWith(".") && name.endsWith(".part");
             }).forEach(UpdateFiles::delete);
         } catch (IOException | java.io.UncheckedIOException e) {

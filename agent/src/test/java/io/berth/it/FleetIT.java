@@ -155,7 +155,7 @@ class FleetIT {
         assertEquals(0, exit(ls, 30));
         System.out.println("fleet rollout status printed:\n" + stdout(status) + "\nfleet ls printed:\n" + stdout(ls));
         assertTrue(stdout(ls).contains(id("c1")) && stdout(ls).contains("tier=canary"), stdout(ls));
-        Rollout end = store.get("canary-first").orElseThrow();
+        Rollout end = finished("canary-first");
         assertEquals(Rollout.COMPLETED, end.status(), end.reason());
         assertEquals(List.of(id("c1")), end.waves().get(0).devices());
         // in the record's history, prod was first touched only after the canary had converged
@@ -176,7 +176,7 @@ class FleetIT {
         Process driver = berth("fleet", "rollout", "start", "--selector", "tier", "--canary", "tier=canary",
                 "--waves", "1,100%", "--id", "bad", "--wait", doc.toString());
         assertEquals(1, exit(driver, 180), log(driver));
-        Rollout end = store.get("bad").orElseThrow();
+        Rollout end = finished("bad");
         assertEquals(Rollout.HALTED, end.status());
         assertTrue(end.targets().get(id("c1")).result().startsWith("rolled back"), end.targets().get(id("c1")).result());
         for (String prod : List.of("p1", "p2")) {
@@ -200,7 +200,7 @@ class FleetIT {
         assertTrue(store.get("killed").orElseThrow().open());
         Process resume = berth("fleet", "rollout", "resume", "killed");
         assertEquals(0, exit(resume, 180), log(resume));
-        Rollout end = store.get("killed").orElseThrow();
+        Rollout end = finished("killed");
         assertEquals(Rollout.COMPLETED, end.status(), end.reason());
         for (String name : NAMES) {
             List<JsonNode> docs = published.get(id(name));
@@ -217,7 +217,7 @@ class FleetIT {
                 "--wait", doc.toString()), 180));
         Process abort = berth("fleet", "rollout", "abort", "rv", "--revert");
         assertEquals(0, exit(abort, 60), log(abort));
-        Rollout end = store.get("rv").orElseThrow();
+        Rollout end = finished("rv");
         assertEquals(Rollout.ABORTED, end.status(), log(abort));
         for (String name : NAMES) {
             assertEquals(Rollout.Target.REVERTED, end.targets().get(id(name)).state(), name);
@@ -236,7 +236,7 @@ class FleetIT {
         Path doc = file("v2.json", document(0, V2));
         assertEquals(0, exit(berth("fleet", "rollout", "start", "--selector", "tier", "--canary", "tier=canary",
                 "--waves", "1,100%", "--id", "late", "--wait", doc.toString()), 180));
-        Rollout end = store.get("late").orElseThrow();
+        Rollout end = finished("late");
         assertEquals(Rollout.COMPLETED, end.status());
         assertEquals(Rollout.Target.PUBLISHED, end.targets().get(away.id).state(), "pending while away");
         away.startAgent();
@@ -298,6 +298,17 @@ class FleetIT {
         outputs.put(p, out);
         processes.add(p);
         return p;
+    }
+
+    /**
+     * The rollout's last record as this test's subscriber received it. The driver's process ends
+     * once the broker acknowledged that record, which can be before the copy reaches this
+     * subscriber; it publishes the devices' documents before it on the same connection, so once
+     * it is here those are too.
+     */
+    private Rollout finished(String id) throws InterruptedException {
+        return Await.until("rollout " + id + "'s last record", () -> store.get(id).filter(r -> !r.open())
+                .orElse(null), Duration.ofSeconds(30), () -> "the record: " + store.get(id));
     }
 
     private int exit(Process p, int seconds) throws Exception {

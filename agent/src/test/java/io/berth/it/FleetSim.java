@@ -241,11 +241,12 @@ public final class FleetSim {
         // a device has this rollout's document once it applied a revision above the one it had now (an
         // earlier rollout that halted may have left devices on this very image, under an older revision)
         Map<String, Long> before = new HashMap<>();
-        reported.forEach((device, x) -> before.put(device, x.path("revision").path("applied").asLong()));
+        reported.forEach((device, x) -> before.put(device, Math.max(x.path("revision").path("desired").asLong(),
+                x.path("revision").path("applied").asLong())));
         java.util.function.IntSupplier tookIt = () -> (int) reported.entrySet().stream().filter(e -> "converged"
                 .equals(e.getValue().path("phase").asText()) && e.getValue().path("services").path("app").path("image")
                 .asText().endsWith(image) && e.getValue().path("revision").path("applied").asLong()
-                > before.getOrDefault(e.getKey(), Long.MAX_VALUE)).count();
+                > before.getOrDefault(e.getKey(), 1L)).count(); // revision 1: the simulator's own first publish
         Thread killer = null;
         long t0 = System.nanoTime();
         if (killNode) {

@@ -38,7 +38,9 @@ class RolloutLeaseIT {
         String prefix = "lease" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         OperatorConnection.Settings settings = new OperatorConnection.Settings(List.of(TestBroker.URL), null, null,
                 new TlsFiles.Settings(null, null, null));
-        Duration ttl = Duration.ofSeconds(3); // renewed each second: enough on a loaded machine
+        // renewed each second; B sees it lapse only after a 6 s stall of A or of its view (seen in
+        // nothing yet, but ITs run side by side on two cores)
+        Duration ttl = Duration.ofSeconds(6);
         try (OperatorConnection a = OperatorConnection.connect(settings);
              OperatorConnection b = OperatorConnection.connect(settings)) {
             a.publish(prefix + "/dev-1/online", "{\"online\":true,\"labels\":{\"tier\":\"prod\"}}"

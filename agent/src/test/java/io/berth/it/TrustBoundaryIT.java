@@ -102,9 +102,9 @@ class TrustBoundaryIT extends WithTestDevice {
         device.stopAgent();
         Files.delete(device.stateDir.resolve("desired.json"));
         Files.deleteIfExists(device.stateDir.resolve("good.json"));
-        device.startAgent();
-        // the retained revision 2 comes again on connect and is taken again (its hash is the floor's)
-        broker.awaitReported("revision 2 again", r -> TestBroker.converged(r, 2), ReconcileIT.CONVERGE);
+        // the retained revision 2 comes again on connect and is taken again (its hash is the floor's):
+        // seen in a report of the new agent, not the old one's retained report
+        device.restartAgentAndAwaitReport("revision 2 again", r -> TestBroker.converged(r, 2));
         broker.publishDesired(older);
         JsonNode reported = broker.awaitReported("the rejection of the replayed revision 1",
                 r -> r.path("rejected").path("revision").asLong() == 1, ReconcileIT.CONVERGE);

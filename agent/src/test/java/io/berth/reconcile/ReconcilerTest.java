@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.model.ContainerStatus;
 import io.berth.model.DesiredState;
 import io.berth.model.Health;
@@ -34,14 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
  * the reconcile thread; time moves only when the test moves it.
  */
 class ReconcilerTest {
-    static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     Path dir;
     final FakeClock clock = new FakeClock();
     final FakeEngine engine = new FakeEngine(clock);
     final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
-    final List<JsonNode> events = Collections.synchronizedList(new ArrayList<>());
+    final RecordingSink sink = new RecordingSink();
+    final List<JsonNode> events = sink.events;
     final List<String> history = Collections.synchronizedList(new ArrayList<>());
     StatusReporter reporter;
     Reconciler reconciler;
@@ -60,20 +58,7 @@ class ReconcilerTest {
     void start() throws IOException {
         engine.registry.put("img:1", "sha256:1111");
         engine.registry.put("img:2", "sha256:2222");
-        reporter = new StatusReporter("dev", "test", "test", clock, timer, new StatusReporter.Sink() {
-            @Override
-            public void publishReport(byte[] json) {
-            }
-
-            @Override
-            public void publishEvent(byte[] json) {
-                try {
-                    events.add(JSON.readTree(json));
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        }, Duration.ofSeconds(1), Duration.ofHours(1), new HostFacts(dir, Long.MAX_VALUE, Long.MAX_VALUE));
+        reporter = sink.reporter("test", clock, timer, dir);
         reconciler = newReconciler();
     }
 

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,25 +25,12 @@ class StatusReporterAgentUpdateTest {
 
     @Test
     void agentUpdateIsNullUntilSetAndAnEventCarriesTheVersion() throws Exception {
-        List<JsonNode> events = new CopyOnWriteArrayList<>();
+        RecordingSink sink = new RecordingSink();
+        List<JsonNode> events = sink.events;
         List<StatusReporter.Snapshot> seen = new CopyOnWriteArrayList<>();
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
         try {
-            StatusReporter reporter = new StatusReporter("dev", "0.1.0", "generic", Clock.systemUTC(), timer,
-                    new StatusReporter.Sink() {
-                        @Override
-                        public void publishReport(byte[] json) {
-                        }
-
-                        @Override
-                        public void publishEvent(byte[] json) {
-                            try {
-                                events.add(JSON.readTree(json));
-                            } catch (java.io.IOException e) {
-                                throw new AssertionError(e);
-                            }
-                        }
-                    }, Duration.ofSeconds(1), Duration.ofHours(1), new HostFacts(dir, Long.MAX_VALUE, Long.MAX_VALUE));
+            StatusReporter reporter = sink.reporter("0.1.0", Clock.systemUTC(), timer, dir);
             JsonNode agent = reporter.latest().path("agent");
             assertTrue(agent.has("update") && agent.get("update").isNull(), agent::toString);
 

@@ -4,45 +4,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** §5 events: pull-progress alone carries bytes/totalBytes, and goes out as a transient event (never queued). */
 class StatusReporterEventsTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     Path dir;
 
     @Test
     void pullProgressIsTransientAndCarriesBothFigures() throws Exception {
-        List<JsonNode> queued = new CopyOnWriteArrayList<>();
-        List<JsonNode> transient_ = new CopyOnWriteArrayList<>();
+        RecordingSink sink = new RecordingSink();
+        List<JsonNode> queued = sink.events;
+        List<JsonNode> transient_ = sink.transientEvents;
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1);
         try {
-            StatusReporter reporter = new StatusReporter("dev", "test", "generic", Clock.systemUTC(), timer,
-                    new StatusReporter.Sink() {
-                        @Override
-                        public void publishReport(byte[] json) {
-                        }
-
-                        @Override
-                        public void publishEvent(byte[] json) {
-                            queued.add(read(json));
-                        }
-
-                        @Override
-                        public void publishTransientEvent(byte[] json) {
-                            transient_.add(read(json));
-                        }
-                    }, Duration.ofSeconds(1), Duration.ofHours(1), new HostFacts(dir, Long.MAX_VALUE, Long.MAX_VALUE));
+            StatusReporter reporter = sink.reporter("test", Clock.systemUTC(), timer, dir);
             reporter.pullProgress(4, "web", "pulling x:1: 1.0 of 2.0 MiB", 1 << 20, 2 << 20);
             reporter.event(4, EventType.PULLED, "web", "pulled x:1");
             assertEquals(1, transient_.size());
@@ -65,13 +46,5 @@ class StatusReporterEventsTest {
         List<String> names = new java.util.ArrayList<>();
         node.fieldNames().forEachRemaining(names::add);
         return names;
-    }
-
-    private static JsonNode read(byte[] json) {
-        try {
-            return JSON.readTree(json);
-        } catch (java.io.IOException e) {
-            throw new AssertionError(e);
-        }
     }
 }

@@ -23,13 +23,19 @@ import java.util.function.Consumer;
 /**
  * Reads the engine's container events ({@code GET /events}, one JSON object after another on a
  * connection that stays open): {@code die} (with its exit code, and whether an {@code oom} came
- * first for that container) and {@code health_status: X}. One per stream, on a thread of its own.
+ * first for that container), {@code health_status: X}, and the {@code oom} and {@code kill} that
+ * tell a death's cause. One per stream, on a thread of its own.
  */
 final class EngineEvents {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String HEALTH_STATUS = "health_status: ";
     /** Containers with an {@code oom} event whose {@code die} has not come yet (a handful at most). */
     private final Set<String> outOfMemory = ConcurrentHashMap.newKeySet();
+    /**
+     * Containers the engine itself sent SIGKILL ({@code docker stop} past its grace period,
+     * {@code docker kill}) whose {@code die} has not come yet: their 137 is that kill, not the kernel's.
+     */
+    private final Set<String> killedByEngine = ConcurrentHashMap.newKeySet();
 
     /**
      * Follows the engine's events for the containers carrying {@code ownership}; a {@code die}
@@ -54,12 +60,14 @@ final class EngineEvents {
                 try (JsonParser parser = JSON.createParser(exchange.body())) {
                     while (parser.nextToken() == JsonToken.START_OBJECT) {
                         EngineEvent read = events.read(parser.readValueAsTree());
-                        if (read.kind() == EngineEvent.Kind.DIED && !read.oom() && read.containerId() != null
-                                && oomKilled(http, read.containerId(), read.exitCode())) {
+                        if (read.kind() == EngineEvent.Kind.DIED && read.containerId() != null) {
+                            int looks = events.looks(read);
                             // the oom event does not always come before die (not at all under some
                             // nested cgroup setups): the container's own state says it too
-                            read = new EngineEvent(read.containerId(), read.service(), read.action(), read.kind(),
-                                    read.revision(), read.exitCode(), true, read.health());
+                            if (!read.oom() && oomKilled(http, read.containerId(), looks)) {
+                                read = new EngineEvent(read.containerId(), read.service(), read.action(),
+                                        read.kind(), read.revision(), read.exitCode(), true, read.health());
+                            }
                         }
                         onEvent.accept(read);
                     }
@@ -117,13 +125,19 @@ final class EngineEvents {
     }
 
     /**
-     * Whether the container's own state says it was killed for want of memory. dockerd marks it
-     * when containerd's oom event reaches it, which can come just after the exit (seen on a loaded
-     * machine: {@code die} with 137, OOMKilled still false): a kill (137) is looked at again for up
-     * to 2 s; other exits are read once.
+     * How often to read a dead container's OOM flag. dockerd marks it when containerd's oom event
+     * reaches it, which can come just after the exit (seen on a loaded machine: {@code die} with
+     * 137, OOMKilled still false): a kill (137) the engine did not send itself is looked at again
+     * for up to 2 s (this holds up the event stream meanwhile, so not for every {@code docker stop}
+     * of a container that ignores SIGTERM); other exits are read once.
      */
-    private static boolean oomKilled(EngineHttp http, String containerId, Integer exitCode) {
-        int looks = Integer.valueOf(137).equals(exitCode) ? 11 : 1;
+    int looks(EngineEvent died) {
+        boolean byEngine = killedByEngine.remove(String.valueOf(died.containerId()));
+        return Integer.valueOf(137).equals(died.exitCode()) && !byEngine ? 11 : 1;
+    }
+
+    /** Whether the container's own state says it was killed for want of memory, read up to {@code looks} times. */
+    private static boolean oomKilled(EngineHttp http, String containerId, int looks) {
         for (int i = 0; i < looks; i++) {
             try {
                 if (i > 0) {
@@ -159,6 +173,12 @@ final class EngineEvents {
         if ("oom".equals(action)) {
             if (outOfMemory.size() < 1000) {
                 outOfMemory.add(String.valueOf(id));
+            }
+            return new EngineEvent(id, service, action);
+        }
+        if ("kill".equals(action) && "9".equals(attributes.get("signal"))) {
+            if (killedByEngine.size() < 1000) {
+                killedByEngine.add(String.valueOf(id));
             }
             return new EngineEvent(id, service, action);
         }

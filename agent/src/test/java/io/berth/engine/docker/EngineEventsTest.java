@@ -62,6 +62,22 @@ class EngineEventsTest {
     }
 
     @Test
+    void aKillTheEngineSentIsNotLookedAtAgainForAnOom() {
+        EngineEvents events = new EngineEvents();
+        assertEquals(11, events.looks(events.read(event("c1", "die", Map.of("exitCode", "137")))),
+                "a 137 nobody asked for may be the kernel's: its OOM flag can come late");
+        events.read(event("c2", "kill", Map.of("signal", "15")));
+        events.read(event("c2", "kill", Map.of("signal", "9")));
+        assertEquals(1, events.looks(events.read(event("c2", "die", Map.of("exitCode", "137")))),
+                "docker stop past its grace: the engine's own SIGKILL");
+        assertEquals(11, events.looks(events.read(event("c2", "die", Map.of("exitCode", "137")))), "that kill only");
+        events.read(event("c3", "kill", Map.of("signal", "15")));
+        assertEquals(11, events.looks(events.read(event("c3", "die", Map.of("exitCode", "137")))),
+                "a SIGTERM from the engine does not make a 137");
+        assertEquals(1, events.looks(events.read(event("c4", "die", Map.of("exitCode", "0")))));
+    }
+
+    @Test
     void everyHealthStatusIsAHealthEvent() {
         EngineEvents events = new EngineEvents();
         for (Health health : new Health[] {Health.HEALTHY, Health.UNHEALTHY, Health.STARTING}) {
