@@ -30,15 +30,14 @@ import java.util.function.Supplier;
 import org.tinylog.Logger;
 
 /**
- * What a user can ask of a running agent: status, restart, logs, pause/resume, apply, diagnose.
- * One layer for every way in: the control socket ({@code berth} CLI) and MQTT commands
- * (PROTOCOL.md §7). Anything that changes state runs on the reconcile thread, so it never races a pass.
+ * What a user can ask of a running agent: status, restart, logs, pause/resume, apply, load,
+ * diagnose; and through the classes it hands out, stop/start, volumes and dry runs. One layer
+ * for every way in: the control socket ({@code berth} CLI) and MQTT commands (PROTOCOL.md §7).
+ * Anything that changes state runs on the reconcile thread, so it never races a pass.
  */
 public final class Actions {
     private static final Duration RESTART_GRACE = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Free space a sideload spool leaves on the state dir's disk. */
-    private static final long SPOOL_FLOOR = 64L << 20;
 
     private final Engine engine;
     private final Reconciler reconciler;
@@ -54,6 +53,7 @@ public final class Actions {
     private final ServiceStates serviceStates;
     private final VolumeActions volumes;
     private final DocumentActions documents;
+    private final Sideloads sideloads;
 
     /**
      * @param agentFacts what {@link #diagnose} and {@link #support} tell of the agent's own settings,
@@ -70,6 +70,7 @@ public final class Actions {
         this.serviceStates = new ServiceStates(engine, intake, reconcileThread);
         this.volumes = new VolumeActions(engine, intake, reconciler, reconcileThread);
         this.documents = new DocumentActions(engine, intake, store, reconcileThread, clock);
+        this.sideloads = new Sideloads(engine, intake, store, reconciler, reconcileThread, logReads);
         this.reporter = reporter;
         this.store = store;
         this.intake = intake;
@@ -204,92 +205,15 @@ public final class Actions {
         });
     }
 
-    /**
-     * Loads the images of a sideload archive (a docker save archive or a Berth bundle), after
-     * checking it whole; nothing reaches the engine when the check fails. A bundle's document is
-     * vetted first (signature, target, policy, revision) and only the tags it references are
-     * loaded, each pinned to the config the archive's manifest gives it; with trusted keys, a
-     * plain archive (no document to vet) loads nothing. Returns what was loaded, and for a bundle
-     * its desired document (which the caller applies).
-     */
+    /** Loads the images of a sideload archive, checked whole first: see {@link Sideloads#load}. */
     public io.berth.sideload.ImageArchive.Contents load(io.berth.sideload.ArchiveSource source)
             throws ActionException {
-        io.berth.sideload.ImageArchive.Contents contents;
-        try {
-            contents = io.berth.sideload.ImageArchive.check(source);
-        } catch (IOException e) {
-            throw new ActionException(e.getMessage(), e);
-        }
-        Set<String> allowed = contents.bundle() ? bundleImages(contents) : null;
-        if (!contents.bundle() && intake.signaturesRequired()) {
-            throw new ActionException("refused: this device takes only signed documents, and a plain image archive "
-                    + "has none that could say which images it may tag; nothing was loaded: build a bundle with a "
-                    + "signed document (berth bundle create) instead");
-        }
-        var images = io.berth.sideload.LoadStream.pinned(contents, allowed);
-        if (!logReads.tryAcquire()) { // a load is as heavy as a log request: share the bound
-            throw new ActionException("the agent is busy streaming to the engine; try again in a moment");
-        }
-        try (java.io.InputStream rebuilt = io.berth.sideload.LoadStream.open(source, contents.bundle(), images)) {
-            if (!images.isEmpty()) {
-                engine.loadImages(rebuilt);
-            }
-        } catch (IOException | EngineException e) {
-            throw new ActionException("loading " + source.name() + " into the engine failed: " + e.getMessage(), e);
-        } finally {
-            logReads.release();
-        }
-        List<String> tags = new ArrayList<>();
-        images.forEach(i -> tags.addAll(i.tags()));
-        Logger.info("loaded {} image(s) from {}: {}", tags.size(), source.name(), tags);
-        reconciler.requestPass();
-        return new io.berth.sideload.ImageArchive.Contents(tags, contents.layers(), contents.document(),
-                contents.meta(), images);
+        return sideloads.load(source);
     }
 
-    /**
-     * Takes an archive the CLI streams over the control socket into the agent's own spool (its
-     * state dir, mode 0600, unlinked at once), so it is checked and loaded from the same bytes.
-     */
+    /** Takes an archive the CLI streams over the socket into the agent's spool: see {@link Sideloads#receive}. */
     public io.berth.sideload.Spool receive(java.io.InputStream in, long size) throws ActionException {
-        java.nio.file.Path dir = store.dir().resolve("spool");
-        try {
-            java.nio.file.Files.createDirectories(dir);
-            long free = java.nio.file.Files.getFileStore(dir).getUsableSpace();
-            if (size > free - SPOOL_FLOOR) {
-                throw new ActionException("the archive (" + size + " bytes) does not fit in " + dir + " ("
-                        + free + " bytes free, " + SPOOL_FLOOR + " kept): free space, then try again");
-            }
-            return io.berth.sideload.Spool.receive(in, size, dir);
-        } catch (IOException e) {
-            throw new ActionException("cannot take the archive: " + e.getMessage(), e);
-        }
-    }
-
-    /** The images a bundle's document references, after the document passed everything this device checks. */
-    private Set<String> bundleImages(io.berth.sideload.ImageArchive.Contents contents) throws ActionException {
-        List<io.berth.spec.SpecError> refused = onReconcileThread("check the bundle's document",
-                () -> intake.vet(contents.document()));
-        if (!refused.isEmpty()) {
-            throw new ActionException("refused: the bundle's document is not one this device takes, so none of its "
-                    + "images was loaded: " + refused.get(0) + (refused.size() > 1 ? " (and " + (refused.size() - 1)
-                    + " more)" : ""));
-        }
-        JsonNode doc = contents.document().deepCopy();
-        if (doc instanceof ObjectNode object && !object.has("revision")) {
-            object.put("revision", 1);
-        }
-        Set<String> images = new java.util.TreeSet<>();
-        if (DocumentParser.parse(doc) instanceof ParsedDocument.Valid valid) {
-            for (var service : valid.state().services().values()) {
-                images.add(service.image());
-                if (!service.image().contains("@")) { // docker save writes busybox as busybox:latest
-                    images.add(io.berth.model.ImageRef.repositoryOf(service.image()) + ":"
-                            + io.berth.model.ImageRef.tagOf(service.image()));
-                }
-            }
-        }
-        return images;
+        return sideloads.receive(in, size);
     }
 
     /** Runs a pass now (MQTT {@code reconcile}). */

@@ -195,7 +195,7 @@ final class SupportBundle {
                 notes.add("cannot read the agent log " + file + ": " + e.getMessage());
             }
         } else {
-            log = Doctor.command(List.of("journalctl", "-u", "berth", "--no-pager", "-n",
+            log = HostCommand.run(List.of("journalctl", "-u", "berth", "--no-pager", "-n",
                     String.valueOf(AGENT_LOG_LINES)));
             if (log == null) {
                 notes.add("no journald log of the berth unit; pass --agent-log FILE if the agent logs to a file");

@@ -1,29 +1,24 @@
 package io.berth.config;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.model.DeviceLabels;
 import io.berth.model.Durations;
 import io.berth.model.Secret;
 import io.berth.model.ServiceOptions;
 import io.berth.spec.DevicePolicy;
-import io.berth.spec.DocumentReader;
 import io.berth.spec.Signatures;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
  * Merges the device profile, the config file (YAML or JSON, nested or dotted keys), the files
  * {@code config.d/*.yaml} beside it in name order, and the environment, in that order: the
- * environment wins. Every key {@code a.bKey} has the environment variable {@code BERTH_A_B_KEY}.
+ * environment wins ({@link ConfigFiles} reads the files). Every key {@code a.bKey} has the environment
+ * variable {@code BERTH_A_B_KEY}.
  */
 public final class ConfigLoader {
 
@@ -96,7 +91,7 @@ public final class ConfigLoader {
     /** As {@link #load(Path, Map)}, with the facts a profile is detected from (when none is configured). */
     public static AgentConfig load(Path file, Map<String, String> env, Supplier<ProfileDetector.Host> host)
             throws ConfigException {
-        Map<String, String> fromFile = file == null ? Map.of() : readWithDropIns(file);
+        Map<String, String> fromFile = file == null ? Map.of() : ConfigFiles.read(file, KEYS.keySet());
         String profileName = pick("profile", fromFile, env, Map.of());
         DeviceProfile profile;
         if (DeviceProfile.AUTO.equals(profileName)) {
@@ -327,98 +322,5 @@ public final class ConfigLoader {
             throw new ConfigException("dataRoot '" + value + "' must be an absolute path");
         }
         return Path.of(value);
-    }
-
-    /** The file, then {@code config.d/*.yaml} beside it in name order; a later file's key wins. */
-    static Map<String, String> readWithDropIns(Path file) throws ConfigException {
-        Map<String, String> merged = new TreeMap<>(readFile(file));
-        Path dir = file.toAbsolutePath().resolveSibling("config.d");
-        if (Files.isDirectory(dir)) {
-            List<Path> parts;
-            try (var list = Files.list(dir)) {
-                parts = list.filter(p -> p.getFileName().toString().endsWith(".yaml")).sorted().toList();
-            } catch (IOException e) {
-                throw new ConfigException("cannot list " + dir + ": " + e.getMessage(), e);
-            }
-            for (Path part : parts) {
-                merged.putAll(readFile(part));
-            }
-        }
-        return merged;
-    }
-
-    private static Map<String, String> readFile(Path file) throws ConfigException {
-        if (!Files.isReadable(file)) {
-            throw new ConfigException("cannot read the config file " + file
-                    + (Files.exists(file) ? ": permission denied" : ": no such file"));
-        }
-        JsonNode tree;
-        try {
-            tree = DocumentReader.readFile(file);
-        } catch (IOException e) {
-            throw new ConfigException("cannot read the config file " + file + ": " + e.getMessage(), e);
-        }
-        Map<String, String> flat = new TreeMap<>();
-        if (tree == null || tree.isNull()) {
-            return flat;
-        }
-        if (!tree.isObject()) {
-            throw new ConfigException("the config file " + file + " must hold a map of keys");
-        }
-        List<String> unknown = new ArrayList<>();
-        JsonNode labels = ((com.fasterxml.jackson.databind.node.ObjectNode) tree).remove("labels");
-        flatten("", tree, flat);
-        if (labels != null && !labels.isNull()) {
-            flat.put("labels", labelText(labels, file));
-        }
-        for (String key : flat.keySet()) {
-            if (!KEYS.containsKey(key)) {
-                unknown.add(key);
-            }
-        }
-        if (!unknown.isEmpty()) {
-            throw new ConfigException("the config file " + file + " has unknown keys " + unknown + "; known keys: "
-                    + String.join(", ", KEYS.keySet()));
-        }
-        return flat;
-    }
-
-    /**
-     * The labels map of the file as {@code k=v,k=v} (what {@code BERTH_LABELS} holds), after
-     * checking each one here, so an error names the label as the file spells it.
-     */
-    private static String labelText(JsonNode labels, Path file) throws ConfigException {
-        if (labels.isTextual()) {
-            return labels.asText();
-        }
-        if (!labels.isObject()) {
-            throw new ConfigException("labels in " + file + " must be a map of label keys to values (tier: canary)");
-        }
-        Map<String, String> map = new LinkedHashMap<>();
-        for (var it = labels.fields(); it.hasNext(); ) {
-            var e = it.next();
-            if (!e.getValue().isValueNode()) {
-                throw new ConfigException("label '" + e.getKey() + "' in " + file + " must be a plain value, not a "
-                        + (e.getValue().isObject() ? "map" : "list"));
-            }
-            map.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asText());
-        }
-        try {
-            Map<String, String> valid = DeviceLabels.validate(map);
-            StringBuilder text = new StringBuilder();
-            valid.forEach((k, v) -> text.append(text.length() == 0 ? "" : ",").append(k).append('=').append(v));
-            return text.toString();
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("device labels in " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void flatten(String prefix, JsonNode node, Map<String, String> out) {
-        if (node.isObject()) {
-            node.fields().forEachRemaining(e -> flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(),
-                    e.getValue(), out));
-        } else if (!node.isNull()) {
-            out.put(prefix, node.asText());
-        }
     }
 }

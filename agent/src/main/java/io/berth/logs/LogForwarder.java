@@ -37,14 +37,15 @@ import org.tinylog.Logger;
  * engine's single log reader go into one bounded buffer, leave it in batches bounded in lines
  * and bytes (at least once a second while lines flow), and stay while the broker is away.
  * Every line is either published or counted: the buffer drops its oldest when full, the
- * device-wide rate limit drops what exceeds it, and the next batch of the service carries the
- * count in {@code dropped}. Positions (the last line published per container) survive a
- * restart in the state dir, so following resumes where it stopped. A line stamped no later
- * than the container's last one is a duplicate (json-file keeps time order; dockerd 20.10's
- * follower re-reads part of a file as it rotates) and is counted in {@link Stats#duplicates},
- * never forwarded twice. Positions are saved every 30 s and at close: after a crash (an OOM
- * kill, power loss) up to the last 30 s of lines are sent again. Lines that rotate out of the
- * engine's files before they are read are lost without a count (raise {@code max-file}).
+ * device-wide rate limit ({@link LineRateLimit}) drops what exceeds it, and the next batch of
+ * the service carries the count in {@code dropped}. Positions (the last line published per
+ * container) survive a restart in the state dir, so following resumes where it stopped. A line
+ * stamped no later than the container's last one is a duplicate ({@link SeenLines}: json-file
+ * keeps time order; dockerd 20.10's follower re-reads part of a file as it rotates) and is
+ * counted in {@link Stats#duplicates}, never forwarded twice. Positions are saved every 30 s
+ * and at close: after a crash (an OOM kill, power loss) up to the last 30 s of lines are sent
+ * again. Lines that rotate out of the engine's files before they are read are lost without a
+ * count (raise {@code max-file}).
  */
 public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
 
@@ -81,17 +82,13 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     private boolean brokerAway;
     private final Map<String, Long> droppedByService = new TreeMap<>();
     /** Per container: where its lines stand (one lookup a line, no key built per line). */
-    private final Map<String, Seen> received = new HashMap<>();
+    private final Map<String, SeenLines> received = new HashMap<>();
     private final Map<String, Instant> published = new HashMap<>();
     private final Set<String> followed = new HashSet<>();
     private final Set<String> refused = new HashSet<>();
     private boolean flushScheduled;
     private boolean positionsDirty;
-    /** The device-wide token buckets: fractional, so a steady stream refills by its share however often it comes. */
-    private double tokensLines;
-    private double tokensBytes;
-    /** Monotonic: a wall clock set by NTP neither floods nor starves the bucket. */
-    private long refilledAtNanos;
+    private final LineRateLimit rateLimit;
     private long statReceived;
     private long statPublished;
     private long statDropped;
@@ -104,9 +101,7 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
         this.clock = AgentClock.of(clock);
         this.timer = timer;
         this.stateDir = stateDir;
-        this.tokensLines = limits.linesPerSecond();
-        this.tokensBytes = limits.bytesPerSecond();
-        this.refilledAtNanos = this.clock.monotonicNanos();
+        this.rateLimit = new LineRateLimit(limits, this.clock);
         loadPositions();
         timer.scheduleWithFixedDelay(Guarded.task("saving log positions", this::savePositions), 30, 30,
                 TimeUnit.SECONDS);
@@ -136,13 +131,13 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
                 boolean running = c.status() == ContainerStatus.RUNNING || c.status() == ContainerStatus.PAUSED;
                 if (running && !followed.contains(c.id()) && !refused.contains(c.id())) {
                     followed.add(c.id());
-                    Seen seen = received.get(c.id());
+                    SeenLines seen = received.get(c.id());
                     Instant since = seen != null ? BatchJson.instant(seen.latest) : published.get(c.id());
                     if (since == null) {
                         // from the very start: the engine stamps the first lines before the container's StartedAt
                         since = Instant.EPOCH;
                     } else {
-                        received.put(c.id(), new Seen(epochNanos(since)));
+                        received.put(c.id(), new SeenLines(epochNanos(since)));
                     }
                     Instant from = since;
                     String service = c.service();
@@ -161,9 +156,9 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
         boolean flushNow;
         synchronized (this) {
             long at = epochNanos(time);
-            Seen seen = received.get(containerId);
+            SeenLines seen = received.get(containerId);
             if (seen == null) {
-                seen = new Seen(Long.MIN_VALUE);
+                seen = new SeenLines(Long.MIN_VALUE);
                 received.put(containerId, seen);
             }
             if (!seen.take(stream, at)) {
@@ -179,7 +174,7 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
                 text = text.substring(0, limits.lineBytes()) + "…[+" + (bytes - limits.lineBytes()) + " chars]";
                 bytes = text.length();
             }
-            if (!takeTokens(bytes)) {
+            if (!rateLimit.take(bytes)) {
                 drop(service, 1);
                 flushSoon(); // the count goes out even when no line passes after it
                 return;
@@ -206,51 +201,6 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
         }
     }
 
-    /**
-     * Where one container's lines stand: the time of the last line taken per stream, and the
-     * latest of both (where following resumes). A line not after its stream's last one is one
-     * seen already (json-file is in time order) and is counted, not forwarded. Duplicates are
-     * judged per stream: dockerd stamps each stream's lines as it reads them, so across the two
-     * streams the file is not in time order. {@code Long.MIN_VALUE}: nothing taken yet.
-     */
-    private static final class Seen {
-        long latest;
-        long stdout;
-        long stderr;
-        /** Any other stream name (the engine gives only the two). */
-        Map<String, Long> other;
-
-        Seen(long since) {
-            latest = since;
-            stdout = since;
-            stderr = since;
-        }
-
-        /** True (and the line is the stream's last) when it is after the stream's last line. */
-        boolean take(String stream, long at) {
-            if ("stdout".equals(stream)) {
-                if (stdout != Long.MIN_VALUE && at <= stdout) {
-                    return false;
-                }
-                stdout = at;
-            } else if ("stderr".equals(stream)) {
-                if (stderr != Long.MIN_VALUE && at <= stderr) {
-                    return false;
-                }
-                stderr = at;
-            } else {
-                other = other == null ? new HashMap<>() : other;
-                Long last = other.get(stream);
-                if (last != null && at <= last) {
-                    return false;
-                }
-                other.put(stream, at);
-            }
-            latest = Math.max(latest, at);
-            return true;
-        }
-    }
-
     private static long epochNanos(Instant time) {
         return Math.addExact(Math.multiplyExact(time.getEpochSecond(), 1_000_000_000L), time.getNano());
     }
@@ -258,24 +208,6 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
     private void drop(String service, long lines) {
         droppedByService.merge(service, lines, Long::sum);
         statDropped += lines;
-    }
-
-    /** Device-wide token buckets: refilled continuously, fractions included, up to one second's worth. */
-    private boolean takeTokens(int bytes) {
-        long now = clock.monotonicNanos();
-        long elapsed = now - refilledAtNanos;
-        if (elapsed > 0) {
-            double seconds = elapsed / 1e9;
-            tokensLines = Math.min(limits.linesPerSecond(), tokensLines + seconds * limits.linesPerSecond());
-            tokensBytes = Math.min(limits.bytesPerSecond(), tokensBytes + seconds * limits.bytesPerSecond());
-            refilledAtNanos = now;
-        }
-        if (tokensLines < 1 || tokensBytes < bytes) {
-            return false;
-        }
-        tokensLines--;
-        tokensBytes -= bytes;
-        return true;
     }
 
     /** Publishes what is buffered, batch by batch, until the buffer is empty or the broker is away. */

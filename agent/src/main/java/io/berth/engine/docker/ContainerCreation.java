@@ -1,8 +1,8 @@
 package io.berth.engine.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.engine.EngineException;
 import io.berth.engine.http.EngineHttp;
 import io.berth.model.Labels;
@@ -15,19 +15,16 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /** Creating a service's container: its settings, its networks, and its anonymous volumes kept across recreations. */
 final class ContainerCreation {
-    private final Supplier<DockerClient> client;
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
     private final EngineHttp http;
     private final Map<String, String> ownership;
     private final EngineCalls calls;
 
-    /** @param http for the inspects (no docker-java models); {@code client} for the create itself */
-    ContainerCreation(Supplier<DockerClient> client, EngineHttp http, Map<String, String> ownership,
-                      EngineCalls calls) {
-        this.client = client;
+    ContainerCreation(EngineHttp http, Map<String, String> ownership, EngineCalls calls) {
         this.http = http;
         this.ownership = ownership;
         this.calls = calls;
@@ -39,17 +36,18 @@ final class ContainerCreation {
             List<String> made = new ArrayList<>();
             try {
                 ContainerSettings settings = ContainerSettings.of(spec, labels, anonymousVolumes(spec, inheritedVolumes, made));
-                CreateContainerCmd cmd = client.get().createContainerCmd(spec.image());
-                settings.applyTo(cmd);
-                String id = cmd.exec().getId();
+                String id = http.send("POST", settings.path(), settings.body(), DockerEngine.CHANGE_TIMEOUT_MS)
+                        .path("Id").asText();
                 try {
                     // API 1.41 attaches one network at create; the others before the first start
                     for (var extra : settings.extraNetworks().entrySet()) {
-                        client.get().connectToNetworkCmd().withContainerId(id).withNetworkId(extra.getKey())
-                                .withContainerNetwork(extra.getValue()).exec();
+                        ObjectNode connect = JSON.objectNode().put("Container", id);
+                        connect.set("EndpointConfig", extra.getValue());
+                        http.send("POST", "/networks/" + extra.getKey() + "/connect", connect,
+                                DockerEngine.CHANGE_TIMEOUT_MS);
                     }
-                } catch (RuntimeException e) {
-                    client.get().removeContainerCmd(id).withForce(true).exec();
+                } catch (IOException | RuntimeException e) {
+                    DockerEngine.removeContainer(http, id);
                     throw e;
                 }
                 return id;
@@ -57,8 +55,8 @@ final class ContainerCreation {
                 // the anonymous volumes made for this attempt would otherwise leak on every retry
                 for (String volume : made) {
                     try {
-                        client.get().removeVolumeCmd(volume).exec();
-                    } catch (RuntimeException left) {
+                        VolumesAndNetworks.removeVolume(http, volume);
+                    } catch (IOException | RuntimeException left) {
                         e.addSuppressed(left);
                     }
                 }
@@ -89,7 +87,9 @@ final class ContainerCreation {
                 Map<String, String> labels = new HashMap<>(ownership);
                 labels.put(Labels.SERVICE, spec.name());
                 labels.put(Labels.ANONYMOUS, path);
-                name = client.get().createVolumeCmd().withLabels(labels).exec().getName();
+                ObjectNode volume = JSON.objectNode();
+                EngineJson.putStrings(volume, "Labels", labels);
+                name = http.send("POST", "/volumes/create", volume, DockerEngine.CHANGE_TIMEOUT_MS).path("Name").asText();
                 made.add(name);
             }
             volumes.put(path, name);

@@ -1,10 +1,5 @@
 package io.berth.engine.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.exception.ConflictException;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.exception.NotModifiedException;
-import com.github.dockerjava.api.model.Network;
 import io.berth.engine.Engine;
 import io.berth.engine.EngineEvent;
 import io.berth.engine.EngineException;
@@ -14,8 +9,8 @@ import io.berth.engine.LogLine;
 import io.berth.engine.LogQuery;
 import io.berth.engine.LocalImage;
 import io.berth.engine.PullProgress;
-import io.berth.engine.docker.EngineCalls.Op;
 import io.berth.engine.http.EngineHttp;
+import io.berth.engine.http.EngineStatusException;
 import io.berth.engine.http.FollowedLogs;
 import io.berth.engine.http.LogReader;
 import io.berth.model.Labels;
@@ -25,33 +20,38 @@ import io.berth.model.RegistryAuth;
 import io.berth.model.ServiceSpec;
 import io.berth.model.VolumeSpec;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.tinylog.Logger;
 
 /**
- * The Docker Engine API: what the agent reads on every pass (observation, inspects, the event
- * stream) through Berth's own {@link EngineHttp} into JSON trees, and the changes it makes
- * (creates, pulls, starts, stops, removals) through docker-java, made at its first use
- * ({@link DockerJava}). Only this package knows docker-java.
+ * The Docker Engine API: the {@link Engine} the agent runs on. Requests go through Berth's own
+ * {@link EngineHttp} with the engine's JSON read and written as trees (no model classes, no
+ * Jackson bean introspection), so what the agent does every day costs no docker-java; only pulls
+ * and image loads use docker-java, made at the first one ({@link DockerJava}). Observation,
+ * container creation, pulls, and volumes and networks are the classes beside it; the calls on
+ * images and containers are here. Only this package knows docker-java.
  */
 public final class DockerEngine implements Engine {
+    /** How long a change may take before it counts as failed (and is retried): far past any engine's normal. */
+    static final long CHANGE_TIMEOUT_MS = Duration.ofMinutes(5).toMillis();
 
     private final DockerJava docker;
     private final EngineHttp http;
     private final String host;
-    private final Map<String, String> ownership;
-    private final String platform;
     private final EngineCalls calls;
     private final Observation observation;
     private final EngineQueries queries;
     private final ContainerCreation creation;
     private final ImagePulls pulls;
+    private final VolumesAndNetworks resources;
+    private final Map<String, String> ownership;
     private LogReader logReader; // guarded by this
 
     /** @param ownership the labels that mark what this agent created ({@link Labels#ownership}) */
@@ -66,19 +66,15 @@ public final class DockerEngine implements Engine {
      */
     public DockerEngine(String dockerHost, Map<String, String> ownership, String platform) {
         this.host = dockerHost;
-        this.platform = platform == null || platform.isBlank() ? null : platform;
         this.ownership = Map.copyOf(ownership);
         this.http = new EngineHttp(dockerHost);
         this.docker = new DockerJava(dockerHost);
         this.calls = new EngineCalls(dockerHost);
         this.observation = new Observation(http, this.ownership, calls);
         this.queries = new EngineQueries(http, calls);
-        this.creation = new ContainerCreation(docker, http, this.ownership, calls);
-        this.pulls = new ImagePulls(docker, this.platform, calls);
-    }
-
-    private DockerClient client() {
-        return docker.get();
+        this.creation = new ContainerCreation(http, this.ownership, calls);
+        this.pulls = new ImagePulls(docker, platform == null || platform.isBlank() ? null : platform, calls);
+        this.resources = new VolumesAndNetworks(http, calls);
     }
 
     @Override
@@ -106,14 +102,18 @@ public final class DockerEngine implements Engine {
     public boolean removeImage(String imageId) throws EngineException {
         return call("remove image " + shortId(imageId), () -> {
             try {
-                client().removeImageCmd(imageId).withForce(false).exec();
+                http.send("DELETE", "/images/" + imageId + "?force=0", null, CHANGE_TIMEOUT_MS);
                 return true;
-            } catch (NotFoundException gone) {
-                return true;
-            } catch (ConflictException inUse) {
-                // used by a container, or tagged in more than one repository: not ours to force
-                Logger.debug("image {} stays: {}", shortId(imageId), clean(inUse));
-                return false;
+            } catch (EngineStatusException e) {
+                if (e.status() == 404) {
+                    return true;
+                }
+                if (e.status() == 409) {
+                    // used by a container, or tagged in more than one repository: not ours to force
+                    Logger.debug("image {} stays: {}", shortId(imageId), e.engineMessage());
+                    return false;
+                }
+                throw e;
             }
         });
     }
@@ -125,24 +125,12 @@ public final class DockerEngine implements Engine {
 
     @Override
     public Map<String, String> volumeOptions(String name) throws EngineException {
-        return queries.volumeOptions(name);
+        return resources.volumeOptions(name);
     }
 
     @Override
     public void createVolume(VolumeSpec volume, Map<String, String> labels) throws EngineException {
-        call("create volume " + volume.name(), Op.CREATE, () -> {
-            Map<String, String> all = new HashMap<>(volume.labels());
-            all.putAll(labels);
-            var cmd = client().createVolumeCmd().withName(volume.name()).withLabels(all);
-            if (volume.driver() != null) {
-                cmd.withDriver(volume.driver());
-            }
-            if (!volume.driverOpts().isEmpty()) {
-                cmd.withDriverOpts(volume.driverOpts());
-            }
-            cmd.exec();
-            return null;
-        });
+        resources.createVolume(volume, labels);
     }
 
     @Override
@@ -153,62 +141,17 @@ public final class DockerEngine implements Engine {
 
     @Override
     public void removeVolume(String name) throws EngineException {
-        call("remove volume " + name, () -> {
-            try {
-                client().removeVolumeCmd(name).exec();
-            } catch (NotFoundException gone) {
-                // fine: it is gone
-            }
-            return null;
-        });
+        resources.removeVolume(name);
     }
 
     @Override
     public void createNetwork(NetworkSpec network, Map<String, String> labels) throws EngineException {
-        call("create network " + network.name(), Op.CREATE_NETWORK, () -> {
-            Map<String, String> all = new HashMap<>(network.labels());
-            all.putAll(labels);
-            var cmd = client().createNetworkCmd().withName(network.name()).withLabels(all)
-                    .withCheckDuplicate(true).withInternal(network.internal()).withEnableIpv6(network.enableIpv6())
-                    .withAttachable(true);
-            if (network.driver() != null) {
-                cmd.withDriver(network.driver());
-            }
-            if (!network.driverOpts().isEmpty()) {
-                cmd.withOptions(network.driverOpts());
-            }
-            if (network.ipam() != null) {
-                Network.Ipam ipam = new Network.Ipam();
-                if (network.ipam().driver() != null) {
-                    ipam.withDriver(network.ipam().driver());
-                }
-                ipam.withConfig(network.ipam().config().stream().map(pool -> {
-                    Network.Ipam.Config c = new Network.Ipam.Config().withSubnet(pool.subnet());
-                    if (pool.gateway() != null) {
-                        c.withGateway(pool.gateway());
-                    }
-                    if (pool.ipRange() != null) {
-                        c.withIpRange(pool.ipRange());
-                    }
-                    return c;
-                }).toList());
-                cmd.withIpam(ipam);
-            }
-            cmd.exec();
-            return null;
-        });
+        resources.createNetwork(network, labels);
     }
 
     @Override
     public void removeNetwork(String name) throws EngineException {
-        call("remove network " + name, () -> {
-            try {
-                client().removeNetworkCmd(name).exec();
-            } catch (NotFoundException gone) {
-                // fine: it is gone
-            }
-            return null;
-        });
+        resources.removeNetwork(name);
     }
 
     @Override
@@ -221,9 +164,11 @@ public final class DockerEngine implements Engine {
                         + "multi-arch image) or set the device profile that matches this board", null);
             }
             try {
-                client().startContainerCmd(containerId).exec();
-            } catch (NotModifiedException alreadyRunning) {
-                // fine: it runs
+                http.send("POST", "/containers/" + containerId + "/start", null, CHANGE_TIMEOUT_MS);
+            } catch (EngineStatusException e) {
+                if (e.status() != 304) { // 304: it runs already, which is fine
+                    throw e;
+                }
             }
             return null;
         });
@@ -233,9 +178,12 @@ public final class DockerEngine implements Engine {
     public void stop(String containerId, Duration grace) throws EngineException {
         call("stop container " + shortId(containerId), () -> {
             try {
-                client().stopContainerCmd(containerId).withTimeout((int) grace.toSeconds()).exec();
-            } catch (NotModifiedException | NotFoundException alreadyStopped) {
-                // fine: it does not run
+                http.send("POST", "/containers/" + containerId + "/stop?t=" + grace.toSeconds(), null,
+                        grace.toMillis() + CHANGE_TIMEOUT_MS);
+            } catch (EngineStatusException e) {
+                if (e.status() != 304 && e.status() != 404) { // it does not run, or is gone: fine
+                    throw e;
+                }
             }
             return null;
         });
@@ -244,19 +192,27 @@ public final class DockerEngine implements Engine {
     @Override
     public void remove(String containerId) throws EngineException {
         call("remove container " + shortId(containerId), () -> {
-            try {
-                client().removeContainerCmd(containerId).withForce(true).withRemoveVolumes(false).exec();
-            } catch (NotFoundException gone) {
-                // fine: it is gone
-            }
+            removeContainer(http, containerId);
             return null;
         });
+    }
+
+    /** Removes a container (running or not), never its volumes; one already gone is fine. */
+    static void removeContainer(EngineHttp http, String containerId) throws IOException {
+        try {
+            http.send("DELETE", "/containers/" + containerId + "?force=1&v=0", null, CHANGE_TIMEOUT_MS);
+        } catch (EngineStatusException e) {
+            if (e.status() != 404) {
+                throw e;
+            }
+        }
     }
 
     @Override
     public void rename(String containerId, String newName) throws EngineException {
         call("rename container " + shortId(containerId) + " to " + newName, () -> {
-            client().renameContainerCmd(containerId).withName(newName).exec();
+            http.send("POST", "/containers/" + containerId + "/rename?name="
+                    + URLEncoder.encode(newName, StandardCharsets.UTF_8), null, CHANGE_TIMEOUT_MS);
             return null;
         });
     }
@@ -311,7 +267,7 @@ public final class DockerEngine implements Engine {
     @Override
     public String loadImages(java.io.InputStream dockerSave) throws EngineException {
         return call("load images", () -> {
-            client().loadImageCmd(dockerSave).exec();
+            docker.get().loadImageCmd(dockerSave).exec();
             return "loaded";
         });
     }
@@ -330,15 +286,7 @@ public final class DockerEngine implements Engine {
         return calls.call(what, body);
     }
 
-    private <T> T call(String what, Op op, EngineCalls.EngineCall<T> body) throws EngineException {
-        return calls.call(what, op, body);
-    }
-
     private static String shortId(String id) {
         return EngineCalls.shortId(id);
-    }
-
-    private static String clean(RuntimeException e) {
-        return EngineCalls.clean(e);
     }
 }

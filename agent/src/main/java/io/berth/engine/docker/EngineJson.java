@@ -1,6 +1,8 @@
 package io.berth.engine.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.engine.http.EngineStatusException;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -30,6 +32,19 @@ final class EngineJson {
     static String text(JsonNode node, String field) {
         JsonNode value = node.get(field);
         return value == null || value.isNull() ? null : value.asText();
+    }
+
+    /** Sets {@code field} of {@code node} to an object of these strings, in their order. */
+    static ObjectNode putStrings(ObjectNode node, String field, Map<String, String> strings) {
+        ObjectNode object = node.putObject(field);
+        strings.forEach(object::put);
+        return object;
+    }
+
+    /** Sets {@code field} of {@code node} to an array of these strings. */
+    static void putArray(ObjectNode node, String field, Iterable<String> strings) {
+        ArrayNode array = node.putArray(field);
+        strings.forEach(array::add);
     }
 
     /** An object of strings (labels, options), empty when absent or null; null values left out. */

@@ -11,13 +11,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The engine's read-only answers the agent asks for on its own (images, the data root, volume
- * options, version, architectures), read with Berth's own {@link EngineHttp} into JSON trees:
+ * The engine's read-only answers the agent asks for on its own (images, the data root, version,
+ * architectures), read with Berth's own {@link EngineHttp} into JSON trees:
  * no docker-java model classes and no Jackson bean introspection for them.
  */
 final class EngineQueries {
@@ -57,13 +56,6 @@ final class EngineQueries {
 
     String dataRoot() throws EngineException {
         return calls.call("read the engine's data root", () -> EngineJson.text(http.get("/info"), "DockerRootDir"));
-    }
-
-    Map<String, String> volumeOptions(String name) throws EngineException {
-        return calls.call("inspect volume " + name, () -> {
-            JsonNode volume = EngineJson.orNull(() -> http.get("/volumes/" + name));
-            return volume == null ? Map.of() : Map.copyOf(EngineJson.strings(volume.path("Options")));
-        });
     }
 
     EngineInfo info() throws EngineException {

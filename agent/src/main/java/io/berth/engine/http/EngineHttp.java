@@ -115,7 +115,12 @@ public final class EngineHttp implements EngineSocket {
      * A status other than 2xx is an {@link EngineStatusException}.
      */
     public JsonNode send(String method, String path, JsonNode body) throws IOException {
-        byte[] answer = call(method, path, body == null ? null : JSON.writeValueAsBytes(body));
+        return send(method, path, body, TIMEOUT_MS);
+    }
+
+    /** {@link #send(String, String, JsonNode)} with its own time limit (a stop waits for the grace period). */
+    public JsonNode send(String method, String path, JsonNode body, long timeoutMs) throws IOException {
+        byte[] answer = call(method, path, body == null ? null : JSON.writeValueAsBytes(body), timeoutMs);
         return answer.length == 0 ? null : JSON.readTree(answer);
     }
 
@@ -131,8 +136,12 @@ public final class EngineHttp implements EngineSocket {
 
     /** A whole answer within the time limit; a status other than 2xx is an error with the engine's message. */
     private byte[] call(String method, String path, byte[] body) throws IOException {
+        return call(method, path, body, TIMEOUT_MS);
+    }
+
+    private byte[] call(String method, String path, byte[] body, long timeoutMs) throws IOException {
         Exchange exchange = open(method, path, Map.of(), body);
-        ScheduledFuture<?> timeout = watchdog().schedule(exchange::close, TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> timeout = watchdog().schedule(exchange::close, timeoutMs, TimeUnit.MILLISECONDS);
         try (exchange) {
             byte[] answer = exchange.body().readNBytes(MAX_JSON);
             if (exchange.head().status() / 100 != 2) {
@@ -141,7 +150,7 @@ public final class EngineHttp implements EngineSocket {
             return answer;
         } catch (AsynchronousCloseException e) {
             throw new IOException("the engine at " + host + " did not answer " + method + " " + path + " within "
-                    + TIMEOUT_MS / 1000 + " s", e);
+                    + timeoutMs / 1000 + " s", e);
         } finally {
             timeout.cancel(false);
         }

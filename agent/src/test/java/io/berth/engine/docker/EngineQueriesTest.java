@@ -19,7 +19,7 @@ class EngineQueriesTest {
     Path dir;
 
     @Test
-    void readsImagesVersionDataRootAndVolumeOptions() throws Exception {
+    void readsImagesVersionAndDataRoot() throws Exception {
         EngineQueries queries = new EngineQueries(FakeEngine.serve(dir.resolve("e.sock"), Map.of(
                 "/images/busybox:1/json", "{\"Id\":\"sha256:img\",\"Size\":1234,\"RepoTags\":[\"busybox:1\",\"b:2\"],"
                         + "\"Architecture\":\"amd64\"}",
@@ -27,9 +27,8 @@ class EngineQueriesTest {
                 "/containers/json?all=1", "[{\"Id\":\"a\",\"ImageID\":\"sha256:img\"},{\"Id\":\"b\",\"ImageID\":\"sha256:img\"},"
                         + "{\"Id\":\"c\",\"ImageID\":\"sha256:other\"},{\"Id\":\"d\"}]",
                 "/version", "{\"Version\":\"20.10.24\",\"ApiVersion\":\"1.41\",\"Arch\":\"amd64\"}",
-                "/info", "{\"Architecture\":\"x86_64\",\"DockerRootDir\":\"/var/lib/docker\"}",
-                "/volumes/nfs", "{\"Name\":\"nfs\",\"Options\":{\"type\":\"nfs\",\"o\":\"addr=10.0.0.1\",\"device\":\":/x\"}}",
-                "/volumes/plain", "{\"Name\":\"plain\",\"Options\":null}")), new EngineCalls("unix:///fake"));
+                "/info", "{\"Architecture\":\"x86_64\",\"DockerRootDir\":\"/var/lib/docker\"}")),
+                new EngineCalls("unix:///fake"));
 
         assertEquals(new LocalImage("sha256:img", 1234, List.of("busybox:1", "b:2")), queries.image("busybox:1"));
         assertEquals(List.of(), queries.image("dangling").tags());
@@ -37,9 +36,6 @@ class EngineQueriesTest {
         assertEquals(Set.of("sha256:img", "sha256:other"), queries.imagesInUse());
         assertEquals(new EngineInfo("20.10.24", "1.41", "x86_64"), queries.info());
         assertEquals("/var/lib/docker", queries.dataRoot());
-        assertEquals(Map.of("type", "nfs", "o", "addr=10.0.0.1", "device", ":/x"), queries.volumeOptions("nfs"));
-        assertTrue(queries.volumeOptions("plain").isEmpty());
-        assertTrue(queries.volumeOptions("missing").isEmpty(), "no such volume: no options");
     }
 
     @Test
