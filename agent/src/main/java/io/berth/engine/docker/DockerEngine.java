@@ -33,8 +33,10 @@ import org.tinylog.Logger;
 /**
  * The Docker Engine API: the {@link Engine} the agent runs on. Requests go through Berth's own
  * {@link EngineHttp} with the engine's JSON read and written as trees (no model classes, no
- * Jackson bean introspection), so what the agent does every day costs no docker-java; only pulls
- * and image loads use docker-java, made at the first one ({@link DockerJava}). Observation,
+ * Jackson bean introspection), so what the agent does every day costs no docker-java; only image
+ * loads ({@code berth load}) use docker-java's client, made at the first one ({@link DockerJava}),
+ * and pulls read {@code docker login}'s credentials with its configuration ({@link DockerLogins}).
+ * Observation,
  * container creation, pulls, and volumes and networks are the classes beside it; the calls on
  * images and containers are here. Only this package knows docker-java.
  */
@@ -73,7 +75,8 @@ public final class DockerEngine implements Engine {
         this.observation = new Observation(http, this.ownership, calls);
         this.queries = new EngineQueries(http, calls);
         this.creation = new ContainerCreation(http, this.ownership, calls);
-        this.pulls = new ImagePulls(docker, platform == null || platform.isBlank() ? null : platform, calls);
+        this.pulls = new ImagePulls(http, new DockerLogins(), platform == null || platform.isBlank() ? null : platform,
+                calls);
         this.resources = new VolumesAndNetworks(http, calls);
     }
 

@@ -14,10 +14,11 @@ import java.util.function.Supplier;
 import org.tinylog.Logger;
 
 /**
- * docker-java's client, made at its first use: for pulls and image loads only. Everything else
- * goes through Berth's own {@link io.berth.engine.http.EngineHttp} with JSON trees, so an agent
- * that pulls nothing never loads docker-java's client, its models or their Jackson bindings
- * (about 600 classes and 1 MiB of heap that would stay for the life of the process).
+ * docker-java's client, made at its first use: for image loads ({@code berth load}) only.
+ * Everything else goes through Berth's own {@link io.berth.engine.http.EngineHttp} with JSON
+ * trees, so an agent never loads docker-java's client, its models or their Jackson bindings
+ * (about 600 classes and 1 MiB of heap that would stay for the life of the process) unless it
+ * loads an image archive.
  */
 final class DockerJava implements Supplier<DockerClient>, AutoCloseable {
     private final String host;

@@ -85,6 +85,9 @@ final class EngineCalls {
             boolean terminal = terminal(op, e);
             String message = what + " failed: " + clean(e) + advice(op, e, terminal);
             throw terminal ? EngineException.terminal(message, e) : EngineException.retryable(message, e);
+        } catch (StreamError e) {
+            String message = what + " failed: " + e.getMessage() + advice(op, e, false);
+            throw EngineException.retryable(message, e);
         } catch (EngineStatusException e) {
             boolean terminal = terminal(op, e);
             String message = what + " failed: " + e.engineMessage() + advice(op, e, terminal);
@@ -107,6 +110,16 @@ final class EngineCalls {
                     + "backoff";
         }
         return terminal ? "; the engine refuses it: fix the document and publish a new revision" : "";
+    }
+
+    /**
+     * An error the engine reported inside an answer that began well (a pull that failed part-way):
+     * it has no status, so it is retried, like any error inside a stream.
+     */
+    static final class StreamError extends IOException {
+        StreamError(String message) {
+            super(message);
+        }
     }
 
     /** The HTTP status of a failure the engine answered; 0 for one without (a stream error, no answer). */

@@ -1,5 +1,7 @@
 package io.berth.engine.http;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.engine.EngineSocket;
@@ -151,6 +153,37 @@ public final class EngineHttp implements EngineSocket {
         } catch (AsynchronousCloseException e) {
             throw new IOException("the engine at " + host + " did not answer " + method + " " + path + " within "
                     + timeoutMs / 1000 + " s", e);
+        } finally {
+            timeout.cancel(false);
+        }
+    }
+
+    /** What gets each JSON object of a streamed answer. */
+    public interface JsonSink {
+        void accept(JsonNode object) throws IOException;
+    }
+
+    /**
+     * A request whose answer is a stream of JSON objects (a pull's progress): each goes to {@code each}
+     * as it arrives, until the answer ends or {@code timeoutMs} has passed. A status other than 2xx
+     * is an {@link EngineStatusException}.
+     */
+    public void stream(String method, String path, Map<String, String> headers, long timeoutMs, JsonSink each)
+            throws IOException {
+        Exchange exchange = open(method, path, headers, null);
+        ScheduledFuture<?> timeout = watchdog().schedule(exchange::close, timeoutMs, TimeUnit.MILLISECONDS);
+        try (exchange) {
+            if (exchange.head().status() / 100 != 2) {
+                throw new EngineStatusException(method, path, exchange.head().status(), exchange.body().readNBytes(4096));
+            }
+            try (JsonParser parser = JSON.createParser(exchange.body())) {
+                while (parser.nextToken() == JsonToken.START_OBJECT) {
+                    each.accept(parser.readValueAsTree());
+                }
+            }
+        } catch (AsynchronousCloseException e) {
+            throw new IOException("the engine at " + host + " did not finish " + method + " " + path + " within "
+                    + timeoutMs / 60_000 + " minutes", e);
         } finally {
             timeout.cancel(false);
         }
