@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +71,12 @@ public final class MqttLink implements AutoCloseable {
     private static final int EVENT_QUEUE_LIMIT = 500;
     private static final Duration RECONNECT_BASE = Duration.ofSeconds(1);
     private static final Duration RECONNECT_CAP = Duration.ofSeconds(60);
+    /**
+     * A connection attempt without an answer this long is given up: Paho's own timeout covers the
+     * TCP connection, not the CONNACK, and a broker node busy with a thousand sessions was seen
+     * to leave one attempt unanswered for good (the device stayed "connecting" for 15 minutes).
+     */
+    private static final Duration CONNECT_DEADLINE = Duration.ofSeconds(60);
 
     private final Settings settings;
     private final ProtocolChoice protocols;
@@ -78,6 +85,9 @@ public final class MqttLink implements AutoCloseable {
     private final Listener listener;
     private final ScheduledExecutorService scheduler;
     private final Clock clock;
+    private volatile Duration connectDeadline = CONNECT_DEADLINE;
+    /** Attempts given up at their deadline (on the timer thread): the next one starts at another URL. */
+    private volatile int givenUp;
     private final RandomGenerator random = RandomGenerator.getDefault();
     private final Map<String, byte[]> unsentRetained = new ConcurrentHashMap<>();
     private final EventQueue unsentEvents = new EventQueue(EVENT_QUEUE_LIMIT);
@@ -103,7 +113,7 @@ public final class MqttLink implements AutoCloseable {
         this.scheduler = scheduler;
         this.clock = clock;
         try {
-            this.wire = Wire.open(protocols.first(), settings.urls().get(0), topics.deviceId(), new Events());
+            this.wire = openWire(protocols.first());
         } catch (WireException e) {
             throw new IOException("cannot set up the MQTT client for " + urlText + ": " + e.getMessage(), e);
         }
@@ -210,14 +220,59 @@ public final class MqttLink implements AutoCloseable {
                 return;
             }
         }
-        Wire.Connect how = new Wire.Connect(settings.urls().toArray(String[]::new), true,
+        // after an attempt that was given up, the next one starts at the next broker: Paho starts at
+        // the first URL every time, and a node that takes connections without answering stays so
+        List<String> urls = new java.util.ArrayList<>(settings.urls());
+        java.util.Collections.rotate(urls, -(givenUp % urls.size()));
+        Wire.Connect how = new Wire.Connect(urls.toArray(String[]::new), true,
                 settings.sessionExpiry().toSeconds(), settings.username(), settings.password(), sockets,
                 topics.online(), onlinePayload(false), MAX_PACKET_BYTES);
-        w.connect(how).whenComplete((url, error) -> {
+        CompletableFuture<String> attempt = w.connect(how);
+        attempt.whenComplete((url, error) -> {
             if (error != null) {
                 failed(w, error);
             }
         });
+        scheduler.schedule(() -> giveUp(w, attempt), connectDeadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * An attempt still unanswered at its deadline: its client is dropped first (an answer arriving
+     * now finds it disconnecting), then replaced, and the attempt fails, which schedules the next.
+     */
+    private void giveUp(Wire w, CompletableFuture<String> attempt) {
+        if (attempt.isDone() || w.connected() || wire != w || closing) {
+            return;
+        }
+        Wire fresh;
+        try {
+            fresh = openWire(w.protocol());
+        } catch (WireException e) {
+            Logger.warn("MQTT: cannot set up a new client: {}", e.getMessage());
+            return; // as the first one was set up with the same settings, not seen; the attempt stays as it is
+        }
+        w.abandon();
+        wire = fresh;
+        givenUp++;
+        WireException unanswered = new WireException("no answer within " + connectDeadline.toSeconds()
+                + " s (the broker took the connection but did not answer MQTT's CONNECT)", 0, null);
+        if (!attempt.completeExceptionally(unanswered) && !attempt.isCompletedExceptionally()) {
+            // answered in the very moment: that connection was just dropped, so the next attempt is due
+            connectionFailed("the broker answered at the deadline; its connection was dropped");
+        }
+    }
+
+    /** A client whose callbacks count only while it is the link's client. */
+    private Wire openWire(String protocol) throws WireException {
+        Events events = new Events();
+        Wire w = Wire.open(protocol, settings.urls().get(0), topics.deviceId(), events);
+        events.own = w;
+        return w;
+    }
+
+    /** For tests: a shorter {@link #CONNECT_DEADLINE}. */
+    void connectDeadline(Duration deadline) {
+        this.connectDeadline = deadline;
     }
 
     private void failed(Wire w, Throwable error) {
@@ -226,7 +281,7 @@ public final class MqttLink implements AutoCloseable {
                 && refused.refusesProtocol() && !closing) {
             Logger.info("MQTT: {} refuses MQTT 5 ({}); using MQTT 3.1.1", urlText, refused.getMessage());
             try {
-                wire = Wire.open(Wire.V311, settings.urls().get(0), topics.deviceId(), new Events());
+                wire = openWire(Wire.V311);
                 w.close();
                 scheduler.execute(this::connect);
                 return;
@@ -277,8 +332,14 @@ public final class MqttLink implements AutoCloseable {
     }
 
     private final class Events implements Wire.Events {
+        /** The client these events are of: a replaced one's late callbacks are dropped. */
+        private volatile Wire own;
+
         @Override
         public void connected(String url) {
+            if (own != wire) {
+                return;
+            }
             Wire w = wire;
             failures.set(0);
             inUse = url;
@@ -305,7 +366,7 @@ public final class MqttLink implements AutoCloseable {
 
         @Override
         public void lost(Throwable cause, String reason) {
-            if (closing) {
+            if (closing || own != wire) {
                 return;
             }
             String why = cause != null ? explain(cause) : reason != null ? reason : "no reason given";
@@ -377,8 +438,12 @@ public final class MqttLink implements AutoCloseable {
         } catch (Exception e) {
             Logger.debug("MQTT: offline announcement: {}", e.toString());
         }
-        w.disconnect(2000);
-        w.close();
+        if (w.connected()) {
+            w.disconnect(2000);
+            w.close();
+        } else {
+            w.abandon(); // a connect under way too, or its threads stay
+        }
     }
 
     String explain(Throwable error) {

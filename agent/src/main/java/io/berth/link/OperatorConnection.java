@@ -71,6 +71,7 @@ public final class OperatorConnection implements AutoCloseable {
     private final Map<String, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
     private final RandomGenerator random = RandomGenerator.getDefault();
     private volatile Wire wire;
+    private final java.util.concurrent.atomic.AtomicBoolean reconnecting = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile String connectedTo;
     private volatile boolean closed;
     private volatile Runnable onLost = () -> { };
@@ -102,7 +103,7 @@ public final class OperatorConnection implements AutoCloseable {
             connectedTo = await(w.connect(how), "connect to");
         } catch (IOException e) {
             WireException refused = LinkErrors.find(e);
-            w.close();
+            w.abandon();
             if (refused == null || !refused.refusesProtocol()) {
                 throw hint(e, urls);
             }
@@ -110,7 +111,7 @@ public final class OperatorConnection implements AutoCloseable {
             try {
                 connectedTo = await(w.connect(how), "connect to");
             } catch (IOException again) {
-                w.close();
+                w.abandon();
                 throw hint(again, urls);
             }
         }
@@ -210,24 +211,47 @@ public final class OperatorConnection implements AutoCloseable {
         }
     }
 
-    /** Connects again after a loss, with jittered backoff, and subscribes again; on a thread of its own. */
+    /** Connects again after a loss, with jittered backoff, and subscribes again; on a thread of its own, one at a time. */
     private void reconnect() {
+        if (!reconnecting.compareAndSet(false, true)) {
+            return;
+        }
         Thread t = new Thread(() -> {
-            for (int attempt = 1; !closed; attempt++) {
-                try {
-                    Thread.sleep(Backoff.delay(attempt, Duration.ofSeconds(1), Duration.ofSeconds(30), random).toMillis());
-                    Wire w = wire;
-                    connectedTo = await(w.connect(how), "connect to");
-                    String[] filters = subscriptions.stream().map(Subscription::filter).distinct().toArray(String[]::new);
-                    if (filters.length > 0) {
-                        await(w.subscribe(filters, 1), "subscribe on");
+            try {
+                for (int attempt = 1; !closed; attempt++) {
+                    try {
+                        Thread.sleep(Backoff.delay(attempt, Duration.ofSeconds(1), Duration.ofSeconds(30), random)
+                                .toMillis());
+                        Wire w = wire;
+                        connectedTo = await(w.connect(how), "connect to");
+                        String[] filters = subscriptions.stream().map(Subscription::filter).distinct()
+                                .toArray(String[]::new);
+                        if (filters.length > 0) {
+                            await(w.subscribe(filters, 1), "subscribe on");
+                        }
+                        if (closed) {
+                            w.abandon(); // closed meanwhile: this connection is nobody's
+                        }
+                        return;
+                    } catch (IOException e) {
+                        // the next attempt on a new client: one whose CONNECT went unanswered stays
+                        // "connecting", one that connected late refuses to connect again
+                        Wire stale = wire;
+                        try {
+                            wire = Wire.open(stale.protocol(), settings.urls().get(0), clientId, new Events());
+                            stale.abandon();
+                        } catch (WireException notNew) {
+                            // the same client once more
+                        }
                     }
-                    return;
-                } catch (IOException e) {
-                    // the next attempt
-                } catch (InterruptedException e) {
-                    return;
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                reconnecting.set(false);
+            }
+            if (!closed && !wire.connected()) {
+                reconnect(); // lost again before this thread ended: its loss found it still running
             }
         }, "berth-op-reconnect");
         t.setDaemon(true);
@@ -287,9 +311,11 @@ public final class OperatorConnection implements AutoCloseable {
     public void close() {
         closed = true;
         Wire w = wire;
-        if (w != null) {
+        if (w != null && w.connected()) {
             w.disconnect(2000);
             w.close();
+        } else if (w != null) {
+            w.abandon(); // a connect under way too
         }
     }
 }

@@ -61,6 +61,9 @@ interface Wire {
     /** Releases the client's threads. */
     void close();
 
+    /** Drops the connection in whatever state it is (a connect under way included), then releases the client. */
+    void abandon();
+
     /** A client of the given protocol. {@code firstUrl} only names it; {@link Connect#urls} are what is tried. */
     static Wire open(String protocol, String firstUrl, String clientId, Events events) throws WireException {
         return V311.equals(protocol) ? new Wire3(firstUrl, clientId, events) : new Wire5(firstUrl, clientId, events);

@@ -17,6 +17,7 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
  * maximum packet size to announce: the broker's own limit is what keeps a huge message away.
  */
 final class Wire3 implements Wire {
+    private final java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
     private final MqttAsyncClient client;
 
     Wire3(String firstUrl, String clientId, Events events) throws WireException {
@@ -133,10 +134,25 @@ final class Wire3 implements Wire {
     }
 
     @Override
+    public void abandon() {
+        if (!abandoned.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            // the socket closed and the threads stopped (Paho 1.2.5 leaves a connect's token pending and
+            // calls no listener: the link fails the attempt itself)
+            client.disconnectForcibly(0, 1000, false);
+        } catch (MqttException | RuntimeException e) {
+            // not connected at all, or closed already: nothing to drop
+        }
+        close();
+    }
+
+    @Override
     public void close() {
         try {
             client.close(true);
-        } catch (MqttException e) {
+        } catch (MqttException | RuntimeException e) {
             // leaving anyway
         }
     }

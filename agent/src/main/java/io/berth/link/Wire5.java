@@ -14,6 +14,7 @@ import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 /** The MQTT 5 client (Paho mqttv5). */
 final class Wire5 implements Wire {
+    private final java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
     private final MqttAsyncClient client;
 
     Wire5(String firstUrl, String clientId, Events events) throws WireException {
@@ -162,10 +163,25 @@ final class Wire5 implements Wire {
     }
 
     @Override
+    public void abandon() {
+        if (!abandoned.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            // the socket closed and the threads stopped (Paho 1.2.5 leaves a connect's token pending and
+            // calls no listener: the link fails the attempt itself)
+            client.disconnectForcibly(0, 1000, false);
+        } catch (MqttException | RuntimeException e) {
+            // not connected at all, or closed already: nothing to drop
+        }
+        close();
+    }
+
+    @Override
     public void close() {
         try {
             client.close(true);
-        } catch (MqttException e) {
+        } catch (MqttException | RuntimeException e) {
             // leaving anyway
         }
     }

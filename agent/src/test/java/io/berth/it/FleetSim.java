@@ -68,6 +68,9 @@ public final class FleetSim {
         FleetSim sim = new FleetSim(size, nats);
         try {
             sim.run(idle);
+        } catch (Exception e) {
+            sim.results.put("error", e.toString()); // with the results, not minutes later after the sessions end
+            throw e;
         } finally {
             // the results first: ending a thousand sessions one by one takes minutes on a busy cluster
             System.out.println(JSON.writeValueAsString(sim.results));
