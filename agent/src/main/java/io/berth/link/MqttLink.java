@@ -270,6 +270,32 @@ public final class MqttLink implements AutoCloseable {
         return w;
     }
 
+    /**
+     * Subscribes to the device's topics; a subscription the broker refuses (a NATS node that could
+     * not create its consumer in time) is asked for again every 5 s while this connection lasts:
+     * without it the device would hear no document and no command until its next connection.
+     */
+    private void subscribe(Wire w) {
+        String[] filters = commands != null ? new String[] {topics.desired(), topics.commands()}
+                : new String[] {topics.desired()};
+        try {
+            w.subscribe(filters, 1).whenComplete((ok, error) -> {
+                if (error != null && w == wire && w.connected() && !closing) {
+                    Logger.warn("MQTT: subscribing to {} failed: {}; asking again in 5 s", topics.desired(),
+                            explain(error));
+                    scheduler.schedule(() -> {
+                        if (w == wire && w.connected() && !closing) {
+                            subscribe(w);
+                        }
+                    }, 5, TimeUnit.SECONDS);
+                }
+            });
+        } catch (WireException e) {
+            // the connection broke again at once; the next connect subscribes
+            Logger.warn("MQTT: cannot subscribe to {}: {}", topics.desired(), e.getMessage());
+        }
+    }
+
     /** For tests: a shorter {@link #CONNECT_DEADLINE}. */
     void connectDeadline(Duration deadline) {
         this.connectDeadline = deadline;
@@ -347,13 +373,7 @@ public final class MqttLink implements AutoCloseable {
                     + (settings.urls().size() > 1 ? ", one of " + settings.urls().size() + " brokers" : "");
             Logger.info("MQTT: connected to {} (MQTT {})", url, w.protocol());
             protocols.worked(w.protocol());
-            try {
-                w.subscribe(commands != null ? new String[] {topics.desired(), topics.commands()}
-                        : new String[] {topics.desired()}, 1);
-            } catch (WireException e) {
-                // the connection broke again at once; the next connect subscribes
-                Logger.warn("MQTT: cannot subscribe to {}: {}", topics.desired(), e.getMessage());
-            }
+            subscribe(w);
             sendRetained(topics.online(), onlinePayload(true));
             unsentRetained.forEach(MqttLink.this::sendRetained);
             flushEvents();

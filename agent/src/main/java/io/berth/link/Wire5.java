@@ -113,11 +113,28 @@ final class Wire5 implements Wire {
         int[] qoss = new int[filters.length];
         java.util.Arrays.fill(qoss, qos);
         try {
-            client.subscribe(filters, qoss, null, listener(done, () -> null));
+            client.subscribe(filters, qoss, null, listener(done, () -> null, token -> refused(token, filters)));
         } catch (MqttException e) {
             throw wrap(e);
         }
         return done;
+    }
+
+    /**
+     * A subscription the broker refused in its SUBACK (a NATS node that could not create its
+     * JetStream consumer in time does so), which Paho's asynchronous client reports as a success.
+     */
+    private static WireException refused(IMqttToken token, String[] filters) {
+        int[] codes = token.getReasonCodes();
+        for (int i = 0; codes != null && i < codes.length; i++) {
+            int c = codes[i];
+            if (c >= 0x80) {
+                String filter = i < filters.length ? filters[i] : String.join(",", filters);
+                return new WireException("the broker refused the subscription to " + filter + " (SUBACK code "
+                        + c + ")", c, null);
+            }
+        }
+        return null;
     }
 
     @Override
@@ -187,10 +204,21 @@ final class Wire5 implements Wire {
     }
 
     private static <T> MqttActionListener listener(CompletableFuture<T> done, java.util.function.Supplier<T> value) {
+        return listener(done, value, token -> null);
+    }
+
+    /** {@code refusal} turns a success Paho reports into the failure it is (a SUBACK's refusal codes), or null. */
+    private static <T> MqttActionListener listener(CompletableFuture<T> done, java.util.function.Supplier<T> value,
+                                                java.util.function.Function<IMqttToken, WireException> refusal) {
         return new MqttActionListener() {
             @Override
             public void onSuccess(IMqttToken token) {
-                done.complete(value.get());
+                WireException refused = refusal.apply(token);
+                if (refused != null) {
+                    done.completeExceptionally(refused);
+                } else {
+                    done.complete(value.get());
+                }
             }
 
             @Override

@@ -66,7 +66,6 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
 
     private final LogSettings limits;
     private final Publisher publisher;
-    private final AgentClock clock;
     private final ScheduledExecutorService timer;
     private final Path stateDir;
     private LogStreams streams;
@@ -98,10 +97,9 @@ public final class LogForwarder implements LogStreams.Sink, AutoCloseable {
                         Path stateDir) {
         this.limits = limits;
         this.publisher = publisher;
-        this.clock = AgentClock.of(clock);
         this.timer = timer;
         this.stateDir = stateDir;
-        this.rateLimit = new LineRateLimit(limits, this.clock);
+        this.rateLimit = new LineRateLimit(limits, AgentClock.of(clock));
         loadPositions();
         timer.scheduleWithFixedDelay(Guarded.task("saving log positions", this::savePositions), 30, 30,
                 TimeUnit.SECONDS);

@@ -39,25 +39,23 @@ class HostCommandTest {
 
     @Test
     void aCommandThatHangsAfterPrintingIsStoppedAtTheTimeout() throws Exception {
-        Path pid = dir.resolve("pid");
-        assertNull(HostCommand.run(List.of("sh", "-c", "echo started; echo $$ > " + pid + ".new; mv " + pid + ".new "
-                + pid + "; exec sleep 600"), Duration.ofSeconds(1)));
-        assertEnds(pid);
+        assertStopped("echo started; echo $$ > PID.new; mv PID.new PID; exec sleep 600");
     }
 
     @Test
     void theChildrenOfACommandThatHangsAreStoppedToo() throws Exception {
-        Path pid = dir.resolve("pid");
-        assertNull(HostCommand.run(List.of("sh", "-c", "sleep 600 & echo $! > " + pid + ".new; mv " + pid + ".new "
-                + pid + "; echo started; wait"), Duration.ofSeconds(1)));
-        assertEnds(pid);
+        assertStopped("sleep 600 & echo $! > PID.new; mv PID.new PID; echo started; wait");
     }
 
     /**
-     * The process whose id is in the file ends (a kill is asynchronous: wait for it, within the
-     * test's limit). No file: the command was stopped before it started that process.
+     * The script, which writes the id of the process that hangs to {@code PID}, gives null at
+     * the timeout, and that process ends (a kill is asynchronous: waited for, within the test's
+     * limit). No file: the command was stopped before it started that process.
      */
-    private static void assertEnds(Path pidFile) throws Exception {
+    private void assertStopped(String script) throws Exception {
+        Path pidFile = dir.resolve("pid");
+        assertNull(HostCommand.run(List.of("sh", "-c", script.replace("PID", pidFile.toString())),
+                Duration.ofSeconds(1)));
         if (!Files.exists(pidFile)) {
             return;
         }

@@ -202,13 +202,7 @@ public final class DockerEngine implements Engine {
 
     /** Removes a container (running or not), never its volumes; one already gone is fine. */
     static void removeContainer(EngineHttp http, String containerId) throws IOException {
-        try {
-            http.send("DELETE", "/containers/" + containerId + "?force=1&v=0", null, CHANGE_TIMEOUT_MS);
-        } catch (EngineStatusException e) {
-            if (e.status() != 404) {
-                throw e;
-            }
-        }
+        VolumesAndNetworks.deleteIfPresent(http, "/containers/" + containerId + "?force=1&v=0");
     }
 
     @Override

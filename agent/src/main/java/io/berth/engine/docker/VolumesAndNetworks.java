@@ -64,8 +64,13 @@ final class VolumesAndNetworks {
 
     /** Removes a volume, never forced; one already gone is fine. */
     static void removeVolume(EngineHttp http, String name) throws IOException {
+        deleteIfPresent(http, "/volumes/" + name);
+    }
+
+    /** A {@code DELETE} of something that may be gone already: that is the state asked for, so fine. */
+    static void deleteIfPresent(EngineHttp http, String path) throws IOException {
         try {
-            http.send("DELETE", "/volumes/" + name, null, DockerEngine.CHANGE_TIMEOUT_MS);
+            http.send("DELETE", path, null, DockerEngine.CHANGE_TIMEOUT_MS);
         } catch (EngineStatusException e) {
             if (e.status() != 404) {
                 throw e;
@@ -114,13 +119,7 @@ final class VolumesAndNetworks {
 
     void removeNetwork(String name) throws EngineException {
         calls.call("remove network " + name, () -> {
-            try {
-                http.send("DELETE", "/networks/" + name, null, DockerEngine.CHANGE_TIMEOUT_MS);
-            } catch (EngineStatusException e) {
-                if (e.status() != 404) {
-                    throw e;
-                }
-            }
+            deleteIfPresent(http, "/networks/" + name);
             return null;
         });
     }
