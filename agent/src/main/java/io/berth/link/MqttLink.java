@@ -1,6 +1,5 @@
 package io.berth.link;
 
-import io.berth.support.Backoff;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -9,13 +8,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.random.RandomGenerator;
 import org.tinylog.Logger;
 
 /**
@@ -23,7 +19,8 @@ import org.tinylog.Logger;
  * ({@code mqtt.version}); to the first of the configured brokers that answers, again with
  * jittered backoff when it goes away. Announces online/offline, hands desired documents to a
  * listener, publishes reports (retained: the latest is kept and sent on reconnect) and events (a
- * bounded queue while away), and answers commands. Paho lives behind {@link Wire}.
+ * bounded queue while away), and answers commands. Paho lives behind {@link Wire}; the connection
+ * attempts (deadline, fallback, backoff, the status line) are {@link Connector}'s.
  */
 public final class MqttLink implements AutoCloseable {
 
@@ -69,54 +66,29 @@ public final class MqttLink implements AutoCloseable {
     public static final long MAX_PACKET_BYTES = (1 << 20) + (64 << 10);
 
     private static final int EVENT_QUEUE_LIMIT = 500;
-    private static final Duration RECONNECT_BASE = Duration.ofSeconds(1);
-    private static final Duration RECONNECT_CAP = Duration.ofSeconds(60);
-    /**
-     * A connection attempt without an answer this long is given up: Paho's own timeout covers the
-     * TCP connection, not the CONNACK, and a broker node busy with a thousand sessions was seen
-     * to leave one attempt unanswered for good (the device stayed "connecting" for 15 minutes).
-     */
-    private static final Duration CONNECT_DEADLINE = Duration.ofSeconds(60);
 
-    private final Settings settings;
-    private final ProtocolChoice protocols;
-    private final String urlText;
     private final Topics topics;
     private final Listener listener;
     private final ScheduledExecutorService scheduler;
     private final Clock clock;
-    private volatile Duration connectDeadline = CONNECT_DEADLINE;
-    /** Attempts given up at their deadline (on the timer thread): the next one starts at another URL. */
-    private volatile int givenUp;
-    private final RandomGenerator random = RandomGenerator.getDefault();
+    /** The connection attempts and the client they connected: the link publishes on its {@code wire()}. */
+    private final Connector connector;
     private final Map<String, byte[]> unsentRetained = new ConcurrentHashMap<>();
     private final EventQueue unsentEvents = new EventQueue(EVENT_QUEUE_LIMIT);
-    private final AtomicInteger failures = new AtomicInteger();
-    private volatile Wire wire;
-    private volatile boolean closing;
     private volatile CommandHandler commands;
     private volatile Map<String, String> labels = Map.of();
     private volatile long lastPublishWarning = System.nanoTime() - 120_000_000_000L;
-    private volatile String status = "connecting (first attempt)";
-    private volatile String inUse;
 
     public MqttLink(Settings settings, Topics topics, Listener listener, ScheduledExecutorService scheduler,
                     Clock clock) throws IOException {
         if (settings.urls().isEmpty()) {
             throw new IOException("no broker URL: set mqtt.url");
         }
-        this.settings = settings;
-        this.protocols = new ProtocolChoice(settings.protocol(), settings.protocolFile());
-        this.urlText = String.join(",", settings.urls());
         this.topics = topics;
         this.listener = listener;
         this.scheduler = scheduler;
         this.clock = clock;
-        try {
-            this.wire = openWire(protocols.first());
-        } catch (WireException e) {
-            throw new IOException("cannot set up the MQTT client for " + urlText + ": " + e.getMessage(), e);
-        }
+        this.connector = new Connector(settings, topics, () -> onlinePayload(false), new Session(), scheduler);
     }
 
     /** The device's labels, carried by the retained {@code online} message and its will (§2, §10); set before {@link #start()}. */
@@ -130,22 +102,22 @@ public final class MqttLink implements AutoCloseable {
     }
 
     public void start() {
-        connect();
+        connector.connect();
     }
 
     public boolean connected() {
-        return wire.connected();
+        return connector.wire().connected();
     }
 
     /** A line for status output: connected to which broker over which protocol, or why not. */
     public String status() {
-        return status;
+        return connector.status();
     }
 
     /** Publishes a retained document; the latest one per topic is (re)sent once connected. */
     public void publishRetained(String topic, byte[] payload) {
         unsentRetained.put(topic, payload);
-        if (wire.connected()) {
+        if (connector.wire().connected()) {
             sendRetained(topic, payload);
         }
     }
@@ -153,7 +125,7 @@ public final class MqttLink implements AutoCloseable {
     /** Publishes one event (QoS 1, not retained); kept in a bounded queue while the broker is away. */
     public void publishEvent(byte[] payload) {
         unsentEvents.add(payload);
-        if (wire.connected()) {
+        if (connector.wire().connected()) {
             flushEvents();
         }
     }
@@ -163,7 +135,7 @@ public final class MqttLink implements AutoCloseable {
      * bounded buffer). Returns false, sending nothing, while the broker is away.
      */
     public boolean tryPublish(String topic, byte[] payload, int qos) {
-        Wire w = wire;
+        Wire w = connector.wire();
         if (!w.connected()) {
             return false;
         }
@@ -205,71 +177,6 @@ public final class MqttLink implements AutoCloseable {
         return node.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private void connect() {
-        if (closing) {
-            return;
-        }
-        Wire w = wire;
-        javax.net.SocketFactory sockets = null;
-        if (settings.urls().get(0).startsWith("ssl://")) {
-            try {
-                // built on every attempt, so fixed files are picked up without a restart
-                sockets = TlsFiles.context(settings.tls()).getSocketFactory();
-            } catch (TlsFiles.TlsSetupException e) {
-                connectionFailed(e.getMessage());
-                return;
-            }
-        }
-        // after an attempt that was given up, the next one starts at the next broker: Paho starts at
-        // the first URL every time, and a node that takes connections without answering stays so
-        List<String> urls = new java.util.ArrayList<>(settings.urls());
-        java.util.Collections.rotate(urls, -(givenUp % urls.size()));
-        Wire.Connect how = new Wire.Connect(urls.toArray(String[]::new), true,
-                settings.sessionExpiry().toSeconds(), settings.username(), settings.password(), sockets,
-                topics.online(), onlinePayload(false), MAX_PACKET_BYTES);
-        CompletableFuture<String> attempt = w.connect(how);
-        attempt.whenComplete((url, error) -> {
-            if (error != null) {
-                failed(w, error);
-            }
-        });
-        scheduler.schedule(() -> giveUp(w, attempt), connectDeadline.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * An attempt still unanswered at its deadline: its client is dropped first (an answer arriving
-     * now finds it disconnecting), then replaced, and the attempt fails, which schedules the next.
-     */
-    private void giveUp(Wire w, CompletableFuture<String> attempt) {
-        if (attempt.isDone() || w.connected() || wire != w || closing) {
-            return;
-        }
-        Wire fresh;
-        try {
-            fresh = openWire(w.protocol());
-        } catch (WireException e) {
-            Logger.warn("MQTT: cannot set up a new client: {}", e.getMessage());
-            return; // as the first one was set up with the same settings, not seen; the attempt stays as it is
-        }
-        w.abandon();
-        wire = fresh;
-        givenUp++;
-        WireException unanswered = new WireException("no answer within " + connectDeadline.toSeconds()
-                + " s (the broker took the connection but did not answer MQTT's CONNECT)", 0, null);
-        if (!attempt.completeExceptionally(unanswered) && !attempt.isCompletedExceptionally()) {
-            // answered in the very moment: that connection was just dropped, so the next attempt is due
-            connectionFailed("the broker answered at the deadline; its connection was dropped");
-        }
-    }
-
-    /** A client whose callbacks count only while it is the link's client. */
-    private Wire openWire(String protocol) throws WireException {
-        Events events = new Events();
-        Wire w = Wire.open(protocol, settings.urls().get(0), topics.deviceId(), events);
-        events.own = w;
-        return w;
-    }
-
     /**
      * Subscribes to the device's topics; a subscription the broker refuses (a NATS node that could
      * not create its consumer in time) is asked for again every 5 s while this connection lasts:
@@ -280,11 +187,11 @@ public final class MqttLink implements AutoCloseable {
                 : new String[] {topics.desired()};
         try {
             w.subscribe(filters, 1).whenComplete((ok, error) -> {
-                if (error != null && w == wire && w.connected() && !closing) {
+                if (error != null && connector.current(w)) {
                     Logger.warn("MQTT: subscribing to {} failed: {}; asking again in 5 s", topics.desired(),
-                            explain(error));
+                            connector.explain(error));
                     scheduler.schedule(() -> {
-                        if (w == wire && w.connected() && !closing) {
+                        if (connector.current(w)) {
                             subscribe(w);
                         }
                     }, 5, TimeUnit.SECONDS);
@@ -296,46 +203,14 @@ public final class MqttLink implements AutoCloseable {
         }
     }
 
-    /** For tests: a shorter {@link #CONNECT_DEADLINE}. */
+    /** For tests: a shorter connect deadline than the 60 s one. */
     void connectDeadline(Duration deadline) {
-        this.connectDeadline = deadline;
-    }
-
-    private void failed(Wire w, Throwable error) {
-        WireException refused = LinkErrors.find(error);
-        if (protocols.fallsBackFrom(w.protocol()) && refused != null
-                && refused.refusesProtocol() && !closing) {
-            Logger.info("MQTT: {} refuses MQTT 5 ({}); using MQTT 3.1.1", urlText, refused.getMessage());
-            try {
-                wire = openWire(Wire.V311);
-                w.close();
-                scheduler.execute(this::connect);
-                return;
-            } catch (WireException e) {
-                error = e;
-            }
-        }
-        connectionFailed("cannot connect to " + urlText + ": " + explain(error));
-    }
-
-    private void connectionFailed(String why) {
-        if (closing) {
-            return;
-        }
-        int failed = failures.incrementAndGet();
-        Duration delay = Backoff.delay(failed, RECONNECT_BASE, RECONNECT_CAP, random);
-        status = "not connected: " + why + "; retrying in " + delay.toMillis() / 1000.0 + " s";
-        if (failed == 1 || failed % 10 == 0) {
-            Logger.warn("MQTT: {} (attempt {})", status, failed);
-        } else {
-            Logger.debug("MQTT: {}", status);
-        }
-        scheduler.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+        connector.connectDeadline(deadline);
     }
 
     private void sendRetained(String topic, byte[] payload) {
         try {
-            wire.publish(topic, payload, 1, true).whenComplete((ok, error) -> {
+            connector.wire().publish(topic, payload, 1, true).whenComplete((ok, error) -> {
                 if (error == null) {
                     unsentRetained.remove(topic, payload);
                     try {
@@ -353,26 +228,14 @@ public final class MqttLink implements AutoCloseable {
     }
 
     private void flushEvents() {
-        Wire w = wire;
+        Wire w = connector.wire();
         unsentEvents.flush(w::connected, event -> w.publish(topics.events(), event, 1, false));
     }
 
-    private final class Events implements Wire.Events {
-        /** The client these events are of: a replaced one's late callbacks are dropped. */
-        private volatile Wire own;
-
+    /** The link's part of its client's events: subscriptions, what waited to be sent, messages. */
+    private final class Session implements Connector.Session {
         @Override
-        public void connected(String url) {
-            if (own != wire) {
-                return;
-            }
-            Wire w = wire;
-            failures.set(0);
-            inUse = url;
-            status = "connected to " + url + " (MQTT " + w.protocol() + ")"
-                    + (settings.urls().size() > 1 ? ", one of " + settings.urls().size() + " brokers" : "");
-            Logger.info("MQTT: connected to {} (MQTT {})", url, w.protocol());
-            protocols.worked(w.protocol());
+        public void connected(Wire w, String url) {
             subscribe(w);
             sendRetained(topics.online(), onlinePayload(true));
             unsentRetained.forEach(MqttLink.this::sendRetained);
@@ -382,16 +245,6 @@ public final class MqttLink implements AutoCloseable {
             } catch (RuntimeException e) {
                 Logger.error(e, "MQTT: the connection listener failed");
             }
-        }
-
-        @Override
-        public void lost(Throwable cause, String reason) {
-            if (closing || own != wire) {
-                return;
-            }
-            String why = cause != null ? explain(cause) : reason != null ? reason : "no reason given";
-            Logger.warn("MQTT: connection to {} lost: {}", inUse, why);
-            connectionFailed("connection to " + inUse + " lost: " + why);
         }
 
         @Override
@@ -424,7 +277,7 @@ public final class MqttLink implements AutoCloseable {
                 return;
             }
             try {
-                wire.answer(envelope.replyTo(), envelope.answer(answer), envelope.correlationData());
+                connector.wire().answer(envelope.replyTo(), envelope.answer(answer), envelope.correlationData());
             } catch (WireException e) {
                 Logger.warn("MQTT: cannot answer command '{}' on {}: {}", verb, envelope.replyTo(), e.getMessage());
             }
@@ -448,8 +301,8 @@ public final class MqttLink implements AutoCloseable {
     /** Announces offline, disconnects and releases the client. */
     @Override
     public void close() {
-        closing = true;
-        Wire w = wire;
+        connector.stop();
+        Wire w = connector.wire();
         try {
             // unlike the will, a stop on purpose says since when: an operator tells the two apart
             if (w.connected()) {
@@ -464,9 +317,5 @@ public final class MqttLink implements AutoCloseable {
         } else {
             w.abandon(); // a connect under way too, or its threads stay
         }
-    }
-
-    String explain(Throwable error) {
-        return LinkErrors.explain(error, urlText, settings.tls(), topics.deviceId());
     }
 }

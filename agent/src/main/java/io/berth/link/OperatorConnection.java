@@ -138,7 +138,23 @@ public final class OperatorConnection implements AutoCloseable {
     public void subscribe(String filter, Handler handler) throws IOException {
         subscriptions.add(new Subscription(filter, handler));
         try {
-            await(wire.subscribe(new String[] {filter}, 1), "subscribe on");
+            for (int refusals = 0; ; refusals++) {
+                try {
+                    await(wire.subscribe(new String[] {filter}, 1), "subscribe on");
+                    break;
+                } catch (WireException e) {
+                    // refused in the SUBACK (a NATS node that could not create the subscription's consumer
+                    // in time): asked again twice, a second apart
+                    if (e.reasonCode() < 0x80 || refusals == 2) {
+                        throw e;
+                    }
+                    Thread.sleep(1000);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            subscriptions.removeIf(s -> s.filter().equals(filter) && s.handler() == handler);
+            throw new IOException("interrupted while subscribing to " + filter);
         } catch (IOException e) {
             subscriptions.removeIf(s -> s.filter().equals(filter) && s.handler() == handler);
             throw new IOException("cannot subscribe to " + filter + " on " + connectedTo + ": " + e.getMessage(), e);

@@ -4,12 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The engine restarted (dockerd stopped and started) in the middle of an update, on a dockerd of
  * the test's own: the agent converges with exactly one container per service, nothing kept.
+ * Alone (the agent pom's "alone" Failsafe execution, nothing else running): the restart deletes the
+ * host's docker0 until {@link PrivateEngine#restart} puts it back, and a container of another IT on
+ * the main engine's default bridge would lose it meanwhile.
  */
+@Tag("alone")
 class EngineRestartIT extends WithTestDevice {
 
     @Test
