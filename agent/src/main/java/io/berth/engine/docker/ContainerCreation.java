@@ -1,26 +1,31 @@
 package io.berth.engine.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.CreateContainerCmd;
-import com.github.dockerjava.api.exception.NotFoundException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.engine.EngineException;
+import io.berth.engine.http.EngineHttp;
 import io.berth.model.Labels;
 import io.berth.model.ServiceSpec;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /** Creating a service's container: its settings, its networks, and its anonymous volumes kept across recreations. */
 final class ContainerCreation {
-    private final DockerClient client;
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+    private final EngineHttp http;
     private final Map<String, String> ownership;
     private final EngineCalls calls;
 
-    ContainerCreation(DockerClient client, Map<String, String> ownership, EngineCalls calls) {
-        this.client = client;
+    ContainerCreation(EngineHttp http, Map<String, String> ownership, EngineCalls calls) {
+        this.http = http;
         this.ownership = ownership;
         this.calls = calls;
     }
@@ -31,26 +36,27 @@ final class ContainerCreation {
             List<String> made = new ArrayList<>();
             try {
                 ContainerSettings settings = ContainerSettings.of(spec, labels, anonymousVolumes(spec, inheritedVolumes, made));
-                CreateContainerCmd cmd = client.createContainerCmd(spec.image());
-                settings.applyTo(cmd);
-                String id = cmd.exec().getId();
+                String id = http.send("POST", settings.path(), settings.body(), DockerEngine.CHANGE_TIMEOUT_MS)
+                        .path("Id").asText();
                 try {
                     // API 1.41 attaches one network at create; the others before the first start
                     for (var extra : settings.extraNetworks().entrySet()) {
-                        client.connectToNetworkCmd().withContainerId(id).withNetworkId(extra.getKey())
-                                .withContainerNetwork(extra.getValue()).exec();
+                        ObjectNode connect = JSON.objectNode().put("Container", id);
+                        connect.set("EndpointConfig", extra.getValue());
+                        http.send("POST", "/networks/" + extra.getKey() + "/connect", connect,
+                                DockerEngine.CHANGE_TIMEOUT_MS);
                     }
-                } catch (RuntimeException e) {
-                    client.removeContainerCmd(id).withForce(true).exec();
+                } catch (IOException | RuntimeException e) {
+                    DockerEngine.removeContainer(http, id);
                     throw e;
                 }
                 return id;
-            } catch (RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 // the anonymous volumes made for this attempt would otherwise leak on every retry
                 for (String volume : made) {
                     try {
-                        client.removeVolumeCmd(volume).exec();
-                    } catch (RuntimeException left) {
+                        VolumesAndNetworks.removeVolume(http, volume);
+                    } catch (IOException | RuntimeException left) {
                         e.addSuppressed(left);
                     }
                 }
@@ -66,10 +72,11 @@ final class ContainerCreation {
      * volume labelled as this service's (so it is reported as an orphan once nothing uses it,
      * never lost track of or removed silently), noted in {@code made}.
      */
-    private Map<String, String> anonymousVolumes(ServiceSpec spec, Map<String, String> inherited, List<String> made) {
-        var config = client.inspectImageCmd(spec.image()).exec().getConfig();
-        Set<String> imageVolumes = config == null || config.getVolumes() == null ? Set.of()
-                : config.getVolumes().keySet();
+    private Map<String, String> anonymousVolumes(ServiceSpec spec, Map<String, String> inherited, List<String> made)
+            throws IOException {
+        Set<String> imageVolumes = new LinkedHashSet<>();
+        http.get("/images/" + spec.image() + "/json").path("Config").path("Volumes").fieldNames()
+                .forEachRemaining(imageVolumes::add);
         Map<String, String> volumes = new LinkedHashMap<>();
         for (String path : AnonymousVolumes.paths(spec, imageVolumes)) {
             String name = inherited.get(path);
@@ -80,7 +87,9 @@ final class ContainerCreation {
                 Map<String, String> labels = new HashMap<>(ownership);
                 labels.put(Labels.SERVICE, spec.name());
                 labels.put(Labels.ANONYMOUS, path);
-                name = client.createVolumeCmd().withLabels(labels).exec().getName();
+                ObjectNode volume = JSON.objectNode();
+                EngineJson.putStrings(volume, "Labels", labels);
+                name = http.send("POST", "/volumes/create", volume, DockerEngine.CHANGE_TIMEOUT_MS).path("Name").asText();
                 made.add(name);
             }
             volumes.put(path, name);
@@ -89,15 +98,11 @@ final class ContainerCreation {
     }
 
     /** Whether a mounted volume is an anonymous one: Berth's label, or a name the engine chose. */
-    private boolean anonymous(String name) {
+    private boolean anonymous(String name) throws IOException {
         if (AnonymousVolumes.engineNamed(name)) {
             return true;
         }
-        try {
-            Map<String, String> labels = client.inspectVolumeCmd(name).exec().getLabels();
-            return labels != null && labels.containsKey(Labels.ANONYMOUS);
-        } catch (NotFoundException gone) {
-            return false;
-        }
+        JsonNode volume = EngineJson.orNull(() -> http.get("/volumes/" + name));
+        return volume != null && volume.path("Labels").has(Labels.ANONYMOUS);
     }
 }

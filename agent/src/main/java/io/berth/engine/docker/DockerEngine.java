@@ -1,16 +1,5 @@
 package io.berth.engine.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.exception.ConflictException;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.exception.NotModifiedException;
-import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.Version;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
-import com.github.dockerjava.transport.DockerHttpClient;
 import io.berth.engine.Engine;
 import io.berth.engine.EngineEvent;
 import io.berth.engine.EngineException;
@@ -20,6 +9,8 @@ import io.berth.engine.LogLine;
 import io.berth.engine.LogQuery;
 import io.berth.engine.LocalImage;
 import io.berth.engine.PullProgress;
+import io.berth.engine.http.EngineHttp;
+import io.berth.engine.http.EngineStatusException;
 import io.berth.engine.http.FollowedLogs;
 import io.berth.engine.http.LogReader;
 import io.berth.model.Labels;
@@ -29,33 +20,40 @@ import io.berth.model.RegistryAuth;
 import io.berth.model.ServiceSpec;
 import io.berth.model.VolumeSpec;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import org.tinylog.Logger;
 
 /**
- * The Docker Engine API through docker-java (only this package knows docker-java): the
- * {@link Engine} the agent runs on, handing observation, container creation, pulls, and volumes
- * and networks to the classes beside it, and answering the calls on images and containers itself.
+ * The Docker Engine API: the {@link Engine} the agent runs on. Requests go through Berth's own
+ * {@link EngineHttp} with the engine's JSON read and written as trees (no model classes, no
+ * Jackson bean introspection), so what the agent does every day costs no docker-java; only image
+ * loads ({@code berth load}) use docker-java's client, made at the first one ({@link DockerJava}),
+ * and pulls read {@code docker login}'s credentials with its configuration ({@link DockerLogins}).
+ * Observation,
+ * container creation, pulls, and volumes and networks are the classes beside it; the calls on
+ * images and containers are here. Only this package knows docker-java.
  */
 public final class DockerEngine implements Engine {
+    /** How long a change may take before it counts as failed (and is retried): far past any engine's normal. */
+    static final long CHANGE_TIMEOUT_MS = Duration.ofMinutes(5).toMillis();
 
-    private final DockerClient client;
+    private final DockerJava docker;
+    private final EngineHttp http;
     private final String host;
-    private final Map<String, String> ownership;
-    private final String platform;
-    private volatile String engineArch;
     private final EngineCalls calls;
     private final Observation observation;
+    private final EngineQueries queries;
     private final ContainerCreation creation;
     private final ImagePulls pulls;
     private final VolumesAndNetworks resources;
+    private final Map<String, String> ownership;
     private LogReader logReader; // guarded by this
 
     /** @param ownership the labels that mark what this agent created ({@link Labels#ownership}) */
@@ -70,29 +68,16 @@ public final class DockerEngine implements Engine {
      */
     public DockerEngine(String dockerHost, Map<String, String> ownership, String platform) {
         this.host = dockerHost;
-        this.platform = platform == null || platform.isBlank() ? null : platform;
         this.ownership = Map.copyOf(ownership);
-        // The API version is left unset on purpose: docker-java does not negotiate, and the
-        // engine then answers in its own version (1.41 for dockerd 20.10).
-        DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
-                .withDockerHost(dockerHost)
-                .withDockerTlsVerify(false)
-                .build();
-        // unix:// through the JDK's own unix-domain channels (see UnixHttpClient: it spares the TLS
-        // stack httpclient5 loads); anything else through docker-java's httpclient5 transport
-        DockerHttpClient http = dockerHost.startsWith("unix://")
-                ? new UnixHttpClient(Path.of(URI.create(dockerHost).getPath()))
-                : new ApacheDockerHttpClient.Builder()
-                        .dockerHost(URI.create(dockerHost))
-                        .maxConnections(8)
-                        .connectionTimeout(Duration.ofSeconds(5))
-                        .build();
-        this.client = DockerClientImpl.getInstance(config, http);
+        this.http = new EngineHttp(dockerHost);
+        this.docker = new DockerJava(dockerHost);
         this.calls = new EngineCalls(dockerHost);
-        this.observation = new Observation(client, this.ownership, calls);
-        this.creation = new ContainerCreation(client, this.ownership, calls);
-        this.pulls = new ImagePulls(client, this.platform, calls);
-        this.resources = new VolumesAndNetworks(client, calls);
+        this.observation = new Observation(http, this.ownership, calls);
+        this.queries = new EngineQueries(http, calls);
+        this.creation = new ContainerCreation(http, this.ownership, calls);
+        this.pulls = new ImagePulls(http, new DockerLogins(), platform == null || platform.isBlank() ? null : platform,
+                calls);
+        this.resources = new VolumesAndNetworks(http, calls);
     }
 
     @Override
@@ -108,49 +93,37 @@ public final class DockerEngine implements Engine {
 
     @Override
     public LocalImage image(String reference) throws EngineException {
-        return call("inspect image " + reference, () -> {
-            try {
-                var inspected = client.inspectImageCmd(reference).exec();
-                return new LocalImage(inspected.getId(), inspected.getSize() == null ? 0 : inspected.getSize(),
-                        inspected.getRepoTags());
-            } catch (NotFoundException absent) {
-                return null;
-            }
-        });
+        return queries.image(reference);
     }
 
     @Override
     public Set<String> imagesInUse() throws EngineException {
-        return call("list the images of containers", () -> {
-            Set<String> ids = new java.util.HashSet<>();
-            for (Container c : client.listContainersCmd().withShowAll(true).exec()) {
-                if (c.getImageId() != null) {
-                    ids.add(c.getImageId());
-                }
-            }
-            return ids;
-        });
+        return queries.imagesInUse();
     }
 
     @Override
     public boolean removeImage(String imageId) throws EngineException {
         return call("remove image " + shortId(imageId), () -> {
             try {
-                client.removeImageCmd(imageId).withForce(false).exec();
+                http.send("DELETE", "/images/" + imageId + "?force=0", null, CHANGE_TIMEOUT_MS);
                 return true;
-            } catch (NotFoundException gone) {
-                return true;
-            } catch (ConflictException inUse) {
-                // used by a container, or tagged in more than one repository: not ours to force
-                Logger.debug("image {} stays: {}", shortId(imageId), clean(inUse));
-                return false;
+            } catch (EngineStatusException e) {
+                if (e.status() == 404) {
+                    return true;
+                }
+                if (e.status() == 409) {
+                    // used by a container, or tagged in more than one repository: not ours to force
+                    Logger.debug("image {} stays: {}", shortId(imageId), e.engineMessage());
+                    return false;
+                }
+                throw e;
             }
         });
     }
 
     @Override
     public String dataRoot() throws EngineException {
-        return call("read the engine's data root", () -> client.infoCmd().exec().getDockerRootDir());
+        return queries.dataRoot();
     }
 
     @Override
@@ -188,45 +161,32 @@ public final class DockerEngine implements Engine {
     public void start(String containerId) throws EngineException {
         String what = "start container " + shortId(containerId);
         call(what, () -> {
-            String foreign = foreignImage(containerId);
+            String foreign = queries.foreignImage(containerId);
             if (foreign != null) {
                 throw EngineException.terminal(what + ": " + foreign + "; publish the image for this platform (or a "
                         + "multi-arch image) or set the device profile that matches this board", null);
             }
             try {
-                client.startContainerCmd(containerId).exec();
-            } catch (NotModifiedException alreadyRunning) {
-                // fine: it runs
+                http.send("POST", "/containers/" + containerId + "/start", null, CHANGE_TIMEOUT_MS);
+            } catch (EngineStatusException e) {
+                if (e.status() != 304) { // 304: it runs already, which is fine
+                    throw e;
+                }
             }
             return null;
         });
-    }
-
-    /** Why the engine cannot run this container's image (its architecture), or null. */
-    private String foreignImage(String containerId) {
-        String imageId = client.inspectContainerCmd(containerId).exec().getImageId();
-        String imageArch = client.inspectImageCmd(imageId).exec().getArch();
-        if (engineArch == null) {
-            engineArch = client.infoCmd().exec().getArchitecture();
-        }
-        return Architectures.cannotRun(imageArch, engineArch, binfmtHandlers());
-    }
-
-    private static Set<String> binfmtHandlers() {
-        try (var entries = Files.list(Path.of("/proc/sys/fs/binfmt_misc"))) {
-            return entries.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
-        } catch (IOException | RuntimeException e) {
-            return Set.of();
-        }
     }
 
     @Override
     public void stop(String containerId, Duration grace) throws EngineException {
         call("stop container " + shortId(containerId), () -> {
             try {
-                client.stopContainerCmd(containerId).withTimeout((int) grace.toSeconds()).exec();
-            } catch (NotModifiedException | NotFoundException alreadyStopped) {
-                // fine: it does not run
+                http.send("POST", "/containers/" + containerId + "/stop?t=" + grace.toSeconds(), null,
+                        grace.toMillis() + CHANGE_TIMEOUT_MS);
+            } catch (EngineStatusException e) {
+                if (e.status() != 304 && e.status() != 404) { // it does not run, or is gone: fine
+                    throw e;
+                }
             }
             return null;
         });
@@ -235,30 +195,28 @@ public final class DockerEngine implements Engine {
     @Override
     public void remove(String containerId) throws EngineException {
         call("remove container " + shortId(containerId), () -> {
-            try {
-                client.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(false).exec();
-            } catch (NotFoundException gone) {
-                // fine: it is gone
-            }
+            removeContainer(http, containerId);
             return null;
         });
+    }
+
+    /** Removes a container (running or not), never its volumes; one already gone is fine. */
+    static void removeContainer(EngineHttp http, String containerId) throws IOException {
+        VolumesAndNetworks.deleteIfPresent(http, "/containers/" + containerId + "?force=1&v=0");
     }
 
     @Override
     public void rename(String containerId, String newName) throws EngineException {
         call("rename container " + shortId(containerId) + " to " + newName, () -> {
-            client.renameContainerCmd(containerId).withName(newName).exec();
+            http.send("POST", "/containers/" + containerId + "/rename?name="
+                    + URLEncoder.encode(newName, StandardCharsets.UTF_8), null, CHANGE_TIMEOUT_MS);
             return null;
         });
     }
 
     @Override
     public EngineInfo info() throws EngineException {
-        return call("read the engine version", () -> {
-            Version v = client.versionCmd().exec();
-            String arch = client.infoCmd().exec().getArchitecture();
-            return new EngineInfo(v.getVersion(), v.getApiVersion(), arch);
-        });
+        return queries.info();
     }
 
     @Override
@@ -268,7 +226,7 @@ public final class DockerEngine implements Engine {
 
     @Override
     public AutoCloseable watch(Consumer<EngineEvent> onEvent, Consumer<Throwable> onBroken) {
-        return EngineEvents.watch(client, ownership, onEvent, onBroken);
+        return EngineEvents.watch(http, ownership, onEvent, onBroken);
     }
 
     @Override
@@ -306,7 +264,7 @@ public final class DockerEngine implements Engine {
     @Override
     public String loadImages(java.io.InputStream dockerSave) throws EngineException {
         return call("load images", () -> {
-            client.loadImageCmd(dockerSave).exec();
+            docker.get().loadImageCmd(dockerSave).exec();
             return "loaded";
         });
     }
@@ -318,11 +276,7 @@ public final class DockerEngine implements Engine {
                 logReader.close();
             }
         }
-        try {
-            client.close();
-        } catch (IOException e) {
-            Logger.debug(e, "closing the engine client");
-        }
+        docker.close();
     }
 
     private <T> T call(String what, EngineCalls.EngineCall<T> body) throws EngineException {
@@ -331,9 +285,5 @@ public final class DockerEngine implements Engine {
 
     private static String shortId(String id) {
         return EngineCalls.shortId(id);
-    }
-
-    private static String clean(RuntimeException e) {
-        return EngineCalls.clean(e);
     }
 }

@@ -4,10 +4,13 @@ import com.github.dockerjava.api.exception.DockerClientException;
 import com.github.dockerjava.api.exception.DockerException;
 import io.berth.engine.EngineException;
 import io.berth.engine.http.EngineErrors;
+import io.berth.engine.http.EngineStatusException;
+import java.io.IOException;
 
 /**
- * Engine calls through docker-java and what their failures mean: one table of terminal and
- * retryable failures, and messages that say what failed, why and what to do.
+ * Engine calls (through docker-java, or Berth's own {@link io.berth.engine.http.EngineHttp}) and
+ * what their failures mean: one table of terminal and retryable failures, and messages that say
+ * what failed, why and what to do.
  */
 final class EngineCalls {
     private final String host;
@@ -18,7 +21,7 @@ final class EngineCalls {
     }
 
     interface EngineCall<T> {
-        T run() throws EngineException;
+        T run() throws EngineException, IOException;
     }
 
     /** What kind of call failed, for {@link #terminal}: the same status means different things. */
@@ -56,8 +59,11 @@ final class EngineCalls {
      * A registry that refuses credentials answers a pull with 500 (dockerd 20.10), like a
      * registry that is away: both are retried with backoff, never given up on.
      */
-    static boolean terminal(Op op, RuntimeException e) {
-        int status = e instanceof DockerException d ? d.getHttpStatus() : 0;
+    static boolean terminal(Op op, Exception e) {
+        return terminal(op, status(e));
+    }
+
+    static boolean terminal(Op op, int status) {
         return switch (status) {
             case 401 -> true;
             case 403 -> op != Op.CREATE_NETWORK;
@@ -79,7 +85,14 @@ final class EngineCalls {
             boolean terminal = terminal(op, e);
             String message = what + " failed: " + clean(e) + advice(op, e, terminal);
             throw terminal ? EngineException.terminal(message, e) : EngineException.retryable(message, e);
-        } catch (RuntimeException e) {
+        } catch (StreamError e) {
+            String message = what + " failed: " + e.getMessage() + advice(op, e, false);
+            throw EngineException.retryable(message, e);
+        } catch (EngineStatusException e) {
+            boolean terminal = terminal(op, e);
+            String message = what + " failed: " + e.engineMessage() + advice(op, e, terminal);
+            throw terminal ? EngineException.terminal(message, e) : EngineException.retryable(message, e);
+        } catch (IOException | RuntimeException e) {
             // transport failures: the engine is down or restarting
             throw EngineException.retryable(what + " failed: cannot reach the engine at " + host + " ("
                     + rootMessage(e) + "); is dockerd running? Berth retries on its own", e);
@@ -87,8 +100,8 @@ final class EngineCalls {
     }
 
     /** What to do about a failure, by the same table. */
-    private static String advice(Op op, RuntimeException e, boolean terminal) {
-        int status = e instanceof DockerException d ? d.getHttpStatus() : 0;
+    private static String advice(Op op, Exception e, boolean terminal) {
+        int status = status(e);
         if (op == Op.PULL && terminal) {
             return "; check the image name and the registry credentials, then publish a new revision";
         }
@@ -97,6 +110,24 @@ final class EngineCalls {
                     + "backoff";
         }
         return terminal ? "; the engine refuses it: fix the document and publish a new revision" : "";
+    }
+
+    /**
+     * An error the engine reported inside an answer that began well (a pull that failed part-way):
+     * it has no status, so it is retried, like any error inside a stream.
+     */
+    static final class StreamError extends IOException {
+        StreamError(String message) {
+            super(message);
+        }
+    }
+
+    /** The HTTP status of a failure the engine answered; 0 for one without (a stream error, no answer). */
+    private static int status(Exception e) {
+        if (e instanceof DockerException d) {
+            return d.getHttpStatus();
+        }
+        return e instanceof EngineStatusException s ? s.status() : 0;
     }
 
     static String clean(RuntimeException e) {

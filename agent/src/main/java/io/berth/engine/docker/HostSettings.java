@@ -1,21 +1,14 @@
 package io.berth.engine.docker;
 
-import com.github.dockerjava.api.model.BlkioRateDevice;
-import com.github.dockerjava.api.model.BlkioWeightDevice;
-import com.github.dockerjava.api.model.Capability;
-import com.github.dockerjava.api.model.Device;
-import com.github.dockerjava.api.model.DeviceRequest;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.LogConfig;
-import com.github.dockerjava.api.model.Ulimit;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.model.HostOptions;
 import io.berth.model.ServiceOptions;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * What a service asks of the host its container runs on, mapped to the engine's
- * {@link HostConfig}: resources (memory, CPUs, shared memory, ulimits, pids, blkio, cgroups),
+ * {@code HostConfig}: resources (memory, CPUs, shared memory, ulimits, pids, blkio, cgroups),
  * devices and GPUs, privileges (privileged, capabilities, security options, extra groups, a
  * read-only root), sysctls, namespaces (ipc, pid, user, uts), DNS and extra hosts, the runtime,
  * init and the log driver. {@link ContainerSettings} maps the rest of the spec (ports, mounts,
@@ -25,163 +18,144 @@ import java.util.List;
 final class HostSettings {
     private HostSettings() {}
 
-    /** Sets the host keys of {@code o} on {@code host}. */
-    static void apply(ServiceOptions o, HostConfig host) {
+    /** Sets the host keys of {@code o} on {@code host} (the JSON of the engine's HostConfig). */
+    static void apply(ServiceOptions o, ObjectNode host) {
         if (!o.groupAdd().isEmpty()) {
-            host.withGroupAdd(new ArrayList<>(o.groupAdd()));
+            EngineJson.putArray(host, "GroupAdd", o.groupAdd());
         }
         if (o.readOnly()) {
-            host.withReadonlyRootfs(true);
+            host.put("ReadonlyRootfs", true);
         }
-        if (o.memLimit() != null) {
-            host.withMemory(o.memLimit());
-        }
-        if (o.memReservation() != null) {
-            host.withMemoryReservation(o.memReservation());
-        }
-        if (o.nanoCpus() != null) {
-            host.withNanoCPUs(o.nanoCpus());
-        }
-        if (o.shmSize() != null) {
-            host.withShmSize(o.shmSize());
-        }
+        putLong(host, "Memory", o.memLimit());
+        putLong(host, "MemoryReservation", o.memReservation());
+        putLong(host, "NanoCpus", o.nanoCpus());
+        putLong(host, "ShmSize", o.shmSize());
         if (!o.devices().isEmpty()) {
-            host.withDevices(o.devices().stream().map(d -> new Device(d.permissions(), d.container(), d.host()))
-                    .toList());
+            ArrayNode devices = host.putArray("Devices");
+            o.devices().forEach(d -> devices.addObject().put("CgroupPermissions", d.permissions())
+                    .put("PathInContainer", d.container()).put("PathOnHost", d.host()));
         }
         if (!o.deviceCgroupRules().isEmpty()) {
-            host.withDeviceCgroupRules(o.deviceCgroupRules());
+            EngineJson.putArray(host, "DeviceCgroupRules", o.deviceCgroupRules());
         }
         if (o.privileged()) {
-            host.withPrivileged(true);
+            host.put("Privileged", true);
         }
         if (!o.capAdd().isEmpty()) {
-            host.withCapAdd(o.capAdd().stream().map(Capability::valueOf).toArray(Capability[]::new));
+            EngineJson.putArray(host, "CapAdd", o.capAdd());
         }
         if (!o.capDrop().isEmpty()) {
-            host.withCapDrop(o.capDrop().stream().map(Capability::valueOf).toArray(Capability[]::new));
+            EngineJson.putArray(host, "CapDrop", o.capDrop());
         }
         if (!o.securityOpt().isEmpty()) {
-            host.withSecurityOpts(o.securityOpt());
+            EngineJson.putArray(host, "SecurityOpt", o.securityOpt());
         }
         if (!o.sysctls().isEmpty()) {
-            host.withSysctls(o.sysctls());
+            EngineJson.putStrings(host, "Sysctls", o.sysctls());
         }
         if (!o.ulimits().isEmpty()) {
-            host.withUlimits(o.ulimits().entrySet().stream()
-                    .map(e -> new Ulimit(e.getKey(), e.getValue().soft(), e.getValue().hard())).toList());
+            ArrayNode ulimits = host.putArray("Ulimits");
+            o.ulimits().forEach((name, u) -> ulimits.addObject().put("Name", name).put("Soft", u.soft()).put("Hard", u.hard()));
         }
-        if (o.ipc() != null) {
-            host.withIpcMode(o.ipc());
-        }
-        if (o.pid() != null) {
-            host.withPidMode(o.pid());
-        }
-        if (o.runtime() != null) {
-            host.withRuntime(o.runtime());
-        }
+        ContainerSettings.putText(host, "IpcMode", o.ipc());
+        ContainerSettings.putText(host, "PidMode", o.pid());
+        ContainerSettings.putText(host, "Runtime", o.runtime());
         if (o.logging() != null) {
-            host.withLogConfig(new LogConfig(LogConfig.LoggingType.fromValue(o.logging().driver()),
-                    o.logging().options().isEmpty() ? null : o.logging().options()));
+            ObjectNode log = host.putObject("LogConfig").put("Type", o.logging().driver());
+            if (!o.logging().options().isEmpty()) {
+                EngineJson.putStrings(log, "Config", o.logging().options());
+            }
         }
         if (o.init() != null) {
-            host.withInit(o.init());
+            host.put("Init", o.init());
         }
         if (!o.extraHosts().isEmpty()) {
-            host.withExtraHosts(o.extraHosts().toArray(String[]::new));
+            EngineJson.putArray(host, "ExtraHosts", o.extraHosts());
         }
         if (!o.dns().isEmpty()) {
-            host.withDns(o.dns());
+            EngineJson.putArray(host, "Dns", o.dns());
         }
         if (!o.dnsSearch().isEmpty()) {
-            host.withDnsSearch(o.dnsSearch());
+            EngineJson.putArray(host, "DnsSearch", o.dnsSearch());
         }
         if (!o.gpus().isEmpty()) {
-            host.withDeviceRequests(o.gpus().stream().map(g -> {
-                DeviceRequest r = new DeviceRequest().withCapabilities(List.of(g.capabilities()));
-                if (g.driver() != null) {
-                    r.withDriver(g.driver());
-                }
+            ArrayNode requests = host.putArray("DeviceRequests");
+            for (ServiceOptions.GpuRequest g : o.gpus()) {
+                ObjectNode r = requests.addObject();
+                ContainerSettings.putText(r, "Driver", g.driver());
                 if (g.count() != null) {
-                    r.withCount(g.count());
+                    r.put("Count", g.count());
                 }
                 if (!g.deviceIds().isEmpty()) {
-                    r.withDeviceIds(g.deviceIds());
+                    EngineJson.putArray(r, "DeviceIDs", g.deviceIds());
                 }
+                ArrayNode capabilities = r.putArray("Capabilities").addArray();
+                g.capabilities().forEach(capabilities::add);
                 if (!g.options().isEmpty()) {
-                    r.withOptions(g.options());
+                    EngineJson.putStrings(r, "Options", g.options());
                 }
-                return r;
-            }).toList());
+            }
         }
         applyHost(o.host(), host);
     }
 
     /** The keys of {@link HostOptions}: cgroup limits, namespaces, DNS options, annotations. */
-    private static void applyHost(HostOptions h, HostConfig host) {
-        if (h.pidsLimit() != null) {
-            host.withPidsLimit(h.pidsLimit());
-        }
-        if (h.cpuset() != null) {
-            host.withCpusetCpus(h.cpuset());
-        }
+    private static void applyHost(HostOptions h, ObjectNode host) {
+        putLong(host, "PidsLimit", h.pidsLimit());
+        ContainerSettings.putText(host, "CpusetCpus", h.cpuset());
         if (h.cpuShares() != null) {
-            host.withCpuShares(h.cpuShares().intValue());
+            host.put("CpuShares", h.cpuShares().intValue());
         }
-        if (h.cpuQuota() != null) {
-            host.withCpuQuota(h.cpuQuota());
-        }
-        if (h.cpuPeriod() != null) {
-            host.withCpuPeriod(h.cpuPeriod());
-        }
-        if (h.memswapLimit() != null) {
-            host.withMemorySwap(h.memswapLimit());
-        }
+        putLong(host, "CpuQuota", h.cpuQuota());
+        putLong(host, "CpuPeriod", h.cpuPeriod());
+        putLong(host, "MemorySwap", h.memswapLimit());
         if (h.memSwappiness() != null) {
-            host.withMemorySwappiness(h.memSwappiness().longValue());
+            host.put("MemorySwappiness", h.memSwappiness().longValue());
         }
         if (h.oomScoreAdj() != null) {
-            host.withOomScoreAdj(h.oomScoreAdj());
+            host.put("OomScoreAdj", h.oomScoreAdj());
         }
         if (h.oomKillDisable()) {
-            host.withOomKillDisable(true);
+            host.put("OomKillDisable", true);
         }
-        if (h.cgroupParent() != null) {
-            host.withCgroupParent(h.cgroupParent());
-        }
+        ContainerSettings.putText(host, "CgroupParent", h.cgroupParent());
         if (h.blkio() != null) {
             HostOptions.Blkio b = h.blkio();
             if (b.weight() != null) {
-                host.withBlkioWeight(b.weight());
+                host.put("BlkioWeight", b.weight());
             }
             if (!b.weightDevice().isEmpty()) {
-                host.withBlkioWeightDevice(b.weightDevice().stream()
-                        .map(d -> new BlkioWeightDevice().withPath(d.path()).withWeight((int) d.rate())).toList());
+                ArrayNode devices = host.putArray("BlkioWeightDevice");
+                b.weightDevice().forEach(d -> devices.addObject().put("Path", d.path()).put("Weight", (int) d.rate()));
             }
-            host.withBlkioDeviceReadBps(rates(b.deviceReadBps()));
-            host.withBlkioDeviceWriteBps(rates(b.deviceWriteBps()));
-            host.withBlkioDeviceReadIOps(rates(b.deviceReadIops()));
-            host.withBlkioDeviceWriteIOps(rates(b.deviceWriteIops()));
+            rates(host, "BlkioDeviceReadBps", b.deviceReadBps());
+            rates(host, "BlkioDeviceWriteBps", b.deviceWriteBps());
+            rates(host, "BlkioDeviceReadIOps", b.deviceReadIops());
+            rates(host, "BlkioDeviceWriteIOps", b.deviceWriteIops());
         }
         if (!h.storageOpt().isEmpty()) {
-            host.withStorageOpt(h.storageOpt());
+            EngineJson.putStrings(host, "StorageOpt", h.storageOpt());
         }
         if (!h.dnsOpt().isEmpty()) {
-            host.withDnsOptions(h.dnsOpt());
+            EngineJson.putArray(host, "DnsOptions", h.dnsOpt());
         }
-        if (h.usernsMode() != null) {
-            host.withUsernsMode(h.usernsMode());
-        }
-        if (h.uts() != null) {
-            host.withUtSMode(h.uts());
-        }
+        ContainerSettings.putText(host, "UsernsMode", h.usernsMode());
+        ContainerSettings.putText(host, "UTSMode", h.uts());
         if (!h.annotations().isEmpty()) {
-            host.withAnnotations(h.annotations());
+            EngineJson.putStrings(host, "Annotations", h.annotations());
         }
     }
 
-    private static List<BlkioRateDevice> rates(List<HostOptions.DeviceRate> rates) {
-        return rates.isEmpty() ? null
-                : rates.stream().map(d -> new BlkioRateDevice().withPath(d.path()).withRate(d.rate())).toList();
+    private static void rates(ObjectNode host, String field, List<HostOptions.DeviceRate> rates) {
+        if (!rates.isEmpty()) {
+            ArrayNode devices = host.putArray(field);
+            rates.forEach(d -> devices.addObject().put("Path", d.path()).put("Rate", d.rate()));
+        }
+    }
+
+    private static void putLong(ObjectNode node, String field, Long value) {
+        if (value != null) {
+            node.put(field, value);
+        }
     }
 }

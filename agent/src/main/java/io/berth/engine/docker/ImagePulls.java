@@ -1,29 +1,44 @@
 package io.berth.engine.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.PullImageResultCallback;
-import com.github.dockerjava.api.model.AuthConfig;
-import com.github.dockerjava.api.model.PullResponseItem;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.engine.EngineException;
 import io.berth.engine.PullProgress;
+import io.berth.engine.http.EngineHttp;
+import io.berth.engine.http.EngineStatusException;
 import io.berth.model.ImageRef;
 import io.berth.model.RegistryAuth;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
+import java.util.Base64;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.tinylog.Logger;
 
-/** Pulls an image for the device's platform, with the document's credentials, reporting progress by layer. */
+/**
+ * Pulls an image for the device's platform ({@code POST /images/create}), with the document's
+ * credentials (else those {@code docker login} stored for the agent's user, as docker-java
+ * looked them up: {@link DockerLogins}), reporting progress by layer. The engine streams one
+ * JSON object per step; a pull has worked when its last one says so, as docker-java judged it.
+ */
 final class ImagePulls {
     private static final Duration PULL_TIMEOUT = Duration.ofMinutes(30);
+    /** What the engine's last word of a pull that worked contains (docker-java's list). */
+    private static final String[] SUCCESS = {"Download complete", "Image is up to date", "Downloaded newer image",
+        "this image was pulled from a legacy registry", ": downloaded"};
 
-    private final DockerClient client;
+    private final EngineHttp http;
+    private final DockerLogins logins;
     private final String platform;
     private final EngineCalls calls;
 
     /** @param platform {@code os/arch[/variant]} to pull, or null for the engine's own */
-    ImagePulls(DockerClient client, String platform, EngineCalls calls) {
-        this.client = client;
+    ImagePulls(EngineHttp http, DockerLogins logins, String platform, EngineCalls calls) {
+        this.http = http;
+        this.logins = logins;
         this.platform = platform;
         this.calls = calls;
     }
@@ -31,45 +46,70 @@ final class ImagePulls {
     void pull(String image, RegistryAuth auth, Consumer<PullProgress> progress) throws EngineException {
         String what = "pull " + image + (platform == null ? "" : " for " + platform);
         calls.call(what, EngineCalls.Op.PULL, () -> {
-            var cmd = client.pullImageCmd(ImageRef.repositoryOf(image)).withTag(ImageRef.tagOf(image));
-            if (platform != null) {
-                cmd.withPlatform(platform);
-            }
-            if (auth != null) {
-                cmd.withAuthConfig(new AuthConfig()
-                        .withRegistryAddress(auth.registry())
-                        .withUsername(auth.username())
-                        .withPassword(auth.password().reveal()));
-            }
+            String path = "/images/create?fromImage=" + encode(ImageRef.repositoryOf(image)) + "&tag="
+                    + encode(ImageRef.tagOf(image)) + (platform == null ? "" : "&platform=" + encode(platform));
+            ObjectNode credentials = auth != null ? credentials(auth) : logins.credentials(ImageRef.repositoryOf(image));
+            Map<String, String> headers = credentials == null ? Map.of() : Map.of("X-Registry-Auth",
+                    Base64.getUrlEncoder().encodeToString(credentials.toString().getBytes(StandardCharsets.UTF_8)));
+            LayerProgress layers = new LayerProgress();
+            JsonNode[] last = new JsonNode[1];
+            long deadline = System.nanoTime() + PULL_TIMEOUT.toNanos();
             try {
-                LayerProgress layers = new LayerProgress();
-                boolean done = cmd.exec(new PullImageResultCallback() {
-                            @Override
-                            public void onNext(PullResponseItem item) {
-                                super.onNext(item);
-                                var detail = item.getProgressDetail();
-                                PullProgress sum = layers.update(item.getId(), item.getStatus(),
-                                        detail == null ? null : detail.getCurrent(),
-                                        detail == null ? null : detail.getTotal());
-                                if (sum != null) {
-                                    try {
-                                        progress.accept(sum);
-                                    } catch (RuntimeException e) {
-                                        Logger.warn(e, "a pull progress listener failed");
-                                    }
-                                }
-                            }
-                        })
-                        .awaitCompletion(PULL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-                if (!done) {
+                http.stream("POST", path, headers, PULL_TIMEOUT.toMillis(), item -> {
+                    last[0] = item;
+                    JsonNode detail = item.path("progressDetail");
+                    PullProgress sum = layers.update(EngineJson.text(item, "id"), EngineJson.text(item, "status"),
+                            detail.has("current") ? detail.get("current").asLong() : null,
+                            detail.has("total") ? detail.get("total").asLong() : null);
+                    if (sum != null) {
+                        try {
+                            progress.accept(sum);
+                        } catch (RuntimeException e) {
+                            Logger.warn(e, "a pull progress listener failed");
+                        }
+                    }
+                });
+            } catch (IOException e) {
+                if (!(e instanceof EngineStatusException) && System.nanoTime() - deadline >= 0) {
                     throw EngineException.retryable(what + " did not finish within " + PULL_TIMEOUT.toMinutes()
-                            + " minutes; it will be tried again", null);
+                            + " minutes; it will be tried again", e);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw EngineException.retryable(what + " was interrupted", e);
+                throw e;
+            }
+            String failure = failure(last[0]);
+            if (failure != null) {
+                throw new EngineCalls.StreamError(failure);
             }
             return null;
         });
+    }
+
+    /** Why a pull whose last word was {@code last} did not work, or null when it did (docker-java's rule). */
+    static String failure(JsonNode last) {
+        if (last == null) {
+            return "Could not pull image";
+        }
+        String error = EngineJson.text(last, "error");
+        String status = EngineJson.text(last, "status");
+        if (error == null && last.path("errorDetail").has("message")) {
+            error = last.path("errorDetail").path("message").asText();
+        }
+        if (error == null && status != null) {
+            for (String word : SUCCESS) {
+                if (status.contains(word)) {
+                    return null;
+                }
+            }
+        }
+        return "Could not pull image: " + (error != null ? error : status);
+    }
+
+    private static ObjectNode credentials(RegistryAuth auth) {
+        return JsonNodeFactory.instance.objectNode().put("username", auth.username())
+                .put("password", auth.password().reveal()).put("serveraddress", auth.registry());
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 }

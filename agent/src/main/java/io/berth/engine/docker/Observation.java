@@ -1,12 +1,8 @@
 package io.berth.engine.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.command.InspectVolumeResponse;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.Network;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.engine.EngineException;
+import io.berth.engine.http.EngineHttp;
 import io.berth.model.ContainerStatus;
 import io.berth.model.Health;
 import io.berth.model.Labels;
@@ -14,6 +10,7 @@ import io.berth.model.ObservedContainer;
 import io.berth.model.ObservedNetwork;
 import io.berth.model.ObservedState;
 import io.berth.model.ObservedVolume;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -21,14 +18,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** What runs on the engine, as the planner sees it: Berth's containers, volumes, networks and images. */
+/**
+ * What runs on the engine, as the planner sees it: Berth's containers, volumes, networks and
+ * images. Read with Berth's own {@link EngineHttp} into JSON trees, not docker-java's models: it
+ * runs on every pass (each event, each resync), and binding the engine's answers to docker-java's
+ * model classes kept their Jackson introspection in the heap for nothing.
+ */
 final class Observation {
-    private final DockerClient client;
+    private final EngineHttp http;
     private final Map<String, String> ownership;
     private final EngineCalls calls;
 
-    Observation(DockerClient client, Map<String, String> ownership, EngineCalls calls) {
-        this.client = client;
+    Observation(EngineHttp http, Map<String, String> ownership, EngineCalls calls) {
+        this.http = http;
         this.ownership = ownership;
         this.calls = calls;
     }
@@ -37,78 +39,80 @@ final class Observation {
             throws EngineException {
         return calls.call("list containers, volumes and images", () -> {
             List<ObservedContainer> containers = new ArrayList<>();
-            for (Container c : client.listContainersCmd().withShowAll(true).exec()) {
-                Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
-                String name = c.getNames() == null || c.getNames().length == 0 ? c.getId()
-                        : c.getNames()[0].substring(1);
+            for (JsonNode c : http.get("/containers/json?all=1")) {
+                Map<String, String> labels = EngineJson.strings(c.path("Labels"));
+                JsonNode names = c.path("Names");
+                String id = c.path("Id").asText();
+                String name = names.size() == 0 ? id : names.get(0).asText().substring(1);
                 boolean managed = Labels.owned(labels, ownership);
                 if (managed || containerNames.contains(name)) {
-                    ObservedContainer observed = inspect(c.getId(), name, managed, labels);
+                    ObservedContainer observed = inspect(id, name, managed, labels);
                     if (observed != null) {
                         containers.add(observed);
                     }
                 }
             }
             Map<String, ObservedVolume> volumes = new LinkedHashMap<>();
-            List<InspectVolumeResponse> all = client.listVolumesCmd().exec().getVolumes();
-            for (InspectVolumeResponse v : all == null ? List.<InspectVolumeResponse>of() : all) {
-                Map<String, String> labels = v.getLabels() == null ? Map.of() : v.getLabels();
+            for (JsonNode v : http.get("/volumes").path("Volumes")) {
+                Map<String, String> labels = EngineJson.strings(v.path("Labels"));
+                String name = v.path("Name").asText();
                 boolean managed = Labels.owned(labels, ownership);
-                if (managed || volumeNames.contains(v.getName())) {
-                    volumes.put(v.getName(), new ObservedVolume(v.getName(), managed, labels.get(Labels.SERVICE),
+                if (managed || volumeNames.contains(name)) {
+                    volumes.put(name, new ObservedVolume(name, managed, labels.get(Labels.SERVICE),
                             labels.containsKey(Labels.ANONYMOUS)));
                 }
             }
             Map<String, String> imageIds = new HashMap<>();
             for (String image : images) {
-                try {
-                    imageIds.put(image, client.inspectImageCmd(image).exec().getId());
-                } catch (NotFoundException absent) {
-                    // not pulled yet
+                JsonNode inspected = EngineJson.orNull(() -> http.get("/images/" + image + "/json"));
+                if (inspected != null) { // else not pulled yet
+                    imageIds.put(image, inspected.path("Id").asText());
                 }
             }
             Map<String, ObservedNetwork> networks = new LinkedHashMap<>();
-            for (Network n : client.listNetworksCmd().exec()) {
-                Map<String, String> labels = n.getLabels() == null ? Map.of() : n.getLabels();
-                boolean inUse = n.getContainers() != null && !n.getContainers().isEmpty();
+            for (JsonNode n : http.get("/networks")) {
+                Map<String, String> labels = EngineJson.strings(n.path("Labels"));
+                boolean inUse = n.path("Containers").size() > 0;
                 if (!inUse && Labels.owned(labels, ownership)) {
                     // the list does not always carry the attached containers: ask the network itself
-                    try {
-                        var inspected = client.inspectNetworkCmd().withNetworkId(n.getId()).exec();
-                        inUse = inspected.getContainers() != null && !inspected.getContainers().isEmpty();
-                    } catch (NotFoundException gone) {
-                        continue;
+                    JsonNode inspected = EngineJson.orNull(() -> http.get("/networks/" + n.path("Id").asText()));
+                    if (inspected == null) {
+                        continue; // gone meanwhile
                     }
+                    inUse = inspected.path("Containers").size() > 0;
                 }
-                networks.put(n.getName(), new ObservedNetwork(n.getName(), Labels.owned(labels, ownership), inUse));
+                String name = n.path("Name").asText();
+                networks.put(name, new ObservedNetwork(name, Labels.owned(labels, ownership), inUse));
             }
             return new ObservedState(containers, volumes, imageIds, networks);
         });
     }
 
-    private ObservedContainer inspect(String id, String name, boolean managed, Map<String, String> labels) {
-        InspectContainerResponse r;
-        try {
-            r = client.inspectContainerCmd(id).exec();
-        } catch (NotFoundException gone) {
+    private ObservedContainer inspect(String id, String name, boolean managed, Map<String, String> labels)
+            throws IOException {
+        JsonNode r = EngineJson.orNull(() -> http.get("/containers/" + id + "/json"));
+        if (r == null) {
             return null; // removed between list and inspect
         }
-        InspectContainerResponse.ContainerState s = r.getState();
-        String health = s.getHealth() == null || s.getHealth().getStatus() == null ? "none" : s.getHealth().getStatus();
-        Integer exitCode = "created".equals(s.getStatus()) || Boolean.TRUE.equals(s.getRunning()) ? null : s.getExitCode();
+        JsonNode s = r.path("State");
+        String status = EngineJson.text(s, "Status");
+        String health = EngineJson.text(s.path("Health"), "Status");
+        Integer exitCode = "created".equals(status) || s.path("Running").asBoolean(false) || !s.path("ExitCode").isNumber()
+                ? null : s.path("ExitCode").asInt();
         long revision = parseLong(labels.get(Labels.REVISION));
         Map<String, String> volumes = new LinkedHashMap<>();
-        if (r.getMounts() != null) {
-            for (var mount : r.getMounts()) {
-                if (mount.getName() != null && mount.getDestination() != null) {
-                    volumes.put(mount.getDestination().getPath(), mount.getName());
-                }
+        for (JsonNode mount : r.path("Mounts")) {
+            String volume = EngineJson.text(mount, "Name");
+            String destination = EngineJson.text(mount, "Destination");
+            if (volume != null && destination != null) {
+                volumes.put(destination, volume);
             }
         }
         return new ObservedContainer(id, name, managed, labels.get(Labels.SERVICE), labels.get(Labels.HASH), revision,
-                ContainerStatus.of(s.getStatus()), Health.of(health), exitCode, startedAt(s.getStartedAt()),
-                r.getRestartCount() == null ? 0 : r.getRestartCount(), r.getConfig().getImage(), r.getImageId(),
-                Boolean.TRUE.equals(s.getOOMKilled()), volumes);
+                ContainerStatus.of(status), Health.of(health), exitCode,
+                startedAt(EngineJson.text(s, "StartedAt")), r.path("RestartCount").asInt(0),
+                EngineJson.text(r.path("Config"), "Image"), EngineJson.text(r, "Image"),
+                s.path("OOMKilled").asBoolean(false), volumes);
     }
 
     private static String startedAt(String value) {

@@ -1,12 +1,15 @@
 package io.berth.engine.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Network;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.engine.EngineException;
 import io.berth.engine.docker.EngineCalls.Op;
+import io.berth.engine.http.EngineHttp;
+import io.berth.engine.http.EngineStatusException;
 import io.berth.model.NetworkSpec;
 import io.berth.model.VolumeSpec;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -18,22 +21,20 @@ import java.util.Map;
  * table, so a create says which kind of call it was.
  */
 final class VolumesAndNetworks {
-    private final DockerClient client;
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+    private final EngineHttp http;
     private final EngineCalls calls;
 
-    VolumesAndNetworks(DockerClient client, EngineCalls calls) {
-        this.client = client;
+    VolumesAndNetworks(EngineHttp http, EngineCalls calls) {
+        this.http = http;
         this.calls = calls;
     }
 
     Map<String, String> volumeOptions(String name) throws EngineException {
         return calls.call("inspect volume " + name, () -> {
-            try {
-                Map<String, String> options = client.inspectVolumeCmd(name).exec().getOptions();
-                return options == null ? Map.of() : Map.copyOf(options);
-            } catch (NotFoundException absent) {
-                return Map.of();
-            }
+            JsonNode volume = EngineJson.orNull(() -> http.get("/volumes/" + name));
+            return volume == null ? Map.of() : Map.copyOf(EngineJson.strings(volume.path("Options")));
         });
     }
 
@@ -41,72 +42,84 @@ final class VolumesAndNetworks {
         calls.call("create volume " + volume.name(), Op.CREATE, () -> {
             Map<String, String> all = new HashMap<>(volume.labels());
             all.putAll(labels);
-            var cmd = client.createVolumeCmd().withName(volume.name()).withLabels(all);
+            ObjectNode body = JSON.objectNode().put("Name", volume.name());
+            EngineJson.putStrings(body, "Labels", all);
             if (volume.driver() != null) {
-                cmd.withDriver(volume.driver());
+                body.put("Driver", volume.driver());
             }
             if (!volume.driverOpts().isEmpty()) {
-                cmd.withDriverOpts(volume.driverOpts());
+                EngineJson.putStrings(body, "DriverOpts", volume.driverOpts());
             }
-            cmd.exec();
+            http.send("POST", "/volumes/create", body, DockerEngine.CHANGE_TIMEOUT_MS);
             return null;
         });
     }
 
     void removeVolume(String name) throws EngineException {
-        remove("remove volume " + name, () -> client.removeVolumeCmd(name).exec());
+        calls.call("remove volume " + name, () -> {
+            removeVolume(http, name);
+            return null;
+        });
+    }
+
+    /** Removes a volume, never forced; one already gone is fine. */
+    static void removeVolume(EngineHttp http, String name) throws IOException {
+        deleteIfPresent(http, "/volumes/" + name);
+    }
+
+    /** A {@code DELETE} of something that may be gone already: that is the state asked for, so fine. */
+    static void deleteIfPresent(EngineHttp http, String path) throws IOException {
+        try {
+            http.send("DELETE", path, null, DockerEngine.CHANGE_TIMEOUT_MS);
+        } catch (EngineStatusException e) {
+            if (e.status() != 404) {
+                throw e;
+            }
+        }
     }
 
     void createNetwork(NetworkSpec network, Map<String, String> labels) throws EngineException {
         calls.call("create network " + network.name(), Op.CREATE_NETWORK, () -> {
             Map<String, String> all = new HashMap<>(network.labels());
             all.putAll(labels);
-            var cmd = client.createNetworkCmd().withName(network.name()).withLabels(all)
-                    .withCheckDuplicate(true).withInternal(network.internal()).withEnableIpv6(network.enableIpv6())
-                    .withAttachable(true);
+            ObjectNode body = JSON.objectNode().put("Name", network.name()).put("CheckDuplicate", true);
             if (network.driver() != null) {
-                cmd.withDriver(network.driver());
+                body.put("Driver", network.driver());
             }
+            body.put("Internal", network.internal()).put("EnableIPv6", network.enableIpv6()).put("Attachable", true);
             if (!network.driverOpts().isEmpty()) {
-                cmd.withOptions(network.driverOpts());
+                EngineJson.putStrings(body, "Options", network.driverOpts());
             }
             if (network.ipam() != null) {
-                cmd.withIpam(ipam(network.ipam()));
+                body.set("IPAM", ipam(network.ipam()));
             }
-            cmd.exec();
+            EngineJson.putStrings(body, "Labels", all);
+            http.send("POST", "/networks/create", body, DockerEngine.CHANGE_TIMEOUT_MS);
             return null;
         });
     }
 
-    private static Network.Ipam ipam(NetworkSpec.Ipam spec) {
-        Network.Ipam ipam = new Network.Ipam();
+    private static ObjectNode ipam(NetworkSpec.Ipam spec) {
+        ObjectNode ipam = JSON.objectNode();
         if (spec.driver() != null) {
-            ipam.withDriver(spec.driver());
+            ipam.put("Driver", spec.driver());
         }
-        ipam.withConfig(spec.config().stream().map(pool -> {
-            Network.Ipam.Config c = new Network.Ipam.Config().withSubnet(pool.subnet());
+        var config = ipam.putArray("Config");
+        for (NetworkSpec.Pool pool : spec.config()) {
+            ObjectNode c = config.addObject().put("Subnet", pool.subnet());
             if (pool.gateway() != null) {
-                c.withGateway(pool.gateway());
+                c.put("Gateway", pool.gateway());
             }
             if (pool.ipRange() != null) {
-                c.withIpRange(pool.ipRange());
+                c.put("IPRange", pool.ipRange());
             }
-            return c;
-        }).toList());
+        }
         return ipam;
     }
 
     void removeNetwork(String name) throws EngineException {
-        remove("remove network " + name, () -> client.removeNetworkCmd(name).exec());
-    }
-
-    private void remove(String what, Runnable removal) throws EngineException {
-        calls.call(what, () -> {
-            try {
-                removal.run();
-            } catch (NotFoundException gone) {
-                // fine: it is gone
-            }
+        calls.call("remove network " + name, () -> {
+            deleteIfPresent(http, "/networks/" + name);
             return null;
         });
     }

@@ -1,5 +1,7 @@
 package io.berth.engine.http;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.engine.EngineSocket;
@@ -17,9 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 
@@ -107,7 +109,20 @@ public final class EngineHttp implements EngineSocket {
 
     @Override
     public JsonNode post(String path, JsonNode body) throws IOException {
-        byte[] answer = call("POST", path, body == null ? null : JSON.writeValueAsBytes(body));
+        return send("POST", path, body);
+    }
+
+    /**
+     * Any request with a JSON body (or none); the JSON answer, or null when the engine sent no body.
+     * A status other than 2xx is an {@link EngineStatusException}.
+     */
+    public JsonNode send(String method, String path, JsonNode body) throws IOException {
+        return send(method, path, body, TIMEOUT_MS);
+    }
+
+    /** {@link #send(String, String, JsonNode)} with its own time limit (a stop waits for the grace period). */
+    public JsonNode send(String method, String path, JsonNode body, long timeoutMs) throws IOException {
+        byte[] answer = call(method, path, body == null ? null : JSON.writeValueAsBytes(body), timeoutMs);
         return answer.length == 0 ? null : JSON.readTree(answer);
     }
 
@@ -123,17 +138,52 @@ public final class EngineHttp implements EngineSocket {
 
     /** A whole answer within the time limit; a status other than 2xx is an error with the engine's message. */
     private byte[] call(String method, String path, byte[] body) throws IOException {
+        return call(method, path, body, TIMEOUT_MS);
+    }
+
+    private byte[] call(String method, String path, byte[] body, long timeoutMs) throws IOException {
         Exchange exchange = open(method, path, Map.of(), body);
-        ScheduledFuture<?> timeout = watchdog().schedule(exchange::close, TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> timeout = watchdog().schedule(exchange::close, timeoutMs, TimeUnit.MILLISECONDS);
         try (exchange) {
             byte[] answer = exchange.body().readNBytes(MAX_JSON);
             if (exchange.head().status() / 100 != 2) {
-                throw new IOException(EngineErrors.describe(method, path, exchange.head().status(), answer));
+                throw new EngineStatusException(method, path, exchange.head().status(), answer);
             }
             return answer;
         } catch (AsynchronousCloseException e) {
             throw new IOException("the engine at " + host + " did not answer " + method + " " + path + " within "
-                    + TIMEOUT_MS / 1000 + " s", e);
+                    + timeoutMs / 1000 + " s", e);
+        } finally {
+            timeout.cancel(false);
+        }
+    }
+
+    /** What gets each JSON object of a streamed answer. */
+    public interface JsonSink {
+        void accept(JsonNode object) throws IOException;
+    }
+
+    /**
+     * A request whose answer is a stream of JSON objects (a pull's progress): each goes to {@code each}
+     * as it arrives, until the answer ends or {@code timeoutMs} has passed. A status other than 2xx
+     * is an {@link EngineStatusException}.
+     */
+    public void stream(String method, String path, Map<String, String> headers, long timeoutMs, JsonSink each)
+            throws IOException {
+        Exchange exchange = open(method, path, headers, null);
+        ScheduledFuture<?> timeout = watchdog().schedule(exchange::close, timeoutMs, TimeUnit.MILLISECONDS);
+        try (exchange) {
+            if (exchange.head().status() / 100 != 2) {
+                throw new EngineStatusException(method, path, exchange.head().status(), exchange.body().readNBytes(4096));
+            }
+            try (JsonParser parser = JSON.createParser(exchange.body())) {
+                while (parser.nextToken() == JsonToken.START_OBJECT) {
+                    each.accept(parser.readValueAsTree());
+                }
+            }
+        } catch (AsynchronousCloseException e) {
+            throw new IOException("the engine at " + host + " did not finish " + method + " " + path + " within "
+                    + timeoutMs / 60_000 + " minutes", e);
         } finally {
             timeout.cancel(false);
         }
@@ -172,16 +222,24 @@ public final class EngineHttp implements EngineSocket {
         return exchange;
     }
 
+    /**
+     * The timer that closes an exchange past its time limit. Its thread lives only while a call is
+     * under way (no core thread; cancelled timeouts leave the queue at once), so an idle agent has
+     * no thread for it.
+     */
     private static ScheduledExecutorService watchdog() {
         ScheduledExecutorService w = watchdog;
         if (w == null) {
             synchronized (EngineHttp.class) {
                 if (watchdog == null) {
-                    watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+                    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(0, r -> {
                         Thread t = new Thread(r, "berth-engine-timeout");
                         t.setDaemon(true);
                         return t;
                     });
+                    timer.setRemoveOnCancelPolicy(true);
+                    timer.setKeepAliveTime(1, TimeUnit.SECONDS);
+                    watchdog = timer;
                 }
                 w = watchdog;
             }

@@ -4,20 +4,45 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.github.dockerjava.api.model.Event;
-import com.github.dockerjava.api.model.EventActor;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.engine.EngineEvent;
 import io.berth.model.Health;
+import io.berth.engine.http.EngineHttp;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EngineEventsTest {
-    static Event event(String id, String action, Map<String, String> more) {
+    @TempDir
+    Path dir;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** An event as dockerd 20.10 sends it on {@code GET /events}. */
+    static JsonNode event(String id, String action, Map<String, String> more) {
         Map<String, String> attributes = new HashMap<>(Map.of("berth.service", "db", "berth.revision", "4"));
         attributes.putAll(more);
-        return new Event().withId(id).withAction(action)
-                .withEventActor(new EventActor().withId(id).withAttributes(attributes));
+        ObjectNode event = JSON.createObjectNode().put("status", action).put("id", id).put("Type", "container")
+                .put("Action", action).put("scope", "local").put("time", 1764626400L);
+        ObjectNode actor = event.putObject("Actor").put("ID", id);
+        attributes.forEach(actor.putObject("Attributes")::put);
+        return event;
     }
 
     @Test
@@ -61,5 +86,102 @@ class EngineEventsTest {
             assertEquals(health, e.health());
         }
         assertEquals(EngineEvent.Kind.OTHER, events.read(event("c1", "start", Map.of())).kind());
+    }
+
+    @Test
+    void theIdComesFromTheActorWhenTheEventHasNone() throws Exception {
+        JsonNode event = JSON.readTree("{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"c9\","
+                + "\"Attributes\":{\"exitCode\":\"1\",\"berth.service\":\"web\"}}}");
+        EngineEvent read = new EngineEvents().read(event);
+        assertEquals("c9", read.containerId());
+        assertEquals("web", read.service());
+        assertEquals(1, read.exitCode());
+        assertEquals(0, read.revision());
+    }
+
+    @Test
+    void theStreamAsksForContainersWithEveryOwnershipLabel() {
+        String path = EngineEvents.path(new java.util.TreeMap<>(Map.of("berth.managed", "true", "berth.device", "d1")));
+        assertEquals("/events?filters=" + java.net.URLEncoder.encode(
+                "{\"type\":[\"container\"],\"label\":[\"berth.device=d1\",\"berth.managed=true\"]}",
+                java.nio.charset.StandardCharsets.UTF_8), path);
+    }
+
+    /**
+     * A fake engine on a unix socket: answers one request with a chunked 200 whose chunks are
+     * {@code events}, one event each, then closes when {@code end} is counted down.
+     */
+    private static LinkedBlockingQueue<String> serveEvents(Path socket, List<String> events, CountDownLatch end)
+            throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        LinkedBlockingQueue<String> requests = new LinkedBlockingQueue<>();
+        Thread t = new Thread(() -> {
+            try (server; SocketChannel c = server.accept()) {
+                ByteBuffer head = ByteBuffer.allocate(4096);
+                while (!new String(head.array(), 0, head.position(), StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                    c.read(head);
+                }
+                requests.add(new String(head.array(), 0, head.position(), StandardCharsets.ISO_8859_1));
+                StringBuilder out = new StringBuilder("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+                for (String e : events) {
+                    String line = e + "\n";
+                    out.append(Integer.toHexString(line.length())).append("\r\n").append(line).append("\r\n");
+                }
+                c.write(ByteBuffer.wrap(out.toString().getBytes(StandardCharsets.ISO_8859_1)));
+                end.await(10, TimeUnit.SECONDS);
+                c.write(ByteBuffer.wrap("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
+            } catch (IOException | InterruptedException ignored) {
+                // the test sees what it needs
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return requests;
+    }
+
+    @Test
+    void theStreamDeliversEachEventThenSaysWhenTheEngineEndsIt() throws Exception {
+        Path socket = dir.resolve("e.sock");
+        CountDownLatch end = new CountDownLatch(1);
+        var requests = serveEvents(socket, List.of(event("c1", "start", Map.of()).toString(),
+                event("c1", "health_status: healthy", Map.of()).toString()), end);
+        LinkedBlockingQueue<EngineEvent> seen = new LinkedBlockingQueue<>();
+        LinkedBlockingQueue<Throwable> broken = new LinkedBlockingQueue<>();
+        try (AutoCloseable watch = EngineEvents.watch(EngineHttp.of(socket), Map.of("berth.device", "d1"), seen::add,
+                broken::add)) {
+            assertEquals("start", seen.poll(10, TimeUnit.SECONDS).action());
+            assertEquals(Health.HEALTHY, seen.poll(10, TimeUnit.SECONDS).health());
+            assertTrue(requests.poll(10, TimeUnit.SECONDS).startsWith("GET /events?filters="));
+            end.countDown();
+            assertEquals("the engine closed its event stream", broken.poll(10, TimeUnit.SECONDS).getMessage());
+        }
+    }
+
+    @Test
+    void closingTheWatchIsNotABreak() throws Exception {
+        Path socket = dir.resolve("e.sock");
+        CountDownLatch end = new CountDownLatch(1);
+        serveEvents(socket, List.of(event("c1", "start", Map.of()).toString()), end);
+        LinkedBlockingQueue<EngineEvent> seen = new LinkedBlockingQueue<>();
+        List<Throwable> broken = new CopyOnWriteArrayList<>();
+        CountDownLatch ended = new CountDownLatch(1);
+        AutoCloseable watch = EngineEvents.watch(EngineHttp.of(socket), Map.of(), seen::add, e -> {
+            broken.add(e);
+            ended.countDown();
+        });
+        assertEquals("start", seen.poll(10, TimeUnit.SECONDS).action());
+        watch.close();
+        end.countDown();
+        assertFalse(ended.await(1, TimeUnit.SECONDS), "closed by its owner: " + broken);
+    }
+
+    @Test
+    void anEngineThatIsNotThereBreaksTheStream() throws Exception {
+        LinkedBlockingQueue<Throwable> broken = new LinkedBlockingQueue<>();
+        try (AutoCloseable watch = EngineEvents.watch(EngineHttp.of(dir.resolve("none.sock")), Map.of(), e -> { },
+                broken::add)) {
+            assertTrue(broken.poll(10, TimeUnit.SECONDS).getMessage().startsWith("cannot reach the engine"));
+        }
     }
 }

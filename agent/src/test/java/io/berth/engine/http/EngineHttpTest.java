@@ -84,6 +84,9 @@ class EngineHttpTest {
                 false);
         IOException e = assertThrows(IOException.class, () -> EngineHttp.of(socket).post("/containers/x/stop", null));
         assertEquals("the engine answered 404 to POST /containers/x/stop: No such container: x", e.getMessage());
+        EngineStatusException status = (EngineStatusException) e;
+        assertEquals(404, status.status());
+        assertEquals("No such container: x", status.engineMessage());
     }
 
     @Test
