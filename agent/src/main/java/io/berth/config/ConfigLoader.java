@@ -129,7 +129,7 @@ public final class ConfigLoader {
                 path("mqtt.tls.certFile", fromFile, env, profileDefaults),
                 path("mqtt.tls.keyFile", fromFile, env, profileDefaults),
                 Path.of(pick("stateDir", fromFile, env, profileDefaults)),
-                pick("docker.host", fromFile, env, profileDefaults), profile,
+                dockerHost(pick("docker.host", fromFile, env, profileDefaults)), profile,
                 Path.of(pick("socket", fromFile, env, profileDefaults)), prefix,
                 duration("report.minInterval", fromFile, env, profileDefaults),
                 duration("report.heartbeat", fromFile, env, profileDefaults),
@@ -180,6 +180,25 @@ public final class ConfigLoader {
             }
         }
         return String.join(",", urls);
+    }
+
+    /** The engine: {@code unix:///path} or a plain {@code tcp://host:port} (Berth does not speak TLS to it). */
+    static String dockerHost(String value) throws ConfigException {
+        java.net.URI uri;
+        try {
+            uri = java.net.URI.create(value.trim());
+        } catch (IllegalArgumentException e) {
+            uri = null;
+        }
+        boolean unix = uri != null && "unix".equals(uri.getScheme()) && uri.getPath() != null
+                && uri.getPath().startsWith("/");
+        boolean tcp = uri != null && "tcp".equals(uri.getScheme()) && uri.getHost() != null && uri.getPort() > 0;
+        if (!unix && !tcp) {
+            throw new ConfigException("docker.host '" + value + "' is not an engine Berth can use: give "
+                    + "unix:///var/run/docker.sock (the default) or tcp://host:port for an engine that listens "
+                    + "without TLS");
+        }
+        return value.trim();
     }
 
     private static String project(String value) throws ConfigException {

@@ -430,6 +430,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theEngineIsAUnixSocketOrAPlainTcpAddress() throws ConfigException {
+        assertEquals("unix:///var/run/docker.sock", ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d")).dockerHost());
+        assertEquals("tcp://127.0.0.1:2375", ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d",
+                "BERTH_DOCKER_HOST", "tcp://127.0.0.1:2375")).dockerHost());
+        for (String host : new String[] {"ssh://pi@board", "tcp://board", "unix://docker.sock", "/var/run/docker.sock",
+                "npipe:////./pipe/docker_engine"}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
+                    Map.of("BERTH_DEVICE_ID", "d", "BERTH_DOCKER_HOST", host)), host);
+            assertTrue(e.getMessage().startsWith("docker.host '" + host + "' is not an engine Berth can use"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
     void aBadTopicPrefix() {
         for (String prefix : new String[] {"a/#", "+", "/berth", "berth/", "my fleet"}) {
             ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,

@@ -20,10 +20,8 @@ import io.berth.model.RegistryAuth;
 import io.berth.model.ServiceSpec;
 import io.berth.model.VolumeSpec;
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -46,7 +44,6 @@ public final class DockerEngine implements Engine {
 
     private final DockerJava docker;
     private final EngineHttp http;
-    private final String host;
     private final EngineCalls calls;
     private final Observation observation;
     private final EngineQueries queries;
@@ -67,7 +64,6 @@ public final class DockerEngine implements Engine {
      *                  for the engine's own
      */
     public DockerEngine(String dockerHost, Map<String, String> ownership, String platform) {
-        this.host = dockerHost;
         this.ownership = Map.copyOf(ownership);
         this.http = new EngineHttp(dockerHost);
         this.docker = new DockerJava(dockerHost);
@@ -248,12 +244,8 @@ public final class DockerEngine implements Engine {
     /** The one log reader (one thread) for every follow and read of this engine, opened at first use. */
     private synchronized LogReader logReader() throws EngineException {
         if (logReader == null) {
-            if (!host.startsWith("unix://")) {
-                throw EngineException.terminal("reading container logs needs the engine's unix socket; " + host
-                        + " is not one", null);
-            }
             try {
-                logReader = new LogReader(Path.of(URI.create(host).getPath()));
+                logReader = new LogReader(http);
             } catch (IOException e) {
                 throw EngineException.terminal("cannot read container logs: " + e.getMessage(), e);
             }

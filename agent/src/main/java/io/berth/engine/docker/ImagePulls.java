@@ -25,7 +25,8 @@ import org.tinylog.Logger;
  * JSON object per step; a pull has worked when its last one says so, as docker-java judged it.
  */
 final class ImagePulls {
-    private static final Duration PULL_TIMEOUT = Duration.ofMinutes(30);
+    /** How long a pull may go without a word from the engine (progress comes several times a second). */
+    private static final Duration PULL_SILENCE = Duration.ofMinutes(10);
     /** What the engine's last word of a pull that worked contains (docker-java's list). */
     private static final String[] SUCCESS = {"Download complete", "Image is up to date", "Downloaded newer image",
         "this image was pulled from a legacy registry", ": downloaded"};
@@ -53,9 +54,8 @@ final class ImagePulls {
                     Base64.getUrlEncoder().encodeToString(credentials.toString().getBytes(StandardCharsets.UTF_8)));
             LayerProgress layers = new LayerProgress();
             JsonNode[] last = new JsonNode[1];
-            long deadline = System.nanoTime() + PULL_TIMEOUT.toNanos();
             try {
-                http.stream("POST", path, headers, PULL_TIMEOUT.toMillis(), item -> {
+                http.stream("POST", path, headers, PULL_SILENCE.toMillis(), item -> {
                     last[0] = item;
                     JsonNode detail = item.path("progressDetail");
                     PullProgress sum = layers.update(EngineJson.text(item, "id"), EngineJson.text(item, "status"),
@@ -69,12 +69,9 @@ final class ImagePulls {
                         }
                     }
                 });
-            } catch (IOException e) {
-                if (!(e instanceof EngineStatusException) && System.nanoTime() - deadline >= 0) {
-                    throw EngineException.retryable(what + " did not finish within " + PULL_TIMEOUT.toMinutes()
-                            + " minutes; it will be tried again", e);
-                }
-                throw e;
+            } catch (EngineHttp.SilenceException e) {
+                throw EngineException.retryable(what + " stalled: the engine reported no progress for "
+                        + PULL_SILENCE.toMinutes() + " minutes; it will be tried again", e);
             }
             String failure = failure(last[0]);
             if (failure != null) {

@@ -9,41 +9,48 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.URI;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 
 /**
- * HTTP/1.1 on the engine's unix socket with the JDK's unix-domain channels: one connection per
+ * HTTP/1.1 on the engine's unix socket with the JDK's unix-domain channels (or on a plain
+ * {@code tcp://host:port}, for an engine that listens without TLS): one connection per
  * request ({@code Connection: close}), the answer decoded by {@link ResponseDecoder}. The one
  * client for every engine request: docker-java's transport ({@code UnixHttpClient}), the CLI's
  * {@link EngineSocket}, and the log reader share its decoders.
  */
 public final class EngineHttp implements EngineSocket {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long TIMEOUT_MS = 10_000;
+    /** A read's limit: generous, as a busy engine on an SD card can take seconds to list or inspect. */
+    private static final long TIMEOUT_MS = 30_000;
     private static final int MAX_JSON = 16 * 1024 * 1024;
     private static volatile ScheduledExecutorService watchdog;
 
     private final String host;
     private final Path socket;
+    private final URI tcp;
 
-    /** @param dockerHost {@code unix:///var/run/docker.sock}; other schemes fail at the first request */
+    /**
+     * @param dockerHost {@code unix:///var/run/docker.sock} or {@code tcp://host:port}; other schemes
+     *     fail at the first request
+     */
     public EngineHttp(String dockerHost) {
         this.host = dockerHost;
         this.socket = dockerHost.startsWith("unix://") ? Path.of(URI.create(dockerHost).getPath()) : null;
+        URI uri = dockerHost.startsWith("tcp://") ? URI.create(dockerHost) : null;
+        this.tcp = uri != null && uri.getHost() != null && uri.getPort() > 0 ? uri : null;
     }
 
     /** The client for a unix socket path. */
@@ -58,6 +65,22 @@ public final class EngineHttp implements EngineSocket {
 
     /** Sends a request and reads the answer's head; the caller reads the body and closes the exchange. */
     public Exchange open(String method, String path, Map<String, String> headers, byte[] body) throws IOException {
+        return exchange(request(method, path, headers, body), method);
+    }
+
+    /** The answer's head read from a channel a request was sent on; the channel closed if that fails. */
+    private static Exchange exchange(SocketChannel channel, String method) throws IOException {
+        try {
+            return new Exchange(channel, "HEAD".equals(method));
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    /** A new connection with the request sent on it. */
+    private SocketChannel request(String method, String path, Map<String, String> headers, byte[] body)
+            throws IOException {
         SocketChannel channel = connect();
         try {
             StringBuilder head = new StringBuilder(256);
@@ -80,20 +103,23 @@ public final class EngineHttp implements EngineSocket {
             if (body != null) {
                 writeFully(channel, ByteBuffer.wrap(body));
             }
-            return new Exchange(channel, "HEAD".equals(method));
+            return channel;
         } catch (IOException | RuntimeException e) {
             closeQuietly(channel);
             throw e;
         }
     }
 
-    private SocketChannel connect() throws IOException {
-        if (socket == null) {
-            throw new IOException("only an engine on a unix socket can be used (docker host is " + host + ")");
+    /** A new blocking connection to the engine; the caller closes it. */
+    SocketChannel connect() throws IOException {
+        if (socket == null && tcp == null) {
+            throw new IOException("cannot use the engine at " + host + ": give unix:///path/to/docker.sock or "
+                    + "tcp://host:port (an engine listening without TLS)");
         }
-        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        SocketChannel channel = socket != null ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
         try {
-            channel.connect(UnixDomainSocketAddress.of(socket));
+            channel.connect(socket != null ? UnixDomainSocketAddress.of(socket)
+                    : new InetSocketAddress(tcp.getHost(), tcp.getPort()));
             return channel;
         } catch (IOException e) {
             closeQuietly(channel);
@@ -141,20 +167,25 @@ public final class EngineHttp implements EngineSocket {
         return call(method, path, body, TIMEOUT_MS);
     }
 
+    /**
+     * The time limit counts from the request on, the answer's head included: the engine sends the
+     * head of a change (a stop, a create) only once it is done.
+     */
     private byte[] call(String method, String path, byte[] body, long timeoutMs) throws IOException {
-        Exchange exchange = open(method, path, Map.of(), body);
-        ScheduledFuture<?> timeout = watchdog().schedule(exchange::close, timeoutMs, TimeUnit.MILLISECONDS);
-        try (exchange) {
+        SocketChannel channel = request(method, path, Map.of(), body);
+        SilenceWatch limit = new SilenceWatch(watchdog(), channel, timeoutMs);
+        try (limit; Exchange exchange = exchange(channel, method)) {
             byte[] answer = exchange.body().readNBytes(MAX_JSON);
             if (exchange.head().status() / 100 != 2) {
                 throw new EngineStatusException(method, path, exchange.head().status(), answer);
             }
             return answer;
-        } catch (AsynchronousCloseException e) {
-            throw new IOException("the engine at " + host + " did not answer " + method + " " + path + " within "
-                    + timeoutMs / 1000 + " s", e);
-        } finally {
-            timeout.cancel(false);
+        } catch (IOException e) {
+            if (limit.fired()) {
+                throw new IOException("the engine at " + host + " did not answer " + method + " " + path
+                        + " within " + SilenceWatch.describe(timeoutMs), e);
+            }
+            throw e;
         }
     }
 
@@ -165,27 +196,37 @@ public final class EngineHttp implements EngineSocket {
 
     /**
      * A request whose answer is a stream of JSON objects (a pull's progress): each goes to {@code each}
-     * as it arrives, until the answer ends or {@code timeoutMs} has passed. A status other than 2xx
-     * is an {@link EngineStatusException}.
+     * as it arrives, until the answer ends. It may take as long as it takes while the engine keeps
+     * talking; after {@code silenceMs} without a message it is given up with a {@link SilenceException}.
+     * A status other than 2xx is an {@link EngineStatusException}.
      */
-    public void stream(String method, String path, Map<String, String> headers, long timeoutMs, JsonSink each)
+    public void stream(String method, String path, Map<String, String> headers, long silenceMs, JsonSink each)
             throws IOException {
-        Exchange exchange = open(method, path, headers, null);
-        ScheduledFuture<?> timeout = watchdog().schedule(exchange::close, timeoutMs, TimeUnit.MILLISECONDS);
-        try (exchange) {
+        SocketChannel channel = request(method, path, headers, null);
+        SilenceWatch watch = new SilenceWatch(watchdog(), channel, silenceMs);
+        try (watch; Exchange exchange = exchange(channel, method)) {
             if (exchange.head().status() / 100 != 2) {
                 throw new EngineStatusException(method, path, exchange.head().status(), exchange.body().readNBytes(4096));
             }
             try (JsonParser parser = JSON.createParser(exchange.body())) {
                 while (parser.nextToken() == JsonToken.START_OBJECT) {
+                    watch.heard();
                     each.accept(parser.readValueAsTree());
                 }
             }
-        } catch (AsynchronousCloseException e) {
-            throw new IOException("the engine at " + host + " did not finish " + method + " " + path + " within "
-                    + timeoutMs / 60_000 + " minutes", e);
-        } finally {
-            timeout.cancel(false);
+        } catch (IOException e) {
+            if (watch.fired()) {
+                throw new SilenceException("the engine at " + host + " said nothing for "
+                        + SilenceWatch.describe(silenceMs) + " while answering " + method + " " + path, e);
+            }
+            throw e;
+        }
+    }
+
+    /** A streamed answer given up because the engine stopped talking. */
+    public static final class SilenceException extends IOException {
+        SilenceException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 

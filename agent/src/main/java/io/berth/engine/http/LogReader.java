@@ -3,14 +3,11 @@ package io.berth.engine.http;
 import io.berth.engine.LogQuery;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Queue;
 import java.util.Set;
@@ -42,7 +39,7 @@ public final class LogReader implements AutoCloseable {
         void ended(String problem, boolean refused);
     }
 
-    private final Path socket;
+    private final EngineHttp engine;
     private final Selector selector;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final Set<Read> reads = new HashSet<>(); // reader thread only
@@ -50,8 +47,8 @@ public final class LogReader implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
 
-    public LogReader(Path socket) throws IOException {
-        this.socket = socket;
+    public LogReader(EngineHttp engine) throws IOException {
+        this.engine = engine;
         this.selector = Selector.open();
         this.thread = new Thread(this::run, "berth-logs");
         this.thread.setDaemon(true);
@@ -168,8 +165,7 @@ public final class LogReader implements AutoCloseable {
 
         void start(String path) {
             try {
-                channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-                channel.connect(UnixDomainSocketAddress.of(socket));
+                channel = engine.connect();
                 EngineHttp.writeFully(channel, ByteBuffer.wrap(("GET " + path + " HTTP/1.1\r\nHost: docker\r\n"
                         + "User-Agent: berth\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
                 channel.configureBlocking(false);
@@ -177,7 +173,7 @@ public final class LogReader implements AutoCloseable {
                 reads.add(this);
                 count.set(reads.size());
             } catch (IOException e) {
-                finish(this, "cannot reach the engine at " + socket + ": " + e.getMessage(), false);
+                finish(this, e.getMessage(), false);
             }
         }
 

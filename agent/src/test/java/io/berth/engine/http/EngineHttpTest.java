@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.berth.engine.EngineSocket;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -28,6 +29,10 @@ class EngineHttpTest {
     private AtomicReference<String> serve(Path socket, byte[] response, boolean echo) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
+        return serve(server, response, echo);
+    }
+
+    private AtomicReference<String> serve(ServerSocketChannel server, byte[] response, boolean echo) {
         AtomicReference<String> request = new AtomicReference<>();
         Thread t = new Thread(() -> {
             try (server; SocketChannel c = server.accept()) {
@@ -93,8 +98,19 @@ class EngineHttpTest {
     void aMissingSocketSaysSo() {
         IOException e = assertThrows(IOException.class, () -> EngineHttp.of(dir.resolve("none.sock")).get("/_ping"));
         assertTrue(e.getMessage().startsWith("cannot reach the engine at unix://"), e.getMessage());
-        IOException tcp = assertThrows(IOException.class, () -> new EngineHttp("tcp://127.0.0.1:2375").get("/_ping"));
-        assertTrue(tcp.getMessage().contains("unix socket"), tcp.getMessage());
+        IOException ssh = assertThrows(IOException.class, () -> new EngineHttp("ssh://pi@board").get("/_ping"));
+        assertEquals("cannot use the engine at ssh://pi@board: give unix:///path/to/docker.sock or tcp://host:port "
+                + "(an engine listening without TLS)", ssh.getMessage());
+    }
+
+    @Test
+    void anEngineOnTcpIsAskedTheSameWay() throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open();
+        server.bind(new InetSocketAddress("127.0.0.1", 0));
+        int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+        var request = serve(server, bytes("HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n{\"Version\":\"1\"}"), false);
+        assertEquals("1", new EngineHttp("tcp://127.0.0.1:" + port).get("/version").path("Version").asText());
+        assertTrue(request.get().startsWith("GET /version HTTP/1.1\r\n"), request.get());
     }
 
     @Test
