@@ -190,9 +190,11 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             uri = null;
         }
-        boolean unix = uri != null && "unix".equals(uri.getScheme()) && uri.getPath() != null
-                && uri.getPath().startsWith("/");
-        boolean tcp = uri != null && "tcp".equals(uri.getScheme()) && uri.getHost() != null && uri.getPort() > 0;
+        // exactly what the engine client takes: unix:// and an absolute path (unix://var/… would name a
+        // host "var"), or tcp:// with a host and a port
+        boolean unix = uri != null && value.trim().startsWith("unix:///") && uri.getAuthority() == null
+                && uri.getPath() != null && uri.getPath().length() > 1;
+        boolean tcp = uri != null && value.trim().startsWith("tcp://") && uri.getHost() != null && uri.getPort() > 0;
         if (!unix && !tcp) {
             throw new ConfigException("docker.host '" + value + "' is not an engine Berth can use: give "
                     + "unix:///var/run/docker.sock (the default) or tcp://host:port for an engine that listens "

@@ -435,6 +435,7 @@ class ConfigLoaderTest {
         assertEquals("tcp://127.0.0.1:2375", ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d",
                 "BERTH_DOCKER_HOST", "tcp://127.0.0.1:2375")).dockerHost());
         for (String host : new String[] {"ssh://pi@board", "tcp://board", "unix://docker.sock", "/var/run/docker.sock",
+                "unix:/var/run/docker.sock", "unix://var/run/docker.sock", "unix:///",
                 "npipe:////./pipe/docker_engine"}) {
             ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
                     Map.of("BERTH_DEVICE_ID", "d", "BERTH_DOCKER_HOST", host)), host);

@@ -31,18 +31,22 @@ import org.tinylog.Logger;
 /**
  * The Docker Engine API: the {@link Engine} the agent runs on. Requests go through Berth's own
  * {@link EngineHttp} with the engine's JSON read and written as trees (no model classes, no
- * Jackson bean introspection), so what the agent does every day costs no docker-java; only image
- * loads ({@code berth load}) use docker-java's client, made at the first one ({@link DockerJava}),
- * and pulls read {@code docker login}'s credentials with its configuration ({@link DockerLogins}).
+ * Jackson bean introspection); image loads ({@code berth load}) are streamed to the engine as they
+ * are read. Of docker-java, only its configuration is used: pulls read {@code docker login}'s
+ * credentials with it ({@link DockerLogins}), and the mount syntax is parsed with its models.
  * Observation,
  * container creation, pulls, and volumes and networks are the classes beside it; the calls on
  * images and containers are here. Only this package knows docker-java.
  */
 public final class DockerEngine implements Engine {
-    /** How long a change may take before it counts as failed (and is retried): far past any engine's normal. */
-    static final long CHANGE_TIMEOUT_MS = Duration.ofMinutes(5).toMillis();
+    /**
+     * How long a change may take before it counts as failed (and is retried): far past any engine's
+     * normal, a create that copies an image's data into a new volume on a slow SD card included.
+     */
+    static final long CHANGE_TIMEOUT_MS = Duration.ofMinutes(15).toMillis();
+    /** How long a load may go without the engine reading more of the archive or saying anything. */
+    private static final long LOAD_SILENCE_MS = Duration.ofMinutes(10).toMillis();
 
-    private final DockerJava docker;
     private final EngineHttp http;
     private final EngineCalls calls;
     private final Observation observation;
@@ -66,7 +70,6 @@ public final class DockerEngine implements Engine {
     public DockerEngine(String dockerHost, Map<String, String> ownership, String platform) {
         this.ownership = Map.copyOf(ownership);
         this.http = new EngineHttp(dockerHost);
-        this.docker = new DockerJava(dockerHost);
         this.calls = new EngineCalls(dockerHost);
         this.observation = new Observation(http, this.ownership, calls);
         this.queries = new EngineQueries(http, calls);
@@ -256,8 +259,23 @@ public final class DockerEngine implements Engine {
     @Override
     public String loadImages(java.io.InputStream dockerSave) throws EngineException {
         return call("load images", () -> {
-            docker.get().loadImageCmd(dockerSave).exec();
-            return "loaded";
+            // streamed as it is read: an archive is far larger than the agent's heap
+            StringBuilder loaded = new StringBuilder();
+            String[] error = new String[1];
+            http.upload("/images/load?quiet=1", "application/x-tar", dockerSave, LOAD_SILENCE_MS, item -> {
+                String failure = ImagePulls.errorOf(item);
+                if (failure != null) {
+                    error[0] = failure;
+                }
+                String said = EngineJson.text(item, "stream");
+                if (said != null && !said.isBlank()) {
+                    loaded.append(loaded.length() == 0 ? "" : "; ").append(said.strip());
+                }
+            });
+            if (error[0] != null) {
+                throw new EngineCalls.StreamError(error[0]);
+            }
+            return loaded.length() == 0 ? "loaded" : loaded.toString();
         });
     }
 
@@ -268,7 +286,6 @@ public final class DockerEngine implements Engine {
                 logReader.close();
             }
         }
-        docker.close();
     }
 
     private <T> T call(String what, EngineCalls.EngineCall<T> body) throws EngineException {

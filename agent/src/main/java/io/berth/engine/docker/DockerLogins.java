@@ -21,7 +21,13 @@ final class DockerLogins {
         if (!mayHaveAny()) {
             return null;
         }
-        AuthConfig auth = DefaultDockerClientConfig.createDefaultConfigBuilder().build().effectiveAuthConfig(repository);
+        // only the credentials are wanted: the engine's address is pinned, so a DOCKER_HOST or
+        // DOCKER_TLS_VERIFY in the agent's environment (ssh://, a TLS engine) cannot fail the build
+        AuthConfig auth = DefaultDockerClientConfig.createDefaultConfigBuilder()
+                .withDockerHost("unix:///var/run/docker.sock")
+                .withDockerTlsVerify(false)
+                .build()
+                .effectiveAuthConfig(repository);
         if (auth == null) {
             return null;
         }

@@ -86,11 +86,8 @@ final class ImagePulls {
         if (last == null) {
             return "Could not pull image";
         }
-        String error = EngineJson.text(last, "error");
+        String error = errorOf(last);
         String status = EngineJson.text(last, "status");
-        if (error == null && last.path("errorDetail").has("message")) {
-            error = last.path("errorDetail").path("message").asText();
-        }
         if (error == null && status != null) {
             for (String word : SUCCESS) {
                 if (status.contains(word)) {
@@ -99,6 +96,15 @@ final class ImagePulls {
             }
         }
         return "Could not pull image: " + (error != null ? error : status);
+    }
+
+    /** The error a message of the engine's progress stream (a pull's, a load's) reports, or null. */
+    static String errorOf(JsonNode item) {
+        String error = EngineJson.text(item, "error");
+        if (error == null && item.path("errorDetail").has("message")) {
+            error = item.path("errorDetail").path("message").asText();
+        }
+        return error;
     }
 
     private static ObjectNode credentials(RegistryAuth auth) {

@@ -9,19 +9,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.URI;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 
 /**
@@ -36,21 +29,17 @@ public final class EngineHttp implements EngineSocket {
     /** A read's limit: generous, as a busy engine on an SD card can take seconds to list or inspect. */
     private static final long TIMEOUT_MS = 30_000;
     private static final int MAX_JSON = 16 * 1024 * 1024;
-    private static volatile ScheduledExecutorService watchdog;
 
+    private final EngineChannels channels;
     private final String host;
-    private final Path socket;
-    private final URI tcp;
 
     /**
      * @param dockerHost {@code unix:///var/run/docker.sock} or {@code tcp://host:port}; other schemes
      *     fail at the first request
      */
     public EngineHttp(String dockerHost) {
+        this.channels = new EngineChannels(dockerHost);
         this.host = dockerHost;
-        this.socket = dockerHost.startsWith("unix://") ? Path.of(URI.create(dockerHost).getPath()) : null;
-        URI uri = dockerHost.startsWith("tcp://") ? URI.create(dockerHost) : null;
-        this.tcp = uri != null && uri.getHost() != null && uri.getPort() > 0 ? uri : null;
     }
 
     /** The client for a unix socket path. */
@@ -65,66 +54,12 @@ public final class EngineHttp implements EngineSocket {
 
     /** Sends a request and reads the answer's head; the caller reads the body and closes the exchange. */
     public Exchange open(String method, String path, Map<String, String> headers, byte[] body) throws IOException {
-        return exchange(request(method, path, headers, body), method);
-    }
-
-    /** The answer's head read from a channel a request was sent on; the channel closed if that fails. */
-    private static Exchange exchange(SocketChannel channel, String method) throws IOException {
-        try {
-            return new Exchange(channel, "HEAD".equals(method));
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(channel);
-            throw e;
-        }
-    }
-
-    /** A new connection with the request sent on it. */
-    private SocketChannel request(String method, String path, Map<String, String> headers, byte[] body)
-            throws IOException {
-        SocketChannel channel = connect();
-        try {
-            StringBuilder head = new StringBuilder(256);
-            head.append(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: docker\r\nUser-Agent: berth\r\n");
-            boolean upgrade = headers.keySet().stream().anyMatch("Upgrade"::equalsIgnoreCase);
-            if (!upgrade) {
-                head.append("Connection: close\r\n");
-            }
-            headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
-            if (body != null) {
-                if (headers.keySet().stream().noneMatch("Content-Type"::equalsIgnoreCase)) {
-                    head.append("Content-Type: application/json\r\n");
-                }
-                head.append("Content-Length: ").append(body.length).append("\r\n");
-            } else if (!"GET".equals(method) && !"HEAD".equals(method)) {
-                head.append("Content-Length: 0\r\n");
-            }
-            head.append("\r\n");
-            writeFully(channel, ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1)));
-            if (body != null) {
-                writeFully(channel, ByteBuffer.wrap(body));
-            }
-            return channel;
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(channel);
-            throw e;
-        }
+        return EngineChannels.exchange(channels.request(method, path, headers, body), method);
     }
 
     /** A new blocking connection to the engine; the caller closes it. */
     SocketChannel connect() throws IOException {
-        if (socket == null && tcp == null) {
-            throw new IOException("cannot use the engine at " + host + ": give unix:///path/to/docker.sock or "
-                    + "tcp://host:port (an engine listening without TLS)");
-        }
-        SocketChannel channel = socket != null ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
-        try {
-            channel.connect(socket != null ? UnixDomainSocketAddress.of(socket)
-                    : new InetSocketAddress(tcp.getHost(), tcp.getPort()));
-            return channel;
-        } catch (IOException e) {
-            closeQuietly(channel);
-            throw new IOException("cannot reach the engine at " + host + " (" + e.getMessage() + ")", e);
-        }
+        return channels.connect();
     }
 
     @Override
@@ -172,9 +107,9 @@ public final class EngineHttp implements EngineSocket {
      * head of a change (a stop, a create) only once it is done.
      */
     private byte[] call(String method, String path, byte[] body, long timeoutMs) throws IOException {
-        SocketChannel channel = request(method, path, Map.of(), body);
-        SilenceWatch limit = new SilenceWatch(watchdog(), channel, timeoutMs);
-        try (limit; Exchange exchange = exchange(channel, method)) {
+        SocketChannel channel = channels.request(method, path, Map.of(), body);
+        SilenceWatch limit = new SilenceWatch(EngineChannels.watchdog(), channel, timeoutMs);
+        try (limit; Exchange exchange = EngineChannels.exchange(channel, method)) {
             byte[] answer = exchange.body().readNBytes(MAX_JSON);
             if (exchange.head().status() / 100 != 2) {
                 throw new EngineStatusException(method, path, exchange.head().status(), answer);
@@ -202,25 +137,89 @@ public final class EngineHttp implements EngineSocket {
      */
     public void stream(String method, String path, Map<String, String> headers, long silenceMs, JsonSink each)
             throws IOException {
-        SocketChannel channel = request(method, path, headers, null);
-        SilenceWatch watch = new SilenceWatch(watchdog(), channel, silenceMs);
-        try (watch; Exchange exchange = exchange(channel, method)) {
-            if (exchange.head().status() / 100 != 2) {
-                throw new EngineStatusException(method, path, exchange.head().status(), exchange.body().readNBytes(4096));
-            }
-            try (JsonParser parser = JSON.createParser(exchange.body())) {
-                while (parser.nextToken() == JsonToken.START_OBJECT) {
-                    watch.heard();
-                    each.accept(parser.readValueAsTree());
+        SocketChannel channel = channels.request(method, path, headers, null);
+        SilenceWatch watch = new SilenceWatch(EngineChannels.watchdog(), channel, silenceMs);
+        try (watch; Exchange exchange = EngineChannels.exchange(channel, method)) {
+            readObjects(exchange, method, path, watch, each);
+        } catch (IOException e) {
+            throw watch.fired() ? silence(method, path, silenceMs, e) : e;
+        }
+    }
+
+    /**
+     * As {@link #stream}, with a body of unknown length sent as it is read (an image archive for
+     * {@code POST /images/load}): each part written counts as the engine listening. When the engine
+     * cuts the upload short with an answer (a broken archive), that answer is the error.
+     */
+    public void upload(String path, String contentType, InputStream body, long silenceMs, JsonSink each)
+            throws IOException {
+        SocketChannel channel = channels.connect();
+        SilenceWatch watch = new SilenceWatch(EngineChannels.watchdog(), channel, silenceMs);
+        try (watch) {
+            try {
+                EngineChannels.writeHead(channel, "POST", path, Map.of("Content-Type", contentType), true,
+                        "Transfer-Encoding: chunked");
+                byte[] buffer = new byte[64 * 1024];
+                for (int n; (n = body.read(buffer)) >= 0; ) {
+                    if (n > 0) {
+                        byte[] size = (Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                        EngineChannels.writeFully(channel, ByteBuffer.wrap(size));
+                        EngineChannels.writeFully(channel, ByteBuffer.wrap(buffer, 0, n));
+                        EngineChannels.writeFully(channel, ByteBuffer.wrap(CRLF));
+                        watch.heard();
+                    }
                 }
+                EngineChannels.writeFully(channel, ByteBuffer.wrap("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+            } catch (IOException | RuntimeException e) {
+                if (!watch.fired()) {
+                    refusedUpload(channel, path, e);
+                }
+                EngineChannels.closeQuietly(channel);
+                throw e;
+            }
+            try (Exchange exchange = EngineChannels.exchange(channel, "POST")) {
+                readObjects(exchange, "POST", path, watch, each);
             }
         } catch (IOException e) {
-            if (watch.fired()) {
-                throw new SilenceException("the engine at " + host + " said nothing for "
-                        + SilenceWatch.describe(silenceMs) + " while answering " + method + " " + path, e);
-            }
+            throw watch.fired() ? silence("POST", path, silenceMs, e) : e;
+        }
+    }
+
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    /** Throws the engine's answer to an upload it stopped reading, when it sent one. */
+    private static void refusedUpload(SocketChannel channel, String path, Exception writing) throws IOException {
+        int status;
+        byte[] answer;
+        try (Exchange exchange = new Exchange(channel, false)) {
+            status = exchange.head().status();
+            answer = exchange.body().readNBytes(4096);
+        } catch (IOException | RuntimeException none) {
+            return; // no answer: the write's own failure says what happened
+        }
+        if (status / 100 != 2) {
+            EngineStatusException e = new EngineStatusException("POST", path, status, answer);
+            e.addSuppressed(writing);
             throw e;
         }
+    }
+
+    private static void readObjects(Exchange exchange, String method, String path, SilenceWatch watch, JsonSink each)
+            throws IOException {
+        if (exchange.head().status() / 100 != 2) {
+            throw new EngineStatusException(method, path, exchange.head().status(), exchange.body().readNBytes(4096));
+        }
+        try (JsonParser parser = JSON.createParser(exchange.body())) {
+            while (parser.nextToken() == JsonToken.START_OBJECT) {
+                watch.heard();
+                each.accept(parser.readValueAsTree());
+            }
+        }
+    }
+
+    private SilenceException silence(String method, String path, long silenceMs, IOException e) {
+        return new SilenceException("the engine at " + host + " said nothing for " + SilenceWatch.describe(silenceMs)
+                + " while answering " + method + " " + path, e);
     }
 
     /** A streamed answer given up because the engine stopped talking. */
@@ -263,42 +262,4 @@ public final class EngineHttp implements EngineSocket {
         return exchange;
     }
 
-    /**
-     * The timer that closes an exchange past its time limit. Its thread lives only while a call is
-     * under way (no core thread; cancelled timeouts leave the queue at once), so an idle agent has
-     * no thread for it.
-     */
-    private static ScheduledExecutorService watchdog() {
-        ScheduledExecutorService w = watchdog;
-        if (w == null) {
-            synchronized (EngineHttp.class) {
-                if (watchdog == null) {
-                    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(0, r -> {
-                        Thread t = new Thread(r, "berth-engine-timeout");
-                        t.setDaemon(true);
-                        return t;
-                    });
-                    timer.setRemoveOnCancelPolicy(true);
-                    timer.setKeepAliveTime(1, TimeUnit.SECONDS);
-                    watchdog = timer;
-                }
-                w = watchdog;
-            }
-        }
-        return w;
-    }
-
-    static void writeFully(SocketChannel channel, ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
-        }
-    }
-
-    static void closeQuietly(SocketChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
-    }
 }

@@ -75,7 +75,7 @@ public final class Exchange implements EngineSocket.Upgraded, AutoCloseable {
 
     @Override
     public void write(byte[] data, int offset, int length) throws IOException {
-        EngineHttp.writeFully(channel, ByteBuffer.wrap(data, offset, length));
+        EngineChannels.writeFully(channel, ByteBuffer.wrap(data, offset, length));
     }
 
     @Override
@@ -85,7 +85,7 @@ public final class Exchange implements EngineSocket.Upgraded, AutoCloseable {
 
     @Override
     public void close() {
-        EngineHttp.closeQuietly(channel);
+        EngineChannels.closeQuietly(channel);
     }
 
     private final class Body extends InputStream {

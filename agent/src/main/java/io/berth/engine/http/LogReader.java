@@ -166,7 +166,7 @@ public final class LogReader implements AutoCloseable {
         void start(String path) {
             try {
                 channel = engine.connect();
-                EngineHttp.writeFully(channel, ByteBuffer.wrap(("GET " + path + " HTTP/1.1\r\nHost: docker\r\n"
+                EngineChannels.writeFully(channel, ByteBuffer.wrap(("GET " + path + " HTTP/1.1\r\nHost: docker\r\n"
                         + "User-Agent: berth\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
                 channel.configureBlocking(false);
                 key = channel.register(selector, SelectionKey.OP_READ, this);
@@ -222,7 +222,7 @@ public final class LogReader implements AutoCloseable {
                 key.cancel();
             }
             if (channel != null) {
-                EngineHttp.closeQuietly(channel);
+                EngineChannels.closeQuietly(channel);
             }
         }
     }

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
  * Closes an engine connection once the engine has said nothing for {@code limit}: a pull on a slow
  * link may take hours and is fine while progress keeps coming, a hung one is cut. Where nothing calls
  * {@link #heard()} it is a plain time limit from the request on. {@code heard()} costs one volatile
- * write per message; the timer wakes at most once per limit.
+ * write per message; the check is rescheduled only when it finds the engine has spoken since.
  */
 final class SilenceWatch implements AutoCloseable {
     private final ScheduledExecutorService timer;

@@ -60,7 +60,7 @@ class EngineHttpTimeLimitsTest {
     }
 
     private static void write(SocketChannel c, String text) throws IOException {
-        EngineHttp.writeFully(c, ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
+        EngineChannels.writeFully(c, ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
     }
 
     private static String chunk(String text) {
