@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,9 +29,18 @@ class ObservationTest {
 
     @TempDir
     Path dir;
+    private FakeEngine engine;
 
     private EngineHttp fakeEngine(Map<String, String> answers) throws IOException {
-        return FakeEngine.serve(dir.resolve("e.sock"), answers);
+        engine = FakeEngine.serve(dir.resolve("e.sock"), answers);
+        return engine.http();
+    }
+
+    @AfterEach
+    void stopTheEngine() throws Exception {
+        if (engine != null) {
+            engine.close();
+        }
     }
 
     @Test

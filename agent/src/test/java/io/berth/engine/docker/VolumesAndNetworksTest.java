@@ -15,11 +15,13 @@ class VolumesAndNetworksTest {
 
     @Test
     void readsAVolumesOptionsAndNoneForOneThatIsNotThere() throws Exception {
-        VolumesAndNetworks resources = new VolumesAndNetworks(FakeEngine.serve(dir.resolve("e.sock"), Map.of(
+        try (FakeEngine engine = FakeEngine.serve(dir.resolve("e.sock"), Map.of(
                 "/volumes/nfs", "{\"Name\":\"nfs\",\"Options\":{\"type\":\"nfs\",\"o\":\"addr=10.0.0.1\",\"device\":\":/x\"}}",
-                "/volumes/plain", "{\"Name\":\"plain\",\"Options\":null}")), new EngineCalls("unix:///fake"));
-        assertEquals(Map.of("type", "nfs", "o", "addr=10.0.0.1", "device", ":/x"), resources.volumeOptions("nfs"));
-        assertTrue(resources.volumeOptions("plain").isEmpty());
-        assertTrue(resources.volumeOptions("missing").isEmpty(), "no such volume: no options");
+                "/volumes/plain", "{\"Name\":\"plain\",\"Options\":null}"))) {
+            VolumesAndNetworks resources = new VolumesAndNetworks(engine.http(), new EngineCalls(engine.host()));
+            assertEquals(Map.of("type", "nfs", "o", "addr=10.0.0.1", "device", ":/x"), resources.volumeOptions("nfs"));
+            assertTrue(resources.volumeOptions("plain").isEmpty());
+            assertTrue(resources.volumeOptions("missing").isEmpty(), "no such volume: no options");
+        }
     }
 }
