@@ -74,8 +74,8 @@ public final class DockerEngine implements Engine {
         this.observation = new Observation(http, this.ownership, calls);
         this.queries = new EngineQueries(http, calls);
         this.creation = new ContainerCreation(http, this.ownership, calls);
-        this.pulls = new ImagePulls(http, new DockerLogins(), platform == null || platform.isBlank() ? null : platform,
-                calls);
+        this.pulls = new ImagePulls(http, new DockerLogins()::credentials,
+                platform == null || platform.isBlank() ? null : platform, calls);
         this.resources = new VolumesAndNetworks(http, calls);
     }
 

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.tinylog.Logger;
 
 /**
@@ -32,12 +33,16 @@ final class ImagePulls {
         "this image was pulled from a legacy registry", ": downloaded"};
 
     private final EngineHttp http;
-    private final DockerLogins logins;
+    private final Function<String, ObjectNode> logins;
     private final String platform;
     private final EngineCalls calls;
 
-    /** @param platform {@code os/arch[/variant]} to pull, or null for the engine's own */
-    ImagePulls(EngineHttp http, DockerLogins logins, String platform, EngineCalls calls) {
+    /**
+     * @param logins   the credentials {@code docker login} stored for a repository, or null for none
+     *                 ({@link DockerLogins#credentials}): used when the document gives none
+     * @param platform {@code os/arch[/variant]} to pull, or null for the engine's own
+     */
+    ImagePulls(EngineHttp http, Function<String, ObjectNode> logins, String platform, EngineCalls calls) {
         this.http = http;
         this.logins = logins;
         this.platform = platform;
@@ -49,7 +54,7 @@ final class ImagePulls {
         calls.call(what, EngineCalls.Op.PULL, () -> {
             String path = "/images/create?fromImage=" + encode(ImageRef.repositoryOf(image)) + "&tag="
                     + encode(ImageRef.tagOf(image)) + (platform == null ? "" : "&platform=" + encode(platform));
-            ObjectNode credentials = auth != null ? credentials(auth) : logins.credentials(ImageRef.repositoryOf(image));
+            ObjectNode credentials = auth != null ? credentials(auth) : logins.apply(ImageRef.repositoryOf(image));
             Map<String, String> headers = credentials == null ? Map.of() : Map.of("X-Registry-Auth",
                     Base64.getUrlEncoder().encodeToString(credentials.toString().getBytes(StandardCharsets.UTF_8)));
             LayerProgress layers = new LayerProgress();
