@@ -124,6 +124,25 @@ public final class OperatorConnection implements AutoCloseable {
                 + "BERTH_MQTT_PASSWORD and the TLS files", e);
     }
 
+    /**
+     * Waits until the connection stands again after a loss (it reconnects by itself, to any broker
+     * of its list, and subscribes again); false when it did not within {@code timeout}, or is closed.
+     */
+    public boolean awaitConnected(Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!closed) {
+            Wire w = wire;
+            if (w != null && w.connected() && !reconnecting.get()) {
+                return true;
+            }
+            if (System.nanoTime() - end >= 0) {
+                return false;
+            }
+            Thread.sleep(100); // an operator's tool, waiting seconds at most: no need for a signal
+        }
+        return false;
+    }
+
     /** Called (once per loss) when the connection drops; it reconnects by itself meanwhile. */
     public void onLost(Runnable action) {
         this.onLost = action;

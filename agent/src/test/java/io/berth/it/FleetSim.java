@@ -133,6 +133,11 @@ public final class FleetSim {
         results.put("threadsPerDevice", (Thread.activeCount() - threads0) / (double) size);
 
         fleetLs();
+        if (nats && "node-kill".equals(System.getenv("FLEETSIM_ONLY"))) {
+            // a second look at the rollout through a node kill, without the idle count and the plain rollout
+            results.put("rolloutWithNode1Killed", rollout("busybox:2", "r2" + prefix.substring(9), true));
+            return;
+        }
         Thread.sleep(5_000); // let the converge reports settle
         counts.clear();
         changes.clear();
@@ -306,7 +311,8 @@ public final class FleetSim {
             }
         }
         if (exit != 0) {
-            r.put("driverOutput", err.toString(StandardCharsets.UTF_8) + out.toString(StandardCharsets.UTF_8));
+            String said = err.toString(StandardCharsets.UTF_8) + out.toString(StandardCharsets.UTF_8);
+            r.put("driverOutputEnd", said.substring(Math.max(0, said.length() - 2000))); // the wave list is long
         }
         retainedExtra.add(prefix + "/_fleet/rollouts/" + id);
         return r;

@@ -156,11 +156,15 @@ public final class EngineHttp implements EngineSocket {
         SocketChannel channel = channels.connect();
         SilenceWatch watch = new SilenceWatch(EngineChannels.watchdog(), channel, silenceMs);
         try (watch) {
+            boolean reading = false;
             try {
                 EngineChannels.writeHead(channel, "POST", path, Map.of("Content-Type", contentType), true,
                         "Transfer-Encoding: chunked");
                 byte[] buffer = new byte[64 * 1024];
-                for (int n; (n = body.read(buffer)) >= 0; ) {
+                for (int n = 0; n >= 0; ) {
+                    reading = true;
+                    n = body.read(buffer);
+                    reading = false;
                     if (n > 0) {
                         byte[] size = (Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII);
                         EngineChannels.writeFully(channel, ByteBuffer.wrap(size));
@@ -171,7 +175,9 @@ public final class EngineHttp implements EngineSocket {
                 }
                 EngineChannels.writeFully(channel, ByteBuffer.wrap("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
             } catch (IOException | RuntimeException e) {
-                if (!watch.fired()) {
+                // a write the engine cut short may carry its answer (a broken archive); a failed read
+                // of the archive itself is this side's (the engine drops the unfinished load)
+                if (!reading && !watch.fired()) {
                     refusedUpload(channel, path, e);
                 }
                 EngineChannels.closeQuietly(channel);

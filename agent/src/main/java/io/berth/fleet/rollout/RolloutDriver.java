@@ -40,6 +40,8 @@ public final class RolloutDriver implements AutoCloseable {
 
     private static final Duration SETTLE = Duration.ofSeconds(1);
     private static final Duration RESULTS_EVERY = Duration.ofSeconds(1);
+    /** How often one write is tried again after the connection broke under it. */
+    private static final int WRITE_RETRIES = 3;
 
     private final RolloutStore store;
     private final FleetView fleet;
@@ -136,10 +138,11 @@ public final class RolloutDriver implements AutoCloseable {
                     report(mine, d.next(), progress);
                     hold(id, mine);
                     mine = d.next().written(now, owner, now.plus(ttl));
-                    store.write(mine); // the record first, always
+                    write(id, mine, progress); // the record first, always
                 }
                 if (request != null) {
-                    store.clearRequest(id, request); // not one that came while the record was written
+                    RolloutStore.Request asked = request;
+                    retrying(id, mine, progress, () -> store.clearRequest(id, asked)); // not one that came meanwhile
                 }
                 if (!d.publish().isEmpty()) {
                     List<RolloutPlanner.Publish> done = new ArrayList<>();
@@ -152,16 +155,17 @@ public final class RolloutDriver implements AutoCloseable {
                             // driver takes over (and publishes the rest too) while this one is at it
                             mine = RolloutPlanner.published(mine, done, clock.instant())
                                     .written(clock.instant(), owner, clock.instant().plus(ttl));
-                            store.write(mine);
+                            write(id, mine, progress);
                         }
-                        store.publishDesired(p.device(), DeviceDocuments.build(p.content(), p.revision(), p.device(), key));
+                        var document = DeviceDocuments.build(p.content(), p.revision(), p.device(), key);
+                        retrying(id, mine, progress, () -> store.publishDesired(p.device(), document));
                         done.add(p);
                     }
                     Rollout after = RolloutPlanner.published(mine, d.publish(), now);
                     hold(id, mine);
                     report(mine, after, progress);
                     mine = after.written(clock.instant(), owner, clock.instant().plus(ttl));
-                    store.write(mine);
+                    write(id, mine, progress);
                     if (mode == Mode.FIRST_STEP) {
                         break;
                     }
@@ -183,6 +187,42 @@ public final class RolloutDriver implements AutoCloseable {
             release(id, mine);
         }
         return mine;
+    }
+
+    /** A write to the broker. */
+    private interface BrokerWrite {
+        void run() throws IOException;
+    }
+
+    private void write(String id, Rollout record, Consumer<String> progress)
+            throws IOException, InterruptedException, LeaseLost {
+        retrying(id, record, progress, () -> store.write(record));
+    }
+
+    /**
+     * Runs {@code write}; when it failed because the connection broke under it (a broker node went
+     * away), waits for the connection to stand again (it reconnects by itself, to another node of
+     * its list) and writes once more, as long as this driver still holds the rollout. Every write a
+     * driver makes can be made twice: a retained record or document, or the clearing of a request.
+     */
+    private void retrying(String id, Rollout mine, Consumer<String> progress, BrokerWrite write)
+            throws IOException, InterruptedException, LeaseLost {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                write.run();
+                return;
+            } catch (IOException e) {
+                if (closed || attempt > WRITE_RETRIES) {
+                    throw e;
+                }
+                progress.accept("rollout " + id + ": " + e.getMessage() + "; writing again once the broker "
+                        + "connection stands again");
+                if (!store.awaitConnected(ttl)) {
+                    throw e;
+                }
+                hold(id, mine);
+            }
+        }
     }
 
     /**

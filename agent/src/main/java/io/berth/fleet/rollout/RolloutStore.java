@@ -35,6 +35,11 @@ public final class RolloutStore {
         void publish(String topic, byte[] payload, boolean retained) throws IOException;
 
         void subscribe(String filter, OperatorConnection.Handler handler) throws IOException;
+
+        /** Waits for the connection to stand again after a loss; false when it did not in time. */
+        default boolean awaitConnected(Duration timeout) throws InterruptedException {
+            return false;
+        }
     }
 
     private final Broker connection;
@@ -59,6 +64,11 @@ public final class RolloutStore {
             public void subscribe(String filter, OperatorConnection.Handler handler) throws IOException {
                 connection.subscribe(filter, handler);
             }
+
+            @Override
+            public boolean awaitConnected(Duration timeout) throws InterruptedException {
+                return connection.awaitConnected(timeout);
+            }
         }, prefix, SYNC);
     }
 
@@ -66,6 +76,11 @@ public final class RolloutStore {
         this.connection = connection;
         this.prefix = prefix;
         this.syncTimeout = syncTimeout;
+    }
+
+    /** Waits for the broker connection to stand again after a loss; false when it did not within {@code timeout}. */
+    public boolean awaitConnected(Duration timeout) throws InterruptedException {
+        return connection.awaitConnected(timeout);
     }
 
     /** How long {@link #attach} waits for the broker to hand over the retained messages. */

@@ -115,4 +115,40 @@ class EngineHttpUploadTest {
         assertEquals(500, e.status());
         assertEquals("unexpected EOF", e.engineMessage());
     }
+
+    @Test
+    void anArchiveThatCannotBeReadEndsTheUploadAtOnce() throws Exception {
+        Path socket = dir.resolve("e.sock");
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        CompletableFuture<Boolean> hungUp = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try (server; SocketChannel c = server.accept()) {
+                // an engine that reads the whole upload and answers only at its end, like dockerd
+                while (c.read(ByteBuffer.allocate(64 * 1024)) >= 0) {
+                    // reading
+                }
+                hungUp.complete(true);
+            } catch (IOException e) {
+                hungUp.complete(true);
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        InputStream failing = new InputStream() {
+            private int left = 200_000;
+
+            @Override
+            public int read() throws IOException {
+                if (left-- <= 0) {
+                    throw new IOException("the spool file went away");
+                }
+                return 0;
+            }
+        };
+        IOException e = assertThrows(IOException.class, () -> EngineHttp.of(socket).upload("/images/load?quiet=1",
+                "application/x-tar", failing, 60_000, o -> { }));
+        assertEquals("the spool file went away", e.getMessage());
+        assertTrue(hungUp.get(30, TimeUnit.SECONDS), "the connection was closed, so the engine drops the load");
+    }
 }

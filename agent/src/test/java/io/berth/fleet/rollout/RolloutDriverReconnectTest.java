@@ -1,0 +1,142 @@
+package io.berth.fleet.rollout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.berth.fleet.Device;
+import io.berth.fleet.FleetView;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A broker node goes away under a driver (the fleet simulator killed NATS node 1, and the
+ * operator's connection on node 3 was reset with it): the publish in flight fails, the connection
+ * comes back by itself, and the driver writes again instead of giving the rollout up.
+ */
+class RolloutDriverReconnectTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Fails the publishes of {@code topic} {@code failures} times, as a connection lost under them. */
+    static final class BreakingBroker extends RolloutDriverTest.FakeBroker {
+        final AtomicInteger failures;
+        final String topic;
+        final boolean comesBack;
+        final List<String> waits = new CopyOnWriteArrayList<>();
+
+        BreakingBroker(String topic, int failures, boolean comesBack) {
+            this.topic = topic;
+            this.failures = new AtomicInteger(failures);
+            this.comesBack = comesBack;
+        }
+
+        @Override
+        public void publish(String t, byte[] payload, boolean retain) {
+            if (t.equals(topic) && failures.getAndDecrement() > 0) {
+                throw new java.io.UncheckedIOException(new IOException("cannot publish to " + t
+                        + " on tcp://127.0.0.1:18833: Connection lost: Connection reset"));
+            }
+            super.publish(t, payload, retain);
+        }
+
+        @Override
+        public boolean awaitConnected(Duration timeout) {
+            waits.add(timeout.toString());
+            return comesBack;
+        }
+    }
+
+    /** The fake's publish cannot throw a checked exception: the store's broker sees an IOException. */
+    private static RolloutStore store(BreakingBroker broker) throws Exception {
+        RolloutStore.Broker checked = new RolloutStore.Broker() {
+            @Override
+            public void publish(String topic, byte[] payload, boolean retained) throws IOException {
+                try {
+                    broker.publish(topic, payload, retained);
+                } catch (java.io.UncheckedIOException e) {
+                    throw e.getCause();
+                }
+            }
+
+            @Override
+            public void subscribe(String filter, io.berth.link.OperatorConnection.Handler handler) {
+                broker.subscribe(filter, handler);
+            }
+
+            @Override
+            public boolean awaitConnected(Duration timeout) {
+                return broker.awaitConnected(timeout);
+            }
+        };
+        RolloutStore store = new RolloutStore(checked, "berth", Duration.ofSeconds(5));
+        store.attach(true);
+        return store;
+    }
+
+    private static Rollout rollout() throws Exception {
+        List<Device> devices = new ArrayList<>();
+        for (String id : List.of("d1", "d2")) {
+            devices.add(new Device(id, true, Instant.parse("2026-12-01T09:00:00Z"), Map.of("tier", "canary"), null));
+        }
+        return RolloutPlanner.create("r1", "tier=canary", null,
+                JSON.readTree("{\"services\":{\"web\":{\"image\":\"demo:2\"}}}"), devices, null, "100%", "0",
+                Duration.ofMinutes(5), null, Instant.now());
+    }
+
+    @Test
+    void aPublishCutShortByALostConnectionIsMadeAgainOnceItStands() throws Exception {
+        BreakingBroker broker = new BreakingBroker("berth/d2/desired", 2, true);
+        RolloutStore store = store(broker);
+        store.write(rollout());
+        List<String> said = new CopyOnWriteArrayList<>();
+        try (RolloutDriver driver = new RolloutDriver(store, new FleetView("berth"), null, Clock.systemUTC(),
+                Duration.ofSeconds(15))) {
+            driver.drive("r1", RolloutDriver.Mode.FIRST_STEP, said::add);
+        }
+        assertEquals(1, JSON.readTree(broker.retained.get("berth/d2/desired")).path("revision").asLong(),
+                "d2's document is out after all");
+        assertEquals(List.of("PT15S", "PT15S"), broker.waits, "it waited for the connection after each failure");
+        assertEquals(Rollout.Target.PUBLISHED, store.get("r1").orElseThrow().targets().get("d2").state());
+        assertTrue(said.stream().anyMatch(l -> l.equals("rollout r1: cannot publish to berth/d2/desired on "
+                + "tcp://127.0.0.1:18833: Connection lost: Connection reset; writing again once the broker connection "
+                + "stands again")), String.valueOf(said));
+    }
+
+    @Test
+    void aConnectionThatDoesNotComeBackEndsTheDriveWithTheFailure() throws Exception {
+        BreakingBroker broker = new BreakingBroker("berth/d2/desired", 1, false);
+        RolloutStore store = store(broker);
+        store.write(rollout());
+        try (RolloutDriver driver = new RolloutDriver(store, new FleetView("berth"), null, Clock.systemUTC(),
+                Duration.ofSeconds(15))) {
+            IOException e = assertThrows(IOException.class,
+                    () -> driver.drive("r1", RolloutDriver.Mode.FIRST_STEP, l -> { }));
+            assertTrue(e.getMessage().endsWith("Connection lost: Connection reset"), e.getMessage());
+        }
+        assertEquals(List.of("PT15S"), broker.waits);
+        assertTrue(!broker.retained.containsKey("berth/d2/desired"));
+    }
+
+    @Test
+    void aWriteThatKeepsFailingIsGivenUpAfterItsRetries() throws Exception {
+        BreakingBroker broker = new BreakingBroker("berth/d2/desired", 100, true);
+        RolloutStore store = store(broker);
+        store.write(rollout());
+        try (RolloutDriver driver = new RolloutDriver(store, new FleetView("berth"), null, Clock.systemUTC(),
+                Duration.ofSeconds(15))) {
+            assertThrows(IOException.class, () -> driver.drive("r1", RolloutDriver.Mode.FIRST_STEP, l -> { }));
+        }
+        assertEquals(3, broker.waits.size(), "three more tries, then the failure: " + broker.waits);
+        assertEquals(96, broker.failures.get(), "four publishes of d2's document in all");
+    }
+}
