@@ -227,11 +227,13 @@ public final class RolloutDriver implements AutoCloseable {
 
     /**
      * Stops this driver unless it still holds the rollout: its lease has not run out, and no other
-     * owner has written a newer record (a driver that took over once this one's lease lapsed).
+     * owner has written a newer record (a driver that took over once this one's lease lapsed), nor
+     * one of the same version that the broker took after this driver's (a claim on the record this
+     * driver had just renewed: the store keeps the one that came last).
      */
     private void hold(String id, Rollout mine) throws LeaseLost {
         Rollout latest = store.get(id).orElse(mine);
-        if (latest.version() > mine.version() && !owner.equals(leaseOwner(latest))) {
+        if (latest.version() >= mine.version() && !owner.equals(leaseOwner(latest))) {
             throw new LeaseLost("rollout " + id + " was taken over by " + leaseOwner(latest) + "; this driver stops");
         }
         if (!clock.instant().isBefore(Instant.parse(mine.lease().until()))) {

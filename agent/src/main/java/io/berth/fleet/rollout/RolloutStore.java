@@ -222,11 +222,20 @@ public final class RolloutStore {
         changes.add(action);
     }
 
-    /** Writes a record, retained, and waits until the broker has it; the store knows it at once. */
+    /**
+     * Writes a record, retained, and waits until the broker has it; the store knows it at once,
+     * unless a newer version came in meanwhile: records another driver wrote before the broker
+     * took this one (this one was based on an older record, say a claim on a lease that another
+     * driver had renewed). That newer record stays the store's latest, so the writer sees it and
+     * does not drive on from what it had (docs/fleet.md, "Two drivers"). Of two writes of one
+     * version, the one the broker took last stays, as the subscription's order has it.
+     */
     public void write(Rollout r) throws IOException {
         connection.publish(base() + r.id(), r.toJson(), true);
-        rollouts.put(r.id(), r);
-        listeners.forEach(l -> l.accept(r));
+        Rollout latest = rollouts.merge(r.id(), r, (known, mine) -> known.version() > mine.version() ? known : mine);
+        if (latest == r) {
+            listeners.forEach(l -> l.accept(r));
+        }
     }
 
     /** Asks the driver of a rollout to pause, resume or abort it. */

@@ -101,6 +101,136 @@ class RolloutDriverTest {
         assertEquals("other/1/x", store.get("r1").orElseThrow().lease().owner(), "no stale record written over it");
     }
 
+    /**
+     * Holds back what it would hand to the stores that subscribed while {@code lagging} was set (a
+     * console whose connection lags under load), until one of them publishes: then those
+     * messages arrive first, as the broker took them first.
+     */
+    static final class LaggingBroker extends FakeBroker {
+        final java.util.Set<OperatorConnection.Handler> slow = ConcurrentHashMap.newKeySet();
+        final List<Runnable> held = new CopyOnWriteArrayList<>();
+        volatile boolean lagging;
+        volatile boolean holding;
+        private volatile boolean releaseNext;
+
+        @Override
+        public void subscribe(String filter, OperatorConnection.Handler handler) {
+            if (lagging) {
+                slow.add(handler);
+            }
+            super.subscribe(filter, handler);
+        }
+
+        @Override
+        void handOver(OperatorConnection.Handler handler, String topic, byte[] payload) {
+            if (holding && slow.contains(handler)) {
+                held.add(() -> handler.onMessage(topic, payload));
+                return;
+            }
+            handler.onMessage(topic, payload);
+        }
+
+        /** The next publish (the slow store's) first hands over what was held. */
+        void releaseOnNextPublish() {
+            releaseNext = true;
+        }
+
+        @Override
+        public void publish(String topic, byte[] payload, boolean retain) {
+            if (releaseNext) {
+                releaseNext = false;
+                holding = false;
+                held.forEach(Runnable::run);
+                held.clear();
+            }
+            super.publish(topic, payload, retain);
+        }
+    }
+
+    /**
+     * ConsoleIT once saw the canary get revision 2 and then revision 3 of one rollout: the CLI
+     * (slow under load) wrote its first record, renewed it just before its 3 s lease ran out,
+     * published revision 2 and released the rollout; the console, whose view still held the first
+     * record with its lease lapsed, claimed the rollout on it, and those four writes of the CLI
+     * reached the console just before the broker acknowledged the claim. The claim was then the
+     * store's latest record: the console drove from a record whose first wave had not started, and
+     * started it again at the next revision. It must see the newer record and claim from that.
+     */
+    @Test
+    void aClaimOnARecordThatWasAlreadyOutOfDateStartsNoWaveAgain() throws Exception {
+        LaggingBroker broker = new LaggingBroker();
+        for (String d : List.of("c1", "p1")) {
+            broker.retained.put("berth/" + d + "/desired", "{\"revision\":1,\"services\":{\"web\":{\"image\":\"demo:1\"}}}"
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        FleetView view = new FleetView("berth");
+        for (String d : List.of("c1", "p1")) {
+            view.onOnline(d, ("{\"online\":true,\"labels\":{\"tier\":\"" + (d.equals("c1") ? "canary" : "prod")
+                    + "\"}}").getBytes(StandardCharsets.UTF_8));
+            view.onReported(d, "{\"phase\":\"converged\",\"revision\":{\"desired\":1,\"applied\":1,\"good\":1}}"
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        RolloutStore cliStore = new RolloutStore(broker, "berth", Duration.ofSeconds(5));
+        cliStore.attach(true);
+        broker.lagging = true;
+        RolloutStore consoleStore = new RolloutStore(broker, "berth", Duration.ofSeconds(5));
+        consoleStore.attach(true);
+        Duration lease = Duration.ofSeconds(15);
+        Rollout created = RolloutPlanner.create("ui", "tier", null,
+                JSON.readTree("{\"services\":{\"web\":{\"image\":\"demo:2\"}}}"), List.copyOf(view.devices().values()),
+                io.berth.model.Selector.parse("tier=canary"), "1,100%", "0", Duration.ofMinutes(10), null, Instant.now());
+        try (RolloutDriver cli = new RolloutDriver(cliStore, view, null, Clock.systemUTC(), lease);
+             RolloutDriver console = new RolloutDriver(consoleStore, view, null,
+                     Clock.offset(Clock.systemUTC(), lease.multipliedBy(2)), lease)) { // the CLI's first lease lapsed
+            cli.create(created);
+            assertTrue(consoleStore.get("ui").isPresent(), "the console saw the first record");
+            broker.holding = true;
+            cli.drive("ui", RolloutDriver.Mode.FIRST_STEP, l -> { });
+            assertEquals(2, JSON.readTree(broker.retained.get("berth/c1/desired")).path("revision").asLong());
+            assertEquals(1, consoleStore.get("ui").orElseThrow().version(), "the console is still on the first record");
+            broker.releaseOnNextPublish();
+            broker.published.clear();
+
+            Rollout mine = console.drive("ui", RolloutDriver.Mode.FIRST_STEP, l -> { });
+
+            assertFalse(broker.published.contains("berth/c1/desired"), "the canary is given nothing more: "
+                    + broker.published);
+            assertEquals(2, JSON.readTree(broker.retained.get("berth/c1/desired")).path("revision").asLong());
+            assertEquals(2, mine.targets().get("c1").revision(), "the canary's revision is the one the CLI gave it");
+            assertEquals(Rollout.Target.PUBLISHED, mine.targets().get("c1").state());
+            assertEquals(Rollout.Target.PENDING, mine.targets().get("p1").state());
+            assertTrue(mine.version() > 4, "the console drove on from the CLI's last record: " + mine.version());
+        }
+    }
+
+    /**
+     * Two drivers that wrote the same version of the record (each on the record it had seen):
+     * the one whose write the broker took first sees the other's afterwards, and stops.
+     */
+    @Test
+    void aDriverWhoseRecordAnotherOwnerWroteOverStops() throws Exception {
+        FakeBroker broker = new FakeBroker();
+        RolloutStore store = new RolloutStore(broker, "berth", Duration.ofSeconds(5));
+        store.attach(true);
+        try (RolloutDriver driver = new RolloutDriver(store, new FleetView("berth"), null, Clock.systemUTC(),
+                Duration.ofSeconds(15))) {
+            Rollout first = driver.create(rollout("d1", "d2"));
+            java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+            store.addListener(r -> {
+                // told twice of the driver's second record: by its echo, then by its write once the broker has it;
+                // after that, the claim another driver wrote on the first record arrives
+                if (r.version() == 2 && driver.owner().equals(r.lease().owner()) && told.incrementAndGet() == 2) {
+                    broker.deliver("berth/_fleet/rollouts/r1", first.written(Instant.now(), "other/1/x",
+                            Instant.now().plusSeconds(15)).toJson());
+                }
+            });
+            assertThrows(RolloutDriver.LeaseLost.class, () -> driver.drive("r1", RolloutDriver.Mode.TO_END, l -> { }));
+            assertEquals(2, told.get(), "the claim came after the driver's write");
+        }
+        assertFalse(broker.published.contains("berth/d1/desired"), "nothing published: " + broker.published);
+        assertEquals("other/1/x", store.get("r1").orElseThrow().lease().owner());
+    }
+
     @Test
     void aDriverWhoseLeaseRanOutDuringAPublishStops() throws Exception {
         FakeBroker broker = new FakeBroker();
