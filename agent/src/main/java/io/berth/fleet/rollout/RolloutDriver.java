@@ -42,6 +42,8 @@ public final class RolloutDriver implements AutoCloseable {
     private static final Duration RESULTS_EVERY = Duration.ofSeconds(1);
     /** How often one write is tried again after the connection broke under it. */
     private static final int WRITE_RETRIES = 3;
+    /** How long a driver waits for its broker connection to stand again (NATS re-electing after a node loss). */
+    private static final Duration RECONNECT_WAIT = Duration.ofMinutes(10);
 
     private final RolloutStore store;
     private final FleetView fleet;
@@ -105,6 +107,25 @@ public final class RolloutDriver implements AutoCloseable {
      */
     public Rollout drive(String id, Mode mode, Consumer<String> progress)
             throws IOException, InterruptedException, LeaseLost {
+        while (true) {
+            try {
+                return driveHeld(id, mode, progress);
+            } catch (LeaseLapsed e) {
+                progress.accept("rollout " + id + ": the broker connection stands again, after this driver's lease "
+                        + "ran out; taking the rollout up again");
+            }
+        }
+    }
+
+    /** The connection came back after the lease had lapsed: the rollout is taken up again, as resume does. */
+    private static final class LeaseLapsed extends Exception {
+        LeaseLapsed() {
+            super(null, null, false, false);
+        }
+    }
+
+    private Rollout driveHeld(String id, Mode mode, Consumer<String> progress)
+            throws IOException, InterruptedException, LeaseLost, LeaseLapsed {
         Rollout mine = acquire(id, progress);
         check(mine);
         try {
@@ -195,18 +216,20 @@ public final class RolloutDriver implements AutoCloseable {
     }
 
     private void write(String id, Rollout record, Consumer<String> progress)
-            throws IOException, InterruptedException, LeaseLost {
+            throws IOException, InterruptedException, LeaseLost, LeaseLapsed {
         retrying(id, record, progress, () -> store.write(record));
     }
 
     /**
      * Runs {@code write}; when it failed because the connection broke under it (a broker node went
      * away), waits for the connection to stand again (it reconnects by itself, to another node of
-     * its list) and writes once more, as long as this driver still holds the rollout. Every write a
-     * driver makes can be made twice: a retained record or document, or the clearing of a request.
+     * its list; a cluster busy after losing a node may take minutes) and writes once more, as long
+     * as this driver still holds the rollout; when its lease ran out meanwhile, the rollout is taken
+     * up again as {@code resume} would. Every write a driver makes can be made twice: a retained
+     * record or document, or the clearing of a request.
      */
     private void retrying(String id, Rollout mine, Consumer<String> progress, BrokerWrite write)
-            throws IOException, InterruptedException, LeaseLost {
+            throws IOException, InterruptedException, LeaseLost, LeaseLapsed {
         for (int attempt = 1; ; attempt++) {
             try {
                 write.run();
@@ -216,9 +239,12 @@ public final class RolloutDriver implements AutoCloseable {
                     throw e;
                 }
                 progress.accept("rollout " + id + ": " + e.getMessage() + "; writing again once the broker "
-                        + "connection stands again");
-                if (!store.awaitConnected(ttl)) {
+                        + "connection stands again (waiting up to " + RECONNECT_WAIT.toMinutes() + " minutes)");
+                if (!store.awaitConnected(RECONNECT_WAIT)) {
                     throw e;
+                }
+                if (!clock.instant().isBefore(Instant.parse(mine.lease().until()))) {
+                    throw new LeaseLapsed();
                 }
                 hold(id, mine);
             }

@@ -49,10 +49,34 @@ class RolloutDriverReconnectTest {
             super.publish(t, payload, retain);
         }
 
+        /** Runs while the driver waits for the connection: time passing meanwhile. */
+        volatile Runnable whileAway = () -> { };
+
         @Override
         public boolean awaitConnected(Duration timeout) {
             waits.add(timeout.toString());
+            whileAway.run();
             return comesBack;
+        }
+    }
+
+    /** A clock the test moves. */
+    static final class MovingClock extends Clock {
+        volatile Instant now = Instant.now();
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
         }
     }
 
@@ -105,11 +129,11 @@ class RolloutDriverReconnectTest {
         }
         assertEquals(1, JSON.readTree(broker.retained.get("berth/d2/desired")).path("revision").asLong(),
                 "d2's document is out after all");
-        assertEquals(List.of("PT15S", "PT15S"), broker.waits, "it waited for the connection after each failure");
+        assertEquals(List.of("PT10M", "PT10M"), broker.waits, "it waited for the connection after each failure");
         assertEquals(Rollout.Target.PUBLISHED, store.get("r1").orElseThrow().targets().get("d2").state());
         assertTrue(said.stream().anyMatch(l -> l.equals("rollout r1: cannot publish to berth/d2/desired on "
                 + "tcp://127.0.0.1:18833: Connection lost: Connection reset; writing again once the broker connection "
-                + "stands again")), String.valueOf(said));
+                + "stands again (waiting up to 10 minutes)")), String.valueOf(said));
     }
 
     @Test
@@ -123,7 +147,7 @@ class RolloutDriverReconnectTest {
                     () -> driver.drive("r1", RolloutDriver.Mode.FIRST_STEP, l -> { }));
             assertTrue(e.getMessage().endsWith("Connection lost: Connection reset"), e.getMessage());
         }
-        assertEquals(List.of("PT15S"), broker.waits);
+        assertEquals(List.of("PT10M"), broker.waits);
         assertTrue(!broker.retained.containsKey("berth/d2/desired"));
     }
 
@@ -138,5 +162,28 @@ class RolloutDriverReconnectTest {
         }
         assertEquals(3, broker.waits.size(), "three more tries, then the failure: " + broker.waits);
         assertEquals(96, broker.failures.get(), "four publishes of d2's document in all");
+    }
+
+    @Test
+    void aConnectionBackAfterTheLeaseRanOutTakesTheRolloutUpAgainWithTheSameRevision() throws Exception {
+        BreakingBroker broker = new BreakingBroker("berth/d2/desired", 1, true);
+        MovingClock clock = new MovingClock();
+        broker.whileAway = () -> clock.now = clock.now.plusSeconds(120); // two minutes to reconnect
+        RolloutStore store = store(broker);
+        store.write(rollout());
+        List<String> said = new CopyOnWriteArrayList<>();
+        try (RolloutDriver driver = new RolloutDriver(store, new FleetView("berth"), null, clock,
+                Duration.ofSeconds(15))) {
+            driver.drive("r1", RolloutDriver.Mode.FIRST_STEP, said::add);
+            Rollout end = store.get("r1").orElseThrow();
+            assertEquals(Rollout.Target.PUBLISHED, end.targets().get("d1").state());
+            assertEquals(Rollout.Target.PUBLISHED, end.targets().get("d2").state());
+        }
+        assertTrue(said.contains("rollout r1: the broker connection stands again, after this driver's lease ran out; "
+                + "taking the rollout up again"), String.valueOf(said));
+        assertEquals(1, JSON.readTree(broker.retained.get("berth/d2/desired")).path("revision").asLong(),
+                "the revision the record holds, not a new one");
+        assertEquals(1, broker.published.stream().filter("berth/d1/desired"::equals).count(),
+                "d1, published before the loss, is not published again: " + broker.published);
     }
 }
