@@ -40,8 +40,8 @@ public final class RolloutDriver implements AutoCloseable {
 
     private static final Duration SETTLE = Duration.ofSeconds(1);
     private static final Duration RESULTS_EVERY = Duration.ofSeconds(1);
-    /** How often one write is tried again after the connection broke under it. */
-    private static final int WRITE_RETRIES = 3;
+    /** How often one drive takes the rollout up again after a write the connection broke under. */
+    private static final int TAKE_UPS = 5;
     /** How long a driver waits for its broker connection to stand again (NATS re-electing after a node loss). */
     private static final Duration RECONNECT_WAIT = Duration.ofMinutes(10);
 
@@ -107,25 +107,36 @@ public final class RolloutDriver implements AutoCloseable {
      */
     public Rollout drive(String id, Mode mode, Consumer<String> progress)
             throws IOException, InterruptedException, LeaseLost {
+        int failed = 0;
         while (true) {
             try {
                 return driveHeld(id, mode, progress);
-            } catch (LeaseLapsed e) {
-                progress.accept("rollout " + id + ": the broker connection stands again, after this driver's lease "
-                        + "ran out; taking the rollout up again");
+            } catch (TakeUpAgain e) {
+                if (++failed > TAKE_UPS) {
+                    throw e.cause;
+                }
+                progress.accept("rollout " + id + ": the broker connection stands again; taking the rollout up "
+                        + "again from its record");
             }
         }
     }
 
-    /** The connection came back after the lease had lapsed: the rollout is taken up again, as resume does. */
-    private static final class LeaseLapsed extends Exception {
-        LeaseLapsed() {
+    /**
+     * A write failed under a lost connection that stands again: the rollout is taken up again from
+     * the broker's record, as resume does (this driver's lease may have run out meanwhile, another
+     * driver may have claimed it, and what was written while away is only known after a sync).
+     */
+    private static final class TakeUpAgain extends Exception {
+        final IOException cause;
+
+        TakeUpAgain(IOException cause) {
             super(null, null, false, false);
+            this.cause = cause;
         }
     }
 
     private Rollout driveHeld(String id, Mode mode, Consumer<String> progress)
-            throws IOException, InterruptedException, LeaseLost, LeaseLapsed {
+            throws IOException, InterruptedException, LeaseLost, TakeUpAgain {
         Rollout mine = acquire(id, progress);
         check(mine);
         try {
@@ -163,7 +174,7 @@ public final class RolloutDriver implements AutoCloseable {
                 }
                 if (request != null) {
                     RolloutStore.Request asked = request;
-                    retrying(id, mine, progress, () -> store.clearRequest(id, asked)); // not one that came meanwhile
+                    retrying(id, progress, () -> store.clearRequest(id, asked)); // not one that came meanwhile
                 }
                 if (!d.publish().isEmpty()) {
                     List<RolloutPlanner.Publish> done = new ArrayList<>();
@@ -179,7 +190,7 @@ public final class RolloutDriver implements AutoCloseable {
                             write(id, mine, progress);
                         }
                         var document = DeviceDocuments.build(p.content(), p.revision(), p.device(), key);
-                        retrying(id, mine, progress, () -> store.publishDesired(p.device(), document));
+                        retrying(id, progress, () -> store.publishDesired(p.device(), document));
                         done.add(p);
                     }
                     Rollout after = RolloutPlanner.published(mine, d.publish(), now);
@@ -204,9 +215,13 @@ public final class RolloutDriver implements AutoCloseable {
                     }
                 }
             }
-        } finally {
+        } catch (TakeUpAgain e) {
+            throw e; // the lease is kept: this driver claims the rollout again at once
+        } catch (IOException | InterruptedException | LeaseLost | RuntimeException e) {
             release(id, mine);
+            throw e;
         }
+        release(id, mine);
         return mine;
     }
 
@@ -216,38 +231,34 @@ public final class RolloutDriver implements AutoCloseable {
     }
 
     private void write(String id, Rollout record, Consumer<String> progress)
-            throws IOException, InterruptedException, LeaseLost, LeaseLapsed {
-        retrying(id, record, progress, () -> store.write(record));
+            throws IOException, InterruptedException, LeaseLost, TakeUpAgain {
+        retrying(id, progress, () -> store.write(record));
     }
 
     /**
      * Runs {@code write}; when it failed because the connection broke under it (a broker node went
      * away), waits for the connection to stand again (it reconnects by itself, to another node of
-     * its list; a cluster busy after losing a node may take minutes) and writes once more, as long
-     * as this driver still holds the rollout; when its lease ran out meanwhile, the rollout is taken
-     * up again as {@code resume} would. Every write a driver makes can be made twice: a retained
-     * record or document, or the clearing of a request.
+     * its list; a cluster busy after losing a node may take minutes), syncs the store with the
+     * broker and takes the rollout up again ({@link TakeUpAgain}). Nothing is written before that:
+     * the lease this driver holds on the broker may have run out, and a record written meanwhile by
+     * another driver arrives only with the sync. Every write a driver makes can be made twice (a
+     * retained record or document, the clearing of a request), so taking up again is safe.
      */
-    private void retrying(String id, Rollout mine, Consumer<String> progress, BrokerWrite write)
-            throws IOException, InterruptedException, LeaseLost, LeaseLapsed {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                write.run();
-                return;
-            } catch (IOException e) {
-                if (closed || attempt > WRITE_RETRIES) {
-                    throw e;
-                }
-                progress.accept("rollout " + id + ": " + e.getMessage() + "; writing again once the broker "
-                        + "connection stands again (waiting up to " + RECONNECT_WAIT.toMinutes() + " minutes)");
-                if (!store.awaitConnected(RECONNECT_WAIT)) {
-                    throw e;
-                }
-                if (!clock.instant().isBefore(Instant.parse(mine.lease().until()))) {
-                    throw new LeaseLapsed();
-                }
-                hold(id, mine);
+    private void retrying(String id, Consumer<String> progress, BrokerWrite write)
+            throws IOException, InterruptedException, TakeUpAgain {
+        try {
+            write.run();
+        } catch (IOException e) {
+            if (closed) {
+                throw e;
             }
+            progress.accept("rollout " + id + ": " + e.getMessage() + "; going on once the broker connection "
+                    + "stands again (waiting up to " + RECONNECT_WAIT.toMinutes() + " minutes)");
+            if (!store.awaitConnected(RECONNECT_WAIT)) {
+                throw e;
+            }
+            store.sync();
+            throw new TakeUpAgain(e);
         }
     }
 

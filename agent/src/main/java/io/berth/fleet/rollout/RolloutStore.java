@@ -52,6 +52,7 @@ public final class RolloutStore {
     /** Markers of {@link #attach} in flight, by the reserved id they were sent under. */
     private final Map<String, CountDownLatch> markers = new ConcurrentHashMap<>();
     private final Duration syncTimeout;
+    private volatile boolean desiredDocuments;
 
     public RolloutStore(OperatorConnection connection, String prefix) {
         this(new Broker() {
@@ -153,6 +154,15 @@ public final class RolloutStore {
                 changes.forEach(Runnable::run);
             });
         }
+        this.desiredDocuments = desiredDocuments;
+        sync();
+    }
+
+    /**
+     * Waits until the retained messages the subscriptions match have all arrived (again, after the
+     * connection stood again: a clean session misses what was written while it was away).
+     */
+    public void sync() throws IOException, InterruptedException {
         String marker = "_sync-" + Long.toHexString(System.nanoTime()) + "-" + Integer.toHexString(
                 System.identityHashCode(this));
         CountDownLatch back = new CountDownLatch(desiredDocuments ? 3 : 2);

@@ -56,6 +56,16 @@ class RolloutDriverReconnectTest {
         public boolean awaitConnected(Duration timeout) {
             waits.add(timeout.toString());
             whileAway.run();
+            if (comesBack) {
+                // the connection subscribes again: every retained message comes again
+                for (var sub : subs) {
+                    retained.forEach((t, p) -> {
+                        if (io.berth.link.OperatorConnection.matches(sub.getKey(), t)) {
+                            sub.getValue().onMessage(t, p);
+                        }
+                    });
+                }
+            }
             return comesBack;
         }
     }
@@ -132,8 +142,10 @@ class RolloutDriverReconnectTest {
         assertEquals(List.of("PT10M", "PT10M"), broker.waits, "it waited for the connection after each failure");
         assertEquals(Rollout.Target.PUBLISHED, store.get("r1").orElseThrow().targets().get("d2").state());
         assertTrue(said.stream().anyMatch(l -> l.equals("rollout r1: cannot publish to berth/d2/desired on "
-                + "tcp://127.0.0.1:18833: Connection lost: Connection reset; writing again once the broker connection "
+                + "tcp://127.0.0.1:18833: Connection lost: Connection reset; going on once the broker connection "
                 + "stands again (waiting up to 10 minutes)")), String.valueOf(said));
+        assertEquals(2, said.stream().filter(("rollout r1: the broker connection stands again; taking the rollout up "
+                + "again from its record")::equals).count(), String.valueOf(said));
     }
 
     @Test
@@ -160,8 +172,8 @@ class RolloutDriverReconnectTest {
                 Duration.ofSeconds(15))) {
             assertThrows(IOException.class, () -> driver.drive("r1", RolloutDriver.Mode.FIRST_STEP, l -> { }));
         }
-        assertEquals(3, broker.waits.size(), "three more tries, then the failure: " + broker.waits);
-        assertEquals(96, broker.failures.get(), "four publishes of d2's document in all");
+        assertEquals(6, broker.waits.size(), "taken up again five times, then the failure: " + broker.waits);
+        assertEquals(94, broker.failures.get(), "six publishes of d2's document in all");
     }
 
     @Test
@@ -179,11 +191,39 @@ class RolloutDriverReconnectTest {
             assertEquals(Rollout.Target.PUBLISHED, end.targets().get("d1").state());
             assertEquals(Rollout.Target.PUBLISHED, end.targets().get("d2").state());
         }
-        assertTrue(said.contains("rollout r1: the broker connection stands again, after this driver's lease ran out; "
-                + "taking the rollout up again"), String.valueOf(said));
+        assertTrue(said.contains("rollout r1: the broker connection stands again; taking the rollout up again from its "
+                + "record"), String.valueOf(said));
         assertEquals(1, JSON.readTree(broker.retained.get("berth/d2/desired")).path("revision").asLong(),
                 "the revision the record holds, not a new one");
         assertEquals(1, broker.published.stream().filter("berth/d1/desired"::equals).count(),
                 "d1, published before the loss, is not published again: " + broker.published);
+    }
+
+    @Test
+    void whatAnotherDriverDidWhileTheConnectionWasAwayIsSeenBeforeAnythingIsWritten() throws Exception {
+        BreakingBroker broker = new BreakingBroker("berth/d2/desired", 1, true);
+        RolloutStore store = store(broker);
+        store.write(rollout());
+        broker.whileAway = () -> {
+            // another driver took the rollout over meanwhile, published d2's document and let it go
+            Rollout theirs = store.get("r1").orElseThrow();
+            Rollout.Target d2 = theirs.targets().get("d2");
+            var targets = new java.util.LinkedHashMap<>(theirs.targets());
+            targets.put("d2", d2.with(Rollout.Target.PUBLISHED, "published revision " + d2.revision(), Instant.now()));
+            Rollout record = theirs.with(theirs.waves(), targets, theirs.previous())
+                    .written(Instant.now(), "other/1/x", Instant.now().plusSeconds(15))
+                    .written(Instant.now(), null, null);
+            broker.retained.put("berth/_fleet/rollouts/r1", record.toJson());
+            broker.retained.put("berth/d2/desired", ("{\"revision\":" + d2.revision() + ",\"services\":{\"web\":"
+                    + "{\"image\":\"demo:2\"}},\"by\":\"other\"}").getBytes(StandardCharsets.UTF_8));
+        };
+        try (RolloutDriver driver = new RolloutDriver(store, new FleetView("berth"), null, Clock.systemUTC(),
+                Duration.ofSeconds(15))) {
+            driver.drive("r1", RolloutDriver.Mode.FIRST_STEP, l -> { });
+        }
+        assertEquals("other", JSON.readTree(broker.retained.get("berth/d2/desired")).path("by").asText(),
+                "d2's document, published by the other driver, is not published again");
+        assertTrue(broker.published.stream().noneMatch("berth/d2/desired"::equals), String.valueOf(broker.published));
+        assertEquals(Rollout.Target.PUBLISHED, store.get("r1").orElseThrow().targets().get("d2").state());
     }
 }
