@@ -183,24 +183,30 @@ public final class ConfigLoader {
     }
 
     /** The engine: {@code unix:///path} or a plain {@code tcp://host:port} (Berth does not speak TLS to it). */
-    static String dockerHost(String value) throws ConfigException {
+    static String dockerHost(String given) throws ConfigException {
+        String value = given.trim();
+        if (value.startsWith("unix://") && !value.startsWith("unix:///") && value.length() > "unix://".length()) {
+            // unix://var/run/docker.sock once reached /run/docker.sock by luck (the "var" read as a
+            // host name): such a configuration keeps working, as the absolute path it meant
+            value = "unix:///" + value.substring("unix://".length());
+        }
         java.net.URI uri;
         try {
-            uri = java.net.URI.create(value.trim());
+            uri = java.net.URI.create(value);
         } catch (IllegalArgumentException e) {
             uri = null;
         }
-        // exactly what the engine client takes: unix:// and an absolute path (unix://var/… would name a
-        // host "var"), or tcp:// with a host and a port
-        boolean unix = uri != null && value.trim().startsWith("unix:///") && uri.getAuthority() == null
+        // exactly what the engine client takes: unix:// and an absolute path, or tcp:// with a host and a port
+        boolean unix = uri != null && value.startsWith("unix:///") && uri.getAuthority() == null
                 && uri.getPath() != null && uri.getPath().length() > 1;
-        boolean tcp = uri != null && value.trim().startsWith("tcp://") && uri.getHost() != null && uri.getPort() > 0;
+        boolean tcp = uri != null && value.startsWith("tcp://") && uri.getHost() != null && uri.getPort() > 0
+                && uri.getPort() <= 65535;
         if (!unix && !tcp) {
-            throw new ConfigException("docker.host '" + value + "' is not an engine Berth can use: give "
+            throw new ConfigException("docker.host '" + given + "' is not an engine Berth can use: give "
                     + "unix:///var/run/docker.sock (the default) or tcp://host:port for an engine that listens "
                     + "without TLS");
         }
-        return value.trim();
+        return value;
     }
 
     private static String project(String value) throws ConfigException {

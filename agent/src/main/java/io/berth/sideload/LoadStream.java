@@ -3,13 +3,17 @@ package io.berth.sideload;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.berth.sideload.ImageArchive.Contents;
 import io.berth.sideload.ImageArchive.Image;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -54,10 +58,24 @@ public final class LoadStream {
         byte[] manifestBytes = ImageArchive.JSON.writeValueAsBytes(manifest);
         PipedInputStream in = new PipedInputStream(256 * 1024);
         PipedOutputStream out = new PipedOutputStream(in);
+        AtomicReference<IOException> failed = new AtomicReference<>();
         Thread writer = new Thread(() -> {
-            try (out; InputStream save = bundle ? ImageArchive.imagesStream(source) : ImageArchive.open(source);
+            // the tar stream must not close the pipe: a failure is recorded first, so the reader
+            // that meets the end of the pipe can tell a finished archive from a broken one
+            OutputStream unclosed = new FilterOutputStream(out) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    flush();
+                }
+            };
+            try (InputStream save = bundle ? ImageArchive.imagesStream(source) : ImageArchive.open(source);
                  TarArchiveInputStream tar = new TarArchiveInputStream(save);
-                 TarArchiveOutputStream rebuilt = new TarArchiveOutputStream(out)) {
+                 TarArchiveOutputStream rebuilt = new TarArchiveOutputStream(unclosed)) {
                 rebuilt.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
                 rebuilt.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
                 for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
@@ -81,11 +99,39 @@ public final class LoadStream {
                 rebuilt.write(manifestBytes);
                 rebuilt.closeArchiveEntry();
             } catch (IOException e) {
-                Logger.debug("sideload: the engine stopped reading the archive: {}", e.getMessage());
+                failed.set(e); // the source could not be read, or the engine stopped reading the pipe
+                Logger.debug("sideload: writing the archive to the engine stopped: {}", e.getMessage());
+            } finally {
+                try {
+                    out.close();
+                } catch (IOException ignored) {
+                    // the reader is gone
+                }
             }
         }, "berth-load");
         writer.setDaemon(true);
         writer.start();
-        return in;
+        return new FilterInputStream(in) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                return b < 0 ? end() : b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                return n < 0 ? end() : n;
+            }
+
+            /** The end of the pipe: the archive's end, or the failure that cut it short. */
+            private int end() throws IOException {
+                IOException e = failed.get();
+                if (e != null) {
+                    throw new IOException("reading the archive failed: " + e.getMessage(), e);
+                }
+                return -1;
+            }
+        };
     }
 }

@@ -434,8 +434,12 @@ class ConfigLoaderTest {
         assertEquals("unix:///var/run/docker.sock", ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d")).dockerHost());
         assertEquals("tcp://127.0.0.1:2375", ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d",
                 "BERTH_DOCKER_HOST", "tcp://127.0.0.1:2375")).dockerHost());
-        for (String host : new String[] {"ssh://pi@board", "tcp://board", "unix://docker.sock", "/var/run/docker.sock",
-                "unix:/var/run/docker.sock", "unix://var/run/docker.sock", "unix:///",
+        assertEquals("tcp://[::1]:2375", ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d",
+                "BERTH_DOCKER_HOST", " tcp://[::1]:2375 ")).dockerHost());
+        assertEquals("unix:///var/run/docker.sock", ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d",
+                "BERTH_DOCKER_HOST", "unix://var/run/docker.sock")).dockerHost(), "the absolute path it meant");
+        for (String host : new String[] {"ssh://pi@board", "tcp://board", "/var/run/docker.sock",
+                "unix:/var/run/docker.sock", "unix:///", "tcp://board:99999",
                 "npipe:////./pipe/docker_engine"}) {
             ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null,
                     Map.of("BERTH_DEVICE_ID", "d", "BERTH_DOCKER_HOST", host)), host);

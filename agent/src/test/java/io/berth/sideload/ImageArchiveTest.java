@@ -164,6 +164,36 @@ class ImageArchiveTest {
     }
 
     @Test
+    void anArchiveThatCannotBeReadToTheEndFailsTheStreamInsteadOfEndingIt() throws Exception {
+        Path file = write("ok.tar", tar(save(layer(), layer())));
+        ImageArchive.Contents contents = ImageArchive.check(file);
+        var pinned = LoadStream.pinned(contents, java.util.Set.of("demo/app:1"));
+        ArchiveSource breaking = new ArchiveSource() {
+            @Override
+            public java.io.InputStream open() throws IOException {
+                // the spool's first 2 KiB, then the medium fails (a pulled USB stick)
+                byte[] start = Arrays.copyOf(Files.readAllBytes(file), 2048);
+                return new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(start), new java.io.InputStream() {
+                    @Override
+                    public int read() throws IOException {
+                        throw new IOException("Input/output error");
+                    }
+                });
+            }
+
+            @Override
+            public String name() {
+                return "stick.tar";
+            }
+        };
+        try (var in = LoadStream.open(breaking, false, pinned)) {
+            IOException e = assertThrows(IOException.class, in::readAllBytes);
+            assertTrue(e.getMessage().startsWith("reading the archive failed: "), e.getMessage());
+            assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
+        }
+    }
+
+    @Test
     void aBundleWhoseMetaPinsAnotherConfigIsRefused() throws Exception {
         Map<String, byte[]> files = save(layer(), layer());
         byte[] images = tar(files);

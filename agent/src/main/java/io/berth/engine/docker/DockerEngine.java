@@ -46,6 +46,8 @@ public final class DockerEngine implements Engine {
     static final long CHANGE_TIMEOUT_MS = Duration.ofMinutes(15).toMillis();
     /** How long a load may go without the engine reading more of the archive or saying anything. */
     private static final long LOAD_SILENCE_MS = Duration.ofMinutes(10).toMillis();
+    /** How long the engine may register a loaded archive's layers, silent, once it has all of it. */
+    private static final long LOAD_ANSWER_MS = Duration.ofMinutes(60).toMillis();
 
     private final EngineHttp http;
     private final EngineCalls calls;
@@ -262,7 +264,8 @@ public final class DockerEngine implements Engine {
             // streamed as it is read: an archive is far larger than the agent's heap
             StringBuilder loaded = new StringBuilder();
             String[] error = new String[1];
-            http.upload("/images/load?quiet=1", "application/x-tar", dockerSave, LOAD_SILENCE_MS, item -> {
+            http.upload("/images/load?quiet=1", "application/x-tar", dockerSave, LOAD_SILENCE_MS, LOAD_ANSWER_MS,
+                    item -> {
                 String failure = ImagePulls.errorOf(item);
                 if (failure != null) {
                     error[0] = failure;

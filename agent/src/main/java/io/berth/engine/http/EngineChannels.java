@@ -35,7 +35,7 @@ final class EngineChannels {
         this.host = dockerHost;
         this.socket = dockerHost.startsWith("unix://") ? Path.of(URI.create(dockerHost).getPath()) : null;
         URI uri = dockerHost.startsWith("tcp://") ? URI.create(dockerHost) : null;
-        this.tcp = uri != null && uri.getHost() != null && uri.getPort() > 0 ? uri : null;
+        this.tcp = uri != null && uri.getHost() != null && uri.getPort() > 0 && uri.getPort() <= 65535 ? uri : null;
     }
 
     String host() {
@@ -104,7 +104,7 @@ final class EngineChannels {
                 channel.socket().connect(new InetSocketAddress(tcp.getHost(), tcp.getPort()), CONNECT_TIMEOUT_MS);
             }
             return channel;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             closeQuietly(channel);
             throw new IOException("cannot reach the engine at " + host + " (" + e.getMessage() + ")", e);
         }
@@ -126,7 +126,8 @@ final class EngineChannels {
                         return t;
                     });
                     timer.setRemoveOnCancelPolicy(true);
-                    timer.setKeepAliveTime(1, TimeUnit.SECONDS);
+                    // a pending limit (a pull may take hours) wakes the thread once per keep-alive
+                    timer.setKeepAliveTime(60, TimeUnit.SECONDS);
                     watchdog = timer;
                 }
                 w = watchdog;

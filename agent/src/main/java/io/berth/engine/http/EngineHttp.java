@@ -151,8 +151,8 @@ public final class EngineHttp implements EngineSocket {
      * {@code POST /images/load}): each part written counts as the engine listening. When the engine
      * cuts the upload short with an answer (a broken archive), that answer is the error.
      */
-    public void upload(String path, String contentType, InputStream body, long silenceMs, JsonSink each)
-            throws IOException {
+    public void upload(String path, String contentType, InputStream body, long silenceMs, long answerMs,
+            JsonSink each) throws IOException {
         SocketChannel channel = channels.connect();
         SilenceWatch watch = new SilenceWatch(EngineChannels.watchdog(), channel, silenceMs);
         try (watch) {
@@ -165,6 +165,9 @@ public final class EngineHttp implements EngineSocket {
                     reading = true;
                     n = body.read(buffer);
                     reading = false;
+                    if (n == 0 && watch.fired()) {
+                        throw new IOException("the archive gave no bytes for " + SilenceWatch.describe(silenceMs));
+                    }
                     if (n > 0) {
                         byte[] size = (Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII);
                         EngineChannels.writeFully(channel, ByteBuffer.wrap(size));
@@ -183,11 +186,15 @@ public final class EngineHttp implements EngineSocket {
                 EngineChannels.closeQuietly(channel);
                 throw e;
             }
-            try (Exchange exchange = EngineChannels.exchange(channel, "POST")) {
-                readObjects(exchange, "POST", path, watch, each);
-            }
         } catch (IOException e) {
             throw watch.fired() ? silence("POST", path, silenceMs, e) : e;
+        }
+        // the whole archive is out: the engine may work on it a long while before it says a word
+        SilenceWatch answer = new SilenceWatch(EngineChannels.watchdog(), channel, answerMs);
+        try (answer; Exchange exchange = EngineChannels.exchange(channel, "POST")) {
+            readObjects(exchange, "POST", path, answer, each);
+        } catch (IOException e) {
+            throw answer.fired() ? silence("POST", path, answerMs, e) : e;
         }
     }
 
@@ -207,6 +214,21 @@ public final class EngineHttp implements EngineSocket {
             EngineStatusException e = new EngineStatusException("POST", path, status, answer);
             e.addSuppressed(writing);
             throw e;
+        }
+        // dockerd answers a broken archive with 200 and the error inside the stream
+        String said = new String(answer, StandardCharsets.UTF_8);
+        try (JsonParser parser = JSON.createParser(said)) {
+            while (parser.nextToken() == JsonToken.START_OBJECT) {
+                JsonNode o = parser.readValueAsTree();
+                String error = o.path("errorDetail").path("message").asText(o.path("error").asText(""));
+                if (!error.isEmpty()) {
+                    IOException e = new IOException("the engine stopped reading the upload: " + error);
+                    e.addSuppressed(writing);
+                    throw e;
+                }
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException notJson) {
+            // no message to add: the write's own failure says what happened
         }
     }
 

@@ -83,7 +83,7 @@ class EngineHttpUploadTest {
         new Random(7).nextBytes(archive);
         List<String> said = new ArrayList<>();
         EngineHttp.of(socket).upload("/images/load?quiet=1", "application/x-tar", new ByteArrayInputStream(archive),
-                60_000, o -> said.add(o.path("stream").asText().strip()));
+                60_000, 60_000, o -> said.add(o.path("stream").asText().strip()));
         Received r = received.get(30, TimeUnit.SECONDS);
         assertTrue(r.head().startsWith("POST /images/load?quiet=1 HTTP/1.1\n"), r.head());
         assertTrue(r.head().contains("Transfer-Encoding: chunked\n") && r.head().contains("Content-Type: "
@@ -92,28 +92,47 @@ class EngineHttpUploadTest {
         assertEquals(List.of("Loaded image: demo/a:1", "Loaded image: demo/b:2"), said);
     }
 
-    @Test
-    void anEngineThatRefusesTheArchiveMidWayIsHeard() throws Exception {
-        Path socket = dir.resolve("e.sock");
+    /** An engine that reads the head and a little of the body, answers {@code answer} and hangs up. */
+    private static void givingUp(Path socket, String answer) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
-        String message = "{\"message\":\"unexpected EOF\"}";
         Thread t = new Thread(() -> {
             try (server; SocketChannel c = server.accept()) {
-                c.read(ByteBuffer.allocate(4096)); // the head and a little of the body, then it gives up
-                c.write(ByteBuffer.wrap(("HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
-                        + "Content-Length: " + message.length() + "\r\n\r\n" + message).getBytes(StandardCharsets.US_ASCII)));
+                c.read(ByteBuffer.allocate(4096));
+                c.write(ByteBuffer.wrap(answer.getBytes(StandardCharsets.US_ASCII)));
             } catch (IOException ignored) {
                 // the test sees the client's side
             }
         });
         t.setDaemon(true);
         t.start();
+    }
+
+    @Test
+    void anEngineThatRefusesTheArchiveMidWayIsHeard() throws Exception {
+        Path socket = dir.resolve("e.sock");
+        String message = "{\"message\":\"unexpected EOF\"}";
+        givingUp(socket, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: "
+                + message.length() + "\r\n\r\n" + message);
         byte[] archive = new byte[8 * 1024 * 1024]; // far more than the socket's buffers hold
         EngineStatusException e = assertThrows(EngineStatusException.class, () -> EngineHttp.of(socket).upload(
-                "/images/load?quiet=1", "application/x-tar", new ByteArrayInputStream(archive), 60_000, o -> { }));
+                "/images/load?quiet=1", "application/x-tar", new ByteArrayInputStream(archive), 60_000, 60_000, o -> { }));
         assertEquals(500, e.status());
         assertEquals("unexpected EOF", e.engineMessage());
+    }
+
+    @Test
+    void anEngineThatGivesUpWithAnErrorInsideA200IsHeard() throws Exception {
+        Path socket = dir.resolve("e.sock");
+        // dockerd 20.10's answer to an archive it cannot read: 200, the error in the stream
+        String words = "{\"errorDetail\":{\"message\":\"archive/tar: invalid tar header\"},"
+                + "\"error\":\"archive/tar: invalid tar header\"}\r\n";
+        givingUp(socket, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + words.length()
+                + "\r\n\r\n" + words);
+        byte[] archive = new byte[8 * 1024 * 1024];
+        IOException e = assertThrows(IOException.class, () -> EngineHttp.of(socket).upload("/images/load?quiet=1",
+                "application/x-tar", new ByteArrayInputStream(archive), 60_000, 60_000, o -> { }));
+        assertEquals("the engine stopped reading the upload: archive/tar: invalid tar header", e.getMessage());
     }
 
     @Test
@@ -147,7 +166,7 @@ class EngineHttpUploadTest {
             }
         };
         IOException e = assertThrows(IOException.class, () -> EngineHttp.of(socket).upload("/images/load?quiet=1",
-                "application/x-tar", failing, 60_000, o -> { }));
+                "application/x-tar", failing, 60_000, 60_000, o -> { }));
         assertEquals("the spool file went away", e.getMessage());
         assertTrue(hungUp.get(30, TimeUnit.SECONDS), "the connection was closed, so the engine drops the load");
     }
