@@ -310,8 +310,11 @@ public final class FleetSim {
                 NatsCluster.restore();
             }
         }
+        String said = err.toString(StandardCharsets.UTF_8) + out.toString(StandardCharsets.UTF_8);
+        // what the driver said about its broker connection (a node kill may break it)
+        r.put("driverConnectionLines", said.lines().filter(l -> l.contains("connection") || l.contains("taking the "
+                + "rollout up again")).limit(20).toList());
         if (exit != 0) {
-            String said = err.toString(StandardCharsets.UTF_8) + out.toString(StandardCharsets.UTF_8);
             r.put("driverOutputEnd", said.substring(Math.max(0, said.length() - 2000))); // the wave list is long
         }
         retainedExtra.add(prefix + "/_fleet/rollouts/" + id);
