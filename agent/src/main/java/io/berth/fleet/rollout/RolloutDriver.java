@@ -42,10 +42,9 @@ public final class RolloutDriver implements AutoCloseable {
     private static final Duration RESULTS_EVERY = Duration.ofSeconds(1);
     /** How often one drive takes the rollout up again after a write the connection broke under. */
     private static final int TAKE_UPS = 5;
-    /** How long a driver waits for its broker connection to stand again (NATS re-electing after a node loss). */
-    private static final Duration RECONNECT_WAIT = Duration.ofMinutes(10);
 
     private final RolloutStore store;
+    private final BrokerWrites writes;
     private final FleetView fleet;
     private final SigningKey key;
     private final Clock clock;
@@ -57,6 +56,7 @@ public final class RolloutDriver implements AutoCloseable {
 
     public RolloutDriver(RolloutStore store, FleetView fleet, SigningKey key, Clock clock, Duration ttl) {
         this.store = store;
+        this.writes = new BrokerWrites(store, () -> closed);
         this.fleet = fleet;
         this.key = key;
         this.clock = clock;
@@ -111,9 +111,9 @@ public final class RolloutDriver implements AutoCloseable {
         while (true) {
             try {
                 return driveHeld(id, mode, progress);
-            } catch (TakeUpAgain e) {
+            } catch (BrokerWrites.TakeUpAgain e) {
                 if (++failed > TAKE_UPS) {
-                    throw e.cause;
+                    throw e.cause();
                 }
                 progress.accept("rollout " + id + ": the broker connection stands again; taking the rollout up "
                         + "again from its record");
@@ -121,22 +121,8 @@ public final class RolloutDriver implements AutoCloseable {
         }
     }
 
-    /**
-     * A write failed under a lost connection that stands again: the rollout is taken up again from
-     * the broker's record, as resume does (this driver's lease may have run out meanwhile, another
-     * driver may have claimed it, and what was written while away is only known after a sync).
-     */
-    private static final class TakeUpAgain extends Exception {
-        final IOException cause;
-
-        TakeUpAgain(IOException cause) {
-            super(null, null, false, false);
-            this.cause = cause;
-        }
-    }
-
     private Rollout driveHeld(String id, Mode mode, Consumer<String> progress)
-            throws IOException, InterruptedException, LeaseLost, TakeUpAgain {
+            throws IOException, InterruptedException, LeaseLost, BrokerWrites.TakeUpAgain {
         Rollout mine = acquire(id, progress);
         check(mine);
         try {
@@ -174,7 +160,7 @@ public final class RolloutDriver implements AutoCloseable {
                 }
                 if (request != null) {
                     RolloutStore.Request asked = request;
-                    retrying(id, progress, () -> store.clearRequest(id, asked)); // not one that came meanwhile
+                    writes.run(id, progress, () -> store.clearRequest(id, asked)); // not one that came meanwhile
                 }
                 if (!d.publish().isEmpty()) {
                     List<RolloutPlanner.Publish> done = new ArrayList<>();
@@ -190,7 +176,7 @@ public final class RolloutDriver implements AutoCloseable {
                             write(id, mine, progress);
                         }
                         var document = DeviceDocuments.build(p.content(), p.revision(), p.device(), key);
-                        retrying(id, progress, () -> store.publishDesired(p.device(), document));
+                        writes.run(id, progress, () -> store.publishDesired(p.device(), document));
                         done.add(p);
                     }
                     Rollout after = RolloutPlanner.published(mine, d.publish(), now);
@@ -215,7 +201,7 @@ public final class RolloutDriver implements AutoCloseable {
                     }
                 }
             }
-        } catch (TakeUpAgain e) {
+        } catch (BrokerWrites.TakeUpAgain e) {
             throw e; // the lease is kept: this driver claims the rollout again at once
         } catch (IOException | InterruptedException | LeaseLost | RuntimeException e) {
             release(id, mine);
@@ -225,41 +211,9 @@ public final class RolloutDriver implements AutoCloseable {
         return mine;
     }
 
-    /** A write to the broker. */
-    private interface BrokerWrite {
-        void run() throws IOException;
-    }
-
     private void write(String id, Rollout record, Consumer<String> progress)
-            throws IOException, InterruptedException, LeaseLost, TakeUpAgain {
-        retrying(id, progress, () -> store.write(record));
-    }
-
-    /**
-     * Runs {@code write}; when it failed because the connection broke under it (a broker node went
-     * away), waits for the connection to stand again (it reconnects by itself, to another node of
-     * its list; a cluster busy after losing a node may take minutes), syncs the store with the
-     * broker and takes the rollout up again ({@link TakeUpAgain}). Nothing is written before that:
-     * the lease this driver holds on the broker may have run out, and a record written meanwhile by
-     * another driver arrives only with the sync. Every write a driver makes can be made twice (a
-     * retained record or document, the clearing of a request), so taking up again is safe.
-     */
-    private void retrying(String id, Consumer<String> progress, BrokerWrite write)
-            throws IOException, InterruptedException, TakeUpAgain {
-        try {
-            write.run();
-        } catch (IOException e) {
-            if (closed) {
-                throw e;
-            }
-            progress.accept("rollout " + id + ": " + e.getMessage() + "; going on once the broker connection "
-                    + "stands again (waiting up to " + RECONNECT_WAIT.toMinutes() + " minutes)");
-            if (!store.awaitConnected(RECONNECT_WAIT)) {
-                throw e;
-            }
-            store.sync();
-            throw new TakeUpAgain(e);
-        }
+            throws IOException, InterruptedException, LeaseLost, BrokerWrites.TakeUpAgain {
+        writes.run(id, progress, () -> store.write(record));
     }
 
     /**
