@@ -185,11 +185,6 @@ public final class ConfigLoader {
     /** The engine: {@code unix:///path} or a plain {@code tcp://host:port} (Berth does not speak TLS to it). */
     static String dockerHost(String given) throws ConfigException {
         String value = given.trim();
-        if (value.startsWith("unix://") && !value.startsWith("unix:///") && value.length() > "unix://".length()) {
-            // unix://var/run/docker.sock once reached /run/docker.sock by luck (the "var" read as a
-            // host name): such a configuration keeps working, as the absolute path it meant
-            value = "unix:///" + value.substring("unix://".length());
-        }
         java.net.URI uri;
         try {
             uri = java.net.URI.create(value);
@@ -197,8 +192,13 @@ public final class ConfigLoader {
             uri = null;
         }
         // exactly what the engine client takes: unix:// and an absolute path, or tcp:// with a host and a port
-        boolean unix = uri != null && value.startsWith("unix:///") && uri.getAuthority() == null
-                && uri.getPath() != null && uri.getPath().length() > 1;
+        // unix://: the socket is the URI's path, as the engine client and the CLI's engine checks
+        // read it (unix://var/run/docker.sock is /run/docker.sock: "var" is a host name there)
+        boolean unix = uri != null && value.startsWith("unix://") && uri.getPath() != null
+                && uri.getPath().length() > 1;
+        if (unix) {
+            value = "unix://" + uri.getPath();
+        }
         boolean tcp = uri != null && value.startsWith("tcp://") && uri.getHost() != null && uri.getPort() > 0
                 && uri.getPort() <= 65535;
         if (!unix && !tcp) {

@@ -98,8 +98,9 @@ public final class LoadStream {
                 rebuilt.putArchiveEntry(m);
                 rebuilt.write(manifestBytes);
                 rebuilt.closeArchiveEntry();
-            } catch (IOException e) {
-                failed.set(e); // the source could not be read, or the engine stopped reading the pipe
+            } catch (IOException | RuntimeException e) {
+                // the source could not be read, or the engine stopped reading the pipe
+                failed.set(e instanceof IOException io ? io : new IOException(e.toString(), e));
                 Logger.debug("sideload: writing the archive to the engine stopped: {}", e.getMessage());
             } finally {
                 try {

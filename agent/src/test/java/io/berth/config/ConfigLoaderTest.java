@@ -436,8 +436,10 @@ class ConfigLoaderTest {
                 "BERTH_DOCKER_HOST", "tcp://127.0.0.1:2375")).dockerHost());
         assertEquals("tcp://[::1]:2375", ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d",
                 "BERTH_DOCKER_HOST", " tcp://[::1]:2375 ")).dockerHost());
+        assertEquals("unix:///run/docker.sock", ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d",
+                "BERTH_DOCKER_HOST", "unix://var/run/docker.sock")).dockerHost(), "the path, as it was always read");
         assertEquals("unix:///var/run/docker.sock", ConfigLoader.load(null, Map.of("BERTH_DEVICE_ID", "d",
-                "BERTH_DOCKER_HOST", "unix://var/run/docker.sock")).dockerHost(), "the absolute path it meant");
+                "BERTH_DOCKER_HOST", "unix://localhost/var/run/docker.sock")).dockerHost());
         for (String host : new String[] {"ssh://pi@board", "tcp://board", "/var/run/docker.sock",
                 "unix:/var/run/docker.sock", "unix:///", "tcp://board:99999",
                 "npipe:////./pipe/docker_engine"}) {

@@ -56,11 +56,20 @@ final class BrokerWrites {
             }
             progress.accept("rollout " + id + ": " + e.getMessage() + "; going on once the broker connection "
                     + "stands again (waiting up to " + RECONNECT_WAIT.toMinutes() + " minutes)");
-            if (!store.awaitConnected(RECONNECT_WAIT)) {
-                throw e;
+            long end = System.nanoTime() + RECONNECT_WAIT.toNanos();
+            for (long left; !closed.getAsBoolean() && (left = end - System.nanoTime()) > 0; ) {
+                if (!store.awaitConnected(Duration.ofNanos(left))) {
+                    break; // it waited all the time there was
+                }
+                try {
+                    store.sync();
+                    throw new TakeUpAgain(e);
+                } catch (IOException again) {
+                    // lost again while the retained records came: wait for the connection once more
+                    progress.accept("rollout " + id + ": " + again.getMessage());
+                }
             }
-            store.sync();
-            throw new TakeUpAgain(e);
+            throw e;
         }
     }
 }

@@ -112,7 +112,11 @@ public final class RolloutDriver implements AutoCloseable {
             try {
                 return driveHeld(id, mode, progress);
             } catch (BrokerWrites.TakeUpAgain e) {
-                if (++failed > TAKE_UPS) {
+                // a first step (rollout start without --wait) ends with the failure rather than take
+                // the rollout up: taken up after an outage, its first wave may be done, and the next
+                // one is for the driver that drives it on (resume, a console)
+                if (++failed > TAKE_UPS || mode == Mode.FIRST_STEP) {
+                    release(id, store.get(id).orElse(null));
                     throw e.cause();
                 }
                 progress.accept("rollout " + id + ": the broker connection stands again; taking the rollout up "
@@ -203,7 +207,7 @@ public final class RolloutDriver implements AutoCloseable {
             }
         } catch (BrokerWrites.TakeUpAgain e) {
             throw e; // the lease is kept: this driver claims the rollout again at once
-        } catch (IOException | InterruptedException | LeaseLost | RuntimeException e) {
+        } catch (IOException | InterruptedException | LeaseLost | RuntimeException | Error e) {
             release(id, mine);
             throw e;
         }
@@ -285,7 +289,9 @@ public final class RolloutDriver implements AutoCloseable {
     private void release(String id, Rollout mine) {
         try {
             Rollout latest = store.get(id).orElse(mine);
-            if (owner.equals(leaseOwner(latest))) {
+            // a lapsed lease needs no release, and writing over it could undo another driver's claim
+            // this store has not seen yet (after a lost connection)
+            if (owner.equals(leaseOwner(latest)) && latest.lease().heldAt(clock.instant())) {
                 store.write(latest.written(clock.instant(), null, null));
             }
         } catch (IOException e) {
