@@ -291,7 +291,7 @@ public final class RolloutDriver implements AutoCloseable {
             Rollout latest = store.get(id).orElse(mine);
             // a lapsed lease needs no release, and writing over it could undo another driver's claim
             // this store has not seen yet (after a lost connection)
-            if (owner.equals(leaseOwner(latest)) && latest.lease().heldAt(clock.instant())) {
+            if (latest != null && owner.equals(leaseOwner(latest)) && latest.lease().heldAt(clock.instant())) {
                 store.write(latest.written(clock.instant(), null, null));
             }
         } catch (IOException e) {
