@@ -12,13 +12,12 @@ import io.berth.model.DesiredState;
 import io.berth.model.RegistryAuth;
 import io.berth.selfupdate.UpdateFiles.Failure;
 import io.berth.selfupdate.UpdateFiles.Pending;
+import io.berth.testing.MutableClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -174,32 +173,5 @@ abstract class UpdaterFixture {
 
     List<String> states() {
         return statuses.stream().map(s -> s == null ? "null" : s.path("state").asText()).toList();
-    }
-
-    static final class MutableClock extends Clock {
-        private Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        void at(Instant instant) {
-            now = instant;
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

@@ -120,9 +120,7 @@ record ContainerSettings(ServiceSpec spec, Map<String, String> labels, Map<Strin
         host.putObject("RestartPolicy")
                 .put("Name", restart.kind() == RestartPolicy.Kind.NO ? "" : restart.kind().keyword())
                 .put("MaximumRetryCount", restart.maxRetries());
-        if (!tmpfs.isEmpty()) {
-            EngineJson.putStrings(host, "Tmpfs", tmpfs);
-        }
+        EngineJson.putStringsIfAny(host, "Tmpfs", tmpfs);
         if (!o.volumesFrom().isEmpty()) {
             EngineJson.putArray(host, "VolumesFrom", o.volumesFrom().stream().map(v -> VolumesFrom.parse(v).toString())
                     .toList());
@@ -204,9 +202,7 @@ record ContainerSettings(ServiceSpec spec, Map<String, String> labels, Map<Strin
         if (h.timeoutNanos() != null) {
             check.put("Timeout", h.timeoutNanos());
         }
-        if (!h.test().isEmpty()) {
-            EngineJson.putArray(check, "Test", h.test());
-        }
+        EngineJson.putArrayIfAny(check, "Test", h.test());
         if (h.retries() != null) {
             check.put("Retries", h.retries());
         }

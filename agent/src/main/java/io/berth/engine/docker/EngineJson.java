@@ -47,6 +47,20 @@ final class EngineJson {
         strings.forEach(array::add);
     }
 
+    /** As {@link #putArray}, leaving {@code field} out when there are no strings. */
+    static void putArrayIfAny(ObjectNode node, String field, java.util.Collection<String> strings) {
+        if (!strings.isEmpty()) {
+            putArray(node, field, strings);
+        }
+    }
+
+    /** As {@link #putStrings}, leaving {@code field} out when there are none. */
+    static void putStringsIfAny(ObjectNode node, String field, Map<String, String> strings) {
+        if (!strings.isEmpty()) {
+            putStrings(node, field, strings);
+        }
+    }
+
     /** An object of strings (labels, options), empty when absent or null; null values left out. */
     static Map<String, String> strings(JsonNode object) {
         if (!object.isObject() || object.size() == 0) {

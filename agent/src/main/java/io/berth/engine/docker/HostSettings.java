@@ -20,9 +20,7 @@ final class HostSettings {
 
     /** Sets the host keys of {@code o} on {@code host} (the JSON of the engine's HostConfig). */
     static void apply(ServiceOptions o, ObjectNode host) {
-        if (!o.groupAdd().isEmpty()) {
-            EngineJson.putArray(host, "GroupAdd", o.groupAdd());
-        }
+        EngineJson.putArrayIfAny(host, "GroupAdd", o.groupAdd());
         if (o.readOnly()) {
             host.put("ReadonlyRootfs", true);
         }
@@ -35,24 +33,14 @@ final class HostSettings {
             o.devices().forEach(d -> devices.addObject().put("CgroupPermissions", d.permissions())
                     .put("PathInContainer", d.container()).put("PathOnHost", d.host()));
         }
-        if (!o.deviceCgroupRules().isEmpty()) {
-            EngineJson.putArray(host, "DeviceCgroupRules", o.deviceCgroupRules());
-        }
+        EngineJson.putArrayIfAny(host, "DeviceCgroupRules", o.deviceCgroupRules());
         if (o.privileged()) {
             host.put("Privileged", true);
         }
-        if (!o.capAdd().isEmpty()) {
-            EngineJson.putArray(host, "CapAdd", o.capAdd());
-        }
-        if (!o.capDrop().isEmpty()) {
-            EngineJson.putArray(host, "CapDrop", o.capDrop());
-        }
-        if (!o.securityOpt().isEmpty()) {
-            EngineJson.putArray(host, "SecurityOpt", o.securityOpt());
-        }
-        if (!o.sysctls().isEmpty()) {
-            EngineJson.putStrings(host, "Sysctls", o.sysctls());
-        }
+        EngineJson.putArrayIfAny(host, "CapAdd", o.capAdd());
+        EngineJson.putArrayIfAny(host, "CapDrop", o.capDrop());
+        EngineJson.putArrayIfAny(host, "SecurityOpt", o.securityOpt());
+        EngineJson.putStringsIfAny(host, "Sysctls", o.sysctls());
         if (!o.ulimits().isEmpty()) {
             ArrayNode ulimits = host.putArray("Ulimits");
             o.ulimits().forEach((name, u) -> ulimits.addObject().put("Name", name).put("Soft", u.soft()).put("Hard", u.hard()));
@@ -62,22 +50,14 @@ final class HostSettings {
         ContainerSettings.putText(host, "Runtime", o.runtime());
         if (o.logging() != null) {
             ObjectNode log = host.putObject("LogConfig").put("Type", o.logging().driver());
-            if (!o.logging().options().isEmpty()) {
-                EngineJson.putStrings(log, "Config", o.logging().options());
-            }
+            EngineJson.putStringsIfAny(log, "Config", o.logging().options());
         }
         if (o.init() != null) {
             host.put("Init", o.init());
         }
-        if (!o.extraHosts().isEmpty()) {
-            EngineJson.putArray(host, "ExtraHosts", o.extraHosts());
-        }
-        if (!o.dns().isEmpty()) {
-            EngineJson.putArray(host, "Dns", o.dns());
-        }
-        if (!o.dnsSearch().isEmpty()) {
-            EngineJson.putArray(host, "DnsSearch", o.dnsSearch());
-        }
+        EngineJson.putArrayIfAny(host, "ExtraHosts", o.extraHosts());
+        EngineJson.putArrayIfAny(host, "Dns", o.dns());
+        EngineJson.putArrayIfAny(host, "DnsSearch", o.dnsSearch());
         if (!o.gpus().isEmpty()) {
             ArrayNode requests = host.putArray("DeviceRequests");
             for (ServiceOptions.GpuRequest g : o.gpus()) {
@@ -86,14 +66,10 @@ final class HostSettings {
                 if (g.count() != null) {
                     r.put("Count", g.count());
                 }
-                if (!g.deviceIds().isEmpty()) {
-                    EngineJson.putArray(r, "DeviceIDs", g.deviceIds());
-                }
+                EngineJson.putArrayIfAny(r, "DeviceIDs", g.deviceIds());
                 ArrayNode capabilities = r.putArray("Capabilities").addArray();
                 g.capabilities().forEach(capabilities::add);
-                if (!g.options().isEmpty()) {
-                    EngineJson.putStrings(r, "Options", g.options());
-                }
+                EngineJson.putStringsIfAny(r, "Options", g.options());
             }
         }
         applyHost(o.host(), host);
@@ -133,17 +109,11 @@ final class HostSettings {
             rates(host, "BlkioDeviceReadIOps", b.deviceReadIops());
             rates(host, "BlkioDeviceWriteIOps", b.deviceWriteIops());
         }
-        if (!h.storageOpt().isEmpty()) {
-            EngineJson.putStrings(host, "StorageOpt", h.storageOpt());
-        }
-        if (!h.dnsOpt().isEmpty()) {
-            EngineJson.putArray(host, "DnsOptions", h.dnsOpt());
-        }
+        EngineJson.putStringsIfAny(host, "StorageOpt", h.storageOpt());
+        EngineJson.putArrayIfAny(host, "DnsOptions", h.dnsOpt());
         ContainerSettings.putText(host, "UsernsMode", h.usernsMode());
         ContainerSettings.putText(host, "UTSMode", h.uts());
-        if (!h.annotations().isEmpty()) {
-            EngineJson.putStrings(host, "Annotations", h.annotations());
-        }
+        EngineJson.putStringsIfAny(host, "Annotations", h.annotations());
     }
 
     private static void rates(ObjectNode host, String field, List<HostOptions.DeviceRate> rates) {

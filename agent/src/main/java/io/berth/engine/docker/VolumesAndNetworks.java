@@ -47,9 +47,7 @@ final class VolumesAndNetworks {
             if (volume.driver() != null) {
                 body.put("Driver", volume.driver());
             }
-            if (!volume.driverOpts().isEmpty()) {
-                EngineJson.putStrings(body, "DriverOpts", volume.driverOpts());
-            }
+            EngineJson.putStringsIfAny(body, "DriverOpts", volume.driverOpts());
             http.send("POST", "/volumes/create", body, DockerEngine.CHANGE_TIMEOUT_MS);
             return null;
         });
@@ -87,9 +85,7 @@ final class VolumesAndNetworks {
                 body.put("Driver", network.driver());
             }
             body.put("Internal", network.internal()).put("EnableIPv6", network.enableIpv6()).put("Attachable", true);
-            if (!network.driverOpts().isEmpty()) {
-                EngineJson.putStrings(body, "Options", network.driverOpts());
-            }
+            EngineJson.putStringsIfAny(body, "Options", network.driverOpts());
             if (network.ipam() != null) {
                 body.set("IPAM", ipam(network.ipam()));
             }

@@ -31,7 +31,6 @@ public final class EngineHttp implements EngineSocket {
     private static final int MAX_JSON = 16 * 1024 * 1024;
 
     private final EngineChannels channels;
-    private final String host;
 
     /**
      * @param dockerHost {@code unix:///var/run/docker.sock} or {@code tcp://host:port}; other schemes
@@ -39,7 +38,6 @@ public final class EngineHttp implements EngineSocket {
      */
     public EngineHttp(String dockerHost) {
         this.channels = new EngineChannels(dockerHost);
-        this.host = dockerHost;
     }
 
     /** The client for a unix socket path. */
@@ -49,7 +47,7 @@ public final class EngineHttp implements EngineSocket {
 
     @Override
     public String host() {
-        return host;
+        return channels.host();
     }
 
     /** Sends a request and reads the answer's head; the caller reads the body and closes the exchange. */
@@ -117,7 +115,7 @@ public final class EngineHttp implements EngineSocket {
             return answer;
         } catch (IOException e) {
             if (limit.fired()) {
-                throw new IOException("the engine at " + host + " did not answer " + method + " " + path
+                throw new IOException("the engine at " + host() + " did not answer " + method + " " + path
                         + " within " + SilenceWatch.describe(timeoutMs), e);
             }
             throw e;
@@ -246,7 +244,7 @@ public final class EngineHttp implements EngineSocket {
     }
 
     private SilenceException silence(String method, String path, long silenceMs, IOException e) {
-        return new SilenceException("the engine at " + host + " said nothing for " + SilenceWatch.describe(silenceMs)
+        return new SilenceException("the engine at " + host() + " said nothing for " + SilenceWatch.describe(silenceMs)
                 + " while answering " + method + " " + path, e);
     }
 

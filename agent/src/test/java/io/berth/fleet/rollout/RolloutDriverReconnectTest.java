@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.fleet.Device;
 import io.berth.fleet.FleetView;
+import io.berth.testing.MutableClock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -70,26 +71,6 @@ class RolloutDriverReconnectTest {
         }
     }
 
-    /** A clock the test moves. */
-    static final class MovingClock extends Clock {
-        volatile Instant now = Instant.now();
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return java.time.ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     /** The fake's publish cannot throw a checked exception: the store's broker sees an IOException. */
     private static RolloutStore store(BreakingBroker broker) throws Exception {
         RolloutStore.Broker checked = new RolloutStore.Broker() {
@@ -117,6 +98,11 @@ class RolloutDriverReconnectTest {
         return store;
     }
 
+    /** A driver with a 15 s lease and an empty fleet view (a device it does not see counts as away). */
+    private static RolloutDriver driver(RolloutStore store, Clock clock) {
+        return new RolloutDriver(store, new FleetView("berth"), null, clock, Duration.ofSeconds(15));
+    }
+
     private static Rollout rollout() throws Exception {
         List<Device> devices = new ArrayList<>();
         for (String id : List.of("d1", "d2")) {
@@ -133,8 +119,7 @@ class RolloutDriverReconnectTest {
         RolloutStore store = store(broker);
         store.write(rollout());
         List<String> said = new CopyOnWriteArrayList<>();
-        try (RolloutDriver driver = new RolloutDriver(store, new FleetView("berth"), null, Clock.systemUTC(),
-                Duration.ofSeconds(15))) {
+        try (RolloutDriver driver = driver(store, Clock.systemUTC())) {
             driver.drive("r1", RolloutDriver.Mode.TO_END, said::add);
         }
         assertEquals(1, JSON.readTree(broker.retained.get("berth/d2/desired")).path("revision").asLong(),
@@ -153,8 +138,7 @@ class RolloutDriverReconnectTest {
         BreakingBroker broker = new BreakingBroker("berth/d2/desired", 1, false);
         RolloutStore store = store(broker);
         store.write(rollout());
-        try (RolloutDriver driver = new RolloutDriver(store, new FleetView("berth"), null, Clock.systemUTC(),
-                Duration.ofSeconds(15))) {
+        try (RolloutDriver driver = driver(store, Clock.systemUTC())) {
             IOException e = assertThrows(IOException.class,
                     () -> driver.drive("r1", RolloutDriver.Mode.TO_END, l -> { }));
             assertTrue(e.getMessage().endsWith("Connection lost: Connection reset"), e.getMessage());
@@ -168,8 +152,7 @@ class RolloutDriverReconnectTest {
         BreakingBroker broker = new BreakingBroker("berth/d2/desired", 100, true);
         RolloutStore store = store(broker);
         store.write(rollout());
-        try (RolloutDriver driver = new RolloutDriver(store, new FleetView("berth"), null, Clock.systemUTC(),
-                Duration.ofSeconds(15))) {
+        try (RolloutDriver driver = driver(store, Clock.systemUTC())) {
             assertThrows(IOException.class, () -> driver.drive("r1", RolloutDriver.Mode.TO_END, l -> { }));
         }
         assertEquals(6, broker.waits.size(), "taken up again five times, then the failure: " + broker.waits);
@@ -179,13 +162,12 @@ class RolloutDriverReconnectTest {
     @Test
     void aConnectionBackAfterTheLeaseRanOutTakesTheRolloutUpAgainWithTheSameRevision() throws Exception {
         BreakingBroker broker = new BreakingBroker("berth/d2/desired", 1, true);
-        MovingClock clock = new MovingClock();
-        broker.whileAway = () -> clock.now = clock.now.plusSeconds(120); // two minutes to reconnect
+        MutableClock clock = new MutableClock(Instant.now());
+        broker.whileAway = () -> clock.at(clock.instant().plusSeconds(120)); // two minutes to reconnect
         RolloutStore store = store(broker);
         store.write(rollout());
         List<String> said = new CopyOnWriteArrayList<>();
-        try (RolloutDriver driver = new RolloutDriver(store, new FleetView("berth"), null, clock,
-                Duration.ofSeconds(15))) {
+        try (RolloutDriver driver = driver(store, clock)) {
             driver.drive("r1", RolloutDriver.Mode.TO_END, said::add);
             Rollout end = store.get("r1").orElseThrow();
             assertEquals(Rollout.Target.PUBLISHED, end.targets().get("d1").state());
@@ -217,8 +199,7 @@ class RolloutDriverReconnectTest {
             broker.retained.put("berth/d2/desired", ("{\"revision\":" + d2.revision() + ",\"services\":{\"web\":"
                     + "{\"image\":\"demo:2\"}},\"by\":\"other\"}").getBytes(StandardCharsets.UTF_8));
         };
-        try (RolloutDriver driver = new RolloutDriver(store, new FleetView("berth"), null, Clock.systemUTC(),
-                Duration.ofSeconds(15))) {
+        try (RolloutDriver driver = driver(store, Clock.systemUTC())) {
             driver.drive("r1", RolloutDriver.Mode.TO_END, l -> { });
         }
         assertEquals("other", JSON.readTree(broker.retained.get("berth/d2/desired")).path("by").asText(),
@@ -232,8 +213,7 @@ class RolloutDriverReconnectTest {
         BreakingBroker broker = new BreakingBroker("berth/d2/desired", 1, true);
         RolloutStore store = store(broker);
         store.write(rollout());
-        try (RolloutDriver driver = new RolloutDriver(store, new FleetView("berth"), null, Clock.systemUTC(),
-                Duration.ofSeconds(15))) {
+        try (RolloutDriver driver = driver(store, Clock.systemUTC())) {
             IOException e = assertThrows(IOException.class,
                     () -> driver.drive("r1", RolloutDriver.Mode.FIRST_STEP, l -> { }));
             assertTrue(e.getMessage().endsWith("Connection lost: Connection reset"), e.getMessage());

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.berth.fleet.Device;
 import io.berth.fleet.FleetView;
 import io.berth.link.OperatorConnection;
+import io.berth.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -237,26 +238,10 @@ class RolloutDriverTest {
         RolloutStore store = new RolloutStore(broker, "berth", Duration.ofSeconds(5));
         store.attach(true);
         store.write(rollout("d1", "d2"));
-        Instant[] now = {Instant.now()};
-        Clock clock = new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return java.time.ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now[0];
-            }
-        };
+        MutableClock clock = new MutableClock(Instant.now());
         broker.onPublish = (topic, payload) -> {
             if (topic.equals("berth/d1/desired")) {
-                now[0] = now[0].plusSeconds(16); // the broker took longer than the lease to acknowledge
+                clock.at(clock.instant().plusSeconds(16)); // the broker took longer than the lease to acknowledge
             }
         };
         try (RolloutDriver driver = new RolloutDriver(store, new FleetView("berth"), null, clock, Duration.ofSeconds(15))) {
